@@ -1,0 +1,162 @@
+"""Fixtures shared by every app's tests: isolated media, logged-in clients, services tests need.
+
+Markers: `postgres` (row locks, full-text search) runs only on PostgreSQL; `worker` needs Redis and
+starts a real Celery worker process; `browser` drives Debian's Chromium. Each is skipped, with the
+reason, when its service is missing, except under REQUIRE_SERVICES=1 (CI's PostgreSQL pass), where a
+missing service fails the run instead.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from marketplace.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parent
+ARTIFACTS_DIR = BASE_DIR / "test-artifacts"
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+BROWSER_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="marketplace-test-media-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.MEDIA_ROOT = str(_MEDIA_ROOT)
+    # The manifest needs `collectstatic`; tests read static files from the source folders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_MEDIA_ROOT, ignore_errors=True)
+
+
+def _missing(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: a missing service is a failure here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _services_for_markers(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
+    if request.node.get_closest_marker("worker") and not settings.CELERY_BROKER_URL:
+        _missing("needs Redis and a Celery worker: set CELERY_BROKER_URL=redis://... to run it")
+    if request.node.get_closest_marker("browser") and not Path(BROWSER_PATH).exists():
+        _missing(f"needs Chromium at {BROWSER_PATH}: run scripts/install-debian-packages.sh")
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_and_clean_cache() -> None:
+    """Unit tests run tasks in-process; tests marked `worker` switch to the real broker themselves."""
+    from django.core.cache import cache
+
+    cache.clear()
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def user(db):
+    from marketplace.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    from marketplace.tests.factories import UserFactory
+
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def seller_member(db):
+    from shop.tests.factories import SellerMemberFactory
+
+    return SellerMemberFactory()
+
+
+@pytest.fixture
+def seller_client(client, seller_member):
+    client.force_login(seller_member.user)
+    client.seller = seller_member.seller
+    return client
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def seller_api_client(api_client, seller_member):
+    api_client.force_authenticate(seller_member.user)
+    api_client.seller = seller_member.seller
+    return api_client
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the test database and the configured broker."""
+    if not settings.CELERY_BROKER_URL:
+        yield None
+        return
+    with django_db_blocker.unblock():
+        database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(database),
+        "MEDIA_ROOT": str(_MEDIA_ROOT),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    celery_app.control.purge()
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    log = ARTIFACTS_DIR.joinpath("celery-worker.log").open("w")
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default,allocation,labels,returns,media",
+         "--pool=prefork", "--concurrency=2", "--loglevel=INFO", "--hostname", f"test-{os.getpid()}@%h"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait_for_worker(process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _database_url(database: dict) -> str:
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    user = database.get("USER") or ""
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{database.get('HOST') or '127.0.0.1'}:{database.get('PORT') or 5432}/{database['NAME']}"
+
+
+def _wait_for_worker(process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited with {process.returncode}; see test-artifacts/celery-worker.log")
+        if celery_app.control.ping(timeout=1):
+            return
+    raise RuntimeError("celery worker did not answer a ping within 60 s")

@@ -1,0 +1,1 @@
+"""Creators, video posts, product tags, attribution, commissions and payouts (the creators issue)."""

@@ -1,0 +1,92 @@
+"""Warehouses, stock and the stock movement ledger. Writes go through services/stock.py only."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django_countries.fields import CountryField
+
+
+class Warehouse(models.Model):
+    class Kind(models.TextChoices):
+        FULFILLMENT_CENTRE = "fulfillment_centre", "Fulfillment centre"
+        CONSOLIDATION_HUB = "consolidation_hub", "Consolidation hub"
+        RETURNS_CENTRE = "returns_centre", "Returns centre"
+
+    code = models.CharField(max_length=16, unique=True, help_text="Short code printed on labels, e.g. US-NJ1.")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.FULFILLMENT_CENTRE)
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20)
+    country = CountryField()
+    # Allocation prefers a higher priority over distance and stock (the fulfillment issue uses it).
+    priority = models.SmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Stock(models.Model):
+    """How many units of a variant a warehouse holds, and how many of those are promised."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stocks")
+    variant = models.ForeignKey("shop.Variant", on_delete=models.PROTECT, related_name="stocks")
+    quantity = models.IntegerField(default=0)
+    quantity_allocated = models.IntegerField(default=0)
+    bin_location = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["warehouse__code", "variant__sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "variant"], name="stock_unique_warehouse_variant"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_quantity_not_negative"),
+            models.CheckConstraint(condition=Q(quantity_allocated__gte=0), name="stock_allocated_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity_allocated__lte=F("quantity")), name="stock_allocated_within_quantity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} at {self.warehouse_id}: {self.quantity} ({self.quantity_allocated} allocated)"
+
+    @property
+    def quantity_free(self) -> int:
+        return self.quantity - self.quantity_allocated
+
+
+class StockMovement(models.Model):
+    """Append-only ledger: every change to a stock row, so totals can be recomputed and checked."""
+
+    class Reason(models.TextChoices):
+        RECEIVED = "received", "Received"
+        COUNTED = "counted", "Counted (set by hand)"
+        ADJUSTED = "adjusted", "Adjusted"
+        DAMAGED = "damaged", "Damaged / written off"
+        ALLOCATED = "allocated", "Allocated to an order"
+        DEALLOCATED = "deallocated", "Allocation released"
+        SHIPPED = "shipped", "Shipped"
+        RETURNED = "returned", "Returned to stock"
+
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="movements")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    quantity_change = models.IntegerField(default=0)
+    allocated_change = models.IntegerField(default=0)
+    quantity_after = models.IntegerField()
+    allocated_after = models.IntegerField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reference = models.CharField(max_length=100, blank=True, help_text="What caused it: an order, an ASN, a note.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.quantity_change:+d}/{self.allocated_change:+d} on stock {self.stock_id}"

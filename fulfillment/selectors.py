@@ -1,0 +1,68 @@
+"""Reads of stock shaped for pages, the API and reconciliation."""
+
+from dataclasses import dataclass
+
+from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from fulfillment.models import Stock, StockMovement
+from shop.models import Variant
+
+
+def _reserved_by_others(variant_ref: str) -> Value:
+    """Units held by other shoppers' unexpired reservations of the variant.
+
+    Checkout adds `Reservation`; until then nothing is reserved. Replace this one expression
+    (a Sum subquery over unexpired reservations, excluding the asking checkout) when it lands.
+    """
+    return Value(0, output_field=IntegerField())
+
+
+def available_quantity(variant_ref: str = "pk") -> Greatest:
+    """Expression: free units of the variant at `variant_ref` over active warehouses, never below 0."""
+    on_hand = (
+        Stock.objects.filter(variant_id=OuterRef(variant_ref), warehouse__is_active=True)
+        .order_by()
+        .values("variant_id")
+        .annotate(free=Sum(F("quantity") - F("quantity_allocated")))
+        .values("free")
+    )
+    free = Coalesce(Subquery(on_hand, output_field=IntegerField()), Value(0))
+    return Greatest(free - _reserved_by_others(variant_ref), Value(0), output_field=IntegerField())
+
+
+def available_by_variant(*, variant_ids: list[int]) -> dict[int, int]:
+    """Free units per variant id, one query."""
+    rows = Variant.objects.filter(pk__in=variant_ids).annotate(available=available_quantity()).values_list(
+        "pk", "available"
+    )
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    stock_id: int
+    quantity: int
+    ledger_quantity: int
+    allocated: int
+    ledger_allocated: int
+
+
+def stock_ledger_mismatches() -> list[LedgerMismatch]:
+    """Stock rows whose totals differ from the sum of their movements."""
+    ledger = StockMovement.objects.filter(stock=OuterRef("pk")).order_by().values("stock")
+    rows = Stock.objects.annotate(
+        ledger_quantity=Coalesce(
+            Subquery(ledger.annotate(total=Sum("quantity_change")).values("total"), output_field=IntegerField()),
+            Value(0),
+        ),
+        ledger_allocated=Coalesce(
+            Subquery(ledger.annotate(total=Sum("allocated_change")).values("total"), output_field=IntegerField()),
+            Value(0),
+        ),
+    ).values_list("pk", "quantity", "ledger_quantity", "quantity_allocated", "ledger_allocated")
+    return [
+        LedgerMismatch(stock_id=pk, quantity=q, ledger_quantity=lq, allocated=a, ledger_allocated=la)
+        for pk, q, lq, a, la in rows
+        if q != lq or a != la
+    ]

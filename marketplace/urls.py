@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from marketplace import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("bench/trivial", views.trivial, name="bench-trivial"),
+    path("media/<path:name>", views.media, name="media"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("marketplace.account_urls")),
+    path("api/v1/", include("marketplace.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("seller/", include("shop.dashboard.urls")),
+    path("", include("shop.urls")),
+]

@@ -1,0 +1,75 @@
+"""Project-level endpoints: health check, the benchmark's trivial view, and uploaded media."""
+
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+
+from marketplace.celery import app as celery_app
+
+# Media are served only as these types, whatever a file holds; nothing is ever served as HTML.
+MEDIA_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001  (any failure means unhealthy)
+        return False
+
+
+def _broker_status() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception:  # noqa: BLE001
+        return "unreachable"
+
+
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers, 503 when not; the broker's state is reported too."""
+    database = "ok" if _database_ok() else "unreachable"
+    broker = _broker_status()
+    healthy = database == "ok" and broker != "unreachable"
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", "database": database, "broker": broker},
+        status=200 if healthy else 503,
+    )
+
+
+@require_safe
+def trivial(request: HttpRequest) -> HttpResponse:
+    """No database, no template: the ceiling of this stack, for the benchmark."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+@require_safe
+def media(request: HttpRequest, name: str) -> FileResponse:
+    """Serve an uploaded file as an image type only, with headers that forbid running it."""
+    path = PurePosixPath(name)
+    content_type = MEDIA_TYPES.get(path.suffix.lower())
+    if content_type is None or ".." in path.parts or not default_storage.exists(name):
+        raise Http404("No such file.")
+    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+__all__ = ["healthz", "media", "trivial"]

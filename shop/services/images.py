@@ -1,0 +1,121 @@
+"""Product images: checked by content, stored under a safe name, resized into renditions by a task."""
+
+import io
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from shop.models import Product, ProductImage
+
+# Pillow format name -> stored extension. Anything else (SVG, TIFF, text named .jpg) is refused.
+ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+RENDITION_FORMATS = {"webp": "WEBP", "jpeg": "JPEG"}
+
+
+def check_image(upload: UploadedFile) -> str:
+    """Check an uploaded image by its content; returns the extension to store it under."""
+    if upload.size is not None and upload.size > settings.IMAGE_UPLOAD_MAX_BYTES:
+        limit_mb = settings.IMAGE_UPLOAD_MAX_BYTES / (1024 * 1024)
+        raise ValidationError(f"The image is larger than {limit_mb:g} MB.", code="image_too_large")
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format
+            width, height = image.size
+            if width * height > settings.IMAGE_MAX_PIXELS:
+                raise ValidationError(
+                    f"The image has {width} x {height} pixels; at most {settings.IMAGE_MAX_PIXELS:,} pixels are accepted.",
+                    code="image_too_many_pixels",
+                )
+            image.verify()
+        # verify() leaves the image unusable and misses truncation: decode it fully once.
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(
+            "This file is not an image we can read. Upload a JPEG, PNG, WebP or GIF picture.", code="image_invalid"
+        ) from error
+    finally:
+        upload.seek(0)
+    if image_format not in ACCEPTED_FORMATS:
+        raise ValidationError(
+            f"{image_format} images are not accepted. Upload a JPEG, PNG, WebP or GIF picture.",
+            code="image_format",
+        )
+    return ACCEPTED_FORMATS[image_format]
+
+
+def add_product_image(*, product: Product, upload: UploadedFile, alt_text: str = "") -> ProductImage:
+    """Store a checked image as the product's last one and queue its renditions."""
+    extension = check_image(upload)
+    with transaction.atomic():
+        last = Product.objects.select_for_update().filter(pk=product.pk).aggregate(last=Max("images__position"))
+        image = ProductImage(product=product, alt_text=alt_text or product.title, position=(last["last"] or 0) + 1)
+        image.image.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+        image.save()
+        transaction.on_commit(lambda: _queue_renditions(image.pk))
+    return image
+
+
+def _queue_renditions(image_id: int) -> None:
+    from shop.tasks import make_image_renditions  # noqa: PLC0415  (tasks import services)
+
+    make_image_renditions.delay(image_id)
+
+
+def reorder_product_images(*, product: Product, image_ids: list[int]) -> None:
+    """Put the product's images in the given order; ids must be exactly the product's images."""
+    current = set(product.images.values_list("pk", flat=True))
+    if set(image_ids) != current or len(image_ids) != len(current):
+        raise ValidationError("The new order must list each of the product's images once.", code="image_order")
+    with transaction.atomic():
+        for position, image_id in enumerate(image_ids, start=1):
+            ProductImage.objects.filter(pk=image_id, product=product).update(position=position)
+
+
+def move_product_image(*, image: ProductImage, offset: int) -> None:
+    """Move an image up (-1) or down (+1) among its product's images."""
+    ids = list(image.product.images.values_list("pk", flat=True))
+    index = ids.index(image.pk)
+    target = min(max(index + offset, 0), len(ids) - 1)
+    ids.insert(target, ids.pop(index))
+    reorder_product_images(product=image.product, image_ids=ids)
+
+
+def delete_product_image(*, image: ProductImage) -> None:
+    """Delete an image, its file and its renditions."""
+    names = [image.image.name] + [name for widths in image.renditions.values() for name in widths.values()]
+    image.delete()
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names if name])
+
+
+def make_renditions(*, image: ProductImage) -> dict[str, dict[str, str]]:
+    """Write each configured width (never upscaled) as WebP and JPEG; returns format -> width -> name."""
+    with image.image.open("rb") as source, Image.open(source) as original:
+        picture = ImageOps.exif_transpose(original).convert("RGB")
+    renditions: dict[str, dict[str, str]] = {name: {} for name in RENDITION_FORMATS}
+    widths = sorted({min(width, picture.width) for width in settings.IMAGE_RENDITION_WIDTHS})
+    stem = image.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    for width in widths:
+        height = max(1, round(picture.height * width / picture.width))
+        resized = picture.resize((width, height), Image.Resampling.LANCZOS)
+        for name, pillow_format in RENDITION_FORMATS.items():
+            buffer = io.BytesIO()
+            resized.save(buffer, pillow_format, quality=82, optimize=True)
+            path = f"products/{image.product_id}/renditions/{stem}-{width}.{'jpg' if name == 'jpeg' else name}"
+            if default_storage.exists(path):
+                default_storage.delete(path)
+            renditions[name][str(width)] = default_storage.save(path, ContentFile(buffer.getvalue()))
+    ProductImage.objects.filter(pk=image.pk).update(renditions=renditions)
+    image.renditions = renditions
+    return renditions

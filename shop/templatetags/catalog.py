@@ -1,0 +1,43 @@
+"""Template helpers for the catalog: money with its currency, responsive product pictures."""
+
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+
+from shop.currencies import MINOR_UNIT_EXPONENT
+from shop.models import ProductImage
+from shop.selectors import image_srcset
+
+register = template.Library()
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+
+@register.simple_tag
+def money(amount: Decimal | None, currency: str) -> str:
+    """`$12.50` for known symbols, `12.50 CHF` otherwise; always with the currency."""
+    if amount is None:
+        return ""
+    places = MINOR_UNIT_EXPONENT.get(currency, 2)
+    text = f"{amount:,.{places}f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+@register.simple_tag
+def product_picture(image: ProductImage, sizes: str = "100vw", loading: str = "lazy") -> str:
+    """A <picture> with WebP and JPEG srcsets; the original until renditions exist."""
+    webp, jpeg = image_srcset(image, "webp"), image_srcset(image, "jpeg")
+    src = f"{settings.MEDIA_URL}{image.image.name}"
+    width, height = image.width or 640, image.height or 640
+    if not jpeg:
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}" loading="{}">', src, image.alt_text, width, height, loading
+        )
+    return format_html(
+        '<picture><source type="image/webp" srcset="{}" sizes="{}">'
+        '<img src="{}" srcset="{}" sizes="{}" alt="{}" width="{}" height="{}" loading="{}"></picture>',
+        webp, sizes, src, jpeg, sizes, image.alt_text, width, height, loading,
+    )  # fmt: skip

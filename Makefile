@@ -16,14 +16,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed
 
 # Serves the demo on http://$(HOST):$(PORT). Tasks run eagerly unless CELERY_BROKER_URL is set
-# (then start `make worker` too). DEBUG is on for the local demo only.
+# (then a worker and beat run beside the server). DEBUG is on for the local demo only.
 run: install
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run-dev.sh
 
 # The whole suite. On PostgreSQL + Redis when DATABASE_URL / CELERY_BROKER_URL are set; SQLite otherwise.
 test: install
+	@if [ "$$(id -u)" = 0 ]; then bash scripts/install-debian-packages.sh; fi
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -41,6 +40,7 @@ beat: install
 	$(BIN)/celery -A marketplace beat --loglevel=INFO
 
 bench: install
+	bash scripts/install-debian-packages.sh
 	$(BIN)/python bench/run.py
 
 clean:

@@ -126,7 +126,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     celery_app.control.purge()
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     log = ARTIFACTS_DIR.joinpath("celery-worker.log").open("w")
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default,allocation,labels,returns,media",
          "--pool=prefork", "--concurrency=2", "--loglevel=INFO", "--hostname", f"test-{os.getpid()}@%h"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -160,3 +160,50 @@ def _wait_for_worker(process: subprocess.Popen, timeout: float = 60) -> None:
         if celery_app.control.ping(timeout=1):
             return
     raise RuntimeError("celery worker did not answer a ping within 60 s")
+
+
+BROWSER_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright; never a browser Playwright downloads."""
+    if not Path(BROWSER_PATH).exists():
+        yield None
+        return
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=BROWSER_PATH, args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request: pytest.FixtureRequest):
+    """A fresh mobile-sized page; its screenshot is kept in test-artifacts/, and CSP violations fail the test."""
+    context = chromium.new_context(viewport={"width": 414, "height": 896}, device_scale_factor=1)
+    context.set_default_timeout(15_000)
+    browser_page = context.new_page()
+    browser_page.csp_violations = []
+    browser_page.on(
+        "console",
+        lambda message: (
+            browser_page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield browser_page
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    browser_page.screenshot(path=str(ARTIFACTS_DIR / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert browser_page.csp_violations == [], browser_page.csp_violations

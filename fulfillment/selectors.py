@@ -33,8 +33,10 @@ def available_quantity(variant_ref: str = "pk") -> Greatest:
 
 def available_by_variant(*, variant_ids: list[int]) -> dict[int, int]:
     """Free units per variant id, one query."""
-    rows = Variant.objects.filter(pk__in=variant_ids).annotate(available=available_quantity()).values_list(
-        "pk", "available"
+    rows = (
+        Variant.objects.filter(pk__in=variant_ids)
+        .annotate(available=available_quantity())
+        .values_list("pk", "available")
     )
     return dict(rows)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from fulfillment.selectors import available_quantity
@@ -21,7 +21,10 @@ def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
             currency=Subquery(active_variants.values("currency")[:1]),
             available=Coalesce(
                 Subquery(
-                    active_variants.annotate(free=available_quantity()).values("product").annotate(total=Sum("free")).values("total")
+                    active_variants.annotate(free=available_quantity())
+                    .values("product")
+                    .annotate(total=Sum("free"))
+                    .values("total")
                 ),
                 0,
             ),
@@ -84,7 +87,7 @@ def search_products(queryset: QuerySet[Product], *, query: str) -> QuerySet[Prod
     if not query:
         return queryset
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector  # noqa: PLC0415
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         vector = (
             SearchVector("title", weight="A", config="english")
@@ -107,7 +110,9 @@ def search_products(queryset: QuerySet[Product], *, query: str) -> QuerySet[Prod
 
 def product_for_page(*, slug: str) -> Product | None:
     """An active product with its seller, active variants (with availability) and images."""
-    variants = Variant.objects.filter(is_active=True).annotate(available=available_quantity()).order_by("position", "id")
+    variants = (
+        Variant.objects.filter(is_active=True).annotate(available=available_quantity()).order_by("position", "id")
+    )
     return (
         Product.objects.active()
         .select_related("seller", "category")
@@ -133,7 +138,81 @@ def seller_products(*, seller: Seller) -> QuerySet[Product]:
     return _listing(Product.objects.for_seller(seller)).order_by("-updated_at", "-id")
 
 
+def seller_dashboard_products(*, seller: Seller, status: str = "") -> QuerySet[Product]:
+    """The seller's products for their dashboard list, optionally of one status, with `variant_count`."""
+    variant_count = (
+        Variant.objects.filter(product=OuterRef("pk")).order_by().values("product").annotate(n=Count("pk")).values("n")
+    )
+    products = seller_products(seller=seller).annotate(variant_count=Coalesce(Subquery(variant_count), 0))
+    return products.filter(status=status) if status else products
+
+
 def image_srcset(image: ProductImage, image_format: str = "jpeg") -> str:
     """`srcset` value for one rendition format, empty until the renditions exist."""
     widths = image.renditions.get(image_format, {})
-    return ", ".join(f"{settings.MEDIA_URL}{name} {width}w" for width, name in sorted(widths.items(), key=lambda i: int(i[0])))
+    return ", ".join(
+        f"{settings.MEDIA_URL}{name} {width}w" for width, name in sorted(widths.items(), key=lambda i: int(i[0]))
+    )
+
+
+# Shopper pages (home, category, search, storefront).
+
+
+def home_products(*, limit: int = 8) -> list[Product]:
+    """Featured products, topped up with the newest other products up to `limit`."""
+    products = featured_products(limit=limit)
+    if len(products) < limit:
+        products += list(storefront_products().filter(is_featured=False)[: limit - len(products)])
+    return products
+
+
+def category_by_slug(*, slug: str) -> Category | None:
+    """The category with its parent and children, for its page."""
+    return (
+        Category.objects.select_related("parent")
+        .prefetch_related(Prefetch("children", Category.objects.all()))
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def seller_by_slug(*, slug: str) -> Seller | None:
+    """The seller whose storefront lives at `slug`."""
+    return Seller.objects.filter(slug=slug).first()
+
+
+def seller_storefront_products(*, seller: Seller) -> QuerySet[Product]:
+    """A seller's active products, newest first, ready for product cards."""
+    return storefront_products().filter(seller=seller)
+
+
+def sellers_with_products(products: QuerySet[Product]) -> list[Seller]:
+    """Sellers that have at least one of `products`, by name, one query."""
+    return list(Seller.objects.filter(pk__in=products.values("seller_id")).order_by("name"))
+
+
+def all_categories() -> list[Category]:
+    """Every category with its parent, in tree order of position and name (one query)."""
+    return list(Category.objects.select_related("parent").order_by("position", "name", "pk"))
+
+
+def variants_with_availability() -> QuerySet[Variant]:
+    """Variants, active or not, each annotated with `available` (free units), in display order."""
+    return Variant.objects.annotate(available=available_quantity()).order_by("position", "id")
+
+
+def seller_variants(*, seller: Seller) -> QuerySet[Variant]:
+    """All of a seller's variants, any state, with their free units, for their dashboard and API."""
+    return variants_with_availability().filter(product__seller=seller)
+
+
+def seller_products_with_variants(*, seller: Seller) -> QuerySet[Product]:
+    """The seller's products as `seller_products`, each with `all_variants` (with availability) prefetched."""
+    return seller_products(seller=seller).prefetch_related(
+        Prefetch("variants", variants_with_availability(), to_attr="all_variants")
+    )
+
+
+def seller_product_images(*, seller: Seller) -> QuerySet[ProductImage]:
+    """Images of the seller's products."""
+    return ProductImage.objects.filter(product__seller=seller)

@@ -128,4 +128,6 @@ def adjust_stock(
     stock = _stock_row(warehouse=warehouse, variant_id=variant_id)
     with transaction.atomic():
         stock = lock_stocks(stock_ids=[stock.pk])[stock.pk]
-        return _apply(stock=stock, quantity_change=change, allocated_change=0, reason=reason, by=by, reference=reference)
+        return _apply(
+            stock=stock, quantity_change=change, allocated_change=0, reason=reason, by=by, reference=reference
+        )

@@ -29,9 +29,10 @@ def check_image(upload: UploadedFile) -> str:
         with Image.open(upload) as image:
             image_format = image.format
             width, height = image.size
-            if width * height > settings.IMAGE_MAX_PIXELS:
+            limit = settings.IMAGE_MAX_PIXELS
+            if width * height > limit:
                 raise ValidationError(
-                    f"The image has {width} x {height} pixels; at most {settings.IMAGE_MAX_PIXELS:,} pixels are accepted.",
+                    f"The image has {width} x {height} pixels; at most {limit:,} pixels are accepted.",
                     code="image_too_many_pixels",
                 )
             image.verify()
@@ -68,7 +69,7 @@ def add_product_image(*, product: Product, upload: UploadedFile, alt_text: str =
 
 
 def _queue_renditions(image_id: int) -> None:
-    from shop.tasks import make_image_renditions  # noqa: PLC0415  (tasks import services)
+    from shop.tasks import make_image_renditions
 
     make_image_renditions.delay(image_id)
 
@@ -90,6 +91,14 @@ def move_product_image(*, image: ProductImage, offset: int) -> None:
     target = min(max(index + offset, 0), len(ids) - 1)
     ids.insert(target, ids.pop(index))
     reorder_product_images(product=image.product, image_ids=ids)
+
+
+def update_product_image(*, image: ProductImage, alt_text: str) -> ProductImage:
+    """Change an image's text alternative."""
+    image.alt_text = alt_text
+    image.full_clean(exclude=["image"])
+    image.save(update_fields=["alt_text"])
+    return image
 
 
 def delete_product_image(*, image: ProductImage) -> None:

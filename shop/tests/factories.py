@@ -9,7 +9,9 @@ from marketplace.tests.factories import UserFactory
 from shop.models import Category, Product, ProductImage, Seller, SellerMember, Variant
 
 
-def image_upload(name: str = "photo.jpg", size: tuple[int, int] = (800, 600), image_format: str = "JPEG") -> SimpleUploadedFile:
+def image_upload(
+    name: str = "photo.jpg", size: tuple[int, int] = (800, 600), image_format: str = "JPEG"
+) -> SimpleUploadedFile:
     """A real image file made in memory, as a browser would upload it."""
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 30, 80)).save(buffer, image_format)
@@ -77,6 +79,6 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
         model = ProductImage
 
     product = factory.SubFactory(ProductFactory)
-    image = factory.LazyFunction(lambda: image_upload())
+    image = factory.LazyFunction(image_upload)
     alt_text = "Product photo"
     position = factory.Sequence(lambda n: n)

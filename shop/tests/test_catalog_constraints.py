@@ -59,7 +59,8 @@ def test_variant_validation_names_the_bad_field(field, value):
 def test_a_valid_gtin_is_accepted():
     body = "400638133393"
     variant = create_variant(
-        product=ProductFactory(), data={"sku": "G-1", "price": Decimal("1.50"), "gtin": body + str(gtin_check_digit(body))}
+        product=ProductFactory(),
+        data={"sku": "G-1", "price": Decimal("1.50"), "gtin": body + str(gtin_check_digit(body))},
     )
     assert variant.gtin == "4006381333931"
 

@@ -1,0 +1,162 @@
+"""Page throughput benchmark: gunicorn on PostgreSQL, loaded by wrk from a second process.
+
+Run on purpose, not as a test:  .venv/bin/python bench/run.py [--seconds 10] [--rounds 3]
+Needs PostgreSQL (DATABASE_URL's server, default 127.0.0.1:5432) and wrk (scripts/install-debian-packages.sh).
+Every page is measured in each round, interleaved, and the medians are reported as a ratio to the
+trivial view measured in the same run, with the SQL queries each page makes.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PORT = 8765
+DATABASE = "marketplace_bench"
+ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
+ENV = {
+    **os.environ,
+    "DEBUG": "false",
+    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DATABASE_URL": DATABASE_URL,
+    "CONN_MAX_AGE": "600",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "MEDIA_ROOT": str(BASE_DIR / "bench" / ".media"),
+    "LOG_LEVEL": "WARNING",
+}
+ENV.pop("CELERY_BROKER_URL", None)
+
+
+def manage(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=ENV, check=True, capture_output=True, text=True
+    )
+    return result.stdout
+
+
+def prepare_database() -> None:
+    for statement in (f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"):
+        subprocess.run(["psql", ADMIN_URL, "-q", "-c", statement], check=True)
+    manage("migrate", "--noinput")
+    manage("seed_demo")
+    manage("collectstatic", "--noinput")
+
+
+def pages() -> dict[str, str]:
+    """The URLs to load, picked from the seeded data."""
+    script = (
+        "from shop.models import Category, Product;"
+        "p = Product.objects.active().filter(variants__isnull=False).order_by('pk').first();"
+        "c = Category.objects.filter(products__status='active').order_by('pk').first();"
+        "print(p.get_absolute_url()); print(c.get_absolute_url())"
+    )
+    product_url, category_url = manage("shell", "-c", script).split()
+    return {
+        "trivial view": "/bench/trivial",
+        "home page": "/",
+        "category page": category_url,
+        "product page": product_url,
+        "/api/v1/products/": "/api/v1/products/",
+    }
+
+
+def count_queries(urls: dict[str, str]) -> dict[str, int]:
+    script = (
+        "import json, sys\n"
+        "from django.db import connection\n"
+        "from django.test import Client\n"
+        "from django.test.utils import CaptureQueriesContext\n"
+        "client = Client()\n"
+        "out = {}\n"
+        f"for name, url in {urls!r}.items():\n"
+        "    client.get(url)\n"
+        "    with CaptureQueriesContext(connection) as queries:\n"
+        "        assert client.get(url).status_code == 200, url\n"
+        "    out[name] = len(queries)\n"
+        "print(json.dumps(out))\n"
+    )
+    return json.loads(manage("shell", "-c", script).strip().splitlines()[-1])
+
+
+def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+    """requests/s, p50 ms, p99 ms."""
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{PORT}{url}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(f"{url} answered errors under load:\n{output}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+    def percentile(label: str) -> float:
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rps, percentile("50"), percentile("99")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--skip-setup", action="store_true", help="reuse the bench database from the last run")
+    args = parser.parse_args()
+
+    if not args.skip_setup:
+        print("preparing the bench database (migrate, seed_demo, collectstatic) ...", flush=True)
+        prepare_database()
+    urls = pages()
+    queries = count_queries(urls)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "marketplace.wsgi", "--bind", f"127.0.0.1:{PORT}",
+         "--workers", str(args.workers), "--access-logfile", "-", "--log-level", "warning"],
+        cwd=BASE_DIR, env=ENV, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/trivial", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        for url in urls.values():  # warm every worker's caches and connections
+            wrk(url, 2, args.connections)
+        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in urls}
+        for round_number in range(1, args.rounds + 1):
+            for name, url in urls.items():
+                samples[name].append(wrk(url, args.seconds, args.connections))
+            print(f"round {round_number}/{args.rounds} done", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    baseline = statistics.median(s[0] for s in samples["trivial view"])
+    command = (
+        f"python bench/run.py --seconds {args.seconds} --rounds {args.rounds} "
+        f"--connections {args.connections} --workers {args.workers}"
+    )
+    setup = f"gunicorn {args.workers} sync workers, wrk -t2 -c{args.connections}, medians of {args.rounds} rounds"
+    print(f"\nCommand: `{command}` ({setup})\n")
+    print("| page | requests/s | ratio to trivial view | p50 ms | p99 ms | SQL queries |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, runs in samples.items():
+        rps = statistics.median(r[0] for r in runs)
+        p50 = statistics.median(r[1] for r in runs)
+        p99 = statistics.median(r[2] for r in runs)
+        print(f"| {name} | {rps:,.0f} | {rps / baseline:.0%} | {p50:.1f} | {p99:.1f} | {queries[name]} |")
+
+
+if __name__ == "__main__":
+    main()

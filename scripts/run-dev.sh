@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make run`: migrate, seed the demo, and serve on $HOST:$PORT. Tasks run eagerly in-process unless
+# CELERY_BROKER_URL is set; then a worker and beat are started beside the server and stopped with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBUG="${DEBUG:-true}"
+python=".venv/bin/python"
+
+"$python" manage.py migrate --noinput
+"$python" manage.py seed_demo
+
+pids=()
+if [ -n "${CELERY_BROKER_URL:-}" ]; then
+  .venv/bin/celery -A marketplace worker -Q default,allocation,labels,returns,media --loglevel=INFO &
+  pids+=($!)
+  .venv/bin/celery -A marketplace beat --loglevel=INFO --schedule /tmp/marketplace-celerybeat-schedule &
+  pids+=($!)
+  trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+fi
+
+"$python" manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"

@@ -1,2 +1,22 @@
+from django.urls import path
+
+from shop.dashboard import views
+
 app_name = "dashboard"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.product_list, name="products"),
+    path("products/new/", views.product_create, name="product-create"),
+    path("products/<int:pk>/", views.product_edit, name="product-edit"),
+    path("products/<int:pk>/archive/", views.product_archive, name="product-archive"),
+    path("products/<int:pk>/variants/new/", views.variant_create, name="variant-create"),
+    path("products/<int:pk>/variants/<int:variant_pk>/", views.variant_edit, name="variant-edit"),
+    path(
+        "products/<int:pk>/variants/<int:variant_pk>/deactivate/", views.variant_deactivate, name="variant-deactivate"
+    ),
+    path("products/<int:pk>/variants/<int:variant_pk>/stock/<int:warehouse_pk>/", views.stock_set, name="stock-set"),
+    path("products/<int:pk>/images/", views.image_upload, name="image-upload"),
+    path("products/<int:pk>/images/<int:image_pk>/", views.image_edit, name="image-edit"),
+    path("products/<int:pk>/images/<int:image_pk>/move/", views.image_move, name="image-move"),
+    path("products/<int:pk>/images/<int:image_pk>/delete/", views.image_delete, name="image-delete"),
+]

@@ -1,8 +1,8 @@
 """Writes to the catalog: products and variants, always scoped to the seller that owns them."""
 
-from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -80,10 +80,21 @@ def archive_product(*, product: Product) -> Product:
     return product
 
 
+def _check_one_currency(variant: Variant) -> None:
+    """All variants of a product share one currency, so a product has one comparable price range."""
+    siblings = Variant.objects.filter(product_id=variant.product_id).exclude(pk=variant.pk)
+    currency = siblings.values_list("currency", flat=True).first()
+    if currency is not None and currency != variant.currency:
+        raise ValidationError(
+            {"currency": f"The other variants of this product are priced in {currency}; use {currency} here too."}
+        )
+
+
 def create_variant(*, product: Product, data: dict[str, Any]) -> Variant:
     variant = Variant(product=product)
     _assign(variant, VARIANT_FIELDS, data)
     variant.full_clean()
+    _check_one_currency(variant)
     variant.save()
     return variant
 
@@ -91,6 +102,7 @@ def create_variant(*, product: Product, data: dict[str, Any]) -> Variant:
 def update_variant(*, variant: Variant, data: dict[str, Any]) -> Variant:
     _assign(variant, VARIANT_FIELDS, data)
     variant.full_clean()
+    _check_one_currency(variant)
     variant.save()
     return variant
 
@@ -101,7 +113,3 @@ def deactivate_variant(*, variant: Variant) -> Variant:
     variant.is_active = False
     variant.save(update_fields=["is_active", "updated_at"])
     return variant
-
-
-def price_range(prices: list[Decimal]) -> tuple[Decimal, Decimal] | None:
-    return (min(prices), max(prices)) if prices else None

@@ -60,7 +60,9 @@ def add_product_image(*, product: Product, upload: UploadedFile, alt_text: str =
     """Store a checked image as the product's last one and queue its renditions."""
     extension = check_image(upload)
     with transaction.atomic():
-        last = Product.objects.select_for_update().filter(pk=product.pk).aggregate(last=Max("images__position"))
+        # Lock the product row so two uploads at once never take the same position.
+        Product.objects.select_for_update().filter(pk=product.pk).values_list("pk").get()
+        last = ProductImage.objects.filter(product=product).aggregate(last=Max("position"))
         image = ProductImage(product=product, alt_text=alt_text or product.title, position=(last["last"] or 0) + 1)
         image.image.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
         image.save()
@@ -86,7 +88,7 @@ def reorder_product_images(*, product: Product, image_ids: list[int]) -> None:
 
 def move_product_image(*, image: ProductImage, offset: int) -> None:
     """Move an image up (-1) or down (+1) among its product's images."""
-    ids = list(image.product.images.values_list("pk", flat=True))
+    ids = list(image.product.images.order_by("position", "id").values_list("pk", flat=True))
     index = ids.index(image.pk)
     target = min(max(index + offset, 0), len(ids) - 1)
     ids.insert(target, ids.pop(index))

@@ -27,17 +27,18 @@ def money(amount: Decimal | None, currency: str) -> str:
 
 
 @register.simple_tag
-def product_picture(image: ProductImage, sizes: str = "100vw", loading: str = "lazy") -> str:
-    """A <picture> with WebP and JPEG srcsets; the original until renditions exist."""
+def product_picture(image: ProductImage, sizes: str = "100vw", loading: str = "lazy", alt: str | None = None) -> str:
+    """A <picture> with WebP and JPEG srcsets; the original until renditions exist. alt="" marks it decorative."""
+    alt_text = image.alt_text if alt is None else alt
     webp, jpeg = image_srcset(image, "webp"), image_srcset(image, "jpeg")
     src = f"{settings.MEDIA_URL}{image.image.name}"
     width, height = image.width or 640, image.height or 640
     if not jpeg:
         return format_html(
-            '<img src="{}" alt="{}" width="{}" height="{}" loading="{}">', src, image.alt_text, width, height, loading
+            '<img src="{}" alt="{}" width="{}" height="{}" loading="{}">', src, alt_text, width, height, loading
         )
     return format_html(
         '<picture><source type="image/webp" srcset="{}" sizes="{}">'
         '<img src="{}" srcset="{}" sizes="{}" alt="{}" width="{}" height="{}" loading="{}"></picture>',
-        webp, sizes, src, jpeg, sizes, image.alt_text, width, height, loading,
+        webp, sizes, src, jpeg, sizes, alt_text, width, height, loading,
     )  # fmt: skip

@@ -68,3 +68,13 @@ def test_a_valid_gtin_is_accepted():
 def test_unknown_fields_are_a_programming_error():
     with pytest.raises(TypeError, match="seller"):
         create_product(seller=SellerFactory(), data={"title": "x", "seller": None})
+
+
+def test_all_variants_of_a_product_share_one_currency():
+    variant = VariantFactory(currency="USD")
+
+    with pytest.raises(ValidationError) as error:
+        create_variant(product=variant.product, data={"sku": "EUR-1", "price": Decimal("5.00"), "currency": "EUR"})
+
+    assert "priced in USD" in error.value.message_dict["currency"][0]
+    assert not Variant.objects.filter(sku="EUR-1").exists()

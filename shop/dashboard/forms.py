@@ -1,0 +1,189 @@
+"""Forms of the seller dashboard: they parse and check input; the services write."""
+
+import copy
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from shop.models import Product, ProductImage, Variant
+
+IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
+SELLER_STATUSES = [(Product.Status.DRAFT, "Draft (not on sale)"), (Product.Status.ACTIVE, "Active (on sale)")]
+OPTION_NAMES = ("size", "colour")
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError, *, field: str | None = None) -> None:
+    """Show a service's ValidationError on the form: per field where the form has it, on top otherwise.
+
+    An error that names no field goes to `field` (the top of the form when None).
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(field, error)
+        return
+    for name, errors in error.error_dict.items():
+        if name in form.fields:
+            form.add_error(name, errors)
+        elif name == NON_FIELD_ERRORS:
+            form.add_error(None, errors)
+        else:
+            label = name.replace("_", " ").capitalize()
+            form.add_error(None, [f"{label}: {message}" for item in errors for message in item.messages])
+
+
+class ProductFilterForm(forms.Form):
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "All statuses"), *Product.Status.choices])
+
+
+class ProductForm(forms.ModelForm):
+    """What a seller edits on a product; `is_featured` is staff's, the slug is made from the title."""
+
+    class Meta:
+        model = Product
+        fields = (
+            "title",
+            "description",
+            "category",
+            "status",
+            "affiliate_commission_rate",
+            "hs_code",
+            "country_of_origin",
+            "customs_description",
+            "weight_grams",
+            "length_mm",
+            "width_mm",
+            "height_mm",
+        )
+        labels = {
+            "affiliate_commission_rate": "Creator commission (%)",
+            "hs_code": "HS code",
+            "weight_grams": "Weight (grams)",
+            "length_mm": "Length (mm)",
+            "width_mm": "Width (mm)",
+            "height_mm": "Height (mm)",
+        }
+        help_texts = {
+            "hs_code": "6 to 10 digits, without dots. Needed to ship abroad.",
+            "customs_description": "What the parcel holds, in plain words, for customs (e.g. 'Cotton T-shirt').",
+            "weight_grams": "Packed weight, used to rate shipping.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        # Work on a copy: a rejected form must not change the product the page shows.
+        if kwargs.get("instance") is not None:
+            kwargs["instance"] = copy.copy(kwargs["instance"])
+        super().__init__(*args, **kwargs)
+        # Sellers choose draft or active; an archived product keeps its status until they pick another.
+        archived = [(Product.Status.ARCHIVED, "Archived")] if self.instance.status == Product.Status.ARCHIVED else []
+        self.fields["status"].choices = SELLER_STATUSES + archived
+        self.fields["category"].empty_label = "No category"
+        self.fields["affiliate_commission_rate"].widget.attrs.update({"min": "0", "max": "80", "step": "0.01"})
+        self.fields["hs_code"].widget.attrs.update({"inputmode": "numeric", "pattern": r"\d{6,10}"})
+        for name in ("weight_grams", "length_mm", "width_mm", "height_mm"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+
+    def service_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class VariantForm(forms.ModelForm):
+    """A variant; its option values are edited as plain size and colour inputs."""
+
+    size = forms.CharField(label="Size", max_length=40, required=False, help_text="For example M or 42.")
+    colour = forms.CharField(label="Colour", max_length=40, required=False, help_text="For example Red.")
+
+    class Meta:
+        model = Variant
+        fields = ("sku", "name", "price", "currency", "compare_at_price", "gtin", "is_active")
+        labels = {"compare_at_price": "Compare-at price", "is_active": "On sale"}
+        help_texts = {
+            "sku": "Your unique stock-keeping code.",
+            "currency": "Three-letter ISO code, e.g. USD or EUR.",
+            "compare_at_price": "Optional earlier price, shown struck through; must be above the price.",
+            "gtin": "Barcode number (EAN/UPC), 8, 12, 13 or 14 digits. Optional.",
+        }
+
+    field_order = ("sku", "name", "size", "colour", "price", "currency", "compare_at_price", "gtin", "is_active")
+
+    def __init__(self, *args, **kwargs) -> None:
+        if kwargs.get("instance") is not None:
+            kwargs["instance"] = copy.copy(kwargs["instance"])
+        super().__init__(*args, **kwargs)
+        options = self.instance.option_values if isinstance(self.instance.option_values, dict) else {}
+        for name in OPTION_NAMES:
+            self.fields[name].initial = options.get(name, "")
+        self.fields["currency"].widget.attrs.update({"maxlength": "3", "autocapitalize": "characters"})
+        self.fields["gtin"].widget.attrs.update({"inputmode": "numeric"})
+        for name in ("price", "compare_at_price"):
+            self.fields[name].widget.attrs.update({"min": "0.01", "step": "0.01"})
+
+    def clean_currency(self) -> str:
+        return (self.cleaned_data.get("currency") or "").strip().upper()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        price, compare_at = cleaned.get("price"), cleaned.get("compare_at_price")
+        if price is not None and compare_at is not None and compare_at <= price:
+            self.add_error("compare_at_price", "The compare-at price must be above the price.")
+        return cleaned
+
+    def option_values(self) -> dict[str, str]:
+        """The variant's option values with size and colour replaced; other keys (set by the API) kept."""
+        options = self.instance.option_values  # not a form field: still the stored value
+        existing = dict(options) if isinstance(options, dict) else {}
+        for name in OPTION_NAMES:
+            value = self.cleaned_data.get(name, "").strip()
+            if value:
+                existing[name] = value
+            else:
+                existing.pop(name, None)
+        return existing
+
+    def service_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in self._meta.fields}
+        data["option_values"] = self.option_values()
+        return data
+
+
+class ImageUploadForm(forms.Form):
+    # A FileField, not an ImageField: the image service checks the content and words the error.
+    image = forms.FileField(
+        label="Picture",
+        help_text="JPEG, PNG, WebP or GIF.",
+        widget=forms.FileInput(attrs={"accept": IMAGE_TYPES}),
+    )
+    alt_text = forms.CharField(
+        label="Text alternative",
+        max_length=200,
+        required=False,
+        help_text="Describe the picture for people who cannot see it. Empty: the product title is used.",
+    )
+
+
+class ImageAltForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ("alt_text",)
+        labels = {"alt_text": "Text alternative"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        if kwargs.get("instance") is not None:
+            kwargs["instance"] = copy.copy(kwargs["instance"])
+        super().__init__(*args, **kwargs)
+
+
+class ImageMoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
+
+    def offset(self) -> int:
+        return -1 if self.cleaned_data["direction"] == "up" else 1
+
+
+class StockForm(forms.Form):
+    """The on-hand count of one variant in one warehouse, and where it sits."""
+
+    quantity = forms.IntegerField(
+        label="On hand", min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    bin_location = forms.CharField(label="Bin", max_length=32, required=False)

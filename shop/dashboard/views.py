@@ -1,0 +1,305 @@
+"""The seller dashboard: products, variants, images and stock of the seller the user works for.
+
+Every view is thin: a form parses, a service writes, and a service's ValidationError (or the stock
+service's InsufficientStock) comes back as a form error on the page. Every object is reached
+through `Product.objects.for_seller(request.seller)`, so another seller's object answers 404.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from fulfillment.models import Stock, Warehouse
+from fulfillment.services.stock import InsufficientStock, set_stock_quantity
+from shop import selectors
+from shop.dashboard.forms import (
+    ImageAltForm,
+    ImageMoveForm,
+    ImageUploadForm,
+    ProductFilterForm,
+    ProductForm,
+    StockForm,
+    VariantForm,
+    add_service_errors,
+)
+from shop.dashboard.permissions import seller_required, with_seller_image, with_seller_product, with_seller_variant
+from shop.models import Product, ProductImage, Variant
+from shop.services import catalog, images
+
+PAGE_SIZE = 25
+STOCK_REFERENCE = "dashboard"
+
+
+def _edit_url(product: Product, anchor: str = "") -> str:
+    url = reverse("dashboard:product-edit", kwargs={"pk": product.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _stock_prefix(variant_id: int, warehouse_id: int) -> str:
+    return f"stock-{variant_id}-{warehouse_id}"
+
+
+def _image_prefix(image_id: int) -> str:
+    return f"image-{image_id}"
+
+
+def _fulfillment_warehouses() -> list[Warehouse]:
+    return list(Warehouse.objects.filter(kind=Warehouse.Kind.FULFILLMENT_CENTRE, is_active=True).order_by("code"))
+
+
+def _stock_rows(
+    variants: list[Variant], warehouses: list[Warehouse], bound: dict[tuple[int, int], StockForm]
+) -> list[dict[str, Any]]:
+    """Per variant, one stock form per fulfillment warehouse with what is allocated there (one query)."""
+    stocks = {
+        (stock.variant_id, stock.warehouse_id): stock
+        for stock in Stock.objects.filter(variant__in=variants, warehouse__in=warehouses)
+    }
+    rows = []
+    for variant in variants:
+        cells = []
+        for warehouse in warehouses:
+            stock = stocks.get((variant.pk, warehouse.pk))
+            form = bound.get((variant.pk, warehouse.pk)) or StockForm(
+                prefix=_stock_prefix(variant.pk, warehouse.pk),
+                initial={
+                    "quantity": stock.quantity if stock else 0,
+                    "bin_location": stock.bin_location if stock else "",
+                },
+            )
+            cells.append({"warehouse": warehouse, "stock": stock, "form": form})
+        rows.append({"variant": variant, "cells": cells})
+    return rows
+
+
+def _render_edit(
+    request: HttpRequest,
+    product: Product,
+    *,
+    product_form: ProductForm | None = None,
+    upload_form: ImageUploadForm | None = None,
+    alt_forms: dict[int, ImageAltForm] | None = None,
+    stock_forms: dict[tuple[int, int], StockForm] | None = None,
+) -> HttpResponse:
+    """The product page of the dashboard; a rejected form is passed in bound, with its errors."""
+    variants = list(product.variants.all())
+    product_images = list(product.images.all())
+    alt_forms = alt_forms or {}
+    context = {
+        "product": product,
+        "form": product_form or ProductForm(instance=product),
+        "variants": variants,
+        "stock_rows": _stock_rows(variants, _fulfillment_warehouses(), stock_forms or {}),
+        "images": [
+            {
+                "image": image,
+                "alt_form": alt_forms.get(image.pk) or ImageAltForm(instance=image, prefix=_image_prefix(image.pk)),
+                "first": index == 0,
+                "last": index == len(product_images) - 1,
+            }
+            for index, image in enumerate(product_images)
+        ],
+        "upload_form": upload_form or ImageUploadForm(),
+    }
+    return render(request, "dashboard/product_edit.html", context)
+
+
+# Products
+
+
+@seller_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    """The seller's products, newest change first, 25 a page, optionally of one status."""
+    filters = ProductFilterForm(request.GET)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    products = selectors.seller_dashboard_products(seller=request.seller, status=status)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = f"status={status}&" if status else ""
+    return render(
+        request,
+        "dashboard/product_list.html",
+        {"dash_page": "products", "filters": filters, "page": page, "products": page.object_list, "query": query},
+    )
+
+
+@seller_required
+def product_create(request: HttpRequest) -> HttpResponse:
+    form = ProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = catalog.create_product(seller=request.seller, data=form.service_data())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"“{product.title}” was created. Add its variants, stock and pictures below.")
+            return redirect(_edit_url(product))
+    return render(request, "dashboard/product_form.html", {"dash_page": "create", "form": form})
+
+
+@seller_required
+@with_seller_product
+def product_edit(request: HttpRequest, product: Product) -> HttpResponse:
+    if request.method != "POST":
+        return _render_edit(request, product)
+    form = ProductForm(request.POST, instance=product)
+    if form.is_valid():
+        try:
+            catalog.update_product(product=product, data=form.service_data())
+        except ValidationError as error:
+            product.refresh_from_db()
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The product was saved.")
+            return redirect(_edit_url(product))
+    return _render_edit(request, product, product_form=form)
+
+
+@seller_required
+@with_seller_product
+@require_POST
+def product_archive(request: HttpRequest, product: Product) -> HttpResponse:
+    catalog.archive_product(product=product)
+    messages.success(request, f"“{product.title}” was archived: it is no longer on sale.")
+    return redirect("dashboard:products")
+
+
+# Variants
+
+
+@seller_required
+@with_seller_product
+def variant_create(request: HttpRequest, product: Product) -> HttpResponse:
+    form = VariantForm(request.POST or None, initial={"currency": "USD"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            catalog.create_variant(product=product, data=form.service_data())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The variant was added.")
+            return redirect(_edit_url(product, "variants"))
+    return render(request, "dashboard/variant_form.html", {"product": product, "form": form, "variant": None})
+
+
+@seller_required
+@with_seller_variant
+def variant_edit(request: HttpRequest, product: Product, variant: Variant) -> HttpResponse:
+    form = VariantForm(request.POST or None, instance=variant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            catalog.update_variant(variant=variant, data=form.service_data())
+        except ValidationError as error:
+            variant.refresh_from_db()
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The variant was saved.")
+            return redirect(_edit_url(product, "variants"))
+    return render(request, "dashboard/variant_form.html", {"product": product, "form": form, "variant": variant})
+
+
+@seller_required
+@with_seller_variant
+@require_POST
+def variant_deactivate(request: HttpRequest, product: Product, variant: Variant) -> HttpResponse:
+    catalog.deactivate_variant(variant=variant)
+    messages.success(request, f"Variant {variant.sku} is no longer on sale.")
+    return redirect(_edit_url(product, "variants"))
+
+
+# Stock
+
+
+@seller_required
+@with_seller_variant
+@require_POST
+def stock_set(request: HttpRequest, product: Product, variant: Variant, warehouse_pk: int) -> HttpResponse:
+    """Set the on-hand count (a stock count) of one variant in one fulfillment warehouse."""
+    warehouse = get_object_or_404(Warehouse, pk=warehouse_pk, kind=Warehouse.Kind.FULFILLMENT_CENTRE, is_active=True)
+    form = StockForm(request.POST, prefix=_stock_prefix(variant.pk, warehouse.pk))
+    if form.is_valid():
+        try:
+            set_stock_quantity(
+                warehouse=warehouse,
+                variant_id=variant.pk,
+                quantity=form.cleaned_data["quantity"],
+                bin_location=form.cleaned_data["bin_location"],
+                by=request.user,
+                reference=STOCK_REFERENCE,
+            )
+        except InsufficientStock:
+            allocated = (
+                Stock.objects.filter(warehouse=warehouse, variant=variant)
+                .values_list("quantity_allocated", flat=True)
+                .first()
+            )
+            form.add_error(
+                "quantity",
+                f"{allocated} units here are allocated to orders; the count cannot be lower than that.",
+            )
+        else:
+            messages.success(request, f"Stock of {variant.sku} at {warehouse.code} was saved.")
+            return redirect(_edit_url(product, f"stock-{variant.pk}"))
+    return _render_edit(request, product, stock_forms={(variant.pk, warehouse.pk): form})
+
+
+# Images
+
+
+@seller_required
+@with_seller_product
+@require_POST
+def image_upload(request: HttpRequest, product: Product) -> HttpResponse:
+    form = ImageUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            images.add_product_image(
+                product=product, upload=form.cleaned_data["image"], alt_text=form.cleaned_data["alt_text"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, field="image")
+        else:
+            messages.success(request, "The picture was added.")
+            return redirect(_edit_url(product, "images"))
+    return _render_edit(request, product, upload_form=form)
+
+
+@seller_required
+@with_seller_image
+@require_POST
+def image_edit(request: HttpRequest, product: Product, image: ProductImage) -> HttpResponse:
+    form = ImageAltForm(request.POST, instance=image, prefix=_image_prefix(image.pk))
+    if form.is_valid():
+        try:
+            images.update_product_image(image=image, alt_text=form.cleaned_data["alt_text"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The text alternative was saved.")
+            return redirect(_edit_url(product, "images"))
+    return _render_edit(request, product, alt_forms={image.pk: form})
+
+
+@seller_required
+@with_seller_image
+@require_POST
+def image_move(request: HttpRequest, product: Product, image: ProductImage) -> HttpResponse:
+    form = ImageMoveForm(request.POST)
+    if form.is_valid():
+        images.move_product_image(image=image, offset=form.offset())
+        messages.success(request, "The pictures were reordered.")
+    return redirect(_edit_url(product, "images"))
+
+
+@seller_required
+@with_seller_image
+@require_POST
+def image_delete(request: HttpRequest, product: Product, image: ProductImage) -> HttpResponse:
+    images.delete_product_image(image=image)
+    messages.success(request, "The picture was deleted.")
+    return redirect(_edit_url(product, "images"))

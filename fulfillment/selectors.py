@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from fulfillment.models import Stock, StockMovement
+from fulfillment.models import Stock, StockMovement, Warehouse
 from shop.models import Variant
 
 
@@ -39,6 +39,19 @@ def available_by_variant(*, variant_ids: list[int]) -> dict[int, int]:
         .values_list("pk", "available")
     )
     return dict(rows)
+
+
+def stocking_warehouses() -> list[Warehouse]:
+    """Active fulfillment centres: where sellers' stock is kept and counted."""
+    return list(Warehouse.objects.filter(kind=Warehouse.Kind.FULFILLMENT_CENTRE, is_active=True).order_by("code"))
+
+
+def stock_levels(*, variant_ids: list[int], warehouse_ids: list[int] | None = None) -> dict[tuple[int, int], Stock]:
+    """Stock rows keyed by (variant id, warehouse id), one query."""
+    rows = Stock.objects.filter(variant_id__in=variant_ids).select_related("warehouse")
+    if warehouse_ids is not None:
+        rows = rows.filter(warehouse_id__in=warehouse_ids)
+    return {(stock.variant_id, stock.warehouse_id): stock for stock in rows}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ class StockShortage:
     warehouse_id: int
     requested: int
     available: int
+    allocated: int
 
 
 class InsufficientStock(Exception):
@@ -61,6 +62,7 @@ def _apply(
             warehouse_id=stock.warehouse_id,
             requested=max(-quantity_change, allocated_change, 0),
             available=stock.quantity_free,
+            allocated=stock.quantity_allocated,
         )
         message = (
             f"Stock of variant {stock.variant_id} at warehouse {stock.warehouse_id} would go to "

@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from fulfillment.models import Stock, Warehouse
+from fulfillment.models import Warehouse
+from fulfillment.selectors import stock_levels, stocking_warehouses
 from fulfillment.services.stock import InsufficientStock, set_stock_quantity
 from shop import selectors
 from shop.dashboard.forms import (
@@ -49,18 +50,11 @@ def _image_prefix(image_id: int) -> str:
     return f"image-{image_id}"
 
 
-def _fulfillment_warehouses() -> list[Warehouse]:
-    return list(Warehouse.objects.filter(kind=Warehouse.Kind.FULFILLMENT_CENTRE, is_active=True).order_by("code"))
-
-
 def _stock_rows(
     variants: list[Variant], warehouses: list[Warehouse], bound: dict[tuple[int, int], StockForm]
 ) -> list[dict[str, Any]]:
     """Per variant, one stock form per fulfillment warehouse with what is allocated there (one query)."""
-    stocks = {
-        (stock.variant_id, stock.warehouse_id): stock
-        for stock in Stock.objects.filter(variant__in=variants, warehouse__in=warehouses)
-    }
+    stocks = stock_levels(variant_ids=[v.pk for v in variants], warehouse_ids=[w.pk for w in warehouses])
     rows = []
     for variant in variants:
         cells = []
@@ -95,7 +89,7 @@ def _render_edit(
         "product": product,
         "form": product_form or ProductForm(instance=product),
         "variants": variants,
-        "stock_rows": _stock_rows(variants, _fulfillment_warehouses(), stock_forms or {}),
+        "stock_rows": _stock_rows(variants, stocking_warehouses(), stock_forms or {}),
         "images": [
             {
                 "image": image,
@@ -232,12 +226,8 @@ def stock_set(request: HttpRequest, product: Product, variant: Variant, warehous
                 by=request.user,
                 reference=STOCK_REFERENCE,
             )
-        except InsufficientStock:
-            allocated = (
-                Stock.objects.filter(warehouse=warehouse, variant=variant)
-                .values_list("quantity_allocated", flat=True)
-                .first()
-            )
+        except InsufficientStock as shortage:
+            allocated = shortage.lines[0].allocated
             form.add_error(
                 "quantity",
                 f"{allocated} units here are allocated to orders; the count cannot be lower than that.",

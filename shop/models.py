@@ -12,6 +12,8 @@ from django_countries.fields import CountryField
 from .currencies import validate_currency
 from .validators import validate_gtin
 
+# How option values read in a variant's label: "Red / M", then any other option alphabetically.
+OPTION_ORDER = {"colour": 0, "color": 0, "size": 1}
 HS_CODE_VALIDATOR = RegexValidator(r"^\d{6,10}$", "An HS code has 6 to 10 digits, without dots.")
 
 
@@ -169,7 +171,11 @@ class Variant(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name or " / ".join(str(value) for value in self.option_values.values())
+        """The name, or the option values in a fixed order (PostgreSQL's jsonb does not keep key order)."""
+        if self.name:
+            return self.name
+        keys = sorted(self.option_values, key=lambda key: (OPTION_ORDER.get(key, len(OPTION_ORDER)), key))
+        return " / ".join(str(self.option_values[key]) for key in keys)
 
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:

@@ -1,5 +1,6 @@
 """Reads of the catalog shaped for pages and the API."""
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,8 +35,8 @@ def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
 
 
 def storefront_products() -> QuerySet[Product]:
-    """Active products of the catalog, newest first, ready for product cards."""
-    return _listing(Product.objects.active()).order_by("-created_at", "-id")
+    """Active products with something to buy (an active variant), newest first, ready for product cards."""
+    return _listing(Product.objects.active()).filter(min_price__isnull=False).order_by("-created_at", "-id")
 
 
 def featured_products(*, limit: int = 8) -> list[Product]:
@@ -82,7 +83,7 @@ def filter_products(
 
 
 def search_products(queryset: QuerySet[Product], *, query: str) -> QuerySet[Product]:
-    """Full-text search ranked by relevance on PostgreSQL; a plain substring match elsewhere."""
+    """Full-text search (prefix-matching words) ranked by relevance on PostgreSQL; substrings elsewhere."""
     query = query.strip()
     if not query:
         return queryset
@@ -94,10 +95,16 @@ def search_products(queryset: QuerySet[Product], *, query: str) -> QuerySet[Prod
             + SearchVector("seller__name", weight="B", config="english")
             + SearchVector("description", weight="C", config="english")
         )
-        search_query = SearchQuery(query, search_type="websearch", config="english")
+        # Every word must match, the last letters may be missing ("blu" finds "Bluebird"): word:* & word:*.
+        words = re.findall(r"\w+", query)
+        if not words:
+            return queryset.none()
+        search_query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="english")
         return (
-            queryset.annotate(rank=SearchRank(vector, search_query))
-            .filter(rank__gt=0)
+            # Match with `@@` (every word must match); ts_rank alone is above 0 for a partial match.
+            queryset.alias(document=vector)
+            .filter(document=search_query)
+            .annotate(rank=SearchRank(vector, search_query))
             .order_by("-rank", "-created_at", "-id")
         )
     terms = query.split()
@@ -216,3 +223,8 @@ def seller_products_with_variants(*, seller: Seller) -> QuerySet[Product]:
 def seller_product_images(*, seller: Seller) -> QuerySet[ProductImage]:
     """Images of the seller's products."""
     return ProductImage.objects.filter(product__seller=seller)
+
+
+def product_of_seller(*, seller: Seller, product_id: int) -> Product | None:
+    """One of the seller's products by id, any status; None when it is not theirs."""
+    return Product.objects.for_seller(seller).filter(pk=product_id).first()

@@ -1,8 +1,113 @@
-from django.http import HttpRequest, HttpResponse
+"""Public shopper pages: home, category, search, product and seller storefront."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from shop import selectors
+from shop.forms import ProductFilterForm
+from shop.models import Product, Variant
+
+PAGE_SIZE = 24
+LOW_STOCK = 5
+MAX_QUERY_LENGTH = 200
 
 
+@dataclass(frozen=True)
+class VariantOption:
+    """A variant as the picker shows it: its availability in words and whether it is chosen."""
+
+    variant: Variant
+    availability: str
+    state: str  # "in", "low" or "out": the CSS modifier of the availability text
+    checked: bool
+
+    @property
+    def sold_out(self) -> bool:
+        return self.state == "out"
+
+
+def _availability(available: int) -> tuple[str, str]:
+    """The shopper's words for a stock level, and its state."""
+    if available <= 0:
+        return "Sold out", "out"
+    if available <= LOW_STOCK:
+        return f"Only {available} left", "low"
+    return "In stock", "in"
+
+
+def _variant_options(variants: list[Variant], requested: str | None) -> list[VariantOption]:
+    """The picker's options, with the requested variant chosen, else the first one in stock."""
+    in_stock = [variant for variant in variants if variant.available > 0]
+    chosen = next((variant for variant in in_stock if str(variant.pk) == requested), None)
+    if chosen is None:
+        chosen = in_stock[0] if in_stock else (variants[0] if variants else None)
+    options = []
+    for variant in variants:
+        text, state = _availability(variant.available)
+        options.append(VariantOption(variant=variant, availability=text, state=state, checked=variant is chosen))
+    return options
+
+
+def _page(request: HttpRequest, products: QuerySet[Product]) -> Page:
+    """One page of products; a non-number gives the first page, a page past the end the last."""
+    return Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "shop/home.html", {"featured": selectors.featured_products(), "categories": selectors.category_tree()})
+    """Featured (then newest) products and the category list."""
+    return render(
+        request,
+        "shop/home.html",
+        {"products": selectors.home_products(), "categories": selectors.category_tree()},
+    )
+
+
+@require_safe
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    """Products of a category and its descendants, filtered and paginated."""
+    current = selectors.category_by_slug(slug=slug)
+    if current is None:
+        raise Http404("No such category.")
+    in_category = selectors.filter_products(selectors.storefront_products(), category=current)
+    form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(in_category))
+    page = _page(request, selectors.filter_products(in_category, **form.filters()))
+    return render(request, "shop/category.html", {"category": current, "form": form, "page": page})
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """Products matching the words in `q`, filtered and paginated."""
+    query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+    context: dict = {"query": query, "form": None, "page": None}
+    if query:
+        found = selectors.search_products(selectors.storefront_products(), query=query)
+        form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(found))
+        context.update(form=form, page=_page(request, selectors.filter_products(found, **form.filters())))
+    return render(request, "shop/search.html", context)
+
+
+@require_safe
+def product(request: HttpRequest, slug: str) -> HttpResponse:
+    """A product's page: gallery, description and the variant picker."""
+    found = selectors.product_for_page(slug=slug)
+    if found is None:
+        raise Http404("No such product.")
+    options = _variant_options(found.active_variants, request.GET.get("variant"))
+    selected = next((option for option in options if option.checked), None)
+    return render(request, "shop/product.html", {"product": found, "options": options, "selected": selected})
+
+
+@require_safe
+def seller_storefront(request: HttpRequest, slug: str) -> HttpResponse:
+    """A seller's page: who they are and their active products."""
+    seller = selectors.seller_by_slug(slug=slug)
+    if seller is None:
+        raise Http404("No such seller.")
+    page = _page(request, selectors.seller_storefront_products(seller=seller))
+    return render(request, "shop/storefront.html", {"seller": seller, "page": page})

@@ -1,0 +1,165 @@
+"""Shopper accounts: sign-up, log-in with its lock-out, log-out and the password reset flow."""
+
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.urls import reverse
+
+from marketplace.models import User
+from marketplace.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOCKED_OUT = "Too many failed log-ins. Wait 15 minutes and try again, or reset your password."
+
+
+def log_in(client, username: str, password: str, address: str = "127.0.0.1"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_signup_page_has_a_labelled_form_with_csrf(client):
+    page = client.get(reverse("signup")).content.decode()
+
+    assert "csrfmiddlewaretoken" in page
+    for field in ("username", "email", "password1", "password2"):
+        assert f'<label for="id_{field}">' in page
+
+
+def test_signup_creates_the_account_and_logs_in(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "ada", "email": "ada@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    user = User.objects.get(username="ada")
+    assert user.email == "ada@example.com"
+    assert client.session[SESSION_KEY] == str(user.pk)
+    assert "Log out ada" in client.get(reverse("home")).content.decode()
+
+
+def test_signup_with_mismatched_passwords_shows_the_error(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "ada", "email": "ada@example.com", "password1": PASSWORD, "password2": "something else"},
+    )
+
+    assert response.status_code == 200
+    assert "The two password fields didn\N{RIGHT SINGLE QUOTATION MARK}t match." in response.content.decode()
+    assert not User.objects.filter(username="ada").exists()
+
+
+def test_login_page_has_labelled_fields_and_a_reset_link(client):
+    page = client.get(reverse("login")).content.decode()
+
+    assert "csrfmiddlewaretoken" in page
+    assert '<label for="id_username">' in page
+    assert '<label for="id_password">' in page
+    assert f'href="{reverse("password_reset")}"' in page
+
+
+def test_login_with_the_right_password_logs_in_and_goes_home(client):
+    user = UserFactory()
+
+    response = log_in(client, user.username, PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_login_with_a_wrong_password_says_so(client):
+    user = UserFactory()
+
+    response = log_in(client, user.username, "wrong")
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password." in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_login_goes_back_to_the_page_asked_for(client):
+    user = UserFactory()
+
+    response = client.post(
+        reverse("login") + "?next=/search/", {"username": user.username, "password": PASSWORD, "next": "/search/"}
+    )
+
+    assert response["Location"] == "/search/"
+
+
+def test_logout_is_post_only(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    refused = client.get(reverse("logout"))
+    response = client.post(reverse("logout"))
+
+    assert refused.status_code == 405
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert SESSION_KEY not in client.session
+    assert "Log in" in client.get(reverse("home")).content.decode()
+
+
+def test_after_six_failed_logins_even_the_right_password_is_refused_with_429(client):
+    user = UserFactory()
+    for _ in range(6):
+        log_in(client, user.username, "wrong")
+
+    response = log_in(client, user.username, PASSWORD)
+
+    assert response.status_code == 429
+    assert LOCKED_OUT in response.content.decode()
+    assert 'role="alert"' in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_another_accounts_failures_from_another_address_do_not_lock_a_good_account(client):
+    attacked, good = UserFactory(), UserFactory()
+    for _ in range(6):
+        log_in(client, attacked.username, "wrong", address="203.0.113.9")
+
+    response = log_in(client, good.username, PASSWORD, address="198.51.100.7")
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(good.pk)
+
+
+def test_password_reset_emails_a_link_that_sets_a_new_password(client):
+    user = UserFactory(email="grace@example.com")
+
+    sent = client.post(reverse("password_reset"), {"email": "grace@example.com"})
+
+    assert sent.status_code == 302
+    assert "Check your email" in client.get(sent["Location"]).content.decode()
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == ["grace@example.com"]
+    assert email.subject == "Reset your Marketplace password"
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", email.body).group(1)
+
+    form_page = client.get(link, follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"},
+    )
+    assert done.status_code == 302
+    assert "Your password is changed" in client.get(done["Location"]).content.decode()
+
+    assert log_in(client, user.username, PASSWORD).status_code == 200  # the old password is gone
+    assert log_in(client, user.username, "a brand new secret 42").status_code == 302
+    assert client.session[SESSION_KEY] == str(user.pk)
+    assert "This link no longer works" in client.get(link, follow=True).content.decode()
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing(client):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []

@@ -29,6 +29,8 @@ _MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="marketplace-test-media-"))
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.MEDIA_ROOT = str(_MEDIA_ROOT)
+    # A real hasher costs ~0.5 s per user; tests only need passwords that check.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The manifest needs `collectstatic`; tests read static files from the source folders.
     settings.STORAGES = {
         **settings.STORAGES,

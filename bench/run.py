@@ -46,7 +46,7 @@ def prepare_database() -> None:
     for statement in (f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"):
         subprocess.run(["psql", ADMIN_URL, "-q", "-c", statement], check=True)
     manage("migrate", "--noinput")
-    manage("seed_demo")
+    manage("seed_demo", "--force")
     manage("collectstatic", "--noinput")
 
 

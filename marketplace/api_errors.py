@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import exceptions, status
+from django.http import Http404, HttpRequest, JsonResponse
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,6 +23,22 @@ class DomainError(exceptions.APIException):
         self.status_code = status_code
 
 
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer of the API (documentation only)."""
+
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `invalid`, `not_found`, `throttled`.")
+    message = serializers.CharField(help_text="A sentence for people.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Input field name -> its problems; empty unless the input was refused.",
+    )
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """An OpenAPI response documented with the error body, for `@extend_schema(responses=...)`."""
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
 def _flatten(detail: Any) -> Any:
     if isinstance(detail, dict):
         return {key: _flatten(value) for key, value in detail.items()}
@@ -32,13 +49,21 @@ def _flatten(detail: Any) -> Any:
     return [str(detail)]
 
 
+def _django_validation_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """Model `full_clean` errors keyed like serializer errors (`__all__` -> `non_field_errors`)."""
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    return {
+        ("non_field_errors" if name == NON_FIELD_ERRORS else name): messages
+        for name, messages in exc.message_dict.items()
+    }
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            detail=exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        exc = exceptions.ValidationError(detail=_django_validation_detail(exc))
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(*(exc.args[:1] or ()))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
@@ -62,3 +87,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         }
     response.data = body
     return response
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under the API answer in the API's error shape, not with the HTML 404 page."""
+    return JsonResponse({"code": "not_found", "message": "No API endpoint at this address.", "fields": {}}, status=404)

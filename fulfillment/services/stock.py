@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Now
 
 from fulfillment.models import Stock, StockMovement, Warehouse
 
@@ -72,6 +73,7 @@ def _apply(
     Stock.objects.filter(pk=stock.pk).update(
         quantity=F("quantity") + quantity_change,
         quantity_allocated=F("quantity_allocated") + allocated_change,
+        updated_at=Now(),
     )
     stock.quantity, stock.quantity_allocated = new_quantity, new_allocated
     StockMovement.objects.create(
@@ -112,7 +114,7 @@ def set_stock_quantity(
                 reference=reference,
             )
         if bin_location is not None and bin_location != stock.bin_location:
-            Stock.objects.filter(pk=stock.pk).update(bin_location=bin_location)
+            Stock.objects.filter(pk=stock.pk).update(bin_location=bin_location, updated_at=Now())
             stock.bin_location = bin_location
     return stock
 

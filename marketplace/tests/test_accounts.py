@@ -163,3 +163,26 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing
     assert response.status_code == 302
     assert response["Location"] == reverse("password_reset_done")
     assert mail.outbox == []
+
+
+def test_behind_a_proxy_failures_count_per_client_not_per_proxy(client, settings):
+    from marketplace.tests.factories import PASSWORD, UserFactory
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    victim = UserFactory()
+    for attempt in range(settings.LOGIN_FAILURE_LIMIT + 1):
+        client.post(
+            "/accounts/login/",
+            {"username": f"guess{attempt}", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+        )
+
+    response = client.post(
+        "/accounts/login/",
+        {"username": victim.username, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.4",
+    )
+
+    assert response.status_code == 302  # another shopper behind the same proxy still logs in

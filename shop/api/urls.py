@@ -1,1 +1,31 @@
-urlpatterns: list = []
+from django.urls import path
+
+from shop.api import public, seller
+
+urlpatterns = [
+    path("products/", public.ProductListView.as_view(), name="api-product-list"),
+    path("products/<slug:slug>/", public.ProductDetailView.as_view(), name="api-product-detail"),
+    path("categories/", public.CategoryListView.as_view(), name="api-category-list"),
+    path("seller/products/", seller.SellerProductListCreateView.as_view(), name="api-seller-product-list"),
+    path("seller/products/<int:pk>/", seller.SellerProductDetailView.as_view(), name="api-seller-product-detail"),
+    path(
+        "seller/products/<int:pk>/variants/",
+        seller.SellerVariantListCreateView.as_view(),
+        name="api-seller-product-variants",
+    ),
+    path(
+        "seller/products/<int:pk>/images/",
+        seller.SellerProductImageUploadView.as_view(),
+        name="api-seller-product-images",
+    ),
+    path("seller/variants/<int:pk>/", seller.SellerVariantDetailView.as_view(), name="api-seller-variant-detail"),
+    path(
+        "seller/variants/<int:pk>/stock/", seller.SellerVariantStockListView.as_view(), name="api-seller-variant-stock"
+    ),
+    path(
+        "seller/variants/<int:pk>/stock/<str:warehouse_code>/",
+        seller.SellerVariantStockView.as_view(),
+        name="api-seller-variant-stock-set",
+    ),
+    path("seller/images/<int:pk>/", seller.SellerProductImageDeleteView.as_view(), name="api-seller-image-detail"),
+]

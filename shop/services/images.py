@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from shop.models import Product, ProductImage
@@ -22,8 +23,8 @@ RENDITION_FORMATS = {"webp": "WEBP", "jpeg": "JPEG"}
 def check_image(upload: UploadedFile) -> str:
     """Check an uploaded image by its content; returns the extension to store it under."""
     if upload.size is not None and upload.size > settings.IMAGE_UPLOAD_MAX_BYTES:
-        limit_mb = settings.IMAGE_UPLOAD_MAX_BYTES / (1024 * 1024)
-        raise ValidationError(f"The image is larger than {limit_mb:g} MB.", code="image_too_large")
+        limit = filesizeformat(settings.IMAGE_UPLOAD_MAX_BYTES)
+        raise ValidationError(f"The image is larger than {limit}.", code="image_too_large")
     upload.seek(0)
     try:
         with Image.open(upload) as image:

@@ -187,7 +187,7 @@ def test_seller_creates_a_product_then_a_variant_then_a_picture(seller_client, d
 
     page = seller_client.get(reverse("dashboard:product-edit", kwargs={"pk": product.pk})).content.decode()
     assert "LIN-M-WHT" in page
-    assert "M / White" in page
+    assert "White / M" in page
     assert 'alt="White linen shirt, front"' in page
 
 

@@ -1,0 +1,115 @@
+"""The OpenAPI schema describes every endpoint and validates; Swagger UI is served from our static files."""
+
+import re
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from drf_spectacular.drainage import GENERATOR_STATS
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = {
+    "/api/v1/auth/token/": {"post"},
+    "/api/v1/categories/": {"get"},
+    "/api/v1/products/": {"get"},
+    "/api/v1/products/{slug}/": {"get"},
+    "/api/v1/seller/products/": {"get", "post"},
+    "/api/v1/seller/products/{id}/": {"get", "put", "patch", "delete"},
+    "/api/v1/seller/products/{id}/variants/": {"get", "post"},
+    "/api/v1/seller/products/{id}/images/": {"post"},
+    "/api/v1/seller/images/{id}/": {"delete"},
+    "/api/v1/seller/variants/{id}/": {"get", "put", "patch"},
+    "/api/v1/seller/variants/{id}/stock/": {"get"},
+    "/api/v1/seller/variants/{id}/stock/{warehouse_code}/": {"put"},
+}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.fixture
+def schema(tmp_path) -> dict:
+    GENERATOR_STATS.reset()
+    path = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    return yaml.safe_load(path.read_text())
+
+
+def test_schema_validates_without_warnings_and_lists_every_endpoint(schema):
+    paths = {
+        path: {method for method in operations if method != "parameters"}
+        for path, operations in schema["paths"].items()
+    }
+    assert paths == ENDPOINTS
+
+
+def test_every_operation_documents_its_error_answers(schema):
+    """Seller endpoints can answer 403, addresses with an id 404, writes 400; each with the error body."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            errors = {code: answer for code, answer in operation["responses"].items() if code.startswith("4")}
+            for answer in errors.values():
+                assert answer["content"]["application/json"]["schema"] == ERROR_REF
+                assert answer["description"]
+            if path.startswith("/api/v1/seller/"):
+                assert "403" in errors, f"{method} {path}"
+            if "{" in path:
+                assert "404" in errors, f"{method} {path}"
+            if method in {"post", "put", "patch"}:
+                assert "requestBody" in operation and "400" in errors, f"{method} {path}"
+
+
+def test_error_body_is_described(schema):
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"code", "message", "fields"}
+    assert set(error["required"]) == {"code", "message", "fields"}
+
+
+def test_image_upload_is_multipart_and_stock_conflict_is_409(schema):
+    upload = schema["paths"]["/api/v1/seller/products/{id}/images/"]["post"]
+    stock = schema["paths"]["/api/v1/seller/variants/{id}/stock/{warehouse_code}/"]["put"]
+    throttled = schema["paths"]["/api/v1/auth/token/"]["post"]
+
+    assert list(upload["requestBody"]["content"]) == ["multipart/form-data"]
+    request = schema["components"]["schemas"]["ProductImageUploadRequest"]
+    assert request["properties"]["image"] == {
+        "type": "string",
+        "format": "binary",
+        "description": "A JPEG, PNG, WebP or GIF picture.",
+    }
+    assert request["required"] == ["image"]
+    assert upload["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ProductImage"
+    }
+    assert "409" in stock["responses"]
+    assert "429" in throttled["responses"]
+    assert "security" not in throttled  # no credentials needed to ask for a token
+
+
+def test_schema_endpoint_serves_the_schema(client):
+    response = client.get("/api/schema/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert "/api/v1/seller/products/{id}/images/" in yaml.safe_load(response.content)["paths"]
+
+
+def test_swagger_ui_loads_only_our_own_static_files(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    addresses = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    static = [address for address in addresses if address.startswith("/static/")]
+    assert sorted(set(addresses) - set(static)) == ["/api/docs/?script="]  # the set-up script, same origin
+    for address in static:
+        assert finders.find(address.removeprefix("/static/")), f"{address} is not among our static files"
+    # No inline script: the Content-Security-Policy allows scripts from 'self' only.
+    assert len(re.findall(r"<script\b", html)) == len(re.findall(r"<script src=", html)) == 3
+    assert not re.search(r"https?://", html)
+
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert '"/api/schema/"' in script.content.decode()
+    assert not re.search(r"https?://", script.content.decode())

@@ -1,0 +1,362 @@
+"""Staff admin for the catalog: sellers and their members, categories, products, variants, images.
+
+Images go through `shop.services.images` (checked by content, renditions queued); stock is shown
+read-only and changed through the fulfillment admin's "set stock count" page.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from fulfillment.admin import VariantStockInline, set_stock_url
+from fulfillment.selectors import available_quantity
+from shop.models import Category, Product, ProductImage, Seller, SellerMember, Variant
+from shop.services.catalog import archive_product, update_product
+from shop.services.images import add_product_image, check_image, delete_product_image
+from shop.tasks import make_image_renditions
+
+THUMBNAIL_WIDTH = 64
+
+
+def thumbnail(image: ProductImage | None, width: int = THUMBNAIL_WIDTH) -> str:
+    """A small <img> of the image, from its smallest rendition when it has one."""
+    if image is None or not image.image:
+        return "-"
+    jpeg = image.renditions.get("jpeg") or {}
+    name = jpeg[min(jpeg, key=int)] if jpeg else image.image.name
+    height = round(width * image.height / image.width) if image.width and image.height else width
+    return format_html(
+        '<img src="{}" width="{}" height="{}" alt="{}" loading="lazy">',
+        default_storage.url(name),
+        width,
+        height,
+        image.alt_text,
+    )
+
+
+# --- sellers --------------------------------------------------------------------------------------
+
+
+class SellerMemberInline(admin.TabularInline):
+    model = SellerMember
+    extra = 0
+    autocomplete_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SellerMember]:
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Seller)
+class SellerAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "country", "support_email", "product_count", "created_at")
+    search_fields = ("name", "slug", "support_email")
+    list_filter = ("country",)
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
+    inlines = (SellerMemberInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Seller]:
+        # A GROUP BY drops Meta.ordering: order explicitly (autocomplete pages through this too).
+        return super().get_queryset(request).annotate(product_total=Count("products")).order_by("name", "pk")
+
+    @admin.display(description="products", ordering="product_total")
+    def product_count(self, seller: Seller) -> int:
+        return seller.product_total
+
+
+@admin.register(SellerMember)
+class SellerMemberAdmin(admin.ModelAdmin):
+    list_display = ("user", "seller", "role", "created_at")
+    list_select_related = ("user", "seller")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__email", "seller__name")
+    autocomplete_fields = ("seller", "user")
+    readonly_fields = ("created_at",)
+
+
+# --- categories -----------------------------------------------------------------------------------
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "parent", "slug", "position", "product_count")
+    list_editable = ("position",)
+    list_select_related = ("parent",)
+    search_fields = ("name", "slug")
+    autocomplete_fields = ("parent",)
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
+        return (
+            super().get_queryset(request).annotate(product_total=Count("products")).order_by("position", "name", "pk")
+        )
+
+    @admin.display(description="products", ordering="product_total")
+    def product_count(self, category: Category) -> int:
+        return category.product_total
+
+
+# --- products -------------------------------------------------------------------------------------
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    show_change_link = True
+    # The everyday columns; options, GTIN and currency are on the variant's own page ("Change").
+    fields = ("sku", "name", "price", "compare_at_price", "is_active", "position", "free_stock")
+    readonly_fields = ("free_stock",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Variant]:
+        return super().get_queryset(request).annotate(available=available_quantity())
+
+    @admin.display(description="free stock")
+    def free_stock(self, variant: Variant) -> int | str:
+        return getattr(variant, "available", "-")
+
+
+class StoredImageWidget(forms.Widget):
+    """Names an existing image's stored file; that file is not replaced from the product page."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        return format_html('<span class="help">{}</span>', str(getattr(value, "name", value) or "").rsplit("/", 1)[-1])
+
+
+class ProductImageForm(forms.ModelForm):
+    """A new image is checked by its content; an existing image's file cannot be swapped here."""
+
+    class Meta:
+        model = ProductImage
+        fields = ("image", "alt_text", "position")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # the preview column shows it; replacing means delete + add
+            self.fields["image"].disabled = True
+            self.fields["image"].required = False
+            self.fields["image"].widget = StoredImageWidget()
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not self.instance.pk and upload is not None:
+            check_image(upload)
+        return upload
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    extra = 0
+    fields = ("preview", "image", "alt_text", "position", "size", "renditions_ready")
+    readonly_fields = ("preview", "size", "renditions_ready")
+    verbose_name_plural = "images (new images are added last; renditions are made in the background)"
+
+    @admin.display(description="preview")
+    def preview(self, image: ProductImage) -> str:
+        return thumbnail(image) if image.pk else "-"
+
+    @admin.display(description="pixels")
+    def size(self, image: ProductImage) -> str:
+        return f"{image.width} x {image.height}" if image.pk else "-"
+
+    @admin.display(description="renditions", boolean=True)
+    def renditions_ready(self, image: ProductImage) -> bool | None:
+        return bool(image.renditions) if image.pk else None
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "first_image",
+        "title",
+        "seller",
+        "category",
+        "status",
+        "commission",
+        "has_customs_data",
+        "is_featured",
+        "updated_at",
+    )
+    list_display_links = ("first_image", "title")
+    list_select_related = ("seller", "category")
+    list_filter = ("status", "is_featured", "seller", "category")
+    search_fields = ("title", "slug", "seller__name", "variants__sku")
+    autocomplete_fields = ("seller", "category")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("created_at", "updated_at")
+    actions = ("publish", "archive", "feature", "unfeature")
+    fieldsets = (
+        (None, {"fields": ("seller", "title", "slug", "description", "category", "status", "is_featured")}),
+        ("Creators", {"fields": ("affiliate_commission_rate",)}),
+        (
+            "Customs and shipping",
+            {
+                "description": "Without an HS code, an origin and a customs description it cannot ship abroad.",
+                "fields": (
+                    "hs_code",
+                    "country_of_origin",
+                    "customs_description",
+                    "weight_grams",
+                    ("length_mm", "width_mm", "height_mm"),
+                ),
+            },
+        ),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = (VariantInline, ProductImageInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        images = ProductImage.objects.order_by("position", "id")
+        return super().get_queryset(request).prefetch_related(Prefetch("images", images, to_attr="ordered_images"))
+
+    @admin.display(description="")
+    def first_image(self, product: Product) -> str:
+        images = getattr(product, "ordered_images", None)
+        return thumbnail(images[0], width=48) if images else "-"
+
+    @admin.display(description="commission %", ordering="affiliate_commission_rate")
+    def commission(self, product: Product) -> str:
+        return f"{product.affiliate_commission_rate.normalize():f}"
+
+    @admin.display(description="customs data", boolean=True)
+    def has_customs_data(self, product: Product) -> bool:
+        return product.has_customs_data
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not ProductImage:
+            super().save_formset(request, form, formset, change)
+            return
+        # Images go through the image service: new files are checked and their renditions queued.
+        formset.save(commit=False)
+        for image in formset.deleted_objects:
+            delete_product_image(image=image)
+        for image, _changed in formset.changed_objects:
+            image.save(update_fields=["alt_text", "position"])
+        for image_form in formset.extra_forms:
+            if image_form.has_changed() and not image_form.cleaned_data.get("DELETE"):
+                add_product_image(
+                    product=form.instance,
+                    upload=image_form.cleaned_data["image"],
+                    alt_text=image_form.cleaned_data.get("alt_text", ""),
+                )
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Product], change, done: str) -> None:
+        changed, refused = 0, []
+        for product in queryset:
+            try:
+                change(product)
+            except ValidationError as error:
+                refused.append(f"{product.title} ({'; '.join(error.messages)})")
+            else:
+                changed += 1
+        if changed:
+            self.message_user(request, f"{changed} product(s) {done}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Not changed: {', '.join(refused)}", messages.ERROR)
+
+    @admin.action(description="Publish the selected products", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self._each(
+            request, queryset, lambda p: update_product(product=p, data={"status": Product.Status.ACTIVE}), "published"
+        )
+
+    @admin.action(description="Archive the selected products (take them off sale)", permissions=["change"])
+    def archive(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self._each(request, queryset, lambda p: archive_product(product=p), "archived")
+
+    @admin.action(description="Feature the selected products", permissions=["change"])
+    def feature(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self._each(request, queryset, lambda p: update_product(product=p, data={"is_featured": True}), "featured")
+
+    @admin.action(description="Stop featuring the selected products", permissions=["change"])
+    def unfeature(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self._each(request, queryset, lambda p: update_product(product=p, data={"is_featured": False}), "unfeatured")
+
+
+# --- variants -------------------------------------------------------------------------------------
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ("sku", "product", "label_text", "price", "currency", "compare_at_price", "is_active", "free_stock")
+    list_select_related = ("product",)
+    list_filter = ("is_active", "currency")
+    search_fields = ("sku", "gtin", "product__title")
+    autocomplete_fields = ("product",)
+    readonly_fields = ("created_at", "updated_at", "stock_tools")
+    fieldsets = (
+        (None, {"fields": ("product", "sku", "name", "option_values", "position", "is_active")}),
+        ("Price", {"fields": ("price", "currency", "compare_at_price")}),
+        ("Identifiers", {"fields": ("gtin",)}),
+        ("Stock", {"fields": ("stock_tools",)}),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = (VariantStockInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Variant]:
+        return super().get_queryset(request).select_related("product").annotate(available=available_quantity())
+
+    @admin.display(description="options")
+    def label_text(self, variant: Variant) -> str:
+        return variant.label
+
+    @admin.display(description="free stock", ordering="available")
+    def free_stock(self, variant: Variant) -> int:
+        return variant.available
+
+    @admin.display(description="stock count")
+    def stock_tools(self, variant: Variant) -> str:
+        if variant.pk is None:
+            return "Save the variant first, then set its stock."
+        return format_html('<a href="{}">Set a stock count for this variant</a>', set_stock_url(variant_id=variant.pk))
+
+
+# --- images ---------------------------------------------------------------------------------------
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(admin.ModelAdmin):
+    """Images are added on the product's page; here staff fix alt texts, order and renditions."""
+
+    list_display = ("preview", "product", "position", "alt_text", "size", "renditions_ready", "created_at")
+    list_display_links = ("preview", "product")
+    list_select_related = ("product",)
+    search_fields = ("product__title", "alt_text")
+    fields = ("product", "preview", "image", "alt_text", "position", "size", "renditions", "created_at")
+    readonly_fields = ("product", "preview", "image", "size", "renditions", "created_at")
+    actions = ("remake_renditions",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="preview")
+    def preview(self, image: ProductImage) -> str:
+        return thumbnail(image)
+
+    @admin.display(description="pixels")
+    def size(self, image: ProductImage) -> str:
+        return f"{image.width} x {image.height}"
+
+    @admin.display(description="renditions", boolean=True)
+    def renditions_ready(self, image: ProductImage) -> bool:
+        return bool(image.renditions)
+
+    def delete_model(self, request: HttpRequest, obj: ProductImage) -> None:
+        delete_product_image(image=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProductImage]) -> None:
+        for image in queryset:
+            delete_product_image(image=image)
+
+    @admin.action(description="Make the renditions of the selected images again", permissions=["change"])
+    def remake_renditions(self, request: HttpRequest, queryset: QuerySet[ProductImage]) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        for image_id in ids:
+            make_image_renditions.delay(image_id)
+        self.message_user(request, f"Queued renditions of {len(ids)} image(s).", messages.SUCCESS)

@@ -1,0 +1,88 @@
+"""Public catalog endpoints: read-only, open to anyone."""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+
+from marketplace.api_errors import error_response
+from shop import selectors
+from shop.api.serializers import (
+    CategorySerializer,
+    ProductCardSerializer,
+    ProductDetailSerializer,
+    ProductFilterSerializer,
+)
+from shop.models import Category, Product
+
+
+def non_empty_params(request: Request) -> dict[str, str]:
+    """Query parameters with a value: an empty one (`?min_price=` from a form) means no filter."""
+    return {key: value for key, value in request.query_params.items() if value.strip()}
+
+
+@extend_schema(
+    tags=["catalog"],
+    summary="List products on sale",
+    parameters=[ProductFilterSerializer],
+    responses={
+        200: ProductCardSerializer(many=True),
+        400: error_response("A filter value is invalid; `fields` names it."),
+        404: error_response("The page number is past the last page."),
+    },
+)
+class ProductListView(generics.ListAPIView):
+    """Active products, newest first (by relevance when searching), 24 a page."""
+
+    serializer_class = ProductCardSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self) -> QuerySet[Product]:
+        if getattr(self, "swagger_fake_view", False):
+            return Product.objects.none()
+        filters = ProductFilterSerializer(data=non_empty_params(self.request))
+        filters.is_valid(raise_exception=True)
+        params = filters.validated_data
+        seller = params.get("seller")
+        products = selectors.filter_products(
+            selectors.storefront_products(),
+            category=params.get("category"),
+            seller_slug=seller.slug if seller else None,
+            min_price=params.get("min_price"),
+            max_price=params.get("max_price"),
+        )
+        return selectors.search_products(products, query=params.get("q", ""))
+
+
+@extend_schema(
+    tags=["catalog"],
+    summary="Show a product",
+    responses={200: ProductDetailSerializer, 404: error_response("No product on sale has this slug.")},
+)
+class ProductDetailView(generics.RetrieveAPIView):
+    """An active product with its active variants (price, availability) and images."""
+
+    serializer_class = ProductDetailSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "slug"
+    queryset = Product.objects.none()  # for the schema; get_object uses the selector
+
+    def get_object(self) -> Product:
+        product = selectors.product_for_page(slug=self.kwargs["slug"])
+        if product is None:
+            raise exceptions.NotFound("No product on sale has this slug.")
+        return product
+
+
+@extend_schema(tags=["catalog"], summary="List categories", responses={200: CategorySerializer(many=True)})
+class CategoryListView(generics.ListAPIView):
+    """Every category, flat, each naming its parent; use the slug to filter products."""
+
+    serializer_class = CategorySerializer
+    permission_classes = [AllowAny]
+    pagination_class = None
+    queryset = Category.objects.none()  # for the schema; list() uses the selector
+
+    def get_queryset(self) -> list[Category]:
+        return selectors.all_categories()

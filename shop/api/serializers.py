@@ -1,0 +1,275 @@
+"""Shapes of the catalog API: serializers validate input and render output; writes go through services."""
+
+from decimal import Decimal
+
+from django.core.files.storage import default_storage
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from shop.models import Category, Product, ProductImage, Seller, Variant
+
+MAX_STOCK_QUANTITY = 2_147_483_647  # the largest value an IntegerField holds on every database
+PRICE = {"max_digits": 12, "decimal_places": 2}
+
+
+def _absolute_url(context: dict, name: str) -> str:
+    url = default_storage.url(name)
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+# ---------------------------------------------------------------- shared pieces
+
+
+class SellerSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Seller
+        fields = ["name", "slug"]
+
+
+class CategorySummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the parent, or null.")
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "parent", "position"]
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The uploaded original.")
+    renditions = serializers.SerializerMethodField(
+        help_text='Resized copies: format ("webp", "jpeg") -> width in pixels -> URL; empty until they are made.'
+    )
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "alt_text", "width", "height", "position", "renditions"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, image: ProductImage) -> str:
+        return _absolute_url(self.context, image.image.name)
+
+    @extend_schema_field(
+        {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}
+    )
+    def get_renditions(self, image: ProductImage) -> dict[str, dict[str, str]]:
+        return {
+            image_format: {
+                width: _absolute_url(self.context, name)
+                for width, name in sorted(widths.items(), key=lambda item: int(item[0]))
+            }
+            for image_format, widths in (image.renditions or {}).items()
+        }
+
+
+class ProductImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="A JPEG, PNG, WebP or GIF picture.")
+    alt_text = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Describes the picture; the title when empty."
+    )
+
+
+# ---------------------------------------------------------------- public catalog
+
+
+class ProductFilterSerializer(serializers.Serializer):
+    """Query parameters of the public product list."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Words to search for.")
+    category = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Category.objects.all(),
+        required=False,
+        error_messages={"does_not_exist": "No category has the slug {value}."},
+        help_text="Category slug; products of its sub-categories are included.",
+    )
+    seller = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Seller.objects.all(),
+        required=False,
+        error_messages={"does_not_exist": "No seller has the slug {value}."},
+        help_text="Seller slug.",
+    )
+    min_price = serializers.DecimalField(
+        **PRICE, min_value=Decimal("0"), required=False, help_text="Lowest variant price at least this."
+    )
+    max_price = serializers.DecimalField(
+        **PRICE, min_value=Decimal("0"), required=False, help_text="Lowest variant price at most this."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        low, high = attrs.get("min_price"), attrs.get("max_price")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"max_price": ["Must not be below min_price."]})
+        return attrs
+
+
+class PublicVariantSerializer(serializers.ModelSerializer):
+    available = serializers.IntegerField(read_only=True, help_text="Units that can be bought now.")
+    in_stock = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Variant
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "label",
+            "option_values",
+            "price",
+            "currency",
+            "compare_at_price",
+            "available",
+            "in_stock",
+        ]
+
+    def get_in_stock(self, variant: Variant) -> bool:
+        return variant.available > 0
+
+
+class ProductCardSerializer(serializers.ModelSerializer):
+    """A product in a list: what a product card shows."""
+
+    seller = SellerSummarySerializer(read_only=True)
+    category = CategorySummarySerializer(read_only=True, allow_null=True)
+    min_price = serializers.DecimalField(
+        **PRICE, read_only=True, allow_null=True, help_text="Lowest price of its active variants."
+    )
+    currency = serializers.CharField(read_only=True, allow_null=True)
+    available = serializers.IntegerField(read_only=True, help_text="Units of all its variants that can be bought now.")
+    image = serializers.SerializerMethodField(help_text="The first image, or null.")
+
+    class Meta:
+        model = Product
+        fields = ["id", "slug", "title", "seller", "category", "min_price", "currency", "available", "image"]
+
+    @extend_schema_field(ProductImageSerializer(allow_null=True))
+    def get_image(self, product: Product) -> dict | None:
+        images = list(product.images.all())  # prefetched by the selector
+        return ProductImageSerializer(images[0], context=self.context).data if images else None
+
+
+class ProductDetailSerializer(serializers.ModelSerializer):
+    """A product page: its active variants with availability, and its images."""
+
+    seller = SellerSummarySerializer(read_only=True)
+    category = CategorySummarySerializer(read_only=True, allow_null=True)
+    variants = PublicVariantSerializer(source="active_variants", many=True, read_only=True)
+    images = ProductImageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "slug", "title", "description", "seller", "category", "variants", "images"]
+
+
+# ---------------------------------------------------------------- seller
+
+
+class SellerVariantSerializer(serializers.ModelSerializer):
+    """A variant as its seller sees and edits it."""
+
+    available = serializers.IntegerField(read_only=True, help_text="Free units over active warehouses.")
+
+    class Meta:
+        model = Variant
+        fields = [
+            "id",
+            "product",
+            "sku",
+            "name",
+            "label",
+            "option_values",
+            "price",
+            "currency",
+            "compare_at_price",
+            "gtin",
+            "is_active",
+            "position",
+            "available",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "product", "label", "available", "created_at", "updated_at"]
+
+    def validate_option_values(self, value: object) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError('Must be an object of option name -> value, e.g. {"size": "M"}.')
+        if not all(isinstance(key, str) and key.strip() and isinstance(item, str) for key, item in value.items()):
+            raise serializers.ValidationError("Option names and values must be non-empty names and text.")
+        return value
+
+
+class SellerProductSerializer(serializers.ModelSerializer):
+    """A product as its seller sees and edits it; variants and images have their own endpoints."""
+
+    country_of_origin = CountryField(required=False, allow_blank=True)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True, help_text="Category id (see /categories/)."
+    )
+    min_price = serializers.DecimalField(**PRICE, read_only=True, allow_null=True)
+    currency = serializers.CharField(read_only=True, allow_null=True)
+    available = serializers.IntegerField(read_only=True)
+    variants = SellerVariantSerializer(source="all_variants", many=True, read_only=True)
+    images = ProductImageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "description",
+            "category",
+            "status",
+            "is_featured",
+            "affiliate_commission_rate",
+            "hs_code",
+            "country_of_origin",
+            "customs_description",
+            "weight_grams",
+            "length_mm",
+            "width_mm",
+            "height_mm",
+            "has_customs_data",
+            "min_price",
+            "currency",
+            "available",
+            "variants",
+            "images",
+            "created_at",
+            "updated_at",
+        ]
+        # Featuring on the home page is the marketplace's choice, not the seller's.
+        read_only_fields = ["id", "slug", "is_featured", "has_customs_data", "created_at", "updated_at"]
+
+
+class StockLevelSerializer(serializers.Serializer):
+    warehouse = serializers.CharField(source="warehouse.code", help_text="Warehouse code.")
+    warehouse_name = serializers.CharField(source="warehouse.name")
+    quantity = serializers.IntegerField(help_text="Units on hand.")
+    quantity_allocated = serializers.IntegerField(help_text="Units promised to paid orders.")
+    quantity_free = serializers.IntegerField()
+    bin_location = serializers.CharField()
+    updated_at = serializers.DateTimeField(allow_null=True, help_text="Null where nothing was ever stocked.")
+
+
+class StockUpdateSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK_QUANTITY, help_text="Units on hand.")
+    bin_location = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, help_text="Shelf or bin; unchanged when left out."
+    )
+
+
+class SellerProductFilterSerializer(serializers.Serializer):
+    """Query parameters of the seller's product list."""
+
+    status = serializers.ChoiceField(choices=Product.Status.choices, required=False, help_text="Only this status.")

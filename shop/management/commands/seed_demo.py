@@ -1,0 +1,64 @@
+"""`manage.py seed_demo`: fill an empty database with a believable demo shop (idempotent)."""
+
+import logging
+import time
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from shop import demo
+
+
+@contextmanager
+def _quiet(logger_name: str):
+    """Hide one logger's INFO lines (each eager task logs its whole result) while seeding."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo shop: sellers, categories, products with variants, pictures and stock, "
+        "warehouses, and the log-ins admin, seller and shopper. What exists already is left alone."
+    )
+
+    def add_arguments(self, parser) -> None:
+        total = sum(len(specs) for specs in demo.PRODUCTS.values())
+        parser.add_argument(
+            "--products",
+            type=int,
+            default=None,
+            metavar="N",
+            help=f"Seed only the first N of the {total} demo products (quicker; tests use it).",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even when DEBUG is off. The demo log-ins have published passwords: never on a live site.",
+        )
+
+    def handle(self, *args, products: int | None, force: bool, **options) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates log-ins with published passwords, so it runs only with DEBUG=true "
+                "(or --force on a database that is not live)."
+            )
+        started = time.monotonic()
+        with _quiet("celery.app.trace"):
+            report = demo.seed_demo(products=products)
+        elapsed = time.monotonic() - started
+        if report.anything_created:
+            made = ", ".join(f"{name} {count}" for name, count in report.created.items() if count)
+            self.stdout.write(self.style.SUCCESS(f"Demo shop seeded in {elapsed:.1f} s. Created: {made}."))
+        else:
+            self.stdout.write("The demo shop already exists: nothing was added.")
+        self.stdout.write("Demo log-ins (DEBUG only; passwords as first seeded):")
+        for line in demo.login_lines():
+            self.stdout.write(line)
+        self.stdout.write("Admin: /admin/  Seller dashboard: /seller/")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from marketplace.celery import app as celery_app
 
@@ -29,6 +30,8 @@ _MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="marketplace-test-media-"))
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.MEDIA_ROOT = str(_MEDIA_ROOT)
+    # Pages render fresh in tests; test_page_cache.py turns the shared cache on where it is the subject.
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     # A real hasher costs ~0.5 s per user; tests only need passwords that check.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The manifest needs `collectstatic`; tests read static files from the source folders.
@@ -81,6 +84,24 @@ def staff_user(db):
     from marketplace.tests.factories import UserFactory
 
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def get_counting_queries():
+    """GET a URL with a client; returns the response and how many SQL queries it took."""
+
+    def get(client, url: str):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return response, len(queries)
+
+    return get
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PORT = 8765
+PORT = 8765  # the app as deployed: anonymous pages shared from the Redis cache
+FRESH_PORT = 8766  # the same app with PUBLIC_PAGE_CACHE_SECONDS=0: every page rendered
 DATABASE = "marketplace_bench"
 ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
@@ -28,16 +29,18 @@ ENV = {
     "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "DATABASE_URL": DATABASE_URL,
     "CONN_MAX_AGE": "600",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "MEDIA_ROOT": str(BASE_DIR / "bench" / ".media"),
     "LOG_LEVEL": "WARNING",
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12"),
 }
 ENV.pop("CELERY_BROKER_URL", None)
+FRESH_ENV = {**ENV, "PUBLIC_PAGE_CACHE_SECONDS": "0"}
 
 
-def manage(*args: str) -> str:
+def manage(*args: str, env: dict[str, str] = ENV) -> str:
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=ENV, check=True, capture_output=True, text=True
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True, capture_output=True, text=True
     )
     return result.stdout
 
@@ -58,7 +61,7 @@ def pages() -> dict[str, str]:
         "c = Category.objects.filter(products__status='active').order_by('pk').first();"
         "print(p.get_absolute_url()); print(c.get_absolute_url())"
     )
-    product_url, category_url = manage("shell", "-c", script).split()
+    product_url, category_url = manage("shell", "-c", script).split()[-2:]
     return {
         "trivial view": "/bench/trivial",
         "home page": "/",
@@ -68,7 +71,8 @@ def pages() -> dict[str, str]:
     }
 
 
-def count_queries(urls: dict[str, str]) -> dict[str, int]:
+def count_queries(urls: dict[str, str], env: dict[str, str]) -> dict[str, int]:
+    """SQL queries of the second GET of each URL (the first warms caches), in-process."""
     script = (
         "import json, sys\n"
         "from django.db import connection\n"
@@ -83,13 +87,13 @@ def count_queries(urls: dict[str, str]) -> dict[str, int]:
         "    out[name] = len(queries)\n"
         "print(json.dumps(out))\n"
     )
-    return json.loads(manage("shell", "-c", script).strip().splitlines()[-1])
+    return json.loads(manage("shell", "-c", script, env=env).strip().splitlines()[-1])
 
 
-def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+def wrk(port: int, url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     """requests/s, p50 ms, p99 ms."""
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{PORT}{url}"],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{url}"],
         check=True,
         capture_output=True,
         text=True,
@@ -105,6 +109,25 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     return rps, percentile("50"), percentile("99")
 
 
+FRESH_PAGES = ("home page", "category page", "product page")
+
+
+def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "marketplace.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"],
+        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/trivial", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not start on port {port}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -118,36 +141,35 @@ def main() -> None:
         print("preparing the bench database (migrate, seed_demo, collectstatic) ...", flush=True)
         prepare_database()
     urls = pages()
-    queries = count_queries(urls)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "marketplace.wsgi", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", str(args.workers), "--access-logfile", "-", "--log-level", "warning"],
-        cwd=BASE_DIR, env=ENV, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    targets = [(name, PORT, url) for name, url in urls.items()]
+    targets += [(f"{name}, rendered fresh", FRESH_PORT, urls[name]) for name in FRESH_PAGES]
+    queries = count_queries(urls, ENV)
+    fresh_queries = count_queries({name: urls[name] for name in FRESH_PAGES}, FRESH_ENV)
+    queries.update({f"{name}, rendered fresh": count for name, count in fresh_queries.items()})
+    subprocess.run(["redis-cli", "-u", ENV["CACHE_URL"], "FLUSHDB"], check=True, capture_output=True)
+    servers = [start_server(PORT, ENV, args.workers), start_server(FRESH_PORT, FRESH_ENV, args.workers)]
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/trivial", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        for url in urls.values():  # warm every worker's caches and connections
-            wrk(url, 2, args.connections)
-        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in urls}
+        for _name, port, url in targets:  # warm every worker's caches and connections
+            wrk(port, url, 2, args.connections)
+        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _, _ in targets}
         for round_number in range(1, args.rounds + 1):
-            for name, url in urls.items():
-                samples[name].append(wrk(url, args.seconds, args.connections))
+            for name, port, url in targets:
+                samples[name].append(wrk(port, url, args.seconds, args.connections))
             print(f"round {round_number}/{args.rounds} done", flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
 
     baseline = statistics.median(s[0] for s in samples["trivial view"])
     command = (
         f"python bench/run.py --seconds {args.seconds} --rounds {args.rounds} "
         f"--connections {args.connections} --workers {args.workers}"
     )
-    setup = f"gunicorn {args.workers} sync workers, wrk -t2 -c{args.connections}, medians of {args.rounds} rounds"
+    setup = (
+        f"gunicorn {args.workers} sync workers per server, wrk -t2 -c{args.connections}, "
+        f"medians of {args.rounds} rounds, PostgreSQL, Redis cache"
+    )
     print(f"\nCommand: `{command}` ({setup})\n")
     print("| page | requests/s | ratio to trivial view | p50 ms | p99 ms | SQL queries |")
     print("|---|---:|---:|---:|---:|---:|")

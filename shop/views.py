@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from marketplace.page_cache import cache_public_page
 from shop import selectors
 from shop.forms import ProductFilterForm
 from shop.models import Product, Variant
@@ -59,6 +60,7 @@ def _page(request: HttpRequest, products: QuerySet[Product]) -> Page:
 
 
 @require_safe
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """Featured (then newest) products and the category list."""
     return render(
@@ -69,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_public_page
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     """Products of a category and its descendants, filtered and paginated."""
     current = selectors.category_by_slug(slug=slug)
@@ -81,6 +84,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@cache_public_page
 def search(request: HttpRequest) -> HttpResponse:
     """Products matching the words in `q`, filtered and paginated."""
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
@@ -93,6 +97,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_public_page
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     """A product's page: gallery, description and the variant picker."""
     found = selectors.product_for_page(slug=slug)
@@ -104,6 +109,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@cache_public_page
 def seller_storefront(request: HttpRequest, slug: str) -> HttpResponse:
     """A seller's page: who they are and their active products."""
     seller = selectors.seller_by_slug(slug=slug)

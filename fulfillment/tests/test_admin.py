@@ -1,7 +1,5 @@
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fulfillment.models import Stock, StockMovement
@@ -39,27 +37,15 @@ CHANGELISTS = [
 ]
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-def _get_counting_queries(client, url: str):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    return response, len(queries)
-
-
 @pytest.mark.parametrize(("model", "make_rows"), CHANGELISTS)
-def test_changelist_query_count_does_not_grow_with_rows(staff_client, model, make_rows):
+def test_changelist_query_count_does_not_grow_with_rows(staff_client, get_counting_queries, model, make_rows):
     url = reverse(f"admin:fulfillment_{model}_changelist")
     make_rows(1)
     staff_client.get(url)  # warm per-process caches (content types)
 
-    one_response, one_row = _get_counting_queries(staff_client, url)
+    one_response, one_row = get_counting_queries(staff_client, url)
     make_rows(29)
-    many_response, thirty_rows = _get_counting_queries(staff_client, url)
+    many_response, thirty_rows = get_counting_queries(staff_client, url)
 
     assert one_response.status_code == 200
     assert many_response.status_code == 200

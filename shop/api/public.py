@@ -1,12 +1,14 @@
 """Public catalog endpoints: read-only, open to anyone."""
 
 from django.db.models import QuerySet
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from marketplace.api_errors import error_response
+from marketplace.page_cache import cache_public_page
 from shop import selectors
 from shop.api.serializers import (
     CategorySerializer,
@@ -32,6 +34,7 @@ def non_empty_params(request: Request) -> dict[str, str]:
         404: error_response("The page number is past the last page."),
     },
 )
+@method_decorator(cache_public_page, name="dispatch")
 class ProductListView(generics.ListAPIView):
     """Active products, newest first (by relevance when searching), 24 a page."""
 
@@ -60,6 +63,7 @@ class ProductListView(generics.ListAPIView):
     summary="Show a product",
     responses={200: ProductDetailSerializer, 404: error_response("No product on sale has this slug.")},
 )
+@method_decorator(cache_public_page, name="dispatch")
 class ProductDetailView(generics.RetrieveAPIView):
     """An active product with its active variants (price, availability) and images."""
 
@@ -76,6 +80,7 @@ class ProductDetailView(generics.RetrieveAPIView):
 
 
 @extend_schema(tags=["catalog"], summary="List categories", responses={200: CategorySerializer(many=True)})
+@method_decorator(cache_public_page, name="dispatch")
 class CategoryListView(generics.ListAPIView):
     """Every category, flat, each naming its parent; use the slug to filter products."""
 

@@ -17,7 +17,11 @@ PRICE = {"max_digits": 12, "decimal_places": 2}
 def _absolute_url(context: dict, name: str) -> str:
     url = default_storage.url(name)
     request = context.get("request")
-    return request.build_absolute_uri(url) if request is not None else url
+    if request is None or "://" in url:
+        return url
+    if "origin" not in context:  # built once per response: a list has hundreds of image URLs
+        context["origin"] = request.build_absolute_uri("/").rstrip("/")
+    return context["origin"] + url
 
 
 # ---------------------------------------------------------------- shared pieces

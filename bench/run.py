@@ -109,7 +109,7 @@ def wrk(port: int, url: str, seconds: int, connections: int) -> tuple[float, flo
     return rps, percentile("50"), percentile("99")
 
 
-FRESH_PAGES = ("home page", "category page", "product page")
+FRESH_PAGES = ("home page", "category page", "product page", "/api/v1/products/")
 
 
 def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 
@@ -90,3 +91,36 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} {self.quantity_change:+d}/{self.allocated_change:+d} on stock {self.stock_id}"
+
+
+class ReservationQuerySet(models.QuerySet):
+    def active(self, now=None) -> "ReservationQuerySet":
+        """Reservations that count against availability: unexpired, or held for a paid order (no expiry)."""
+        return self.filter(Q(reserved_until__isnull=True) | Q(reserved_until__gt=now or timezone.now()))
+
+
+class Reservation(models.Model):
+    """A soft claim on stock for an order line while the shopper pays.
+
+    Counts against availability while `reserved_until` is in the future; `reserved_until` null
+    means held for a paid order until the fulfillment issue turns it into an allocation.
+    """
+
+    order_line = models.ForeignKey("shop.OrderLine", on_delete=models.CASCADE, related_name="reservations")
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.PositiveIntegerField()
+    reserved_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="reservation_quantity_positive"),
+            models.UniqueConstraint(fields=["order_line", "stock"], name="reservation_one_per_line_and_stock"),
+        ]
+        indexes = [models.Index(fields=["stock", "reserved_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of stock {self.stock_id} for line {self.order_line_id}"

@@ -5,17 +5,21 @@ from dataclasses import dataclass
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from fulfillment.models import Stock, StockMovement, Warehouse
+from fulfillment.models import Reservation, Stock, StockMovement, Warehouse
 from shop.models import Variant
 
 
-def _reserved_by_others(variant_ref: str) -> Value:
-    """Units held by other shoppers' unexpired reservations of the variant.
-
-    Checkout adds `Reservation`; until then nothing is reserved. Replace this one expression
-    (a Sum subquery over unexpired reservations, excluding the asking checkout) when it lands.
-    """
-    return Value(0, output_field=IntegerField())
+def _reserved(variant_ref: str) -> Coalesce:
+    """Units of the variant held by unexpired reservations (and by paid orders not yet allocated)."""
+    held = (
+        Reservation.objects.active()
+        .filter(stock__variant_id=OuterRef(variant_ref), stock__warehouse__is_active=True)
+        .order_by()
+        .values("stock__variant_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
 
 
 def available_quantity(variant_ref: str = "pk") -> Greatest:
@@ -28,7 +32,7 @@ def available_quantity(variant_ref: str = "pk") -> Greatest:
         .values("free")
     )
     free = Coalesce(Subquery(on_hand, output_field=IntegerField()), Value(0))
-    return Greatest(free - _reserved_by_others(variant_ref), Value(0), output_field=IntegerField())
+    return Greatest(free - _reserved(variant_ref), Value(0), output_field=IntegerField())
 
 
 def available_by_variant(*, variant_ids: list[int]) -> dict[int, int]:

@@ -148,6 +148,12 @@ CONTENT_SECURITY_POLICY = (
 # Public pages are shared from the cache for this long with visitors who have no session (0: off).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=30)
 
+# The country our domestic shipping rates apply to.
+SHOP_HOME_COUNTRY = env.str("SHOP_HOME_COUNTRY", default="US")
+# How long stock stays reserved while a shopper pays (Stripe Checkout needs at least 30 minutes of
+# session life; the session's expiry is set to the later of the two and the reservation re-checked).
+RESERVATION_MINUTES = env.int("RESERVATION_MINUTES", default=15)
+
 # Log-in and token endpoints: this many failures per account or address in the window, then 429.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)

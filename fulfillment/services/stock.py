@@ -1,12 +1,14 @@
 """Every write to stock: rows locked in primary-key order, checked, written with F(), ledgered."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.db.models.functions import Now
+from django.utils import timezone
 
-from fulfillment.models import Stock, StockMovement, Warehouse
+from fulfillment.models import Reservation, Stock, StockMovement, Warehouse
 
 
 @dataclass(frozen=True)
@@ -135,3 +137,99 @@ def adjust_stock(
         return _apply(
             stock=stock, quantity_change=change, allocated_change=0, reason=reason, by=by, reference=reference
         )
+
+
+# ---------------------------------------------------------------- reservations (soft claims while paying)
+
+
+@dataclass(frozen=True)
+class LineClaim:
+    """One order line's need: `quantity` units of a variant."""
+
+    order_line_id: int
+    variant_id: int
+    quantity: int
+
+
+def reserve_stock(*, claims: list[LineClaim], until: datetime | None) -> list[Reservation]:
+    """Reserve every claim across active warehouses, most free stock first; all or nothing.
+
+    Locks every stock row of the claimed variants in primary-key order, so concurrent checkouts
+    queue instead of overselling or deadlocking. Raises InsufficientStock naming each short line.
+    """
+    variant_ids = sorted({claim.variant_id for claim in claims})
+    with transaction.atomic():
+        stocks = list(
+            Stock.objects.select_for_update()
+            .filter(variant_id__in=variant_ids, warehouse__is_active=True)
+            .order_by("pk")
+        )
+        reserved = dict(
+            Reservation.objects.active()
+            .filter(stock__in=stocks)
+            .values("stock")
+            .annotate(total=Sum("quantity"))
+            .values_list("stock", "total")
+        )
+        free = {stock.pk: stock.quantity - stock.quantity_allocated - reserved.get(stock.pk, 0) for stock in stocks}
+        by_variant: dict[int, list[Stock]] = {}
+        for stock in stocks:
+            by_variant.setdefault(stock.variant_id, []).append(stock)
+
+        planned: list[Reservation] = []
+        shortages: list[StockShortage] = []
+        for claim in claims:
+            candidates = sorted(by_variant.get(claim.variant_id, []), key=lambda s: (-free[s.pk], s.pk))
+            missing = claim.quantity
+            for stock in candidates:
+                take = min(missing, free[stock.pk])
+                if take <= 0:
+                    continue
+                free[stock.pk] -= take
+                missing -= take
+                planned.append(
+                    Reservation(order_line_id=claim.order_line_id, stock=stock, quantity=take, reserved_until=until)
+                )
+                if missing == 0:
+                    break
+            if missing:
+                available = claim.quantity - missing
+                shortages.append(
+                    StockShortage(
+                        stock_id=0,
+                        variant_id=claim.variant_id,
+                        warehouse_id=0,
+                        requested=claim.quantity,
+                        available=available,
+                        allocated=0,
+                    )
+                )
+        if shortages:
+            raise InsufficientStock(shortages, "Some items are no longer available in the quantity asked for.")
+        return Reservation.objects.bulk_create(planned)
+
+
+def release_reservations(*, order_line_ids: list[int]) -> int:
+    """Give back the stock reserved for these lines (payment abandoned, expired or failed)."""
+    deleted, _ = Reservation.objects.filter(order_line_id__in=order_line_ids).delete()
+    return deleted
+
+
+def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
+    """Keep the lines' stock for a paid order, with no expiry, until it is allocated.
+
+    A reservation that expired before the payment arrived is renewed if the stock is still free;
+    if not, InsufficientStock is raised and nothing changes (the caller refunds).
+    """
+    with transaction.atomic():
+        variant_ids = sorted({claim.variant_id for claim in claims})
+        # Lock first, then swap the old claims for held ones inside the same locks.
+        list(Stock.objects.select_for_update().filter(variant_id__in=variant_ids).order_by("pk").values_list("pk"))
+        release_reservations(order_line_ids=[claim.order_line_id for claim in claims])
+        return reserve_stock(claims=claims, until=None)
+
+
+def delete_expired_reservations(*, now: datetime | None = None) -> int:
+    """Remove reservations whose time ran out (they already stopped counting)."""
+    deleted, _ = Reservation.objects.filter(reserved_until__lte=now or timezone.now()).delete()
+    return deleted

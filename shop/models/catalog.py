@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django_countries.fields import CountryField
 
-from .currencies import validate_currency
-from .validators import validate_gtin
+from shop.currencies import validate_currency
+from shop.validators import validate_gtin
 
 # How option values read in a variant's label: "Red / M", then any other option alphabetically.
 OPTION_ORDER = {"colour": 0, "color": 0, "size": 1}

@@ -1,0 +1,37 @@
+"""Models of the shop app, one module per concern."""
+
+from shop.models.cart import Cart, CartLine
+from shop.models.catalog import (
+    OPTION_ORDER,
+    Category,
+    Product,
+    ProductImage,
+    Seller,
+    SellerMember,
+    Variant,
+    product_image_path,
+)
+from shop.models.local_stripe import LocalStripeIdempotencyKey, LocalStripeObject
+from shop.models.orders import Order, OrderEvent, OrderLine
+from shop.models.payments import Payment, Refund, StripeEvent
+
+__all__ = [
+    "OPTION_ORDER",
+    "Cart",
+    "CartLine",
+    "Category",
+    "LocalStripeIdempotencyKey",
+    "LocalStripeObject",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "Payment",
+    "Product",
+    "ProductImage",
+    "Refund",
+    "Seller",
+    "SellerMember",
+    "StripeEvent",
+    "Variant",
+    "product_image_path",
+]

@@ -1,0 +1,119 @@
+"""Orders: what was bought, at what price, shipped where; every status change is an OrderEvent."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "Awaiting payment"
+        PAID = "paid", "Paid"
+        ON_HOLD = "on_hold", "On hold for staff"
+        PARTIALLY_FULFILLED = "partially_fulfilled", "Partially shipped"
+        FULFILLED = "fulfilled", "Shipped"
+        PARTIALLY_RETURNED = "partially_returned", "Partially returned"
+        RETURNED = "returned", "Returned"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    number = models.CharField(max_length=20, unique=True, help_text="Human-friendly, e.g. MK-7K3Q-9XPM.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    email = models.EmailField()
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True)
+    hold_reason = models.CharField(max_length=200, blank=True)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY)
+    shipping_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    tax_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    total = models.DecimalField(**MONEY)
+    amount_paid = models.DecimalField(**MONEY, default=Decimal("0"))
+    amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
+    shipping_method = models.CharField(max_length=40)
+    shipping_method_name = models.CharField(max_length=100)
+    shipping_days_max = models.PositiveSmallIntegerField(default=0)
+    ship_name = models.CharField("name", max_length=200)
+    ship_line1 = models.CharField("address line 1", max_length=200)
+    ship_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    ship_city = models.CharField("city", max_length=100)
+    ship_region = models.CharField("state / region", max_length=100, blank=True)
+    ship_postal_code = models.CharField("postal code", max_length=20, blank=True)
+    ship_country = CountryField("country")
+    ship_phone = models.CharField("phone", max_length=40, blank=True)
+    reserved_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            # Never refund more than was paid.
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=F("amount_paid")),
+                name="order_refunds_within_paid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("order-detail", kwargs={"number": self.number})
+
+
+class OrderLine(models.Model):
+    """A line as bought: prices, names and the commission rate are copied, so later edits change nothing."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("shop.Variant", on_delete=models.PROTECT, related_name="order_lines")
+    product_title = models.CharField(max_length=200)
+    variant_label = models.CharField(max_length=120, blank=True)
+    sku = models.CharField(max_length=64)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    line_total = models.DecimalField(**MONEY)
+    affiliate_commission_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+    attribution_tag_id = models.PositiveBigIntegerField(null=True, blank=True)
+    attribution_creator_id = models.PositiveBigIntegerField(null=True, blank=True)
+    quantity_refunded = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity_refunded__lte=F("quantity")), name="order_line_refunds_within_quantity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
+
+class OrderEvent(models.Model):
+    """Audit trail of an order: every status change (and notable facts) with who and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} -> {self.to_status}"

@@ -1,0 +1,190 @@
+"""Orders: the status machine (one door for every change) and placing an order from a cart."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fulfillment.services.stock import InsufficientStock, LineClaim, release_reservations, reserve_stock
+from shop import events
+from shop.models import Cart, Order, OrderEvent, OrderLine
+from shop.services.shipping import ShippingOption
+
+S = Order.Status
+ORDER_TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.ON_HOLD},
+    S.ON_HOLD: {S.PAID, S.CANCELLED, S.REFUNDED},
+    S.PAID: {S.PARTIALLY_FULFILLED, S.FULFILLED, S.REFUNDED, S.CANCELLED, S.ON_HOLD},
+    S.PARTIALLY_FULFILLED: {S.FULFILLED, S.PARTIALLY_RETURNED, S.REFUNDED},
+    S.FULFILLED: {S.PARTIALLY_RETURNED, S.RETURNED, S.REFUNDED},
+    S.PARTIALLY_RETURNED: {S.RETURNED, S.REFUNDED},
+    S.RETURNED: {S.REFUNDED},
+    S.CANCELLED: set(),
+    S.REFUNDED: set(),
+}
+# Letters and digits that cannot be mistaken for one another when read aloud or typed.
+ORDER_NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class IllegalTransition(Exception):
+    def __init__(self, from_status: str, to_status: str) -> None:
+        super().__init__(f"An order cannot go from {from_status} to {to_status}.")
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+class EmptyCart(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    name: str
+    line1: str
+    city: str
+    country: str
+    line2: str = ""
+    region: str = ""
+    postal_code: str = ""
+    phone: str = ""
+
+
+def set_order_status(*, order: Order, to: str, by=None, note: str = "") -> None:
+    """Move an order to another status, if the machine allows it, and record the event."""
+    if to not in ORDER_TRANSITIONS[order.status]:
+        raise IllegalTransition(order.status, to)
+    OrderEvent.objects.create(
+        order=order, from_status=order.status, to_status=to, by=by if _is_user(by) else None, note=note
+    )
+    order.status = to
+    fields = ["status", "updated_at"]
+    if to == S.PAID and order.paid_at is None:
+        order.paid_at = timezone.now()
+        fields.append("paid_at")
+    if to == S.ON_HOLD:
+        order.hold_reason = note[:200]
+        fields.append("hold_reason")
+    order.save(update_fields=fields)
+
+
+def record_order_note(*, order: Order, note: str, by=None) -> OrderEvent:
+    """Add a fact to the order's timeline without changing its status."""
+    return OrderEvent.objects.create(order=order, by=by if _is_user(by) else None, note=note)
+
+
+def _is_user(by) -> bool:
+    return by is not None and getattr(by, "is_authenticated", False)
+
+
+def new_order_number() -> str:
+    """MK- and two groups of four unambiguous characters, e.g. MK-7K3Q-9XPM."""
+    raw = "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(8))
+    return f"MK-{raw[:4]}-{raw[4:]}"
+
+
+def place_order(
+    *,
+    cart: Cart,
+    email: str,
+    address: ShippingAddress,
+    shipping: ShippingOption,
+    user=None,
+) -> Order:
+    """Create a pending_payment order from the cart and reserve its stock; all or nothing.
+
+    Raises EmptyCart, or InsufficientStock naming the lines that are short (nothing is created).
+    """
+    lines = list(cart.lines.select_related("variant__product").order_by("pk"))
+    if not lines:
+        raise EmptyCart("The cart is empty.")
+    currency = lines[0].variant.currency
+    subtotal = sum((line.variant.price * line.quantity for line in lines), Decimal("0"))
+    reserved_until = timezone.now() + timedelta(minutes=settings.RESERVATION_MINUTES)
+    for _ in range(5):  # a number collision is astronomically rare; retry rather than fail
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    number=new_order_number(),
+                    user=user if _is_user(user) else None,
+                    email=email,
+                    currency=currency,
+                    subtotal=subtotal,
+                    shipping_total=shipping.amount,
+                    tax_total=Decimal("0"),
+                    total=subtotal + shipping.amount,
+                    shipping_method=shipping.code,
+                    shipping_method_name=shipping.name,
+                    shipping_days_max=shipping.days_max,
+                    ship_name=address.name,
+                    ship_line1=address.line1,
+                    ship_line2=address.line2,
+                    ship_city=address.city,
+                    ship_region=address.region,
+                    ship_postal_code=address.postal_code,
+                    ship_country=address.country,
+                    ship_phone=address.phone,
+                    reserved_until=reserved_until,
+                )
+                order_lines = OrderLine.objects.bulk_create(
+                    [
+                        OrderLine(
+                            order=order,
+                            variant=line.variant,
+                            product_title=line.variant.product.title,
+                            variant_label=line.variant.label,
+                            sku=line.variant.sku,
+                            quantity=line.quantity,
+                            unit_price=line.variant.price,
+                            currency=line.variant.currency,
+                            line_total=line.variant.price * line.quantity,
+                            affiliate_commission_rate=line.variant.product.affiliate_commission_rate,
+                            attribution_tag_id=line.attribution_tag_id,
+                            attribution_creator_id=line.attribution_creator_id,
+                        )
+                        for line in lines
+                    ]
+                )
+                reserve_stock(claims=claims_of(order_lines), until=reserved_until)
+                OrderEvent.objects.create(order=order, to_status=S.PENDING_PAYMENT, note="Order placed.")
+                return order
+        except IntegrityError as error:
+            if "number" not in str(error).lower():
+                raise
+    raise RuntimeError("Could not find a free order number.")
+
+
+def claims_of(order_lines: list[OrderLine]) -> list[LineClaim]:
+    return [
+        LineClaim(order_line_id=line.pk, variant_id=line.variant_id, quantity=line.quantity) for line in order_lines
+    ]
+
+
+def cancel_unpaid_order(*, order: Order, by=None, note: str = "") -> bool:
+    """Cancel an order still awaiting payment and give its stock back; False if it had moved on."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != S.PENDING_PAYMENT:
+            return False
+        release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
+        set_order_status(order=order, to=S.CANCELLED, by=by, note=note or "Cancelled before payment.")
+        transaction.on_commit(lambda: events.order_cancelled.send(sender=Order, order_id=order.pk))
+    return True
+
+
+__all__ = [
+    "ORDER_TRANSITIONS",
+    "EmptyCart",
+    "IllegalTransition",
+    "InsufficientStock",
+    "ShippingAddress",
+    "cancel_unpaid_order",
+    "claims_of",
+    "new_order_number",
+    "place_order",
+    "record_order_note",
+    "set_order_status",
+]

@@ -5,6 +5,7 @@ from marketplace import api_auth, api_errors
 urlpatterns = [
     path("auth/token/", api_auth.ObtainTokenView.as_view(), name="api-token"),
     path("", include("shop.api.urls")),
+    path("", include("shop.api.commerce_urls")),
     # Last: any other address under /api/v1/ ending in a slash is a JSON 404 (without the slash,
     # CommonMiddleware first redirects to it).
     re_path(r"^.*/$", api_errors.not_found),

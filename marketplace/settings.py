@@ -154,6 +154,15 @@ SHOP_HOME_COUNTRY = env.str("SHOP_HOME_COUNTRY", default="US")
 # session life; the session's expiry is set to the later of the two and the reservation re-checked).
 RESERVATION_MINUTES = env.int("RESERVATION_MINUTES", default=15)
 
+# Stripe. Without STRIPE_SECRET_KEY the local stand-in (shop/payments/local_stripe) plays Stripe:
+# state in our database, a hosted test payment page, signed webhooks. A live key never uses it.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_local_stand_in_secret")
+STRIPE_USE_LOCAL = env.bool("STRIPE_USE_LOCAL", default=not STRIPE_SECRET_KEY)
+# Where the stand-in delivers its webhook events (our own endpoint, over HTTP).
+STRIPE_LOCAL_WEBHOOK_URL = env.str("STRIPE_LOCAL_WEBHOOK_URL", default=f"{SITE_URL}/stripe/webhook/")
+
 # Log-in and token endpoints: this many failures per account or address in the window, then 429.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)

@@ -14,5 +14,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("seller/", include("shop.dashboard.urls")),
+    path("cart/", include("shop.cart.urls")),
+    path("", include("shop.checkout.urls")),
+    path("stripe/", include("shop.payments.urls")),
+    path("test-payments/", include("shop.payments.local_stripe.urls")),
     path("", include("shop.urls")),
 ]

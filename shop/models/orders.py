@@ -49,6 +49,8 @@ class Order(models.Model):
     ship_country = CountryField("country")
     ship_phone = models.CharField("phone", max_length=40, blank=True)
     reserved_until = models.DateTimeField(null=True, blank=True)
+    # The cart it was placed from: emptied of the ordered lines once the order is paid.
+    cart = models.ForeignKey("shop.Cart", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

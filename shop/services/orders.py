@@ -109,6 +109,7 @@ def place_order(
             with transaction.atomic():
                 order = Order.objects.create(
                     number=new_order_number(),
+                    cart=cart,
                     user=user if _is_user(user) else None,
                     email=email,
                     currency=currency,

@@ -1,0 +1,129 @@
+"""The shopper's cart: one per logged-in user, or per session; merged into the user's at log-in."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from fulfillment.selectors import available_by_variant
+from shop.models import Cart, CartLine, Product, Variant
+
+MAX_LINE_QUANTITY = 99
+CART_SESSION_KEY = "cart_token"
+
+
+def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | None:
+    """The visitor's cart (the user's when logged in, else the session's); made on demand."""
+    if request.user.is_authenticated:
+        cart = Cart.objects.filter(user=request.user).first()
+        if cart is None and create:
+            cart = _get_or_create(user=request.user)
+        return cart
+    # A token kept in the session data, not the session key: log-in rotates the key, keeps the data.
+    token = request.session.get(CART_SESSION_KEY)
+    cart = Cart.objects.filter(session_key=token, user__isnull=True).first() if token else None
+    if cart is None and create:
+        token = secrets.token_urlsafe(24)
+        request.session[CART_SESSION_KEY] = token
+        cart = _get_or_create(session_key=token)
+    return cart
+
+
+def _get_or_create(**owner) -> Cart:
+    try:
+        with transaction.atomic():
+            return Cart.objects.get_or_create(**owner)[0]
+    except IntegrityError:  # created by a concurrent request
+        return Cart.objects.get(**owner)
+
+
+def _check_quantity(*, variant: Variant, quantity: int) -> None:
+    if quantity < 1:
+        raise ValidationError({"quantity": "The quantity must be at least 1."})
+    if quantity > MAX_LINE_QUANTITY:
+        raise ValidationError({"quantity": f"At most {MAX_LINE_QUANTITY} of one item per order."})
+    available = available_by_variant(variant_ids=[variant.pk]).get(variant.pk, 0)
+    if quantity > available:
+        message = (
+            f"{variant} is sold out."
+            if available == 0
+            else f"Only {available} of {variant} available; you asked for {quantity}."
+        )
+        raise ValidationError({"quantity": message})
+
+
+def _check_buyable(variant: Variant) -> None:
+    if not variant.is_active or variant.product.status != Product.Status.ACTIVE:
+        raise ValidationError({"variant": f"{variant} is not for sale."})
+
+
+def add_to_cart(
+    *,
+    cart: Cart,
+    variant: Variant,
+    quantity: int = 1,
+    attribution_tag_id: int | None = None,
+    attribution_creator_id: int | None = None,
+) -> CartLine:
+    """Add units of a variant (to its line if present); never more than is available."""
+    _check_buyable(variant)
+    with transaction.atomic():
+        Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").get()
+        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        new_quantity = (line.quantity if line else 0) + quantity
+        _check_quantity(variant=variant, quantity=new_quantity)
+        if line is None:
+            line = CartLine(cart=cart, variant=variant)
+        line.quantity = new_quantity
+        if attribution_tag_id is not None:  # the latest tag the shopper came from wins
+            line.attribution_tag_id = attribution_tag_id
+            line.attribution_creator_id = attribution_creator_id
+        line.save()
+        cart.save(update_fields=["updated_at"])
+    return line
+
+
+def set_line_quantity(*, line: CartLine, quantity: int) -> CartLine:
+    """Change a line's quantity (1 to what is available)."""
+    _check_quantity(variant=line.variant, quantity=quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity", "updated_at"])
+    return line
+
+
+def remove_line(*, line: CartLine) -> None:
+    line.delete()
+
+
+def merge_session_cart(*, request: HttpRequest, user) -> Cart | None:
+    """At log-in: move the anonymous cart's lines into the user's cart (quantities add up, capped)."""
+    token = request.session.pop(CART_SESSION_KEY, None)
+    if not token:
+        return None
+    anonymous = Cart.objects.filter(session_key=token, user__isnull=True).first()
+    if anonymous is None:
+        return Cart.objects.filter(user=user).first()
+    with transaction.atomic():
+        mine = _get_or_create(user=user)
+        existing = {line.variant_id: line for line in mine.lines.select_for_update()}
+        for line in anonymous.lines.select_related("variant"):
+            kept = existing.get(line.variant_id)
+            if kept is None:
+                line.cart = mine
+                line.save(update_fields=["cart", "updated_at"])
+                continue
+            available = available_by_variant(variant_ids=[line.variant_id]).get(line.variant_id, 0)
+            kept.quantity = max(1, min(kept.quantity + line.quantity, available, MAX_LINE_QUANTITY))
+            if line.attribution_tag_id is not None:
+                kept.attribution_tag_id = line.attribution_tag_id
+                kept.attribution_creator_id = line.attribution_creator_id
+            kept.save()
+        anonymous.delete()
+    return mine
+
+
+def remove_ordered_lines(*, cart: Cart, variant_ids: list[int]) -> int:
+    """Once an order is paid: take what was bought out of the cart it came from."""
+    deleted, _ = CartLine.objects.filter(cart=cart, variant_id__in=variant_ids).delete()
+    return deleted

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shop.context_processors.cart",
             ],
         },
     },
@@ -213,12 +214,30 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "allocation", "labels", "returns", "media")]
 CELERY_TASK_ROUTES = {
     "shop.tasks.make_image_renditions": {"queue": "media"},
+    "shop.payments.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "reconcile-stock": {
         "task": "fulfillment.tasks.reconcile_stock",
         "schedule": crontab(minute=17),
         "options": {"queue": "default"},
+    },
+    # Stripe events no worker finished (lost task, crash) are queued again.
+    "stripe-retry-unprocessed-events": {
+        "task": "shop.payments.tasks.retry_unprocessed_events",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "default", "expires": 55},
+    },
+    # Unpaid orders whose reservation ran out: sessions expired at Stripe, order cancelled, stock freed.
+    "expire-stale-checkouts": {
+        "task": "shop.payments.tasks.expire_stale_checkouts",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "default", "expires": 55},
+    },
+    "stripe-retry-pending-refunds": {
+        "task": "shop.payments.tasks.retry_pending_refunds",
+        "schedule": timedelta(minutes=5),
+        "options": {"queue": "default", "expires": 290},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -360,3 +360,6 @@ class ProductImageAdmin(admin.ModelAdmin):
         for image_id in ids:
             make_image_renditions.delay(image_id)
         self.message_user(request, f"Queued renditions of {len(ids)} image(s).", messages.SUCCESS)
+
+
+from shop import admin_orders  # noqa: E402, F401  (registers the order and payment admins)

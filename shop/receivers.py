@@ -3,6 +3,7 @@
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from shop import events
 from shop.services.cart import merge_session_cart
 
 
@@ -10,3 +11,10 @@ from shop.services.cart import merge_session_cart
 def merge_cart_at_login(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         merge_session_cart(request=request, user=user)
+
+
+@receiver(events.order_paid, dispatch_uid="shop.confirm_paid_order")
+def confirm_paid_order(sender, order_id: int, **kwargs) -> None:
+    from shop.checkout.tasks import send_order_confirmation
+
+    send_order_confirmation.delay(order_id)

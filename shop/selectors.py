@@ -1,6 +1,7 @@
 """Reads of the catalog shaped for pages and the API."""
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce
 
 from fulfillment.selectors import available_quantity
-from shop.models import Category, Product, ProductImage, Seller, SellerMember, Variant
+from shop.models import Cart, CartLine, Category, Product, ProductImage, Seller, SellerMember, Variant
 
 
 def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
@@ -228,3 +229,68 @@ def seller_product_images(*, seller: Seller) -> QuerySet[ProductImage]:
 def product_of_seller(*, seller: Seller, product_id: int) -> Product | None:
     """One of the seller's products by id, any status; None when it is not theirs."""
     return Product.objects.for_seller(seller).filter(pk=product_id).first()
+
+
+# Cart.
+
+
+@dataclass(frozen=True)
+class CartContents:
+    """A cart as its page and the API show it: lines (each with `available` and `line_total`) and totals."""
+
+    lines: list[CartLine]
+    subtotals: dict[str, Decimal]  # currency -> amount; one entry unless carts in two currencies were merged
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def currency(self) -> str | None:
+        """The cart's currency; None when it is empty or holds several."""
+        return next(iter(self.subtotals)) if len(self.subtotals) == 1 else None
+
+    @property
+    def subtotal(self) -> Decimal | None:
+        return self.subtotals[self.currency] if self.currency else None
+
+
+def cart_contents(*, cart: Cart | None, with_images: bool = False) -> CartContents:
+    """The cart's lines in the order added, with variant, product and free units (and images): 1 or 2 queries."""
+    if cart is None:
+        return CartContents(lines=[], subtotals={})
+    lines = (
+        CartLine.objects.filter(cart=cart)
+        .select_related("variant__product")
+        .annotate(available=available_quantity("variant_id"))
+        .order_by("added_at", "id")
+    )
+    if with_images:
+        lines = lines.prefetch_related(
+            Prefetch("variant__product__images", ProductImage.objects.order_by("position", "id"))
+        )
+    lines = list(lines)
+    subtotals: dict[str, Decimal] = {}
+    for line in lines:
+        line.line_total = line.variant.price * line.quantity
+        currency = line.variant.currency
+        subtotals[currency] = subtotals.get(currency, Decimal("0")) + line.line_total
+    return CartContents(lines=lines, subtotals=subtotals)
+
+
+def cart_line(*, cart: Cart | None, line_id: int) -> CartLine | None:
+    """A line of this cart with its variant and product; None for a line of any other cart."""
+    if cart is None:
+        return None
+    return CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
+
+
+def cart_item_count(*, user=None, session_token: str | None = None) -> int:
+    """Units in the user's cart, or in the anonymous cart of a session token; one query."""
+    if user is not None:
+        lines = CartLine.objects.filter(cart__user=user)
+    elif session_token:
+        lines = CartLine.objects.filter(cart__session_key=session_token, cart__user__isnull=True)
+    else:
+        return 0
+    return lines.aggregate(units=Coalesce(Sum("quantity"), 0))["units"]

@@ -23,6 +23,14 @@ ENDPOINTS = {
     "/api/v1/seller/variants/{id}/": {"get", "put", "patch"},
     "/api/v1/seller/variants/{id}/stock/": {"get"},
     "/api/v1/seller/variants/{id}/stock/{warehouse_code}/": {"put"},
+    "/api/v1/cart/": {"get"},
+    "/api/v1/cart/lines/": {"post"},
+    "/api/v1/cart/lines/{id}/": {"patch", "delete"},
+    "/api/v1/checkout/quote/": {"post"},
+    "/api/v1/checkout/": {"post"},
+    "/api/v1/orders/": {"get"},
+    "/api/v1/orders/{number}/": {"get"},
+    "/api/v1/orders/{number}/payment/": {"post"},
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 

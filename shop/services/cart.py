@@ -58,6 +58,19 @@ def _check_buyable(variant: Variant) -> None:
         raise ValidationError({"variant": f"{variant} is not for sale."})
 
 
+def _check_same_currency(*, cart: Cart, variant: Variant) -> None:
+    """A cart is paid in one currency: refuse a variant priced in another one than its lines."""
+    other = (
+        CartLine.objects.filter(cart=cart)
+        .exclude(variant__currency=variant.currency)
+        .values_list("variant__currency", flat=True)
+        .first()
+    )
+    if other:
+        message = f"Your cart is priced in {other} and {variant} in {variant.currency}; check out the cart first."
+        raise ValidationError({"variant": message})
+
+
 def add_to_cart(
     *,
     cart: Cart,
@@ -70,6 +83,7 @@ def add_to_cart(
     _check_buyable(variant)
     with transaction.atomic():
         Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").get()
+        _check_same_currency(cart=cart, variant=variant)
         line = CartLine.objects.filter(cart=cart, variant=variant).first()
         new_quantity = (line.quantity if line else 0) + quantity
         _check_quantity(variant=variant, quantity=new_quantity)
@@ -82,6 +96,18 @@ def add_to_cart(
         line.save()
         cart.save(update_fields=["updated_at"])
     return line
+
+
+def add_to_visitors_cart(*, request: HttpRequest, variant: Variant, quantity: int = 1) -> CartLine:
+    """Add to the visitor's cart, made on demand; a refused first add leaves no cart and no cart token behind."""
+    had_token = CART_SESSION_KEY in request.session
+    try:
+        with transaction.atomic():
+            return add_to_cart(cart=cart_for_request(request, create=True), variant=variant, quantity=quantity)
+    except ValidationError:
+        if not had_token:
+            request.session.pop(CART_SESSION_KEY, None)
+        raise
 
 
 def set_line_quantity(*, line: CartLine, quantity: int) -> CartLine:
@@ -97,7 +123,10 @@ def remove_line(*, line: CartLine) -> None:
 
 
 def merge_session_cart(*, request: HttpRequest, user) -> Cart | None:
-    """At log-in: move the anonymous cart's lines into the user's cart (quantities add up, capped)."""
+    """At log-in: move the anonymous cart's lines into the user's cart (quantities add up, capped).
+
+    Lines priced in another currency than the user's cart are left out: a cart has one currency.
+    """
     token = request.session.pop(CART_SESSION_KEY, None)
     if not token:
         return None
@@ -106,8 +135,11 @@ def merge_session_cart(*, request: HttpRequest, user) -> Cart | None:
         return Cart.objects.filter(user=user).first()
     with transaction.atomic():
         mine = _get_or_create(user=user)
-        existing = {line.variant_id: line for line in mine.lines.select_for_update()}
+        existing = {line.variant_id: line for line in mine.lines.select_for_update().select_related("variant")}
+        currency = next((line.variant.currency for line in existing.values()), None)
         for line in anonymous.lines.select_related("variant"):
+            if currency is not None and line.variant.currency != currency:
+                continue  # a cart is priced in one currency; the user's saved cart sets it
             kept = existing.get(line.variant_id)
             if kept is None:
                 line.cart = mine

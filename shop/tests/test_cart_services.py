@@ -70,3 +70,18 @@ def test_logging_in_merges_the_anonymous_cart_into_the_users(user):
     assert {line.variant_id: line.quantity for line in mine.lines.all()} == {tea.pk: 4, cup.pk: 1}
     assert mine.lines.get(variant=tea).attribution_tag_id == 7
     assert not Cart.objects.filter(pk=anonymous.pk).exists()
+
+
+def test_merging_leaves_out_lines_in_another_currency(user):
+    dollars = VariantFactory(currency="USD")
+    euros = VariantFactory(currency="EUR")
+    stock_of(dollars, quantity=4)
+    stock_of(euros, quantity=4)
+    mine = cart_for_request(_request(user), create=True)
+    add_to_cart(cart=mine, variant=dollars, quantity=1)
+    request = _request()
+    add_to_cart(cart=cart_for_request(request, create=True), variant=euros, quantity=1)
+
+    merge_session_cart(request=request, user=user)
+
+    assert list(mine.lines.values_list("variant_id", flat=True)) == [dollars.pk]

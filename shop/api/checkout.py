@@ -1,0 +1,288 @@
+"""Checkout endpoints: shipping quotes for the current cart, and placing the order to get the payment URL.
+
+The cart is the caller's: the logged-in user's, or the one of the session cookie (as on the site).
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fulfillment.services.stock import InsufficientStock
+from marketplace.api_errors import DomainError, error_response
+from shop import selectors
+from shop.checkout.earlier_orders import replace_unpaid_orders
+from shop.checkout.forms import check_region, normalise_postal_code
+from shop.checkout.links import remember_order
+from shop.checkout.shortages import describe_shortages
+from shop.models import Cart
+from shop.selectors import CartContents
+from shop.services.cart import cart_for_request
+from shop.services.orders import EmptyCart, ShippingAddress, place_order
+from shop.services.payments import PaymentNotStartable, start_payment
+from shop.services.shipping import quote_shipping, shipping_option
+
+PRICE = {"max_digits": 12, "decimal_places": 2}
+EMPTY_CART_MESSAGE = "Your cart is empty: add something to it before checking out."
+MIXED_CURRENCIES_MESSAGE = "Your cart holds items priced in different currencies; check them out separately."
+
+
+@extend_schema_field(
+    {"type": "string", "minLength": 2, "maxLength": 2, "description": "ISO 3166-1 alpha-2 country code, e.g. `US`."}
+)
+class CountryCodeField(CountryField):
+    """A country by its ISO code (documented as a code rather than as an enum of every country)."""
+
+
+def empty_cart() -> DomainError:
+    return DomainError("empty_cart", EMPTY_CART_MESSAGE)
+
+
+def insufficient_stock(error: InsufficientStock) -> DomainError:
+    """409 naming each short line: `fields.lines` has one sentence per line, `fields.variant_ids` their ids."""
+    sentences = describe_shortages(error)
+    return DomainError(
+        "insufficient_stock",
+        "Some items are no longer available in the quantity you asked for; nothing was ordered or charged. "
+        + " ".join(sentences),
+        fields={"lines": sentences, "variant_ids": [str(line.variant_id) for line in error.lines]},
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+def payment_not_started(error: PaymentNotStartable) -> DomainError:
+    """502 when Stripe did not answer (the order is saved: pay it again later), 409 when the order cannot be paid."""
+    if error.code == "payment_unavailable":
+        return DomainError(error.code, f"{error.message} Nothing was charged.", status_code=status.HTTP_502_BAD_GATEWAY)
+    return DomainError(error.code, f"{error.message} Nothing was charged.", status_code=status.HTTP_409_CONFLICT)
+
+
+def current_cart(request: Request) -> tuple[Cart, CartContents]:
+    """The caller's cart and its lines; 400 when it is empty or mixes currencies."""
+    cart = cart_for_request(request)
+    contents = selectors.cart_contents(cart=cart)
+    if not contents.lines:
+        raise empty_cart()
+    if contents.currency is None:
+        raise DomainError("mixed_currencies", MIXED_CURRENCIES_MESSAGE)
+    return cart, contents
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    region = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="State or province; needed for US, CA, AU.",
+    )
+    postal_code = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Checked against the country's format where known (US, CA, GB, DE, FR, AU, NL, JP, IN) and "
+        "normalised (e.g. `sw1a1aa` -> `SW1A 1AA`).",
+    )
+    country = CountryCodeField()
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    def validate(self, data: dict) -> dict:
+        errors = {}
+        try:
+            data["postal_code"] = normalise_postal_code(country=data["country"], postal_code=data["postal_code"])
+        except DjangoValidationError as error:
+            errors["postal_code"] = error.messages
+        try:
+            check_region(country=data["country"], region=data["region"])
+        except DjangoValidationError as error:
+            errors["region"] = error.messages
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+class QuoteRequestSerializer(serializers.Serializer):
+    country = CountryCodeField()
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+    def validate(self, data: dict) -> dict:
+        if data["postal_code"]:
+            try:
+                data["postal_code"] = normalise_postal_code(country=data["country"], postal_code=data["postal_code"])
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"postal_code": error.messages}) from error
+        return data
+
+
+class ShippingOptionSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Send as `shipping_method` to check out.")
+    name = serializers.CharField()
+    amount = serializers.DecimalField(**PRICE)
+    currency = serializers.CharField()
+    days_min = serializers.IntegerField()
+    days_max = serializers.IntegerField()
+
+
+class QuoteSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    currency = serializers.CharField()
+    subtotal = serializers.DecimalField(**PRICE)
+    tax = serializers.DecimalField(**PRICE, help_text="Always 0.00 for now.")
+    options = ShippingOptionSerializer(many=True, help_text="Cheapest first.")
+
+
+class CheckoutRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        required=False, help_text="Required for guests; a logged-in user's account email is used."
+    )
+    address = AddressSerializer()
+    shipping_method = serializers.CharField(max_length=40, help_text="A `code` from the quote for this country.")
+
+    def validate_email(self, value: str) -> str:
+        return value.strip()
+
+
+class CheckoutResultSerializer(serializers.Serializer):
+    order_number = serializers.CharField()
+    payment_url = serializers.URLField(help_text="Send the shopper here to pay (Stripe Checkout).")
+    total = serializers.DecimalField(**PRICE)
+    currency = serializers.CharField()
+
+
+@extend_schema(
+    tags=["checkout"],
+    summary="Quote shipping for the cart",
+    request=QuoteRequestSerializer,
+    responses={
+        200: QuoteSerializer,
+        400: error_response(
+            "Empty cart (`empty_cart`), mixed currencies (`mixed_currencies`), or an unknown country or bad "
+            "postal code (`invalid`)."
+        ),
+    },
+    examples=[OpenApiExample("To Canada", value={"country": "CA", "postal_code": "K1A 0B1"}, request_only=True)],
+)
+class CheckoutQuoteView(APIView):
+    """Shipping options to a country for the current cart, with its subtotal and tax."""
+
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    def post(self, request: Request) -> Response:
+        params = QuoteRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        _, contents = current_cart(request)
+        country = params.validated_data["country"]
+        options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+        body = {
+            "country": country,
+            "currency": contents.currency,
+            "subtotal": contents.subtotal,
+            "tax": "0.00",
+            "options": [vars(option) for option in options],
+        }
+        return Response(QuoteSerializer(body).data)
+
+
+@extend_schema(
+    tags=["checkout"],
+    summary="Place the order and start paying",
+    request=CheckoutRequestSerializer,
+    responses={
+        201: CheckoutResultSerializer,
+        400: error_response("Empty cart (`empty_cart`) or invalid email, address, postal code or method (`invalid`)."),
+        409: error_response(
+            "`insufficient_stock`: some lines are short; `fields.lines` names each, and nothing was ordered. "
+            "`already_paid`: an earlier order of this cart was paid meanwhile."
+        ),
+        502: error_response(
+            "`payment_unavailable`: Stripe did not answer; the order is saved, unpaid: "
+            "POST /api/v1/orders/{number}/payment/ for a new payment URL."
+        ),
+    },
+    examples=[
+        OpenApiExample(
+            "Guest, to the US",
+            value={
+                "email": "ada@example.com",
+                "address": {
+                    "name": "Ada Shopper",
+                    "line1": "1 Main St",
+                    "city": "Springfield",
+                    "region": "IL",
+                    "postal_code": "62701",
+                    "country": "US",
+                },
+                "shipping_method": "standard",
+            },
+            request_only=True,
+        )
+    ],
+)
+class CheckoutView(APIView):
+    """Turn the cart into an order awaiting payment (its stock reserved) and answer the payment page's URL."""
+
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    def post(self, request: Request) -> Response:
+        params = CheckoutRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        user = request.user if request.user.is_authenticated else None
+        email = user.email if user is not None and user.email else data.get("email")
+        if not email:
+            raise serializers.ValidationError({"email": ["An email is required to check out as a guest."]})
+        cart, contents = current_cart(request)
+        address = data["address"]
+        shipping = shipping_option(
+            country=address["country"],
+            subtotal=contents.subtotal,
+            currency=contents.currency,
+            code=data["shipping_method"],
+        )
+        if shipping is None:
+            raise serializers.ValidationError(
+                {"shipping_method": [f"“{data['shipping_method']}” is not offered to {address['country']}."]}
+            )
+        earlier = replace_unpaid_orders(cart=cart)
+        if earlier is not None:
+            raise DomainError(
+                "already_paid",
+                f"Your payment for order {earlier.number} went through meanwhile, so nothing more was ordered.",
+                status_code=status.HTTP_409_CONFLICT,
+            )
+        try:
+            order = place_order(
+                cart=cart, email=email, address=ShippingAddress(**address), shipping=shipping, user=user
+            )
+        except EmptyCart as error:
+            raise empty_cart() from error
+        except InsufficientStock as error:
+            raise insufficient_stock(error) from error
+        remember_order(request, order)
+        try:
+            payment = start_payment(order=order)
+        except PaymentNotStartable as error:
+            raise payment_not_started(error) from error
+        return Response(
+            CheckoutResultSerializer(
+                {
+                    "order_number": order.number,
+                    "payment_url": payment.checkout_url,
+                    "total": order.total,
+                    "currency": order.currency,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )

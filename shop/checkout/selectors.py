@@ -1,0 +1,28 @@
+"""Reads for the order pages and the orders API, shaped for what each shows."""
+
+from django.db.models import Prefetch, QuerySet, Sum
+
+from shop.models import Order, OrderEvent, Payment
+
+
+def orders_for_shopper(*, user) -> QuerySet[Order]:
+    """The user's orders, newest first, each with its number of items (no per-order queries)."""
+    return Order.objects.filter(user=user).annotate(item_count=Sum("lines__quantity")).order_by("-created_at", "-id")
+
+
+def order_for_page(*, number: str) -> Order | None:
+    """An order with its lines and its timeline loaded."""
+    return (
+        Order.objects.filter(number=number)
+        .prefetch_related("lines", Prefetch("events", OrderEvent.objects.order_by("created_at", "id")))
+        .first()
+    )
+
+
+def payment_state(order: Order) -> str:
+    """Whether the order can be paid now: `payable`, `processing` (a payment is settling) or `closed`."""
+    if order.status != Order.Status.PENDING_PAYMENT:
+        return "closed"
+    if order.payments.filter(status=Payment.Status.PROCESSING).exists():
+        return "processing"
+    return "payable"

@@ -1,0 +1,281 @@
+"""Checkout and order pages: parse, call the order and payment services, render or redirect."""
+
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_safe
+from django_countries import countries
+
+from fulfillment.services.stock import InsufficientStock
+from shop import selectors as shop_selectors
+from shop.checkout.earlier_orders import held_for_unpaid_orders, replace_unpaid_orders
+from shop.checkout.forms import CheckoutForm
+from shop.checkout.links import can_see_order, order_path, remember_order, token_matches
+from shop.checkout.selectors import order_for_page, orders_for_shopper, payment_state
+from shop.checkout.shortages import describe_shortages, variant_name
+from shop.models import Order
+from shop.selectors import CartContents
+from shop.services.cart import cart_for_request
+from shop.services.orders import EmptyCart, place_order
+from shop.services.payments import PaymentNotStartable, UnknownCheckoutSession, fulfill_checkout, start_payment
+from shop.services.shipping import ShippingOption, quote_shipping
+
+ORDERS_PER_PAGE = 10
+CHECKOUT_FIELDS = [*CheckoutForm.base_fields]
+EMPTY_CART = "Your cart is empty: add something to it before checking out."
+MIXED_CURRENCIES = "Your cart holds items priced in different currencies; check them out separately."
+EARLIER_ORDER_PAID = "Your payment for order {number} went through meanwhile, so nothing more was ordered."
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    """A 303: after a POST the browser follows with a GET (the payment page, the order page)."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def cancelled_path(order: Order, token: str = "") -> str:
+    params = {"order": order.number, **({"token": token} if token else {})}
+    return f"{reverse('checkout-cancelled')}?{urlencode(params)}"
+
+
+# ---------------------------------------------------------------------------------- checkout
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    """One page: contact, address, shipping method and summary; "Pay" places the order and opens the payment page."""
+    cart = cart_for_request(request)
+    contents = shop_selectors.cart_contents(cart=cart)
+    if not contents.lines or contents.currency is None:
+        messages.info(request, EMPTY_CART if not contents.lines else MIXED_CURRENCIES)
+        return redirect("cart")
+
+    data = request.POST if request.method == "POST" else None
+    country = _country_of(data)
+    options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+    stock_problems: list[str] = []
+    notice = ""
+
+    if data is not None and data.get("action") == "pay":
+        form = CheckoutForm(data, user=request.user, shipping_options=options)
+        if data.get("quoted_country") != country:
+            # The country changed without "Update shipping": show its rates before anyone pays them.
+            notice = f"Shipping rates updated for {countries.name(country)}. Check the method and total, then pay."
+            form = CheckoutForm(initial=_typed(data, request), user=request.user, shipping_options=options)
+        elif form.is_valid():
+            earlier = replace_unpaid_orders(cart=cart)
+            if earlier is not None:
+                remember_order(request, earlier)
+                messages.info(request, EARLIER_ORDER_PAID.format(number=earlier.number))
+                return see_other(order_path(earlier))
+            try:
+                order = place_order(
+                    cart=cart,
+                    email=form.cleaned_data["email"],
+                    address=form.shipping_address(),
+                    shipping=form.chosen_option(),
+                    user=request.user,
+                )
+            except EmptyCart:
+                messages.info(request, EMPTY_CART)
+                return redirect("cart")
+            except InsufficientStock as error:
+                stock_problems = describe_shortages(error)
+            else:
+                remember_order(request, order)
+                return _pay(request, order)
+    else:
+        form = CheckoutForm(initial=_typed(data, request), user=request.user, shipping_options=options)
+
+    _swap_shipping_on_country_change(form)
+    shipping = _chosen(options, form["shipping_method"].value())
+    context = {
+        "form": form,
+        "country_name": countries.name(country),
+        "quoted_country": country,
+        "stock_problems": stock_problems,
+        "stock_warnings": [] if stock_problems else _short_lines(cart, contents),
+        "notice": notice,
+        **summary_context(contents, shipping),
+    }
+    return render(request, "checkout/checkout.html", context, status=409 if stock_problems else 200)
+
+
+def _country_of(data: QueryDict | None) -> str:
+    code = (data.get("country") or "").upper() if data is not None else ""
+    return code if code and countries.name(code) else settings.SHOP_HOME_COUNTRY
+
+
+def _chosen(options: list[ShippingOption], code: str | None) -> ShippingOption | None:
+    return next((option for option in options if option.code == code), options[0] if options else None)
+
+
+def summary_context(contents: CartContents, shipping: ShippingOption | None) -> dict:
+    shipping_total = shipping.amount if shipping else Decimal("0.00")
+    return {
+        "contents": contents,
+        "currency": contents.currency,
+        "shipping": shipping,
+        "shipping_total": shipping_total,
+        "tax_total": Decimal("0.00"),
+        "total": contents.subtotal + shipping_total,
+    }
+
+
+def _short_lines(cart, contents: CartContents) -> list[str]:
+    """Lines asking for more than is free right now (counting what the shopper's own unpaid order holds)."""
+    held = held_for_unpaid_orders(cart=cart)
+    warnings = []
+    for line in contents.lines:
+        available = line.available + held.get(line.variant_id, 0)
+        if line.quantity <= available:
+            continue
+        name = variant_name(line.variant)
+        warnings.append(
+            f"{name} is sold out."
+            if available <= 0
+            else f"Only {available} of {name} is left; you asked for {line.quantity}."
+        )
+    return warnings
+
+
+def _typed(data: QueryDict | None, request: HttpRequest) -> dict:
+    """What the shopper typed, shown again after "Update shipping" (without complaining about it yet)."""
+    if data is None:
+        return {}
+    initial = {name: data.get(name) for name in CHECKOUT_FIELDS if data.get(name) is not None}
+    if request.user.is_authenticated and request.user.email:
+        initial.pop("email", None)
+    return initial
+
+
+def _swap_shipping_on_country_change(form: CheckoutForm) -> None:
+    """With JavaScript, a new country re-quotes shipping in place (htmx); without, "Update shipping" reloads."""
+    form.fields["country"].widget.attrs.update(
+        {
+            "hx-post": reverse("checkout"),
+            "hx-trigger": "change",
+            "hx-vals": '{"action": "update"}',
+            "hx-target": "#checkout-shipping",
+            "hx-select": "#checkout-shipping",
+            "hx-select-oob": "#checkout-summary",
+            "hx-swap": "outerHTML",
+        }
+    )
+
+
+def _pay(request: HttpRequest, order: Order, token: str = "") -> HttpResponse:
+    """Open a payment attempt for the order and send the shopper to it (no database transaction held here)."""
+    try:
+        payment = start_payment(order=order)
+    except PaymentNotStartable as error:
+        messages.error(request, f"{error.message} You have not been charged.")
+        return see_other(cancelled_path(order, token))
+    return see_other(payment.checkout_url)
+
+
+# ---------------------------------------------------------------------------------- back from the payment page
+
+
+@require_safe
+def checkout_success(request: HttpRequest) -> HttpResponse:
+    """Back from the payment page: settle the payment now (the webhook may come later) and show the order."""
+    session_id = request.GET.get("session_id", "").strip()
+    if not session_id:
+        raise Http404("No payment session given.")
+    try:
+        order = fulfill_checkout(session_id=session_id)
+    except (UnknownCheckoutSession, stripe.InvalidRequestError) as error:
+        raise Http404("No payment of ours has this session.") from error
+    except stripe.StripeError:
+        # Stripe did not answer: the webhook will settle it; the shopper is told what to expect.
+        return render(request, "checkout/processing.html", {"order": None}, status=503)
+
+    if order.status == Order.Status.PENDING_PAYMENT:
+        return render(request, "checkout/processing.html", {"order": order, "order_path": order_path(order)})
+    if order.status == Order.Status.PAID:
+        messages.success(
+            request, f"Thank you! Your payment was received. A confirmation is on its way to {order.email}."
+        )
+    if order.user_id is not None and request.user.pk != order.user_id:
+        return redirect_to_login(order.get_absolute_url())
+    return redirect(order_path(order))
+
+
+@require_http_methods(["GET", "POST"])
+def checkout_cancelled(request: HttpRequest) -> HttpResponse:
+    """The shopper left the payment page without paying: offer to pay again, or to go back to the cart."""
+    params = request.POST if request.method == "POST" else request.GET
+    number, token = params.get("order", "").strip(), params.get("token", "")
+    order = Order.objects.filter(number=number).first() if number else None
+    if order is None or not can_see_order(request, order, token=token):
+        raise Http404("No order of yours has this number.")
+
+    if order.status == Order.Status.PAID:
+        messages.info(request, f"Order {order.number} is paid.")
+        return redirect(order_path(order))
+    state = payment_state(order)
+    if request.method == "POST":
+        if state != "payable":
+            return see_other(cancelled_path(order, token))
+        return _pay(request, order, token)
+    return render(
+        request,
+        "checkout/cancelled.html",
+        {"order": order, "token": token, "order_path": order_path(order), "state": state},
+    )
+
+
+# ---------------------------------------------------------------------------------- orders
+
+
+@require_safe
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    """The shopper's orders, newest first, ten a page."""
+    page = Paginator(orders_for_shopper(user=request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orders/order_list.html", {"page": page, "orders": page.object_list})
+
+
+@require_safe
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """One order: status, lines, totals, address and timeline; its owner's, or a guest's through the signed link."""
+    token = request.GET.get("token", "")
+    order = order_for_page(number=number)
+    if "token" in request.GET:
+        # A signed guest link opens this (guest) order and nothing else.
+        if order is None or order.user_id is not None or not token_matches(order.number, token):
+            raise Http404("No order has this number.")
+    elif order is None or not can_see_order(request, order):
+        if not request.user.is_authenticated:  # maybe theirs: an email link followed while logged out
+            return redirect_to_login(request.get_full_path())
+        raise Http404("No order of yours has this number.")
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "order": order,
+            "token": token,
+            "payment_state": payment_state(order),
+            "timeline": timeline(order),
+        },
+    )
+
+
+def timeline(order: Order) -> list[dict]:
+    """The order's events in the shopper's words, oldest first."""
+    labels = dict(Order.Status.choices)
+    return [
+        {"at": event.created_at, "status": labels.get(event.to_status, event.to_status), "note": event.note}
+        for event in order.events.all()
+    ]

@@ -1,0 +1,249 @@
+"""The one door to Stripe: every call goes through the official SDK's `StripeClient` from here.
+
+Objects come back as plain dicts, the same shape webhook events carry, so the payment services
+read a retrieved Checkout Session and an event's snapshot alike. Every create sends an
+idempotency key derived from our own ids. Stripe's errors (`stripe.StripeError` and its
+subclasses) are raised as they are: the callers know which ones are worth a retry.
+
+With `STRIPE_USE_LOCAL` the SDK talks to the local stand-in (shop/payments/local_stripe) through
+its HTTP client; a live key is refused there.
+"""
+
+import json
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from shop.currencies import MINOR_UNIT_EXPONENT
+from shop.models import Payment
+
+# Stripe refuses a Checkout Session that expires sooner than 30 minutes (or later than 24 hours).
+SESSION_MIN_LIFETIME = timedelta(minutes=30)
+SESSION_MAX_LIFETIME = timedelta(hours=24)
+# Room for the time the request takes to reach Stripe.
+SESSION_EXPIRY_MARGIN = timedelta(minutes=2)
+WEBHOOK_TOLERANCE_SECONDS = 300
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
+LOCAL_API_KEY = "sk_test_local"
+
+
+class InvalidWebhook(Exception):
+    """A webhook request that cannot be trusted or read; carries a code and a message for the 400."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------- money
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """An amount in a currency's smallest unit, as Stripe counts it (12.34 USD -> 1234, 500 JPY -> 500)."""
+    exponent = MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
+    return int((Decimal(amount) * (10**exponent)).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def from_minor_units(amount: int, currency: str) -> Decimal:
+    """Stripe's integer amount back to a Decimal in the currency's major unit."""
+    exponent = MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
+    return (Decimal(amount) / (10**exponent)).quantize(Decimal(1).scaleb(-max(exponent, 2)))
+
+
+# ---------------------------------------------------------------------------------- client
+
+
+def get_client() -> stripe.StripeClient:
+    """The SDK client for the configured Stripe (the local stand-in, or Stripe itself)."""
+    return _client(bool(settings.STRIPE_USE_LOCAL), settings.STRIPE_SECRET_KEY or "")
+
+
+@cache
+def _client(use_local: bool, secret_key: str) -> stripe.StripeClient:
+    if use_local:
+        if secret_key.startswith(LIVE_KEY_PREFIXES):
+            raise ImproperlyConfigured(
+                "STRIPE_USE_LOCAL is set together with a live STRIPE_SECRET_KEY: the local Stripe stand-in "
+                "never runs with live keys. Unset one of them."
+            )
+        from shop.payments.local_stripe.http_client import LocalStripeHTTPClient
+
+        return stripe.StripeClient(LOCAL_API_KEY, http_client=LocalStripeHTTPClient())
+    if not secret_key:
+        raise ImproperlyConfigured("STRIPE_SECRET_KEY is not set (or set STRIPE_USE_LOCAL to use the local stand-in).")
+    return stripe.StripeClient(secret_key, max_network_retries=2)
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+# ---------------------------------------------------------------------------------- Checkout Sessions
+
+
+def checkout_session_params(payment: Payment, *, now: datetime | None = None) -> dict[str, Any]:
+    """What we ask Stripe for: one line item per order line plus shipping, in integer minor units."""
+    order = payment.order
+    currency = payment.currency.lower()
+    line_items: list[dict[str, Any]] = [
+        {
+            "quantity": line.quantity,
+            "price_data": {
+                "currency": currency,
+                "unit_amount": to_minor_units(line.unit_price, payment.currency),
+                "product_data": {
+                    "name": _line_name(line),
+                    "metadata": {"sku": line.sku, "order_line_id": str(line.pk)},
+                },
+            },
+        }
+        for line in order.lines.all()
+    ]
+    for name, amount in (
+        (f"Shipping: {order.shipping_method_name}", order.shipping_total),
+        ("Tax", order.tax_total),
+    ):
+        if amount > 0:
+            line_items.append(
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": to_minor_units(amount, payment.currency),
+                        "product_data": {"name": name},
+                    },
+                }
+            )
+    metadata = {"order_number": order.number, "payment_id": str(payment.pk)}
+    return {
+        "mode": "payment",
+        "line_items": line_items,
+        "customer_email": order.email,
+        "client_reference_id": order.number,
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata, "transfer_group": order.number},
+        "success_url": f"{settings.SITE_URL}/checkout/success/?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{settings.SITE_URL}/checkout/cancelled/?order={order.number}",
+        "expires_at": int(session_expiry(reserved_until=order.reserved_until, now=now).timestamp()),
+    }
+
+
+def _line_name(line) -> str:
+    return f"{line.product_title} ({line.variant_label})" if line.variant_label else line.product_title
+
+
+def session_expiry(*, reserved_until: datetime | None, now: datetime | None = None) -> datetime:
+    """The reservation's end, but never sooner than Stripe's minimum session life (nor past its maximum)."""
+    now = now or timezone.now()
+    earliest = now + SESSION_MIN_LIFETIME + SESSION_EXPIRY_MARGIN
+    latest = now + SESSION_MAX_LIFETIME - SESSION_EXPIRY_MARGIN
+    return min(max(reserved_until or earliest, earliest), latest)
+
+
+def create_checkout_session(payment: Payment) -> dict[str, Any]:
+    """Create the Checkout Session of one payment attempt (idempotent per attempt)."""
+    session = get_client().v1.checkout.sessions.create(
+        params=checkout_session_params(payment),
+        options={"idempotency_key": f"checkout-session:{payment.pk}"},
+    )
+    return _plain(session)
+
+
+def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
+    return _plain(get_client().v1.checkout.sessions.retrieve(session_id))
+
+
+def expire_checkout_session(session_id: str) -> dict[str, Any]:
+    """Expire a session so it can no longer be paid; answers the session as it now is.
+
+    A session that is no longer open (completed, or already expired) cannot be expired: it is
+    then retrieved and returned unchanged, so the caller can see whether it was paid.
+    """
+    client = get_client()
+    try:
+        return _plain(client.v1.checkout.sessions.expire(session_id))
+    except stripe.InvalidRequestError:
+        session = _plain(client.v1.checkout.sessions.retrieve(session_id))
+        if session.get("status") == "open":
+            raise
+        return session
+
+
+# ---------------------------------------------------------------------------------- refunds
+
+
+def create_refund(
+    *, payment_intent: str, amount_minor: int, idempotency_key: str, metadata: dict[str, str]
+) -> dict[str, Any]:
+    """Refund part or all of a PaymentIntent; the same key never refunds twice."""
+    refund = get_client().v1.refunds.create(
+        params={"payment_intent": payment_intent, "amount": amount_minor, "metadata": metadata},
+        options={"idempotency_key": idempotency_key},
+    )
+    return _plain(refund)
+
+
+def retrieve_refund(refund_id: str) -> dict[str, Any]:
+    return _plain(get_client().v1.refunds.retrieve(refund_id))
+
+
+# ---------------------------------------------------------------------------------- webhooks
+
+
+def construct_event(payload: bytes, sig_header: str | None) -> dict[str, Any]:
+    """Verify a webhook body against its Stripe-Signature header; answer the event as a dict.
+
+    Raises InvalidWebhook for a missing, wrong or stale (over 5 minutes) signature, a body that
+    was changed after signing, or one that is not a JSON event.
+    """
+    if not sig_header:
+        raise InvalidWebhook("missing_signature", "The Stripe-Signature header is missing.")
+    try:
+        # The SDK's own check (what stripe.Webhook.construct_event runs): HMAC-SHA256 of "t.body", then age.
+        stripe.WebhookSignature.verify_header(
+            payload, sig_header, settings.STRIPE_WEBHOOK_SECRET, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
+        event = json.loads(payload)
+    except stripe.SignatureVerificationError as error:
+        stale = "tolerance" in str(error)
+        code = "stale_signature" if stale else "invalid_signature"
+        message = (
+            "The signature is older than the tolerance; replays are refused."
+            if stale
+            else "The Stripe-Signature does not match the body."
+        )
+        raise InvalidWebhook(code, message) from error
+    except ValueError as error:  # not UTF-8, or not JSON
+        raise InvalidWebhook("invalid_payload", "The body is not a JSON event.") from error
+    if (
+        not isinstance(event, dict)
+        or not event.get("id")
+        or not event.get("type")
+        or not isinstance(event.get("data"), dict)
+        or not isinstance(event["data"].get("object"), dict)
+    ):
+        raise InvalidWebhook("invalid_payload", "The body is not a Stripe event.")
+    return event
+
+
+__all__ = [
+    "InvalidWebhook",
+    "checkout_session_params",
+    "construct_event",
+    "create_checkout_session",
+    "create_refund",
+    "expire_checkout_session",
+    "from_minor_units",
+    "get_client",
+    "retrieve_checkout_session",
+    "retrieve_refund",
+    "session_expiry",
+    "to_minor_units",
+]

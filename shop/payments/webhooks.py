@@ -1,0 +1,42 @@
+"""Stripe's webhook endpoint: verify the signature on the raw body, store the event once, queue the work."""
+
+import logging
+
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from shop.models import StripeEvent
+from shop.payments import gateway
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    """Answer 2xx as soon as the event is stored; a Celery task applies it.
+
+    A missing, wrong or stale signature, a changed body or one that is not an event: 400, nothing stored.
+    """
+    payload = request.body
+    try:
+        event = gateway.construct_event(payload, request.headers.get("Stripe-Signature"))
+    except gateway.InvalidWebhook as error:
+        logger.warning("Stripe webhook refused (%s): %s", error.code, error.message)
+        return JsonResponse({"code": error.code, "message": error.message}, status=400)
+    with transaction.atomic():
+        stored, created = StripeEvent.objects.get_or_create(
+            event_id=event["id"], defaults={"type": event["type"], "payload": event}
+        )
+        if stored.processed_at is None:
+            transaction.on_commit(lambda: _enqueue(stored.pk), robust=True)
+    return JsonResponse({"received": True, "duplicate": not created})
+
+
+def _enqueue(event_pk: int) -> None:
+    # A broker that is down loses nothing: the event is stored and the beat sweep queues it again.
+    from shop.payments.tasks import process_stripe_event
+
+    process_stripe_event.delay(event_pk)

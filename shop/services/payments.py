@@ -1,0 +1,809 @@
+"""Payments: a Checkout Session per attempt, fulfilling paid sessions once, webhook events, refunds.
+
+Stripe is only ever called through `shop.payments.gateway`, and never while this process holds a
+row lock: the session is retrieved before the order is locked, a refund is written `pending`
+first and sent to Stripe after the transaction. Order rows are locked before payment and refund
+rows, always in that order. Webhook deliveries are at least once and in any order; every
+handler here can run twice, or at the same time as the success page, and change things once.
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import stripe
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from fulfillment.services.stock import (
+    InsufficientStock,
+    delete_expired_reservations,
+    hold_reservations,
+    release_reservations,
+)
+from shop import events
+from shop.models import Order, OrderLine, Payment, Refund, StripeEvent
+from shop.payments import gateway
+from shop.services.cart import remove_ordered_lines
+from shop.services.orders import (
+    ORDER_TRANSITIONS,
+    cancel_unpaid_order,
+    claims_of,
+    record_order_note,
+    set_order_status,
+)
+
+logger = logging.getLogger(__name__)
+
+S = Order.Status
+PAID_SESSION_STATUSES = {"paid", "no_payment_required"}
+# A session that expires sooner than this is not handed out again: a new attempt starts.
+SESSION_REUSE_MARGIN = timedelta(minutes=2)
+# An attempt still waiting for its session this long after it began was interrupted.
+SESSION_CREATE_GRACE = timedelta(minutes=2)
+# Refunds are written with this reason prefix when the shop refunds on its own; the shopper is told.
+AUTOMATIC_REFUND = "Automatic refund: "
+# Stripe keeps an idempotency key for 24 hours: a refund still unsent after this is left to staff.
+REFUND_RESUBMIT_WINDOW = timedelta(hours=23)
+STALE_CHECKOUT_BATCH = 200
+
+
+class PaymentError(Exception):
+    """A payment action refused, with a code and a message a person can read."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class PaymentNotStartable(PaymentError):
+    pass
+
+
+class UnknownCheckoutSession(PaymentError):
+    pass
+
+
+class RefundNotAllowed(PaymentError):
+    pass
+
+
+class RefundFailed(PaymentError):
+    pass
+
+
+class CancelNotAllowed(PaymentError):
+    pass
+
+
+# ---------------------------------------------------------------------------------- starting a payment
+
+
+def start_payment(*, order: Order) -> Payment:
+    """Open a Stripe Checkout Session for an order awaiting payment; one still open is handed out again.
+
+    Raises PaymentNotStartable (not awaiting payment, reservation ran out, Stripe unavailable).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != S.PENDING_PAYMENT:
+            raise PaymentNotStartable(
+                "not_payable", f"Order {order.number} is {order.get_status_display().lower()}; it cannot be paid."
+            )
+        if order.reserved_until is not None and order.reserved_until <= now:
+            raise PaymentNotStartable(
+                "reservation_expired",
+                "The items were held for you for a limited time and that time ran out. Please check out again.",
+            )
+        attempts = list(order.payments.order_by("-attempt"))
+        if any(payment.status == Payment.Status.PROCESSING for payment in attempts):
+            raise PaymentNotStartable(
+                "payment_processing",
+                "A payment for this order is waiting for your bank to confirm it; you do not need to pay again.",
+            )
+        for payment in attempts:
+            if (
+                payment.status == Payment.Status.OPEN
+                and payment.checkout_session_id
+                and payment.checkout_url
+                and payment.expires_at
+                and payment.expires_at > now + SESSION_REUSE_MARGIN
+            ):
+                return payment
+        # An attempt that never got its session (a crash mid-way) is closed; a new one starts.
+        order.payments.filter(
+            status=Payment.Status.OPEN, checkout_session_id__isnull=True, created_at__lt=now - SESSION_CREATE_GRACE
+        ).update(status=Payment.Status.FAILED, updated_at=now)
+        payment = Payment.objects.create(
+            order=order,
+            attempt=attempts[0].attempt + 1 if attempts else 1,
+            amount=order.total,
+            currency=order.currency,
+        )
+    payment.order = order
+    try:
+        session = gateway.create_checkout_session(payment)  # outside the transaction: no lock held
+    except stripe.StripeError as error:
+        logger.warning("Checkout Session for order %s failed: %s", order.number, error)
+        Payment.objects.filter(pk=payment.pk, checkout_session_id__isnull=True).update(
+            status=Payment.Status.FAILED, updated_at=timezone.now()
+        )
+        raise PaymentNotStartable(
+            "payment_unavailable", "The payment page could not be opened just now. Please try again in a moment."
+        ) from error
+    Payment.objects.filter(pk=payment.pk).update(
+        checkout_session_id=session["id"],
+        checkout_url=session.get("url") or "",
+        expires_at=_timestamp(session.get("expires_at")),
+        updated_at=timezone.now(),
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+# ---------------------------------------------------------------------------------- fulfilling a paid session
+
+
+def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) -> Order:
+    """Record what a Checkout Session paid on its order, once, however often and concurrently it is called.
+
+    Called by the success page (the session is retrieved from Stripe first, with no lock held) and by
+    the webhook task (with the signed event's snapshot of the session). Raises UnknownCheckoutSession.
+    """
+    if session is None:
+        session = gateway.retrieve_checkout_session(session_id)
+    if session.get("id") != session_id:
+        raise UnknownCheckoutSession("unknown_session", "The session does not match.")
+    payment = _payment_for_session(session)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.PAID:
+            return order
+        if not payment.checkout_session_id:
+            payment.checkout_session_id = session["id"]
+        if session.get("payment_status") not in PAID_SESSION_STATUSES:
+            # Completed with a payment method that settles later: wait for async_payment_succeeded/failed.
+            if session.get("status") == "complete" and payment.status == Payment.Status.OPEN:
+                payment.status = Payment.Status.PROCESSING
+                payment.payment_intent_id = _id_of(session.get("payment_intent")) or payment.payment_intent_id
+                payment.save(update_fields=["status", "payment_intent_id", "checkout_session_id", "updated_at"])
+                record_order_note(order=order, note="Payment submitted; waiting for the bank to confirm it.")
+            return order
+        _record_paid_session(order=order, payment=payment, session=session)
+    return order
+
+
+def _payment_for_session(session: dict[str, Any]) -> Payment:
+    payment = Payment.objects.filter(checkout_session_id=session["id"]).first()
+    if payment is None:  # paid before we saved the session id: find it by the metadata we sent
+        metadata = session.get("metadata") or {}
+        payment_id, number = metadata.get("payment_id"), metadata.get("order_number")
+        if payment_id and str(payment_id).isdigit() and number:
+            payment = Payment.objects.filter(
+                pk=int(payment_id), order__number=number, checkout_session_id__isnull=True
+            ).first()
+    if payment is None:
+        raise UnknownCheckoutSession("unknown_session", f"No payment of ours has Checkout Session {session['id']}.")
+    return payment
+
+
+def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, Any]) -> None:
+    """The money arrived: mark the payment paid and decide what the order does (order and payment locked)."""
+    currency = (session.get("currency") or payment.currency).upper()
+    amount_minor = int(session.get("amount_total") or 0)
+    paid = gateway.from_minor_units(amount_minor, currency)
+    payment.status = Payment.Status.PAID
+    payment.amount_paid = paid
+    payment.payment_intent_id = _id_of(session.get("payment_intent")) or payment.payment_intent_id
+    payment.save(update_fields=["status", "amount_paid", "payment_intent_id", "checkout_session_id", "updated_at"])
+    order.amount_paid += paid
+    order.save(update_fields=["amount_paid", "updated_at"])
+    received = f"{paid} {currency}"
+
+    if order.status == S.ON_HOLD:
+        record_order_note(order=order, note=f"Payment {payment.attempt} of {received} received while on hold.")
+        return
+    if order.status != S.PENDING_PAYMENT:
+        # Paid twice (two sessions), or after the order was cancelled: give this payment back.
+        why = "the order had already been paid" if order.status != S.CANCELLED else "the order had been cancelled"
+        record_order_note(order=order, note=f"Payment {payment.attempt} of {received} received but {why}.")
+        _refund_automatically(order=order, payment=payment, why=why)
+        return
+    if currency != order.currency or amount_minor != gateway.to_minor_units(order.total, order.currency):
+        _hold_stock_if_free(order)
+        set_order_status(
+            order=order,
+            to=S.ON_HOLD,
+            note=f"Amount paid ({received}) differs from the order total ({order.total} {order.currency}).",
+        )
+        return
+    try:
+        hold_reservations(claims=claims_of(list(order.lines.all())))
+    except InsufficientStock:
+        why = "the items sold out before your payment reached us"
+        set_order_status(
+            order=order,
+            to=S.PAID,
+            note=f"Paid {received} after the reservation ran out, and the stock is gone: refunding in full.",
+        )
+        _refund_automatically(order=order, payment=payment, why=why)
+        return
+    set_order_status(order=order, to=S.PAID, note=f"Paid {received} through Stripe (attempt {payment.attempt}).")
+    if order.cart_id:
+        remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
+    order_id = order.pk
+    transaction.on_commit(lambda: events.order_paid.send(sender=Order, order_id=order_id))
+
+
+def _hold_stock_if_free(order: Order) -> None:
+    try:
+        hold_reservations(claims=claims_of(list(order.lines.all())))
+    except InsufficientStock:
+        record_order_note(order=order, note="The stock of this order is no longer reserved.")
+
+
+def _refund_automatically(*, order: Order, payment: Payment, why: str) -> Refund | None:
+    """Write a full refund of the payment now; it is sent to Stripe after commit, and the shopper told."""
+    if payment.amount_paid - payment.amount_refunded <= 0:
+        return None
+    refund = _new_refund(
+        order=order, payment=payment, amount=payment.amount_paid - payment.amount_refunded, lines=[], by=None,
+        reason=f"{AUTOMATIC_REFUND}{why}",
+    )  # fmt: skip
+    refund_id = refund.pk
+    transaction.on_commit(lambda: _enqueue_refund(refund_id), robust=True)
+    return refund
+
+
+def _enqueue_refund(refund_id: int) -> None:
+    from shop.payments.tasks import submit_refund_task
+
+    submit_refund_task.delay(refund_id)
+
+
+def release_hold(*, order: Order, by=None, note: str = "") -> Order:
+    """Staff accept an order on hold: its stock is held and it becomes paid (order_paid is announced)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != S.ON_HOLD:
+            raise PaymentError("not_on_hold", f"Order {order.number} is not on hold.")
+        if order.amount_paid <= 0:
+            raise PaymentError("not_paid", f"Order {order.number} has received no payment.")
+        try:
+            hold_reservations(claims=claims_of(list(order.lines.all())))
+        except InsufficientStock as error:
+            raise PaymentError(
+                "sold_out", f"The stock of order {order.number} is gone: refund it instead. ({error.message})"
+            ) from error
+        set_order_status(order=order, to=S.PAID, by=by, note=note or "Released from hold by staff.")
+        if order.cart_id:
+            remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
+        order_id = order.pk
+        transaction.on_commit(lambda: events.order_paid.send(sender=Order, order_id=order_id))
+    return order
+
+
+# ---------------------------------------------------------------------------------- webhook events
+
+
+def handle_event(event: dict[str, Any]) -> str:
+    """Apply one verified Stripe event; answers "handled" or "ignored". Safe to repeat."""
+    handler = EVENT_HANDLERS.get(event.get("type", ""))
+    if handler is None:
+        return "ignored"
+    handler(event["data"]["object"])
+    return "handled"
+
+
+def _on_session_completed(session: dict[str, Any]) -> None:
+    _fulfill_known_session(session)
+
+
+def _on_async_payment_succeeded(session: dict[str, Any]) -> None:
+    _fulfill_known_session(session)
+
+
+def _fulfill_known_session(session: dict[str, Any]) -> None:
+    try:
+        fulfill_checkout(session_id=session["id"], session=session)
+    except UnknownCheckoutSession:
+        logger.warning("Ignoring Checkout Session %s: not one of ours.", session.get("id"))
+
+
+def _on_async_payment_failed(session: dict[str, Any]) -> None:
+    _close_session(session, status=Payment.Status.FAILED, note="The payment failed; the order is cancelled.")
+
+
+def _on_session_expired(session: dict[str, Any]) -> None:
+    _close_session(session, status=Payment.Status.EXPIRED, note="The payment page expired; the order is cancelled.")
+
+
+def _close_session(session: dict[str, Any], *, status: str, note: str) -> None:
+    """The attempt ended unpaid: mark it, and cancel the order unless it is paid or another attempt lives."""
+    try:
+        payment = _payment_for_session(session)
+    except UnknownCheckoutSession:
+        logger.warning("Ignoring Checkout Session %s: not one of ours.", session.get("id"))
+        return
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.PAID:  # delivered out of order: paid wins
+            return
+        if payment.status != status:
+            payment.status = status
+            payment.save(update_fields=["status", "updated_at"])
+        others_alive = (
+            order.payments.exclude(pk=payment.pk)
+            .filter(
+                Q(status=Payment.Status.PROCESSING)
+                | Q(status=Payment.Status.OPEN, expires_at__gt=timezone.now())
+                | Q(
+                    status=Payment.Status.OPEN,
+                    checkout_session_id__isnull=True,
+                    created_at__gt=timezone.now() - SESSION_CREATE_GRACE,
+                )
+            )
+            .exists()
+        )
+        if order.status == S.PENDING_PAYMENT and not others_alive:
+            cancel_unpaid_order(order=order, note=note)
+
+
+def _on_charge_refunded(charge: dict[str, Any]) -> None:
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    for stripe_refund in refunds:
+        sync_refund(stripe_refund=stripe_refund)
+    if not refunds:
+        logger.info("charge.refunded for %s carries no refunds; the refund.* events bring them.", charge.get("id"))
+
+
+def _on_refund_changed(stripe_refund: dict[str, Any]) -> None:
+    sync_refund(stripe_refund=stripe_refund)
+
+
+EVENT_HANDLERS = {
+    "checkout.session.completed": _on_session_completed,
+    "checkout.session.async_payment_succeeded": _on_async_payment_succeeded,
+    "checkout.session.async_payment_failed": _on_async_payment_failed,
+    "checkout.session.expired": _on_session_expired,
+    "charge.refunded": _on_charge_refunded,
+    "refund.created": _on_refund_changed,
+    "refund.updated": _on_refund_changed,
+    "refund.failed": _on_refund_changed,
+}
+
+
+def process_event(*, event_pk: int) -> bool:
+    """Apply a stored event once: its effect and its "processed" mark commit together. False if done before."""
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().filter(pk=event_pk).first()
+        if event is None or event.processed_at is not None:
+            return False
+        outcome = handle_event(event.payload)
+        StripeEvent.objects.filter(pk=event.pk).update(
+            processed_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+        )
+    logger.info("Stripe event %s (%s) %s.", event.event_id, event.type, outcome)
+    return True
+
+
+def record_event_failure(*, event_pk: int, error: BaseException) -> None:
+    StripeEvent.objects.filter(pk=event_pk).update(
+        attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
+    )
+
+
+# ---------------------------------------------------------------------------------- refunds
+
+
+def refund_order(
+    *,
+    order: Order,
+    amount: Decimal | None = None,
+    lines: list[tuple[int, int]] | None = None,
+    by=None,
+    reason: str = "",
+) -> Refund:
+    """Refund an amount, some line quantities, or (neither given) everything still refundable.
+
+    Never more than was paid minus what is refunded or being refunded. The Refund row is written
+    first (pending), then sent to Stripe outside any lock with its own idempotency key.
+    Raises RefundNotAllowed (nothing changes), RefundFailed (Stripe refused), or a stripe error when
+    Stripe could not be reached (the refund stays pending and is retried).
+    """
+    if amount is not None and lines:
+        raise ValueError("Give an amount or lines, not both.")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        pending = list(order.refunds.filter(status=Refund.Status.PENDING))
+        refundable = order.amount_paid - order.amount_refunded - sum((r.amount for r in pending), Decimal("0"))
+        refund_lines: list[dict[str, int]] = []
+        if lines:
+            refund_lines, amount = _check_line_refund(order=order, lines=lines, pending=pending)
+        elif amount is None:
+            amount = refundable
+        amount = Decimal(amount).quantize(Decimal("0.01"))
+        if amount <= 0:
+            raise RefundNotAllowed("nothing_to_refund", f"Nothing is left to refund on order {order.number}.")
+        if amount > refundable:
+            raise RefundNotAllowed(
+                "exceeds_paid",
+                f"At most {refundable} {order.currency} can still be refunded on order {order.number}; "
+                f"{amount} {order.currency} was asked for.",
+            )
+        payment = _payment_to_refund(order=order, amount=amount, pending=pending)
+        refund = _new_refund(order=order, payment=payment, amount=amount, lines=refund_lines, by=by, reason=reason)
+    return submit_refund(refund=refund)
+
+
+def _check_line_refund(
+    *, order: Order, lines: list[tuple[int, int]], pending: list[Refund]
+) -> tuple[list[dict[str, int]], Decimal]:
+    asked: Counter[int] = Counter()
+    for line_id, quantity in lines:
+        if int(quantity) < 0:
+            raise RefundNotAllowed("invalid_quantity", "Quantities to refund cannot be negative.")
+        asked[int(line_id)] += int(quantity)
+    asked = Counter({line_id: quantity for line_id, quantity in asked.items() if quantity > 0})
+    if not asked:
+        raise RefundNotAllowed("nothing_to_refund", "Choose at least one unit to refund.")
+    being_refunded: Counter[int] = Counter()
+    for refund in pending:
+        for item in refund.lines:
+            being_refunded[int(item["order_line_id"])] += int(item["quantity"])
+    order_lines = {line.pk: line for line in OrderLine.objects.filter(order=order, pk__in=list(asked))}
+    total = Decimal("0")
+    for line_id, quantity in sorted(asked.items()):
+        line = order_lines.get(line_id)
+        if line is None:
+            raise RefundNotAllowed("unknown_line", f"Line {line_id} is not a line of order {order.number}.")
+        left = line.quantity - line.quantity_refunded - being_refunded[line_id]
+        if quantity > left:
+            raise RefundNotAllowed(
+                "exceeds_quantity", f"Only {left} of {line.sku} can still be refunded; {quantity} was asked for."
+            )
+        total += line.unit_price * quantity
+    return [{"order_line_id": line_id, "quantity": quantity} for line_id, quantity in sorted(asked.items())], total
+
+
+def _payment_to_refund(*, order: Order, amount: Decimal, pending: list[Refund]) -> Payment:
+    being_refunded: Counter[int] = Counter()
+    for refund in pending:
+        being_refunded[refund.payment_id] += refund.amount
+    candidates = [
+        (payment.amount_paid - payment.amount_refunded - being_refunded[payment.pk], payment)
+        for payment in order.payments.filter(status=Payment.Status.PAID).exclude(payment_intent_id="")
+    ]
+    candidates.sort(key=lambda pair: (-pair[0], pair[1].pk))
+    if not candidates or candidates[0][0] < amount:
+        raise RefundNotAllowed(
+            "split_payment", f"No single payment of order {order.number} has {amount} {order.currency} left to refund."
+        )
+    return candidates[0][1]
+
+
+def _new_refund(
+    *, order: Order, payment: Payment, amount: Decimal, lines: list[dict[str, int]], by, reason: str
+) -> Refund:
+    refund = Refund.objects.create(
+        order=order,
+        payment=payment,
+        idempotency_key=f"refund:new:{uuid4().hex}",
+        amount=amount,
+        currency=payment.currency,
+        reason=reason[:200],
+        lines=lines,
+        by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+    )
+    refund.idempotency_key = f"refund:{refund.pk}"
+    refund.save(update_fields=["idempotency_key"])
+    return refund
+
+
+def submit_refund(*, refund: Refund) -> Refund:
+    """Send a pending refund to Stripe (same idempotency key every time) and record the answer.
+
+    Raises RefundFailed when Stripe refuses it (it is then marked failed), and Stripe's own error when
+    Stripe could not be reached (it stays pending, to be sent again).
+    """
+    refund = Refund.objects.select_related("order", "payment").get(pk=refund.pk)
+    if refund.status != Refund.Status.PENDING or refund.stripe_refund_id:
+        return refund
+    try:
+        result = gateway.create_refund(
+            payment_intent=refund.payment.payment_intent_id,
+            amount_minor=gateway.to_minor_units(refund.amount, refund.currency),
+            idempotency_key=refund.idempotency_key,
+            metadata={"order_number": refund.order.number, "refund_id": str(refund.pk)},
+        )
+    except (stripe.InvalidRequestError, stripe.CardError) as error:
+        message = getattr(error, "user_message", None) or str(error)
+        _apply_refund_status(refund_pk=refund.pk, status=Refund.Status.FAILED, note=f"Stripe refused it: {message}")
+        raise RefundFailed("refund_refused", f"Stripe refused the refund: {message}") from error
+    return sync_refund(stripe_refund=result, refund_pk=refund.pk) or refund
+
+
+def sync_refund(*, stripe_refund: dict[str, Any], refund_pk: int | None = None) -> Refund | None:
+    """Bring our Refund in line with Stripe's (created by us or in Stripe's dashboard); safe to repeat."""
+    refund = _refund_for(stripe_refund, refund_pk=refund_pk)
+    if refund is None:
+        logger.warning("Stripe refund %s matches no payment of ours.", stripe_refund.get("id"))
+        return None
+    status = {
+        "succeeded": Refund.Status.SUCCEEDED,
+        "failed": Refund.Status.FAILED,
+        "canceled": Refund.Status.FAILED,
+    }.get(stripe_refund.get("status") or "", Refund.Status.PENDING)
+    reason = stripe_refund.get("failure_reason") or stripe_refund.get("status") or ""
+    return _apply_refund_status(
+        refund_pk=refund.pk,
+        status=status,
+        stripe_refund_id=stripe_refund.get("id") or "",
+        note=f"Stripe: {reason}" if status == Refund.Status.FAILED else "",
+    )
+
+
+def _refund_for(stripe_refund: dict[str, Any], *, refund_pk: int | None) -> Refund | None:
+    stripe_id = stripe_refund.get("id")
+    if refund_pk is not None:
+        return Refund.objects.filter(pk=refund_pk).first()
+    if stripe_id and (refund := Refund.objects.filter(stripe_refund_id=stripe_id).first()):
+        return refund
+    ours = (stripe_refund.get("metadata") or {}).get("refund_id")
+    if ours and str(ours).isdigit():
+        refund = Refund.objects.filter(pk=int(ours), stripe_refund_id__isnull=True).first()
+        if refund is not None and refund.payment.payment_intent_id == _id_of(stripe_refund.get("payment_intent")):
+            return refund
+    # Made outside the shop (Stripe's dashboard): recorded so the order's amounts stay true.
+    intent = _id_of(stripe_refund.get("payment_intent"))
+    payment = Payment.objects.filter(payment_intent_id=intent).first() if intent and stripe_id else None
+    if payment is None:
+        return None
+    try:
+        with transaction.atomic():
+            return Refund.objects.create(
+                order_id=payment.order_id,
+                payment=payment,
+                stripe_refund_id=stripe_id,
+                idempotency_key=f"stripe:{stripe_id}",
+                amount=gateway.from_minor_units(int(stripe_refund.get("amount") or 0), payment.currency),
+                currency=payment.currency,
+                reason="Refunded in Stripe's dashboard",
+            )
+    except IntegrityError:  # recorded by a concurrent delivery
+        return Refund.objects.get(stripe_refund_id=stripe_id)
+
+
+def _apply_refund_status(*, refund_pk: int, status: str, stripe_refund_id: str = "", note: str = "") -> Refund:
+    """Move a refund to pending, succeeded or failed, and the order's and payment's amounts with it, once."""
+    order_id = Refund.objects.values_list("order_id", flat=True).get(pk=refund_pk)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        refund = Refund.objects.select_for_update().get(pk=refund_pk)
+        fields = ["updated_at"]
+        if stripe_refund_id and refund.stripe_refund_id != stripe_refund_id:
+            refund.stripe_refund_id = stripe_refund_id
+            fields.append("stripe_refund_id")
+        was = refund.status
+        if status in (Refund.Status.PENDING, was):  # an older snapshot never undoes a final status
+            refund.save(update_fields=fields)
+            return refund
+        refund.status = status
+        refund.save(update_fields=[*fields, "status"])
+        if status == Refund.Status.SUCCEEDED:
+            _count_refund(order=order, refund=refund, sign=1)
+        elif was == Refund.Status.SUCCEEDED:  # a refund that had succeeded failed later (e.g. a closed card)
+            _count_refund(order=order, refund=refund, sign=-1)
+            record_order_note(order=order, note=f"Refund of {refund.amount} {refund.currency} failed later. {note}")
+        else:
+            record_order_note(order=order, note=f"Refund of {refund.amount} {refund.currency} failed. {note}".strip())
+    return refund
+
+
+def _count_refund(*, order: Order, refund: Refund, sign: int) -> None:
+    amount = refund.amount * sign
+    Payment.objects.filter(pk=refund.payment_id).update(
+        amount_refunded=F("amount_refunded") + amount, updated_at=timezone.now()
+    )
+    order.amount_refunded += amount
+    order.save(update_fields=["amount_refunded", "updated_at"])
+    for item in refund.lines:
+        OrderLine.objects.filter(pk=item["order_line_id"], order=order).update(
+            quantity_refunded=F("quantity_refunded") + int(item["quantity"]) * sign
+        )
+    if sign < 0:
+        return
+    what = f"Refunded {refund.amount} {refund.currency}" + (f": {refund.reason}" if refund.reason else ".")
+    if order.amount_refunded >= order.amount_paid and S.REFUNDED in ORDER_TRANSITIONS[order.status]:
+        # Stock held for an order that will not ship goes back on sale.
+        release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
+        set_order_status(order=order, to=S.REFUNDED, by=refund.by, note=what)
+    else:
+        record_order_note(order=order, note=what, by=refund.by)
+    order_id, refund_id = order.pk, refund.pk
+    transaction.on_commit(lambda: events.order_refunded.send(sender=Order, order_id=order_id, refund_id=refund_id))
+    if refund.reason.startswith(AUTOMATIC_REFUND):
+        transaction.on_commit(lambda: _tell_shopper_about_refund(refund_id), robust=True)
+
+
+def _tell_shopper_about_refund(refund_id: int) -> None:
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    order = refund.order
+    why = refund.reason.removeprefix(AUTOMATIC_REFUND)
+    send_mail(
+        subject=f"Your payment for order {order.number} has been refunded",
+        message=(
+            f"Hello,\n\nWe received your payment of {refund.amount} {refund.currency} for order {order.number}, "
+            f"but {why}, so we have refunded it in full. You have not been charged. The refund reaches your "
+            "account within 5 to 10 business days, depending on your bank.\n\nWe are sorry for the trouble.\n"
+        ),
+        from_email=None,
+        recipient_list=[order.email],
+    )
+
+
+def retry_pending_refunds(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Send again the refunds Stripe never answered (same key: never twice); ask Stripe about pending ones."""
+    now = timezone.now()
+    count = 0
+    pending = Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=now - older_than)
+    for refund in pending.order_by("pk")[:200]:
+        try:
+            if refund.stripe_refund_id:
+                sync_refund(stripe_refund=gateway.retrieve_refund(refund.stripe_refund_id), refund_pk=refund.pk)
+            elif refund.created_at > now - REFUND_RESUBMIT_WINDOW:
+                submit_refund(refund=refund)
+            else:
+                logger.error("Refund %s was never sent to Stripe within a day; staff must check it.", refund.pk)
+                continue
+        except (stripe.StripeError, RefundFailed) as error:
+            logger.warning("Refund %s still pending: %s", refund.pk, error)
+            continue
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------------------------- cancelling
+
+
+def expire_stale_checkouts() -> int:
+    """Cancel the orders whose reservation ran out unpaid, expiring their sessions first; answers how many.
+
+    A session found paid meanwhile is fulfilled instead (fulfill_checkout decides), and an order with a
+    payment still settling (async) is left alone. Expired reservations are then deleted.
+    """
+    now = timezone.now()
+    stale = (
+        Order.objects.filter(status=S.PENDING_PAYMENT, reserved_until__lt=now)
+        .exclude(payments__status=Payment.Status.PROCESSING)
+        .order_by("reserved_until")
+        .values_list("pk", flat=True)[:STALE_CHECKOUT_BATCH]
+    )
+    cancelled = 0
+    for order in Order.objects.filter(pk__in=list(stale)):
+        if _close_open_sessions(order) and cancel_unpaid_order(
+            order=order, note="The reservation ran out before the payment arrived."
+        ):
+            cancelled += 1
+    delete_expired_reservations()
+    return cancelled
+
+
+def _close_open_sessions(order: Order) -> bool:
+    """Expire the order's open sessions at Stripe; True when none can be paid any more."""
+    closed = True
+    now = timezone.now()
+    for payment in order.payments.filter(status=Payment.Status.OPEN):
+        if not payment.checkout_session_id:
+            if payment.created_at > now - SESSION_CREATE_GRACE:  # its session is being made right now
+                closed = False
+            continue
+        try:
+            session = gateway.expire_checkout_session(payment.checkout_session_id)
+        except stripe.StripeError as error:
+            logger.warning("Could not expire Checkout Session %s: %s", payment.checkout_session_id, error)
+            closed = False
+            continue
+        if session.get("status") == "complete":  # paid (or settling) just now: not ours to cancel
+            fulfill_checkout(session_id=session["id"], session=session)
+            closed = False
+        else:
+            Payment.objects.filter(pk=payment.pk, status=Payment.Status.OPEN).update(
+                status=Payment.Status.EXPIRED, updated_at=timezone.now()
+            )
+    return closed
+
+
+def cancel_order(*, order: Order, by=None, reason: str = "") -> Refund | None:
+    """Cancel an order before it ships; a paid one is refunded in full. Answers the refund, if any.
+
+    Raises CancelNotAllowed when the order has shipped or is already closed, or was paid meanwhile.
+    """
+    order = Order.objects.get(pk=order.pk)
+    note = reason or "Cancelled by staff."
+    if order.status == S.PENDING_PAYMENT:
+        if not _close_open_sessions(order) or not cancel_unpaid_order(order=order, by=by, note=note):
+            raise CancelNotAllowed("paid_meanwhile", f"Order {order.number} is being paid right now; look at it again.")
+        return None
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status not in (S.PAID, S.ON_HOLD):
+            raise CancelNotAllowed(
+                "not_cancellable",
+                f"Order {order.number} is {order.get_status_display().lower()}: only orders not yet shipped "
+                "can be cancelled.",
+            )
+        release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
+        set_order_status(order=order, to=S.CANCELLED, by=by, note=note)
+        order_id = order.pk
+        transaction.on_commit(lambda: events.order_cancelled.send(sender=Order, order_id=order_id))
+        in_flight = order.refunds.filter(status=Refund.Status.PENDING).aggregate(total=Sum("amount"))["total"]
+        refundable = order.amount_paid - order.amount_refunded - (in_flight or Decimal("0"))
+    if refundable <= 0:
+        return None
+    return refund_order(order=order, by=by, reason=reason or "Order cancelled before shipping")
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _id_of(value: Any) -> str:
+    """A Stripe reference that may be an id or an expanded object."""
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+def _timestamp(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+
+
+@dataclass(frozen=True)
+class RefundableLine:
+    line: OrderLine
+    refundable: int
+
+
+def refundable_lines(*, order: Order) -> list[RefundableLine]:
+    """The order's lines with how many units can still be refunded (refunds in flight counted)."""
+    being_refunded: Counter[int] = Counter()
+    for refund in order.refunds.filter(status=Refund.Status.PENDING):
+        for item in refund.lines:
+            being_refunded[int(item["order_line_id"])] += int(item["quantity"])
+    return [
+        RefundableLine(line=line, refundable=max(line.quantity - line.quantity_refunded - being_refunded[line.pk], 0))
+        for line in order.lines.all()
+    ]
+
+
+__all__ = [
+    "CancelNotAllowed",
+    "PaymentError",
+    "PaymentNotStartable",
+    "RefundFailed",
+    "RefundNotAllowed",
+    "UnknownCheckoutSession",
+    "cancel_order",
+    "expire_stale_checkouts",
+    "fulfill_checkout",
+    "handle_event",
+    "process_event",
+    "record_event_failure",
+    "refund_order",
+    "refundable_lines",
+    "release_hold",
+    "retry_pending_refunds",
+    "start_payment",
+    "submit_refund",
+    "sync_refund",
+]

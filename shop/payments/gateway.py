@@ -131,7 +131,9 @@ def checkout_session_params(payment: Payment, *, now: datetime | None = None) ->
         "payment_intent_data": {"metadata": metadata, "transfer_group": order.number},
         "success_url": f"{settings.SITE_URL}/checkout/success/?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{settings.SITE_URL}/checkout/cancelled/?order={order.number}",
-        "expires_at": int(session_expiry(reserved_until=order.reserved_until, now=now).timestamp()),
+        "expires_at": int(
+            (payment.expires_at or session_expiry(reserved_until=order.reserved_until, now=now)).timestamp()
+        ),
     }
 
 

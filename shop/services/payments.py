@@ -127,6 +127,8 @@ def start_payment(*, order: Order) -> Payment:
             attempt=attempts[0].attempt + 1 if attempts else 1,
             amount=order.total,
             currency=order.currency,
+            # Fixed once: a retried create must send the same parameters under its idempotency key.
+            expires_at=gateway.session_expiry(reserved_until=order.reserved_until, now=now),
         )
     payment.order = order
     try:
@@ -346,7 +348,7 @@ def _close_session(session: dict[str, Any], *, status: str, note: str) -> None:
             order.payments.exclude(pk=payment.pk)
             .filter(
                 Q(status=Payment.Status.PROCESSING)
-                | Q(status=Payment.Status.OPEN, expires_at__gt=timezone.now())
+                | Q(status=Payment.Status.OPEN, checkout_session_id__isnull=False, expires_at__gt=timezone.now())
                 | Q(
                     status=Payment.Status.OPEN,
                     checkout_session_id__isnull=True,

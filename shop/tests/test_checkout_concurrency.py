@@ -6,12 +6,16 @@ from threading import Barrier
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from fulfillment.models import Reservation, Stock
+from fulfillment.selectors import available_by_variant
 from fulfillment.services.stock import InsufficientStock
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from shop.models import Cart, CartLine, Order
+from shop.payments.local_stripe.testing import pay_with_test_card
 from shop.services.orders import ShippingAddress, place_order
+from shop.services.payments import fulfill_checkout, start_payment
 from shop.services.shipping import quote_shipping
 from shop.tests.factories import VariantFactory
 
@@ -20,7 +24,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ADDRESS = ShippingAddress(name="Racer", line1="1 Main St", city="Springfield", country="US", postal_code="62701")
 
 
-def test_thirty_shoppers_race_for_the_last_five_units():
+def test_thirty_shoppers_race_for_the_last_five_units_and_five_pay(settings):
+    settings.STRIPE_USE_LOCAL = True
+    settings.STRIPE_LOCAL_WEBHOOK_URL = ""  # the success page settles each payment here
     variant = VariantFactory()
     stock_of(variant, WarehouseFactory(), quantity=3)
     stock_of(variant, WarehouseFactory(), quantity=2)
@@ -36,8 +42,10 @@ def test_thirty_shoppers_race_for_the_last_five_units():
     def checkout(cart):
         try:
             barrier.wait()
-            place_order(cart=cart, email="racer@example.com", address=ADDRESS, shipping=shipping)
-            return "ordered"
+            order = place_order(cart=cart, email="racer@example.com", address=ADDRESS, shipping=shipping)
+            payment = start_payment(order=order)
+            assert pay_with_test_card(Client(), payment.checkout_session_id).status_code == 302
+            return fulfill_checkout(session_id=payment.checkout_session_id).status
         except InsufficientStock as error:
             return f"sold out: {error.lines[0].available} left"
         finally:
@@ -46,8 +54,11 @@ def test_thirty_shoppers_race_for_the_last_five_units():
     with ThreadPoolExecutor(max_workers=shoppers) as pool:
         results = list(pool.map(checkout, carts))
 
-    assert results.count("ordered") == 5
+    assert results.count(Order.Status.PAID) == 5
     assert results.count("sold out: 0 left") == shoppers - 5
-    assert Order.objects.count() == 5
+    assert Order.objects.filter(status=Order.Status.PAID).count() == Order.objects.count() == 5
+    # Paid orders hold their 5 units (no expiry) until fulfillment allocates them; stock is untouched.
+    assert list(Reservation.objects.values_list("reserved_until", flat=True)) == [None] * len(Reservation.objects.all())
     assert sum(Reservation.objects.values_list("quantity", flat=True)) == 5
-    assert sorted(Stock.objects.values_list("quantity", flat=True)) == [2, 3]  # a reservation is not a sale
+    assert sorted(Stock.objects.values_list("quantity", flat=True)) == [2, 3]
+    assert available_by_variant(variant_ids=[variant.pk]) == {variant.pk: 0}

@@ -103,6 +103,17 @@ def test_starting_again_hands_out_the_open_session_and_a_new_attempt_once_it_exp
     assert second.checkout_session_id != first.checkout_session_id
 
 
+def test_a_retried_session_create_later_sends_the_same_parameters_and_gets_the_same_session(local_stripe):
+    order = place_test_order((stocked_variant(), 1))
+    payment = start_payment(order=order)
+
+    later = timezone.now() + timedelta(minutes=3)
+    assert gateway.checkout_session_params(payment, now=later) == gateway.checkout_session_params(payment)
+    again = gateway.create_checkout_session(payment)  # same idempotency key: no IdempotencyError
+
+    assert again["id"] == payment.checkout_session_id
+
+
 def test_an_order_whose_reservation_ran_out_cannot_start_a_payment(local_stripe):
     order = place_test_order((stocked_variant(), 1))
     Order.objects.filter(pk=order.pk).update(reserved_until=timezone.now() - timedelta(seconds=1))

@@ -227,6 +227,8 @@ def main() -> None:
 
     if args.setup:
         page_bench.prepare_database()
+    page_bench.manage("migrate", "--noinput")
+    page_bench.manage("collectstatic", "--noinput")
     setup_django()
     variant_ids = stock_up(20)
     queries = queries_per_step(variant_ids[0])

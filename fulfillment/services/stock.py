@@ -160,7 +160,9 @@ def reserve_stock(*, claims: list[LineClaim], until: datetime | None) -> list[Re
     variant_ids = sorted({claim.variant_id for claim in claims})
     with transaction.atomic():
         stocks = list(
-            Stock.objects.select_for_update()
+            # of=self: lock the stock rows only; the join would otherwise lock the shared warehouse
+            # rows too, and two checkouts could then deadlock on them.
+            Stock.objects.select_for_update(of=("self",))
             .filter(variant_id__in=variant_ids, warehouse__is_active=True)
             .order_by("pk")
         )

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-true}"
+# Absolute links (payment page redirects, the stand-in's webhooks, emails) point at this server.
+export SITE_URL="${SITE_URL:-http://${HOST:-127.0.0.1}:${PORT:-8000}}"
 python=".venv/bin/python"
 
 "$python" manage.py migrate --noinput

@@ -39,7 +39,8 @@ FRESH_ENV = {**ENV, "PUBLIC_PAGE_CACHE_SECONDS": "0"}
 
 
 def manage(*args: str, env: dict[str, str] = ENV) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    command = [sys.executable, "manage.py", *args]
+    result = subprocess.run(command, check=False, cwd=BASE_DIR, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stderr[-3000:]}")
     return result.stdout

@@ -135,7 +135,8 @@ def merge_session_cart(*, request: HttpRequest, user) -> Cart | None:
         return Cart.objects.filter(user=user).first()
     with transaction.atomic():
         mine = _get_or_create(user=user)
-        existing = {line.variant_id: line for line in mine.lines.select_for_update(of=("self",)).select_related("variant")}
+        locked = mine.lines.select_for_update(of=("self",)).select_related("variant")
+        existing = {line.variant_id: line for line in locked}
         currency = next((line.variant.currency for line in existing.values()), None)
         for line in anonymous.lines.select_related("variant"):
             if currency is not None and line.variant.currency != currency:

@@ -1,14 +1,17 @@
 """Project-level endpoints: health check, the benchmark's trivial view, and uploaded media."""
 
+import contextlib
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from marketplace.celery import app as celery_app
+from marketplace.range_response import ranged_file_response
 
 # Media are served only as these types, whatever a file holds; nothing is ever served as HTML.
 MEDIA_TYPES = {
@@ -17,6 +20,9 @@ MEDIA_TYPES = {
     ".png": "image/png",
     ".webp": "image/webp",
     ".gif": "image/gif",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".mov": "video/quicktime",
 }
 
 
@@ -59,17 +65,29 @@ def trivial(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def media(request: HttpRequest, name: str) -> FileResponse:
-    """Serve an uploaded file as an image type only, with headers that forbid running it."""
+def media(request: HttpRequest, name: str) -> HttpResponseBase:
+    """Serve an uploaded file as an image or video type only, with headers that forbid running it.
+
+    Byte ranges are honoured (206 / 416), so video seeking works and Safari plays MP4.
+    """
     path = PurePosixPath(name)
     content_type = MEDIA_TYPES.get(path.suffix.lower())
     if content_type is None or ".." in path.parts or not default_storage.exists(name):
         raise Http404("No such file.")
-    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "public, max-age=31536000, immutable",
+    }
+    with contextlib.suppress(NotImplementedError):  # storages without modification times
+        headers["Last-Modified"] = http_date(default_storage.get_modified_time(name).timestamp())
+    return ranged_file_response(
+        request,
+        default_storage.open(name, "rb"),
+        default_storage.size(name),
+        content_type,
+        extra_headers=headers,
+    )
 
 
 __all__ = ["healthz", "media", "trivial"]

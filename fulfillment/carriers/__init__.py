@@ -1,0 +1,33 @@
+"""Carriers: a common interface, offline built-ins, rate tables, labels and tracking numbers."""
+
+from .base import (
+    Address,
+    Carrier,
+    CarrierError,
+    Label,
+    Parcel,
+    Rate,
+    ShipmentSpec,
+    TrackingEvent,
+    TrackingStatus,
+    all_carriers,
+    cheapest_rate,
+    get_carrier,
+    quote_all,
+)
+
+__all__ = [
+    "Address",
+    "Carrier",
+    "CarrierError",
+    "Label",
+    "Parcel",
+    "Rate",
+    "ShipmentSpec",
+    "TrackingEvent",
+    "TrackingStatus",
+    "all_carriers",
+    "cheapest_rate",
+    "get_carrier",
+    "quote_all",
+]

@@ -16,13 +16,13 @@ from rest_framework.views import APIView
 from fulfillment.services.stock import InsufficientStock
 from marketplace.api_errors import DomainError, error_response
 from shop import selectors
-from shop.checkout.earlier_orders import replace_unpaid_orders
 from shop.checkout.forms import check_region, normalise_postal_code
 from shop.checkout.links import remember_order
 from shop.checkout.shortages import describe_shortages
 from shop.models import Cart
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
+from shop.services.checkout import replace_unpaid_orders
 from shop.services.orders import EmptyCart, ShippingAddress, place_order
 from shop.services.payments import PaymentNotStartable, start_payment
 from shop.services.shipping import quote_shipping, shipping_option

@@ -17,7 +17,6 @@ from django_countries import countries
 
 from fulfillment.services.stock import InsufficientStock
 from shop import selectors as shop_selectors
-from shop.checkout.earlier_orders import held_for_unpaid_orders, replace_unpaid_orders
 from shop.checkout.forms import CheckoutForm
 from shop.checkout.links import can_see_order, order_path, remember_order, token_matches
 from shop.checkout.selectors import order_for_page, orders_for_shopper, payment_state
@@ -25,6 +24,7 @@ from shop.checkout.shortages import describe_shortages, variant_name
 from shop.models import Order
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
+from shop.services.checkout import held_for_unpaid_orders, replace_unpaid_orders
 from shop.services.orders import EmptyCart, place_order
 from shop.services.payments import PaymentNotStartable, UnknownCheckoutSession, fulfill_checkout, start_payment
 from shop.services.shipping import ShippingOption, quote_shipping

@@ -263,3 +263,17 @@ def test_paying_in_chromium_lands_on_the_success_url(page, live_server, settings
     page.wait_for_url(f"{live_server.url}/healthz?session_id={session.id}")
 
     assert current(session.id)["payment_status"] == "paid"
+
+
+@pytest.mark.django_db
+def test_the_stand_in_pages_do_not_exist_when_real_stripe_is_configured(client, settings):
+    session = local_client().v1.checkout.sessions.create(params=checkout_session_params())
+    page = reverse("local_stripe:checkout", args=[session.id])
+    assert client.get(page).status_code == 200
+
+    settings.STRIPE_USE_LOCAL = False
+    settings.STRIPE_SECRET_KEY = "sk_test_real_account"
+
+    assert client.get(page).status_code == 404
+    assert pay_with_test_card(client, session.id).status_code == 404
+    assert store.load(session.id, "checkout.session")["status"] == "open"

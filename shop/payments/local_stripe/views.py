@@ -5,7 +5,8 @@ Each says TEST MODE; none has inline script or style (the site's CSP applies her
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -17,10 +18,17 @@ from .forms import CardPaymentForm
 from .http_client import ensure_not_live
 
 
+def _only_when_local() -> None:
+    """The stand-in's pages exist only while it plays Stripe: with real Stripe they answer 404."""
+    if not settings.STRIPE_USE_LOCAL:
+        raise Http404("The local Stripe stand-in is off.")
+    ensure_not_live()
+
+
 @require_http_methods(["GET", "POST"])
 def checkout_page(request: HttpRequest, session_id: str) -> HttpResponse:
     """Pay a Checkout Session with a test card; on success, off to its success_url."""
-    ensure_not_live()
+    _only_when_local()
     try:
         session = checkout.retrieve_session(session_id)
     except LocalStripeError:
@@ -101,7 +109,7 @@ def _not_found(request: HttpRequest, message: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_page(request: HttpRequest, link_id: str) -> HttpResponse:
     """Connect onboarding in one click: the account can charge and be paid, then back to return_url."""
-    ensure_not_live()
+    _only_when_local()
     try:
         link = connect.usable_link(link_id)
     except connect.LinkNotUsable as error:

@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from fulfillment.models import Stock, StockMovement, Warehouse
+from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Stock, StockMovement, Warehouse
 from fulfillment.services.stock import InsufficientStock, set_stock_quantity
 from shop.models import Variant
 
@@ -398,3 +398,47 @@ class StockMovementAdmin(admin.ModelAdmin):
     @admin.display(description="after (on hand / allocated)")
     def totals_after(self, movement: StockMovement) -> str:
         return f"{movement.quantity_after} / {movement.allocated_after}"
+
+
+class AllocationInline(admin.TabularInline):
+    model = Allocation
+    fields = ("order_line", "stock", "quantity", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(FulfillmentOrder)
+class FulfillmentOrderAdmin(admin.ModelAdmin):
+    """Read-only until the fulfillment issue's work queues; allocation writes go through the services."""
+
+    list_display = ("id", "order", "warehouse", "status", "hold_reason", "created_at")
+    list_filter = ("status", "hold_reason", "warehouse")
+    search_fields = ("order__number",)
+    list_select_related = ("order", "warehouse")
+    readonly_fields = ("order", "warehouse", "status", "hold_reason", "created_at", "updated_at")
+    inlines = [AllocationInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Backorder)
+class BackorderAdmin(admin.ModelAdmin):
+    list_display = ("id", "order_line", "quantity", "created_at", "allocated_at")
+    list_filter = ("allocated_at",)
+    search_fields = ("order_line__order__number", "order_line__sku")
+    list_select_related = ("order_line",)
+    readonly_fields = ("order_line", "quantity", "created_at", "allocated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -124,3 +124,71 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} of stock {self.stock_id} for line {self.order_line_id}"
+
+
+class FulfillmentOrder(models.Model):
+    """What one warehouse ships for one order. The order's status follows from these and its shipments."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ON_HOLD = "on_hold", "On hold"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class HoldReason(models.TextChoices):
+        NONE = "", "-"
+        INCORRECT_ADDRESS = "incorrect_address", "Incorrect address"
+        MISSING_CUSTOMS_DATA = "missing_customs_data", "Missing customs data"
+        AWAITING_STOCK = "awaiting_stock", "Awaiting stock"
+        OTHER = "other", "Other"
+
+    order = models.ForeignKey("shop.Order", on_delete=models.PROTECT, related_name="fulfillment_orders")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="fulfillment_orders")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
+    hold_reason = models.CharField(max_length=24, choices=HoldReason.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "warehouse"], name="fulfillment_order_per_warehouse")]
+
+    def __str__(self) -> str:
+        return f"Order {self.order_id} from {self.warehouse_id} ({self.status})"
+
+
+class Allocation(models.Model):
+    """The hard claim of a paid order line on a warehouse's stock (counted in Stock.quantity_allocated)."""
+
+    fulfillment_order = models.ForeignKey(FulfillmentOrder, on_delete=models.CASCADE, related_name="allocations")
+    order_line = models.ForeignKey("shop.OrderLine", on_delete=models.PROTECT, related_name="allocations")
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="allocation_quantity_positive"),
+            models.UniqueConstraint(fields=["order_line", "stock"], name="allocation_one_per_line_and_stock"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of stock {self.stock_id} for line {self.order_line_id}"
+
+
+class Backorder(models.Model):
+    """Units of a paid line that no warehouse had: flagged for staff, allocated when stock arrives."""
+
+    order_line = models.ForeignKey("shop.OrderLine", on_delete=models.PROTECT, related_name="backorders")
+    quantity = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    allocated_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="backorder_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} backordered for line {self.order_line_id}"

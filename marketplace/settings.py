@@ -215,6 +215,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "allocation", "labels", "returns", "media")]
 CELERY_TASK_ROUTES = {
     "shop.tasks.make_image_renditions": {"queue": "media"},
+    "fulfillment.tasks.allocate_order_task": {"queue": "allocation"},
+    "fulfillment.tasks.deallocate_order_task": {"queue": "allocation"},
     "shop.payments.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {

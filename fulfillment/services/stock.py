@@ -235,3 +235,30 @@ def delete_expired_reservations(*, now: datetime | None = None) -> int:
     """Remove reservations whose time ran out (they already stopped counting)."""
     deleted, _ = Reservation.objects.filter(reserved_until__lte=now or timezone.now()).delete()
     return deleted
+
+
+# ---------------------------------------------------------------- allocations (hard claims of paid orders)
+
+
+def allocate_units(*, stock: Stock, quantity: int, by=None, reference: str = "") -> Stock:
+    """Promise `quantity` units of a locked stock row to an order (never beyond what it holds)."""
+    return _apply(
+        stock=stock,
+        quantity_change=0,
+        allocated_change=quantity,
+        reason=StockMovement.Reason.ALLOCATED,
+        by=by,
+        reference=reference,
+    )
+
+
+def deallocate_units(*, stock: Stock, quantity: int, by=None, reference: str = "") -> Stock:
+    """Give back units promised to an order (cancelled, refunded, moved to another warehouse)."""
+    return _apply(
+        stock=stock,
+        quantity_change=0,
+        allocated_change=-quantity,
+        reason=StockMovement.Reason.DEALLOCATED,
+        by=by,
+        reference=reference,
+    )

@@ -202,3 +202,9 @@ def test_set_stock_needs_the_change_stock_permission(client):
     assert action.status_code == 200  # not an action this user has: nothing happens
     stock.refresh_from_db()
     assert stock.quantity == 3
+
+
+def test_fulfillment_orders_and_backorders_are_listed_read_only(staff_client):
+    for model in ("fulfillmentorder", "backorder"):
+        assert staff_client.get(reverse(f"admin:fulfillment_{model}_changelist")).status_code == 200
+        assert staff_client.get(reverse(f"admin:fulfillment_{model}_add")).status_code == 403

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from fulfillment.models import Reservation, Stock
-from fulfillment.selectors import available_by_variant
+from fulfillment.models import Allocation, Reservation, Stock
+from fulfillment.selectors import available_by_variant, stock_ledger_mismatches
 from fulfillment.services.stock import InsufficientStock
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from shop.models import Cart, CartLine, Order
@@ -57,10 +57,11 @@ def test_thirty_shoppers_race_for_the_last_five_units_and_five_pay(settings):
     assert results.count(Order.Status.PAID) == 5
     assert results.count("sold out: 0 left") == shoppers - 5
     assert Order.objects.filter(status=Order.Status.PAID).count() == Order.objects.count() == 5
-    # Paid orders hold their 5 units (no expiry) until fulfillment allocates them; stock is untouched.
-    assert list(Reservation.objects.values_list("reserved_until", flat=True)) == [None] * len(Reservation.objects.all())
-    assert sum(Reservation.objects.values_list("quantity", flat=True)) == 5
-    assert sorted(Stock.objects.values_list("quantity", flat=True)) == [2, 3]
+    # Each paid order was allocated (order_paid -> allocation task): 5 units promised, none left over.
+    assert not Reservation.objects.exists()
+    assert sum(Allocation.objects.values_list("quantity", flat=True)) == 5
+    assert sorted(Stock.objects.values_list("quantity", "quantity_allocated")) == [(2, 2), (3, 3)]
+    assert stock_ledger_mismatches() == []
     assert available_by_variant(variant_ids=[variant.pk]) == {variant.pk: 0}
 
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from fulfillment.models import Reservation
+from fulfillment.models import Allocation, Reservation
 from fulfillment.selectors import available_by_variant
 from shop.models import CartLine, Order, Payment, Refund
 from shop.payments import gateway
@@ -146,9 +146,9 @@ def test_paying_on_the_page_and_the_signed_webhook_make_the_order_paid(
     assert (order.status, order.amount_paid) == ("paid", Decimal("29.99"))
     assert (payment.status, payment.amount_paid) == ("paid", Decimal("29.99"))
     assert payment.payment_intent_id.startswith("pi_")
-    assert list(Reservation.objects.filter(order_line__order=order).values_list("reserved_until", "quantity")) == [
-        (None, 2)
-    ]
+    # order_paid -> the allocation task turned the held reservation into an allocation.
+    assert not Reservation.objects.filter(order_line__order=order).exists()
+    assert list(Allocation.objects.filter(order_line__order=order).values_list("quantity", flat=True)) == [2]
     assert available_by_variant(variant_ids=[tea.pk]) == {tea.pk: 3}
     assert not CartLine.objects.filter(cart=order.cart).exists()
     assert paid_signals == [("order_paid", {"signal": paid_signals[0][1]["signal"], "order_id": order.pk})]
@@ -269,7 +269,7 @@ def test_a_payment_after_the_reservation_ran_out_keeps_the_stock_while_it_is_fre
 
     order.refresh_from_db()
     assert order.status == "paid"
-    assert list(Reservation.objects.values_list("reserved_until", flat=True)) == [None]
+    assert list(Allocation.objects.values_list("quantity", flat=True)) == [1]  # the renewed hold, allocated
     assert available_by_variant(variant_ids=[tea.pk]) == {tea.pk: 0}
     assert _paid_count(paid_signals) == 1
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from fulfillment.models import Reservation
+from fulfillment.models import Allocation, Reservation
 from shop import events
 from shop.models import Order, StripeEvent
 from shop.services.payments import fulfill_checkout, start_payment
@@ -75,9 +75,9 @@ def test_the_webhook_and_the_success_page_racing_make_one_paid_order(local_strip
     order.refresh_from_db()
     assert (order.status, order.events.filter(to_status="paid").count()) == ("paid", 1)
     assert order_paid_signals == [order.pk]
-    assert list(Reservation.objects.filter(order_line__order=order).values_list("quantity", "reserved_until")) == [
-        (2, None)
-    ]
+    # Paid once, so allocated once: the held reservation became one allocation of 2.
+    assert not Reservation.objects.filter(order_line__order=order).exists()
+    assert list(Allocation.objects.filter(order_line__order=order).values_list("quantity", flat=True)) == [2]
     stored = StripeEvent.objects.get()
     assert stored.processed_at is not None
 

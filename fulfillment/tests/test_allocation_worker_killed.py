@@ -1,0 +1,105 @@
+"""A real Celery worker is killed with SIGKILL in the middle of a batch of allocations.
+
+After a new worker starts, every order is allocated exactly once and stock reconciles with the
+movement ledger: tasks are acknowledged late, and the allocation is idempotent.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Sum
+
+from conftest import _database_url
+from fulfillment.models import Allocation, Stock
+from fulfillment.selectors import stock_ledger_mismatches
+from fulfillment.services.stock import hold_reservations
+from fulfillment.tasks import allocate_order_task
+from fulfillment.tests.factories import WarehouseFactory, stock_of
+from marketplace.celery import app as celery_app
+from shop.models import Cart, CartLine, Order
+from shop.services.orders import ShippingAddress, claims_of, place_order, set_order_status
+from shop.services.shipping import quote_shipping
+from shop.tests.factories import VariantFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+ORDERS = 150
+ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="New York", country="US", postal_code="10118")
+
+
+def _start_worker(log_name: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_VISIBILITY_TIMEOUT": "3",  # a dead worker's tasks come back within seconds
+    }
+    log = (BASE_DIR / "test-artifacts").joinpath(log_name)
+    log.parent.mkdir(exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "allocation",
+         "--concurrency=2", "--prefetch-multiplier=4", "--loglevel=INFO", "--hostname", f"{log_name}@%h"],
+        cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def _wait_until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
+    variants = [VariantFactory() for _ in range(3)]
+    for variant in variants:
+        stock_of(variant, WarehouseFactory(), quantity=ORDERS)
+    shipping = quote_shipping(country="US", subtotal=variants[0].price, currency="USD")[0]
+    orders = []
+    for index in range(ORDERS):
+        cart = Cart.objects.create(session_key=uuid.uuid4().hex)
+        CartLine.objects.create(cart=cart, variant=variants[index % 3], quantity=1)
+        order = place_order(cart=cart, email="a@example.com", address=ADDRESS, shipping=shipping)
+        hold_reservations(claims=claims_of(list(order.lines.all())))
+        set_order_status(order=order, to=Order.Status.PAID)
+        orders.append(order)
+    celery_app.control.purge()
+    celery_app.conf.task_always_eager = False
+    for order in orders:
+        allocate_order_task.delay(order.pk)
+
+    first = _start_worker("worker-killed.log")
+    try:
+        _wait_until(lambda: Allocation.objects.count() >= 10, 60, "the first allocations")
+        os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-batch
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    done_when_killed = Allocation.objects.count()
+    assert done_when_killed < ORDERS, "the batch finished before the kill; make it bigger"
+
+    second = _start_worker("worker-restarted.log")
+    try:
+        _wait_until(lambda: Allocation.objects.count() >= ORDERS, 120, "every order to be allocated")
+        time.sleep(4)  # let any redelivered duplicate run, to prove it changes nothing
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=30)
+
+    per_line = Allocation.objects.values("order_line").annotate(units=Sum("quantity"))
+    assert per_line.count() == ORDERS
+    assert {row["units"] for row in per_line} == {1}
+    assert Stock.objects.aggregate(total=Sum("quantity_allocated"))["total"] == ORDERS
+    assert stock_ledger_mismatches() == []

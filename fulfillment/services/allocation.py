@@ -5,11 +5,10 @@ locks, asks it, and writes the result. Idempotent: an order already allocated ge
 """
 
 from django.db import transaction
-from django.db.models import Sum
 
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
 from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Reservation, Stock, Warehouse
-from fulfillment.services.stock import allocate_units, deallocate_units
+from fulfillment.services.stock import allocate_units, deallocate_units, free_units
 
 
 def allocate_order(*, order_id: int) -> list[Allocation]:
@@ -38,18 +37,8 @@ def allocate_order(*, order_id: int) -> list[Allocation]:
             .order_by("pk")
         )
         own = Reservation.objects.filter(order_line_id__in=line_ids)
-        held_by_others = dict(
-            Reservation.objects.active()
-            .filter(stock__in=stocks)
-            .exclude(order_line_id__in=line_ids)
-            .values("stock")
-            .annotate(total=Sum("quantity"))
-            .values_list("stock", "total")
-        )
-        free = {
-            (stock.warehouse_id, stock.variant_id): stock.quantity_free - held_by_others.get(stock.pk, 0)
-            for stock in stocks
-        }
+        free_by_stock = free_units(stocks=stocks, excluding_line_ids=line_ids)
+        free = {(stock.warehouse_id, stock.variant_id): free_by_stock[stock.pk] for stock in stocks}
         warehouses = {stock.warehouse_id: stock.warehouse for stock in stocks}
         plan = choose_warehouses(
             [(line.pk, line.variant_id, line.quantity) for line in lines],

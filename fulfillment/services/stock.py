@@ -151,6 +151,22 @@ class LineClaim:
     quantity: int
 
 
+def free_units(*, stocks: list[Stock], excluding_line_ids: list[int] = ()) -> dict[int, int]:
+    """Units of each (locked) stock row not allocated nor held by active reservations, one query.
+
+    Reservations of `excluding_line_ids` count as free: they belong to the caller's own order.
+    """
+    held = dict(
+        Reservation.objects.active()
+        .filter(stock__in=stocks)
+        .exclude(order_line_id__in=excluding_line_ids)
+        .values("stock")
+        .annotate(total=Sum("quantity"))
+        .values_list("stock", "total")
+    )
+    return {stock.pk: stock.quantity_free - held.get(stock.pk, 0) for stock in stocks}
+
+
 def reserve_stock(*, claims: list[LineClaim], until: datetime | None) -> list[Reservation]:
     """Reserve every claim across active warehouses, most free stock first; all or nothing.
 
@@ -166,14 +182,7 @@ def reserve_stock(*, claims: list[LineClaim], until: datetime | None) -> list[Re
             .filter(variant_id__in=variant_ids, warehouse__is_active=True)
             .order_by("pk")
         )
-        reserved = dict(
-            Reservation.objects.active()
-            .filter(stock__in=stocks)
-            .values("stock")
-            .annotate(total=Sum("quantity"))
-            .values_list("stock", "total")
-        )
-        free = {stock.pk: stock.quantity - stock.quantity_allocated - reserved.get(stock.pk, 0) for stock in stocks}
+        free = free_units(stocks=stocks)
         by_variant: dict[int, list[Stock]] = {}
         for stock in stocks:
             by_variant.setdefault(stock.variant_id, []).append(stock)

@@ -1,1 +1,276 @@
-"""Creators, video posts, product tags, attribution, commissions and payouts (the creators issue)."""
+"""Creators, their video posts and product tags, attribution records, commissions and payouts."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+HANDLE_VALIDATOR = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9_.]{1,28}[a-z0-9])$",
+    "3 to 30 lower-case letters, digits, dots or underscores, starting and ending with a letter or digit.",
+)
+
+
+def avatar_path(instance: "Creator", filename: str) -> str:
+    return f"creators/{instance.user_id}/avatar/{filename}"
+
+
+class Creator(models.Model):
+    """A user's creator profile; only approved creators upload, tag and earn."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUSPENDED = "suspended", "Suspended"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creator")
+    handle = models.CharField(max_length=30, unique=True, validators=[HANDLE_VALIDATOR])
+    display_name = models.CharField(max_length=80)
+    bio = models.TextField(max_length=500, blank=True)
+    avatar = models.ImageField(upload_to=avatar_path, blank=True)
+    # format -> width -> storage name, filled by a media task (like product images).
+    avatar_renditions = models.JSONField(default=dict, blank=True)
+    country = CountryField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Stripe Connect (Express) account that receives payouts.
+    stripe_account_id = models.CharField(max_length=64, blank=True)
+    payouts_enabled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["handle"]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+def video_path(instance: "VideoPost", filename: str) -> str:
+    return f"videos/{instance.creator_id}/{filename}"
+
+
+class VideoPostQuerySet(models.QuerySet):
+    def published(self) -> "VideoPostQuerySet":
+        """Posts anyone may see: published, playable, by an approved creator."""
+        return self.filter(
+            published_at__isnull=False,
+            status=VideoPost.Status.READY,
+            creator__status=Creator.Status.APPROVED,
+        )
+
+
+class VideoPost(models.Model):
+    """A creator's short video; `status` tracks the media pipeline, `published_at` visibility."""
+
+    class Status(models.TextChoices):
+        UPLOADING = "uploading", "Uploading"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="posts")
+    caption = models.TextField(max_length=2200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADING, db_index=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    source = models.FileField(upload_to=video_path, blank=True, help_text="The file as uploaded.")
+    video = models.FileField(upload_to=video_path, blank=True, help_text="H.264/AAC MP4 every browser plays.")
+    poster = models.ImageField(upload_to=video_path, blank=True)
+    poster_renditions = models.JSONField(default=dict, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    duration_seconds = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VideoPostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at", "-id"]
+        indexes = [models.Index(fields=["-published_at", "-id"], name="videopost_feed_order")]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} by {self.creator_id}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class ProductTagQuerySet(models.QuerySet):
+    def visible(self) -> "ProductTagQuerySet":
+        """Tags shown to shoppers: on an active product (an archived product's tag waits for a relink)."""
+        return self.filter(product__status="active")
+
+
+class ProductTag(models.Model):
+    """A product shown at a moment of a video: from start_seconds to end_seconds (or the end)."""
+
+    post = models.ForeignKey(VideoPost, on_delete=models.CASCADE, related_name="tags")
+    product = models.ForeignKey("shop.Product", on_delete=models.PROTECT, related_name="creator_tags")
+    start_seconds = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    end_seconds = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # On-screen position of the chip in percent of the frame; empty = the default corner.
+    position_x = models.PositiveSmallIntegerField(null=True, blank=True)
+    position_y = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductTagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["post", "start_seconds", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start_seconds__gte=0), name="tag_start_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end_seconds__isnull=True) | Q(end_seconds__gt=models.F("start_seconds")),
+                name="tag_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=(Q(position_x__isnull=True) | Q(position_x__lte=100))
+                & (Q(position_y__isnull=True) | Q(position_y__lte=100)),
+                name="tag_position_in_frame",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tag {self.pk}: product {self.product_id} at {self.start_seconds}s"
+
+
+class PostImpression(models.Model):
+    """Append-only: a post was shown to a visitor (written in batches, off the request path)."""
+
+    post = models.ForeignKey(VideoPost, on_delete=models.CASCADE, related_name="impressions")
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    session_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["creator", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Impression of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TagClick(models.Model):
+    """Append-only: a shopper tapped a product tag. Attribution looks up the last one per product."""
+
+    tag = models.ForeignKey(ProductTag, null=True, on_delete=models.SET_NULL, related_name="clicks")
+    post = models.ForeignKey(VideoPost, null=True, on_delete=models.SET_NULL, related_name="tag_clicks")
+    product = models.ForeignKey("shop.Product", on_delete=models.CASCADE, related_name="+")
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="tag_clicks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "product", "created_at"]),
+            models.Index(fields=["session_key", "product", "created_at"]),
+            models.Index(fields=["creator", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Click on tag {self.tag_id} (product {self.product_id}) at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Payout(models.Model):
+    """A creator's payable commissions paid in one Stripe Transfer per source charge."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+
+    creator = models.ForeignKey(Creator, on_delete=models.PROTECT, related_name="payouts")
+    amount_cents = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    stripe_transfer_ids = models.JSONField(default=list, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payout_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Payout {self.pk} to {self.creator_id}: {self.amount_cents} {self.currency}"
+
+
+class Commission(models.Model):
+    """What a creator earns on one attributed order line (kind=earning), or a later correction.
+
+    Amounts are integer minor units. Before payout a refund lowers `amount_reversed_cents`; a
+    paid row is never edited: a refund after payout writes a negative `adjustment` row instead,
+    netted in the next payout.
+    """
+
+    class Kind(models.TextChoices):
+        EARNING = "earning", "Earning"
+        ADJUSTMENT = "adjustment", "Adjustment after payout"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending (return window open)"
+        PAYABLE = "payable", "Payable"
+        PAID = "paid", "Paid"
+        REVERSED = "reversed", "Reversed"
+
+    creator = models.ForeignKey(Creator, on_delete=models.PROTECT, related_name="commissions")
+    order_line = models.ForeignKey("shop.OrderLine", on_delete=models.PROTECT, related_name="commissions")
+    tag_id = models.PositiveBigIntegerField(null=True, blank=True, help_text="The tag the sale came from.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EARNING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent, copied from the order line.")
+    base_cents = models.BigIntegerField(help_text="Line total after discounts, without tax and shipping.")
+    amount_cents = models.BigIntegerField()
+    amount_reversed_cents = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    payable_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="commissions")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One earning per order line; adjustments may be many.
+            models.UniqueConstraint(
+                fields=["order_line"], condition=Q(kind="earning"), name="one_earning_per_order_line"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="adjustment") | (Q(amount_cents__gte=0) & Q(amount_reversed_cents__gte=0)),
+                name="earning_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_reversed_cents__lte=models.F("amount_cents")) | Q(kind="adjustment"),
+                name="earning_reversal_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_cents} {self.currency} for line {self.order_line_id}"
+
+    @property
+    def net_cents(self) -> int:
+        return self.amount_cents - self.amount_reversed_cents

@@ -6,6 +6,7 @@ urlpatterns = [
     path("auth/token/", api_auth.ObtainTokenView.as_view(), name="api-token"),
     path("", include("shop.api.urls")),
     path("", include("shop.api.commerce_urls")),
+    path("", include("creators.api.urls")),
     # Last: any other address under /api/v1/ ending in a slash is a JSON 404 (without the slash,
     # CommonMiddleware first redirects to it).
     re_path(r"^.*/$", api_errors.not_found),

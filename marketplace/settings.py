@@ -219,6 +219,9 @@ CELERY_TASK_ROUTES = {
     "shop.tasks.make_image_renditions": {"queue": "media"},
     "fulfillment.tasks.allocate_order_task": {"queue": "allocation"},
     "fulfillment.tasks.deallocate_order_task": {"queue": "allocation"},
+    "fulfillment.tasks.fulfillment_orders.allocate_backorders_task": {"queue": "allocation"},
+    "fulfillment.tasks.labels.*": {"queue": "labels"},
+    "creators.tasks.media.*": {"queue": "media"},
     "shop.payments.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
@@ -243,6 +246,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.payments.tasks.retry_pending_refunds",
         "schedule": timedelta(minutes=5),
         "options": {"queue": "default", "expires": 290},
+    },
+    # Allocated totals on stock rows recomputed from Allocation rows; mismatches reported.
+    "reconcile-allocations": {
+        "task": "fulfillment.tasks.fulfillment_orders.reconcile_allocations",
+        "schedule": crontab(minute=47),
+        "options": {"queue": "default"},
+    },
+    # The built-in carriers' simulated network moves shipments whose next step is due.
+    "simulate-carriers": {
+        "task": "fulfillment.tasks.tracking.advance_simulated_shipments",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "default", "expires": 55},
+    },
+    # Commissions whose return window closed become payable.
+    "release-payable-commissions": {
+        "task": "creators.tasks.commissions.release_payable_commissions",
+        "schedule": crontab(minute=5),
+        "options": {"queue": "default"},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("shop.checkout.urls")),
     path("stripe/", include("shop.payments.urls")),
     path("test-payments/", include("shop.payments.local_stripe.urls")),
+    path("carriers/", include("fulfillment.urls")),
+    path("", include("creators.urls")),
     path("", include("shop.urls")),
 ]

@@ -82,3 +82,29 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
     image = factory.LazyFunction(image_upload)
     alt_text = "Product photo"
     position = factory.Sequence(lambda n: n)
+
+
+def _new_york():
+    from shop.services.orders import ShippingAddress
+
+    return ShippingAddress(name="Ada Lovelace", line1="1 Main St", city="New York", country="US", postal_code="10118")
+
+
+def paid_order(*items, address=None, email: str = "ada@example.com", user=None):
+    """A paid order for (variant, quantity) items, as checkout and the webhook would leave it (stock held)."""
+    import uuid
+
+    from fulfillment.services.stock import hold_reservations
+    from shop.models import Cart, CartLine, Order
+    from shop.services.orders import claims_of, place_order, set_order_status
+    from shop.services.shipping import quote_shipping
+
+    cart = Cart.objects.create(user=user) if user is not None else Cart.objects.create(session_key=uuid.uuid4().hex)
+    for variant, quantity in items:
+        CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+    address = address or _new_york()
+    shipping = quote_shipping(country=address.country, subtotal=items[0][0].price, currency=items[0][0].currency)[0]
+    order = place_order(cart=cart, email=email, address=address, shipping=shipping, user=user)
+    hold_reservations(claims=claims_of(list(order.lines.all())))
+    set_order_status(order=order, to=Order.Status.PAID)
+    return order

@@ -1,4 +1,4 @@
-"""Warehouses, stock and the stock movement ledger. Writes go through services/stock.py only."""
+"""Warehouses, stock, the movement ledger, reservations, allocations. Stock writes go through services/stock.py."""
 
 from django.conf import settings
 from django.db import models
@@ -147,6 +147,11 @@ class FulfillmentOrder(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="fulfillment_orders")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
     hold_reason = models.CharField(max_length=24, choices=HoldReason.choices, blank=True)
+    hold_note = models.CharField(max_length=200, blank=True)
+    # Set when the order is printed on a pick list (the fulfillment order goes in_progress).
+    pick_list = models.ForeignKey(
+        "fulfillment.PickList", null=True, blank=True, on_delete=models.SET_NULL, related_name="fulfillment_orders"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -166,6 +171,8 @@ class Allocation(models.Model):
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set at hand-over to the carrier: the units left the warehouse (a SHIPPED movement).
+    consumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -34,3 +34,7 @@ def allocate_order_task(self, order_id: int) -> int:
 def deallocate_order_task(self, order_id: int) -> int:
     """Give back the stock of a cancelled or fully refunded order that has not shipped."""
     return deallocate_order(order_id=order_id)
+
+
+# Task modules by concern; imported so Celery's autodiscovery of `fulfillment.tasks` finds them.
+from fulfillment.tasks import fulfillment_orders, labels, tracking  # noqa: E402, F401

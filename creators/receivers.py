@@ -1,0 +1,1 @@
+"""Creators react to what the shop announces; each receiver only enqueues a task."""

@@ -1,0 +1,1 @@
+"""Celery tasks: attribution, commissions and payouts."""

@@ -1,0 +1,1 @@
+"""Celery tasks: impressions and tag clicks written in batches."""

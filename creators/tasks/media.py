@@ -1,0 +1,1 @@
+"""Celery tasks: video and avatar processing (queue `media`)."""

@@ -1,0 +1,43 @@
+"""Fulfillment models: stock and its claims (stock.py); shipments, parcels, labels, tracking (shipping.py)."""
+
+from .shipping import (
+    Box,
+    CarrierSerial,
+    IssuedTrackingNumber,
+    Parcel,
+    PickList,
+    Shipment,
+    ShippingLabel,
+    TrackingEvent,
+    TrackingLeg,
+)
+from .stock import (
+    Allocation,
+    Backorder,
+    FulfillmentOrder,
+    Reservation,
+    ReservationQuerySet,
+    Stock,
+    StockMovement,
+    Warehouse,
+)
+
+__all__ = [
+    "Allocation",
+    "Backorder",
+    "Box",
+    "CarrierSerial",
+    "FulfillmentOrder",
+    "IssuedTrackingNumber",
+    "Parcel",
+    "PickList",
+    "Reservation",
+    "ReservationQuerySet",
+    "Shipment",
+    "ShippingLabel",
+    "Stock",
+    "StockMovement",
+    "TrackingEvent",
+    "TrackingLeg",
+    "Warehouse",
+]

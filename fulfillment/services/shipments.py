@@ -1,0 +1,79 @@
+"""The shipment state machine, and the order status that follows from fulfillment.
+
+Every status change of a shipment goes through `set_shipment_status`; the order's
+partially_fulfilled / fulfilled status is derived here from its fulfillment orders and shipments.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from fulfillment.models import Backorder, FulfillmentOrder, Shipment
+
+S = Shipment.Status
+_MOVING = {S.IN_TRANSIT, S.AT_HUB, S.CUSTOMS_HOLD, S.CLEARED, S.OUT_FOR_DELIVERY}
+SHIPMENT_TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING: {S.ALLOCATED, S.CANCELLED},
+    S.ALLOCATED: {S.PICKING, S.CANCELLED},
+    S.PICKING: {S.PACKED, S.ALLOCATED, S.CANCELLED},
+    S.PACKED: {S.LABELLED, S.PICKING, S.CANCELLED},
+    S.LABELLED: {S.IN_TRANSIT, S.PACKED, S.CANCELLED},  # back to packed when the label is voided
+    S.IN_TRANSIT: {S.AT_HUB, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.DELIVERED, S.EXCEPTION, S.RETURNED_TO_SENDER},
+    S.AT_HUB: {S.IN_TRANSIT, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.EXCEPTION, S.RETURNED_TO_SENDER},
+    S.CUSTOMS_HOLD: {S.CLEARED, S.EXCEPTION, S.RETURNED_TO_SENDER},
+    S.CLEARED: {S.IN_TRANSIT, S.AT_HUB, S.OUT_FOR_DELIVERY, S.EXCEPTION},
+    S.OUT_FOR_DELIVERY: {S.DELIVERED, S.EXCEPTION, S.IN_TRANSIT, S.RETURNED_TO_SENDER},
+    S.EXCEPTION: _MOVING | {S.DELIVERED, S.RETURNED_TO_SENDER},
+    S.DELIVERED: set(),
+    S.RETURNED_TO_SENDER: set(),
+    S.CANCELLED: set(),
+}
+HANDED_OVER = _MOVING | {S.EXCEPTION, S.DELIVERED, S.RETURNED_TO_SENDER}
+
+
+class IllegalShipmentTransition(Exception):
+    def __init__(self, from_status: str, to_status: str) -> None:
+        super().__init__(f"A shipment cannot go from {from_status} to {to_status}.")
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+def set_shipment_status(*, shipment: Shipment, to: str) -> bool:
+    """Move a shipment along its machine; False when it is already there (a repeated event)."""
+    if shipment.status == to:
+        return False
+    if to not in SHIPMENT_TRANSITIONS[shipment.status]:
+        raise IllegalShipmentTransition(shipment.status, to)
+    fields = ["status", "updated_at"]
+    if to in HANDED_OVER and shipment.handed_over_at is None:
+        shipment.handed_over_at = timezone.now()
+        fields.append("handed_over_at")
+    if to == S.DELIVERED:
+        shipment.delivered_at = timezone.now()
+        fields.append("delivered_at")
+    shipment.status = to
+    shipment.save(update_fields=fields)
+    return True
+
+
+def sync_order_status(*, order_id: int) -> str:
+    """Set the order to partially_fulfilled / fulfilled from what its warehouses have handed over."""
+    from shop.models import Order
+    from shop.services.orders import ORDER_TRANSITIONS, set_order_status
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        live = FulfillmentOrder.objects.filter(order_id=order_id).exclude(status=FulfillmentOrder.Status.CANCELLED)
+        shipments = list(Shipment.objects.filter(fulfillment_order__in=live).exclude(status=S.CANCELLED))
+        handed = [s for s in shipments if s.status in HANDED_OVER]
+        if not handed:
+            return order.status
+        waiting = (
+            len(handed) < len(shipments)
+            or Backorder.objects.filter(order_line__order_id=order_id, allocated_at__isnull=True).exists()
+        )
+        # A fulfillment order without a shipment yet still has to ship.
+        waiting = waiting or live.exclude(shipments__status__in=HANDED_OVER).exists()
+        target = Order.Status.PARTIALLY_FULFILLED if waiting else Order.Status.FULFILLED
+        if target != order.status and target in ORDER_TRANSITIONS[order.status]:
+            set_order_status(order=order, to=target, note="Derived from shipments handed to the carrier.")
+        return order.status

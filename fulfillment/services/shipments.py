@@ -7,7 +7,8 @@ partially_fulfilled / fulfilled status is derived here from its fulfillment orde
 from django.db import transaction
 from django.utils import timezone
 
-from fulfillment.models import Backorder, FulfillmentOrder, Shipment
+from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Shipment, Stock
+from fulfillment.services.stock import ship_units
 
 S = Shipment.Status
 _MOVING = {S.IN_TRANSIT, S.AT_HUB, S.CUSTOMS_HOLD, S.CLEARED, S.OUT_FOR_DELIVERY}
@@ -77,3 +78,37 @@ def sync_order_status(*, order_id: int) -> str:
         if target != order.status and target in ORDER_TRANSITIONS[order.status]:
             set_order_status(order=order, to=target, note="Derived from shipments handed to the carrier.")
         return order.status
+
+
+def hand_over_shipment(*, shipment_id: int, by=None) -> Shipment:
+    """The carrier took a labelled shipment: its allocations are consumed and the units leave stock.
+
+    Idempotent: a shipment already handed over changes nothing. Closes the fulfillment order and
+    derives the order's status.
+    """
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+        if shipment.status in HANDED_OVER:
+            return shipment
+        fulfillment_order = FulfillmentOrder.objects.select_for_update().get(pk=shipment.fulfillment_order_id)
+        allocations = list(
+            Allocation.objects.filter(fulfillment_order=fulfillment_order, consumed_at__isnull=True).order_by(
+                "stock_id", "pk"
+            )
+        )
+        stocks = {
+            stock.pk: stock
+            for stock in Stock.objects.select_for_update(of=("self",))
+            .filter(pk__in=sorted({a.stock_id for a in allocations}))
+            .order_by("pk")
+        }
+        reference = f"shipment {shipment.pk} {shipment.tracking_number}".strip()
+        for allocation in allocations:
+            ship_units(stock=stocks[allocation.stock_id], quantity=allocation.quantity, by=by, reference=reference)
+        Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(consumed_at=timezone.now())
+        set_shipment_status(shipment=shipment, to=S.IN_TRANSIT)
+        if not fulfillment_order.shipments.exclude(status__in=HANDED_OVER | {S.CANCELLED}).exists():
+            fulfillment_order.status = FulfillmentOrder.Status.CLOSED
+            fulfillment_order.save(update_fields=["status", "updated_at"])
+        sync_order_status(order_id=fulfillment_order.order_id)
+    return shipment

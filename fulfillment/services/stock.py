@@ -271,3 +271,15 @@ def deallocate_units(*, stock: Stock, quantity: int, by=None, reference: str = "
         by=by,
         reference=reference,
     )
+
+
+def ship_units(*, stock: Stock, quantity: int, by=None, reference: str = "") -> Stock:
+    """Units handed to a carrier leave the warehouse: on hand and allocated both fall."""
+    return _apply(
+        stock=stock,
+        quantity_change=-quantity,
+        allocated_change=-quantity,
+        reason=StockMovement.Reason.SHIPPED,
+        by=by,
+        reference=reference,
+    )

@@ -442,3 +442,7 @@ class BackorderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# Work on fulfillment orders (boxes, pick lists, packing, work queues) and on shipments (labels, tracking).
+from fulfillment import admin_picking  # noqa: E402, F401

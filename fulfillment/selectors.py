@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from fulfillment.models import Reservation, Stock, StockMovement, Warehouse
@@ -85,3 +85,211 @@ def stock_ledger_mismatches() -> list[LedgerMismatch]:
         for pk, q, lq, a, la in rows
         if q != lq or a != la
     ]
+
+
+# ---------------------------------------------------------------- allocations, pick lists, work queues
+
+
+@dataclass(frozen=True)
+class AllocationMismatch:
+    stock_id: int
+    warehouse_id: int
+    variant_id: int
+    quantity_allocated: int
+    from_allocations: int
+
+
+def allocation_mismatches() -> list[AllocationMismatch]:
+    """Stock rows whose allocated units differ from the sum of their unconsumed allocations, one query."""
+    from fulfillment.models import Allocation
+
+    open_units = (
+        Allocation.objects.filter(stock=OuterRef("pk"), consumed_at__isnull=True)
+        .order_by()
+        .values("stock")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    rows = (
+        Stock.objects.annotate(from_allocations=Coalesce(Subquery(open_units, output_field=IntegerField()), Value(0)))
+        .exclude(quantity_allocated=F("from_allocations"))
+        .order_by("pk")
+        .values_list("pk", "warehouse_id", "variant_id", "quantity_allocated", "from_allocations")
+    )
+    return [
+        AllocationMismatch(stock_id=pk, warehouse_id=w, variant_id=v, quantity_allocated=a, from_allocations=fa)
+        for pk, w, v, a, fa in rows
+    ]
+
+
+# --- shipments and tracking (pages) ------------------------------------------------------------------
+
+
+def _with_display_names(shipments: list) -> list:
+    """Sets `carrier_name` / `service_name` (from the carrier registry, no query) and the public `timeline`."""
+    from fulfillment.models import TrackingEvent
+    from fulfillment.services.labels import carrier_names
+
+    for shipment in shipments:
+        # Scans of a voided label are history for staff: the shopper sees the live label's only.
+        voids = [i for i, e in enumerate(shipment.events_in_order) if e.status == TrackingEvent.Status.VOIDED]
+        shipment.timeline = shipment.events_in_order[voids[-1] + 1 :] if voids else shipment.events_in_order
+        shipment.carrier_name, shipment.service_name = (
+            carrier_names(shipment.carrier, shipment.service) if shipment.carrier else ("", "")
+        )
+    return shipments
+
+
+def _timeline_prefetch():
+    from django.db.models import Prefetch
+
+    from fulfillment.models import TrackingEvent
+
+    return Prefetch("tracking_events", TrackingEvent.objects.order_by("occurred_at", "id"), to_attr="events_in_order")
+
+
+def shipments_for_order(*, order_id: int) -> list:
+    """The order's shipments (not cancelled), each with its timeline and carrier names, in two queries."""
+    from fulfillment.models import Shipment
+
+    shipments = list(
+        Shipment.objects.filter(fulfillment_order__order_id=order_id)
+        .exclude(status=Shipment.Status.CANCELLED)
+        .prefetch_related(_timeline_prefetch())
+        .order_by("created_at", "id")
+    )
+    return _with_display_names(shipments)
+
+
+def shipment_for_tracking(*, tracking_number: str):
+    """The shipment whose live label has this number (or one of its parcels), with its timeline; else None."""
+    from django.db.models import Q
+
+    from fulfillment.models import Shipment
+
+    shipment = (
+        Shipment.objects.filter(Q(tracking_number=tracking_number) | Q(parcels__tracking_number=tracking_number))
+        .exclude(tracking_number="")
+        .prefetch_related(_timeline_prefetch())
+        .first()
+    )
+    return _with_display_names([shipment])[0] if shipment is not None else None
+
+
+@dataclass(frozen=True)
+class PickItem:
+    """Units of one order line to take from one bin, as a pick list prints them."""
+
+    bin_location: str
+    sku: str
+    product_title: str
+    variant_label: str
+    order_number: str
+    ship_to: str
+    quantity: int
+
+
+def pick_list_items(*, pick_list_id: int) -> list[PickItem]:
+    """Every unconsumed allocation of a pick list's fulfillment orders, one query."""
+    from fulfillment.models import Allocation
+
+    rows = (
+        Allocation.objects.filter(fulfillment_order__pick_list_id=pick_list_id, consumed_at__isnull=True)
+        .order_by("fulfillment_order__created_at", "fulfillment_order_id", "pk")
+        .values_list(
+            "stock__bin_location",
+            "order_line__sku",
+            "order_line__product_title",
+            "order_line__variant_label",
+            "order_line__order__number",
+            "order_line__order__ship_name",
+            "order_line__order__ship_city",
+            "order_line__order__ship_country",
+            "quantity",
+        )
+    )
+    return [
+        PickItem(
+            bin_location=bin_location,
+            sku=sku,
+            product_title=title,
+            variant_label=label,
+            order_number=number,
+            ship_to=f"{name}, {city} ({country})",
+            quantity=quantity,
+        )
+        for bin_location, sku, title, label, number, name, city, country, quantity in rows
+    ]
+
+
+@dataclass(frozen=True)
+class WarehouseQueue:
+    warehouse_id: int
+    code: str
+    name: str
+    held: int  # fulfillment orders on hold
+    to_pick: int  # open fulfillment orders, not on a pick list
+    to_pack: int  # shipments being picked
+    to_label: int  # shipments packed, waiting for a label
+    exceptions: int  # shipments a carrier reported a problem with
+
+
+@dataclass(frozen=True)
+class WorkQueues:
+    unallocated_orders: int  # paid, neither allocated nor backordered yet
+    open_backorders: int
+    backordered_orders: int
+    warehouses: list[WarehouseQueue]
+
+
+def _count_per_warehouse(queryset, warehouse_field: str) -> Coalesce:
+    counted = (
+        queryset.filter(**{warehouse_field: OuterRef("pk")})
+        .order_by()
+        .values(warehouse_field)
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def work_queues() -> WorkQueues:
+    """The staff work queues, per active fulfillment centre; three queries whatever the numbers."""
+    from django.db.models import Exists
+
+    from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Shipment
+    from shop.models import Order
+
+    fo, shipment = FulfillmentOrder.Status, Shipment.Status
+    shipments = Shipment.objects.all()
+    warehouses = (
+        Warehouse.objects.filter(kind=Warehouse.Kind.FULFILLMENT_CENTRE, is_active=True)
+        .annotate(
+            held=_count_per_warehouse(FulfillmentOrder.objects.filter(status=fo.ON_HOLD), "warehouse"),
+            to_pick=_count_per_warehouse(
+                FulfillmentOrder.objects.filter(status=fo.OPEN, pick_list__isnull=True), "warehouse"
+            ),
+            to_pack=_count_per_warehouse(shipments.filter(status=shipment.PICKING), "fulfillment_order__warehouse"),
+            to_label=_count_per_warehouse(shipments.filter(status=shipment.PACKED), "fulfillment_order__warehouse"),
+            exceptions=_count_per_warehouse(
+                shipments.filter(status=shipment.EXCEPTION), "fulfillment_order__warehouse"
+            ),
+        )
+        .order_by("code")
+        .values_list("pk", "code", "name", "held", "to_pick", "to_pack", "to_label", "exceptions")
+    )
+    unallocated = (
+        Order.objects.filter(status=Order.Status.PAID)
+        .exclude(Exists(Allocation.objects.filter(order_line__order=OuterRef("pk"))))
+        .exclude(Exists(Backorder.objects.filter(order_line__order=OuterRef("pk"))))
+        .count()
+    )
+    backorders = Backorder.objects.filter(allocated_at__isnull=True).aggregate(
+        rows=Count("pk"), orders=Count("order_line__order", distinct=True)
+    )
+    return WorkQueues(
+        unallocated_orders=unallocated,
+        open_backorders=backorders["rows"],
+        backordered_orders=backorders["orders"],
+        warehouses=[WarehouseQueue(*row) for row in warehouses],
+    )

@@ -253,6 +253,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=47),
         "options": {"queue": "default"},
     },
+    # Backorders are allocated when stock rises; this sweep catches a trigger that was lost.
+    "allocate-backorders": {
+        "task": "fulfillment.tasks.fulfillment_orders.allocate_backorders_task",
+        "schedule": crontab(minute="*/15"),
+        "options": {"queue": "allocation"},
+    },
     # The built-in carriers' simulated network moves shipments whose next step is due.
     "simulate-carriers": {
         "task": "fulfillment.tasks.tracking.advance_simulated_shipments",
@@ -268,6 +274,17 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Carrier tracking webhooks (/carriers/webhook/<code>/): the HMAC secret per carrier code, as JSON,
+# e.g. CARRIER_WEBHOOK_SECRETS='{"ups": "..."}'. Under DEBUG the built-in carriers get local secrets.
+CARRIER_WEBHOOK_SECRETS = env.json("CARRIER_WEBHOOK_SECRETS", default={})
+if DEBUG:
+    for _code in ("domestic_ground", "domestic_express", "intl_postal", "intl_express"):
+        CARRIER_WEBHOOK_SECRETS.setdefault(_code, f"carrier_local_{_code}_secret")
+# The SIMULATED network of the built-in carriers: seconds between two scans of a shipment
+# (fast under DEBUG so a demo order is delivered within minutes); a fixed seed replays the same routes.
+CARRIER_SIMULATION_STEP_SECONDS = env.int("CARRIER_SIMULATION_STEP_SECONDS", default=45 if DEBUG else 4 * 3600)
+CARRIER_SIMULATION_SEED = env.int("CARRIER_SIMULATION_SEED", default=None)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -277,3 +294,12 @@ LOGGING = {
 }
 
 SESSION_COOKIE_AGE = int(timedelta(days=30).total_seconds())
+
+# Creators: a paid line goes to the last tag click on its product this many days before payment.
+CREATOR_ATTRIBUTION_WINDOW_DAYS = env.int("CREATOR_ATTRIBUTION_WINDOW_DAYS", default=7)
+# Commission stays pending until this many days after delivery (the return window), then payable.
+CREATOR_RETURN_WINDOW_DAYS = env.int("CREATOR_RETURN_WINDOW_DAYS", default=30)
+
+# Creator video uploads: longest clip and largest file accepted (the size is enforced while uploading).
+CREATOR_VIDEO_MAX_SECONDS = env.int("CREATOR_VIDEO_MAX_SECONDS", default=600)
+CREATOR_VIDEO_MAX_BYTES = env.int("CREATOR_VIDEO_MAX_BYTES", default=500 * 1024 * 1024)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from marketplace import views
@@ -8,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("bench/trivial", views.trivial, name="bench-trivial"),
     path("media/<path:name>", views.media, name="media"),
+    path("admin/fulfillment/work-queues/", RedirectView.as_view(pattern_name="admin:fulfillment_work_queues")),
     path("admin/", admin.site.urls),
     path("accounts/", include("marketplace.account_urls")),
     path("api/v1/", include("marketplace.api_urls")),

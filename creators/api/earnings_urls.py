@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from creators.api import earnings
+
+urlpatterns = [
+    path("", earnings.EarningsView.as_view(), name="api-creator-earnings"),
+]

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from creators.api import feed
+
+urlpatterns = [
+    path("feed/", feed.FeedView.as_view(), name="api-feed"),
+    path("posts/<int:post_id>/", feed.PostDetailView.as_view(), name="api-feed-post"),
+    path("creators/<str:handle>/", feed.CreatorProfileView.as_view(), name="api-feed-creator"),
+]

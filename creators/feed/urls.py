@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from creators.feed import views
+
+urlpatterns = [
+    path("feed/", views.feed, name="feed"),
+    path("feed/page/", views.feed_page, name="feed-page"),
+    path("feed/events/", views.events, name="feed-events"),
+    path("feed/sheet/<int:tag_id>/", views.sheet, name="feed-sheet"),
+    path("feed/sheet/<int:tag_id>/add/", views.sheet_add, name="feed-sheet-add"),
+    path("v/<int:post_id>/", views.post, name="feed-post"),
+    path("v/<int:post_id>/tags.vtt", views.post_tags_vtt, name="feed-post-tags"),
+    re_path(r"^@(?P<handle>[a-z0-9][a-z0-9_.]{1,28}[a-z0-9])/$", views.creator_profile, name="feed-creator"),
+]

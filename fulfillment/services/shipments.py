@@ -86,7 +86,12 @@ def hand_over_shipment(*, shipment_id: int, by=None) -> Shipment:
     Idempotent: a shipment already handed over changes nothing. Closes the fulfillment order and
     derives the order's status.
     """
+    from shop.models import Order
+
     with transaction.atomic():
+        order_id = Shipment.objects.values_list("fulfillment_order__order_id", flat=True).get(pk=shipment_id)
+        # The order first, as allocation, moves and backorders lock it: one lock order, no deadlock.
+        Order.objects.select_for_update().filter(pk=order_id).first()
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
         if shipment.status in HANDED_OVER:
             return shipment

@@ -107,6 +107,8 @@ def set_stock_quantity(
     with transaction.atomic():
         stock = lock_stocks(stock_ids=[stock.pk])[stock.pk]
         if quantity != stock.quantity:
+            if quantity > stock.quantity:
+                _allocate_backorders_on_commit(variant_id=variant_id)
             _apply(
                 stock=stock,
                 quantity_change=quantity - stock.quantity,
@@ -134,9 +136,19 @@ def adjust_stock(
     stock = _stock_row(warehouse=warehouse, variant_id=variant_id)
     with transaction.atomic():
         stock = lock_stocks(stock_ids=[stock.pk])[stock.pk]
+        if change > 0:
+            _allocate_backorders_on_commit(variant_id=variant_id)
         return _apply(
             stock=stock, quantity_change=change, allocated_change=0, reason=reason, by=by, reference=reference
         )
+
+
+def _allocate_backorders_on_commit(*, variant_id: int) -> None:
+    """Units arrived: once committed, backordered lines of the variant may be allocated (queue `allocation`)."""
+    from fulfillment.tasks.fulfillment_orders import allocate_backorders_task  # the task module imports this one
+
+    # robust: the count is saved whatever the broker does; a missed run waits for the next rise.
+    transaction.on_commit(lambda: allocate_backorders_task.delay(variant_ids=[variant_id]), robust=True)
 
 
 # ---------------------------------------------------------------- reservations (soft claims while paying)

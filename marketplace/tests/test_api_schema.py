@@ -31,6 +31,18 @@ ENDPOINTS = {
     "/api/v1/orders/": {"get"},
     "/api/v1/orders/{number}/": {"get"},
     "/api/v1/orders/{number}/payment/": {"post"},
+    "/api/v1/feed/": {"get"},
+    "/api/v1/posts/{post_id}/": {"get"},
+    "/api/v1/creators/{handle}/": {"get"},
+    "/api/v1/creator/posts/": {"get", "post"},
+    "/api/v1/creator/posts/{id}/": {"get", "patch", "delete"},
+    "/api/v1/creator/posts/{id}/publish/": {"post"},
+    "/api/v1/creator/posts/{id}/unpublish/": {"post"},
+    "/api/v1/creator/posts/{id}/retry/": {"post"},
+    "/api/v1/creator/posts/{id}/tags/": {"get", "post"},
+    "/api/v1/creator/tags/{id}/": {"patch", "delete"},
+    "/api/v1/creator/products/": {"get"},
+    "/api/v1/creator/earnings/": {"get"},
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -52,19 +64,23 @@ def test_schema_validates_without_warnings_and_lists_every_endpoint(schema):
 
 
 def test_every_operation_documents_its_error_answers(schema):
-    """Seller endpoints can answer 403, addresses with an id 404, writes 400; each with the error body."""
+    """Seller and creator endpoints can answer 403, addresses with an id 404, writes 400 (or 409 for a
+    body-less action refused in the object's state); each with the error body."""
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             errors = {code: answer for code, answer in operation["responses"].items() if code.startswith("4")}
             for answer in errors.values():
                 assert answer["content"]["application/json"]["schema"] == ERROR_REF
                 assert answer["description"]
-            if path.startswith("/api/v1/seller/"):
+            if path.startswith(("/api/v1/seller/", "/api/v1/creator/")):
                 assert "403" in errors, f"{method} {path}"
             if "{" in path:
                 assert "404" in errors, f"{method} {path}"
             if method in {"post", "put", "patch"}:
-                assert "requestBody" in operation and "400" in errors, f"{method} {path}"
+                if "requestBody" in operation:
+                    assert "400" in errors, f"{method} {path}"
+                else:  # an action on an object: publish, unpublish, retry
+                    assert errors.keys() & {"400", "409"}, f"{method} {path}"
 
 
 def test_error_body_is_described(schema):

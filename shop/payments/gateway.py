@@ -235,16 +235,91 @@ def construct_event(payload: bytes, sig_header: str | None) -> dict[str, Any]:
     return event
 
 
+# ---------------------------------------------------------------------------------- Connect (creator payouts)
+
+
+def retrieve_payment_intent(payment_intent_id: str) -> dict[str, Any]:
+    return _plain(get_client().v1.payment_intents.retrieve(payment_intent_id))
+
+
+def charge_of_payment_intent(payment_intent_id: str) -> str:
+    """The id of the charge that paid a PaymentIntent (what a transfer's source_transaction names)."""
+    charge = retrieve_payment_intent(payment_intent_id).get("latest_charge")
+    return charge["id"] if isinstance(charge, dict) else (charge or "")
+
+
+def create_connected_account(*, email: str, country: str, idempotency_key: str) -> dict[str, Any]:
+    """An Express account that receives transfers once its owner has onboarded."""
+    account = get_client().v1.accounts.create(
+        params={
+            "type": "express",
+            "country": country,
+            "email": email,
+            "capabilities": {"transfers": {"requested": True}},
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _plain(account)
+
+
+def create_account_link(*, account_id: str, refresh_url: str, return_url: str) -> dict[str, Any]:
+    """A single-use onboarding page on Stripe (or the stand-in) for a connected account."""
+    link = get_client().v1.account_links.create(
+        params={
+            "account": account_id,
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+            "type": "account_onboarding",
+        }
+    )
+    return _plain(link)
+
+
+def retrieve_account(account_id: str) -> dict[str, Any]:
+    return _plain(get_client().v1.accounts.retrieve(account_id))
+
+
+def create_transfer(
+    *,
+    amount_minor: int,
+    currency: str,
+    destination: str,
+    source_transaction: str,
+    transfer_group: str,
+    idempotency_key: str,
+    metadata: dict[str, str],
+) -> dict[str, Any]:
+    """Move part of a charge to a connected account (separate charges and transfers); same key, one transfer."""
+    transfer = get_client().v1.transfers.create(
+        params={
+            "amount": amount_minor,
+            "currency": currency.lower(),
+            "destination": destination,
+            "source_transaction": source_transaction,
+            "transfer_group": transfer_group,
+            "metadata": metadata,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _plain(transfer)
+
+
 __all__ = [
     "InvalidWebhook",
+    "charge_of_payment_intent",
     "checkout_session_params",
     "construct_event",
+    "create_account_link",
     "create_checkout_session",
+    "create_connected_account",
     "create_refund",
+    "create_transfer",
     "expire_checkout_session",
     "from_minor_units",
     "get_client",
+    "retrieve_account",
     "retrieve_checkout_session",
+    "retrieve_payment_intent",
     "retrieve_refund",
     "session_expiry",
     "to_minor_units",

@@ -24,8 +24,9 @@ def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | No
     token = request.session.get(CART_SESSION_KEY)
     cart = Cart.objects.filter(session_key=token, user__isnull=True).first() if token else None
     if cart is None and create:
-        token = secrets.token_urlsafe(24)
-        request.session[CART_SESSION_KEY] = token
+        if not token:  # keep an existing token: the visitor's tag clicks are recorded under it
+            token = secrets.token_urlsafe(24)
+            request.session[CART_SESSION_KEY] = token
         cart = _get_or_create(session_key=token)
     return cart
 

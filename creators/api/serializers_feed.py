@@ -1,0 +1,114 @@
+"""Shapes of the public feed API: posts with their creator, media URLs and timed product tags (read-only)."""
+
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from creators.models import Creator, ProductTag, VideoPost
+from shop.models import Product
+
+
+def _absolute(context: dict, url: str) -> str:
+    request = context.get("request")
+    if request is None or "://" in url:
+        return url
+    if "origin" not in context:  # once per response: a page has many URLs
+        context["origin"] = request.build_absolute_uri("/").rstrip("/")
+    return context["origin"] + url
+
+
+def _file_url(context: dict, field) -> str | None:
+    return _absolute(context, default_storage.url(field.name)) if field else None
+
+
+class CreatorSummarySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The creator's profile page.")
+
+    class Meta:
+        model = Creator
+        fields = ["handle", "display_name", "url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, creator: Creator) -> str:
+        return _absolute(self.context, reverse("feed-creator", args=[creator.handle]))
+
+
+class TaggedProductSerializer(serializers.ModelSerializer):
+    """A tagged product with the price of its default (first active) variant."""
+
+    price = serializers.DecimalField(
+        source="default_variant.price", max_digits=12, decimal_places=2, allow_null=True, read_only=True,
+        help_text="Price of the default option; null when no option is on sale.",
+    )  # fmt: skip
+    currency = serializers.CharField(source="default_variant.currency", allow_null=True, read_only=True)
+    variant_id = serializers.IntegerField(source="default_variant.pk", allow_null=True, read_only=True)
+    image = serializers.SerializerMethodField(help_text="URL of the first photo, or null.")
+    url = serializers.SerializerMethodField(help_text="The product page.")
+
+    class Meta:
+        model = Product
+        fields = ["id", "title", "slug", "price", "currency", "variant_id", "image", "url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, product: Product) -> str | None:
+        return _file_url(self.context, product.image.image) if product.image else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, product: Product) -> str:
+        return _absolute(self.context, product.get_absolute_url())
+
+
+class FeedTagSerializer(serializers.ModelSerializer):
+    product = TaggedProductSerializer(read_only=True)
+
+    class Meta:
+        model = ProductTag
+        fields = ["id", "start_seconds", "end_seconds", "position_x", "position_y", "product"]
+        read_only_fields = fields
+
+
+class FeedPostSerializer(serializers.ModelSerializer):
+    creator = CreatorSummarySerializer(read_only=True)
+    video_url = serializers.SerializerMethodField(help_text="H.264/AAC MP4; byte ranges are served.")
+    poster_url = serializers.SerializerMethodField(help_text="Poster frame, or null.")
+    url = serializers.SerializerMethodField(help_text="The post's shareable page.")
+    tags = FeedTagSerializer(source="visible_tags", many=True, read_only=True, help_text="Visible tags by start time.")
+
+    class Meta:
+        model = VideoPost
+        fields = [
+            "id", "creator", "caption", "video_url", "poster_url", "duration_seconds", "width", "height",
+            "published_at", "url", "tags",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_video_url(self, post: VideoPost) -> str | None:
+        return _file_url(self.context, post.video)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_poster_url(self, post: VideoPost) -> str | None:
+        return _file_url(self.context, post.poster)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, post: VideoPost) -> str:
+        return _absolute(self.context, reverse("feed-post", args=[post.pk]))
+
+
+class FeedPageSerializer(serializers.Serializer):
+    results = FeedPostSerializer(many=True, source="posts")
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class CreatorProfileSerializer(serializers.Serializer):
+    handle = serializers.CharField(source="creator.handle")
+    display_name = serializers.CharField(source="creator.display_name")
+    bio = serializers.CharField(source="creator.bio")
+    posts = FeedPostSerializer(many=True, help_text="Published posts, newest first.")
+    products = TaggedProductSerializer(many=True, help_text="Distinct products the creator tags (the showcase).")

@@ -1,0 +1,103 @@
+"""Serializers of the creator studio API: they validate input shapes and render posts and tags."""
+
+from rest_framework import serializers
+
+from creators.models import ProductTag, VideoPost
+from creators.services.posts import hashtags
+from shop.models import Product
+
+
+def _media_url(request, field) -> str | None:
+    if not field:
+        return None
+    url = field.url
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class StudioTaggedProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "title", "slug"]
+
+
+class StudioTagSerializer(serializers.ModelSerializer):
+    product = StudioTaggedProductSerializer(read_only=True)
+    needs_relink = serializers.SerializerMethodField(help_text="The product is no longer sold: choose another one.")
+
+    class Meta:
+        model = ProductTag
+        fields = ["id", "post", "product", "start_seconds", "end_seconds", "position_x", "position_y", "needs_relink"]
+
+    def get_needs_relink(self, tag: ProductTag) -> bool:
+        return tag.product.status != Product.Status.ACTIVE
+
+
+class StudioPostSerializer(serializers.ModelSerializer):
+    hashtags = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+    is_published = serializers.BooleanField(read_only=True)
+    tags = StudioTagSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = VideoPost
+        fields = [
+            "id",
+            "caption",
+            "hashtags",
+            "status",
+            "failure_reason",
+            "video_url",
+            "poster_url",
+            "poster_renditions",
+            "original_filename",
+            "size_bytes",
+            "duration_seconds",
+            "width",
+            "height",
+            "is_published",
+            "published_at",
+            "created_at",
+            "tags",
+        ]
+        read_only_fields = fields
+
+    def get_hashtags(self, post: VideoPost) -> list[str]:
+        return hashtags(post.caption)
+
+    def get_video_url(self, post: VideoPost) -> str | None:
+        return _media_url(self.context.get("request"), post.video) if post.status == VideoPost.Status.READY else None
+
+    def get_poster_url(self, post: VideoPost) -> str | None:
+        return _media_url(self.context.get("request"), post.poster)
+
+
+class PostUploadSerializer(serializers.Serializer):
+    video = serializers.FileField(help_text="MP4, MOV or WebM (H.264, HEVC, VP9 or AV1), checked by content.")
+    caption = serializers.CharField(max_length=2200, required=False, allow_blank=True, default="")
+
+
+class PostUpdateSerializer(serializers.Serializer):
+    caption = serializers.CharField(max_length=2200, allow_blank=True)
+
+
+class TagWriteSerializer(serializers.Serializer):
+    product = serializers.IntegerField(help_text="Id of an active product with a commission rate above 0.")
+    start_seconds = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
+    end_seconds = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0, required=False, allow_null=True)
+    position_x = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+    position_y = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+
+
+class TagUpdateSerializer(TagWriteSerializer):
+    product = serializers.IntegerField(
+        required=False, help_text="Relink the tag to another taggable product (e.g. when its product was archived)."
+    )
+
+
+class TaggableProductSerializer(serializers.ModelSerializer):
+    seller = serializers.CharField(source="seller.name", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "title", "slug", "seller", "affiliate_commission_rate"]

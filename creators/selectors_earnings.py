@@ -1,0 +1,339 @@
+"""Reads for commissions and the earnings dashboards (creator and seller), shaped for their pages."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from creators.models import Commission, Creator, Payout, PostImpression, ProductTag, TagClick, VideoPost
+from fulfillment.models import Shipment
+from shop.models import CartLine, OrderLine, Seller
+from shop.payments.gateway import from_minor_units
+
+DEFAULT_CURRENCY = "USD"
+
+
+def delivered_at_by_order(*, order_ids: set[int] | list[int]) -> dict[int, datetime | None]:
+    """When each order was delivered: its last shipment's delivery, once every live shipment is delivered.
+
+    An order with no shipment, or with one still on its way, answers None (it is not delivered).
+    Cancelled shipments do not count.
+    """
+    rows = (
+        Shipment.objects.filter(fulfillment_order__order_id__in=order_ids)
+        .exclude(status=Shipment.Status.CANCELLED)
+        .values("fulfillment_order__order_id")
+        .annotate(
+            last=Max("delivered_at"),
+            open=Count("pk", filter=Q(delivered_at__isnull=True)),
+        )
+    )
+    answer: dict[int, datetime | None] = dict.fromkeys(order_ids)
+    for row in rows:
+        answer[row["fulfillment_order__order_id"]] = row["last"] if row["open"] == 0 else None
+    return answer
+
+
+# ---------------------------------------------------------------------------------- creator dashboard
+
+DAYS_IN_CHART = 30
+
+
+@dataclass
+class TagStats:
+    tag: ProductTag
+    clicks: int = 0
+    add_to_carts: int = 0
+    orders: int = 0
+    units: int = 0
+    sales: Decimal = Decimal("0")
+    currency: str = ""
+    commission_cents: int = 0
+
+    @property
+    def commission(self) -> Decimal:
+        return from_minor_units(self.commission_cents, self.currency or DEFAULT_CURRENCY)
+
+    @property
+    def conversion(self) -> Decimal | None:
+        """Orders per click, in percent (None before the first click)."""
+        if not self.clicks:
+            return None
+        return (Decimal(self.orders) * 100 / self.clicks).quantize(Decimal("0.1"))
+
+
+@dataclass
+class PostStats:
+    post: VideoPost
+    impressions: int = 0
+    tags: list[TagStats] = field(default_factory=list)
+
+    @property
+    def clicks(self) -> int:
+        return sum(tag.clicks for tag in self.tags)
+
+    @property
+    def add_to_carts(self) -> int:
+        return sum(tag.add_to_carts for tag in self.tags)
+
+    @property
+    def orders(self) -> int:
+        return sum(tag.orders for tag in self.tags)
+
+    @property
+    def commission_cents(self) -> int:
+        return sum(tag.commission_cents for tag in self.tags)
+
+    @property
+    def sales(self) -> Decimal:
+        return sum((tag.sales for tag in self.tags), Decimal("0"))
+
+    @property
+    def currency(self) -> str:
+        return next((tag.currency for tag in self.tags if tag.currency), DEFAULT_CURRENCY)
+
+    @property
+    def commission(self) -> Decimal:
+        # A creator's sales are in one currency in practice; mixed posts show the first one's.
+        return from_minor_units(self.commission_cents, self.currency)
+
+
+@dataclass
+class MoneyByStatus:
+    currency: str
+    pending_cents: int = 0
+    payable_cents: int = 0
+    paid_cents: int = 0
+    sales: Decimal = Decimal("0")
+
+    @property
+    def pending(self) -> Decimal:
+        return from_minor_units(self.pending_cents, self.currency)
+
+    @property
+    def payable(self) -> Decimal:
+        return from_minor_units(self.payable_cents, self.currency)
+
+    @property
+    def paid(self) -> Decimal:
+        return from_minor_units(self.paid_cents, self.currency)
+
+
+@dataclass
+class DayPoint:
+    day: date
+    clicks: int = 0
+    orders: int = 0
+    commission_cents: int = 0
+
+
+@dataclass
+class CreatorEarnings:
+    creator: Creator
+    impressions: int
+    clicks: int
+    add_to_carts: int
+    orders: int
+    money: list[MoneyByStatus]
+    posts: list[PostStats]
+    days: list[DayPoint]
+    payouts: list[Payout]
+
+
+def _count_subquery(queryset, *, field: str = "pk") -> Coalesce:
+    """A correlated COUNT(*) (one query for any number of rows, no join blow-up)."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(field).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+        ),
+        0,
+    )
+
+
+def _attributed_lines(creator_id: int):
+    return OrderLine.objects.filter(attribution_creator_id=creator_id, order__paid_at__isnull=False)
+
+
+def creator_earnings(*, creator: Creator, today: date | None = None) -> CreatorEarnings:
+    """Everything the earnings dashboard shows, in a fixed number of queries whatever the posts and tags.
+
+    Add-to-carts: cart lines that still carry the tag plus paid order lines credited to it (a paid
+    line leaves its cart, so counting cart lines alone would forget every sale).
+    Orders and sales: paid orders (refunded ones included) whose line is credited to the tag.
+    Commission: net of reversals; adjustments after payout count against the paid amount.
+    """
+    today = today or timezone.localdate()
+    posts = list(
+        VideoPost.objects.filter(creator=creator)
+        .annotate(impression_count=_count_subquery(PostImpression.objects.filter(post=OuterRef("pk")), field="post"))
+        .order_by("-published_at", "-created_at", "-id")
+    )
+    tags = list(
+        ProductTag.objects.filter(post__creator=creator)
+        .select_related("product")
+        .annotate(
+            click_count=_count_subquery(TagClick.objects.filter(tag=OuterRef("pk")), field="tag"),
+            cart_count=_count_subquery(
+                CartLine.objects.filter(attribution_tag_id=OuterRef("pk")), field="attribution_tag_id"
+            ),
+        )
+        .order_by("post_id", "start_seconds", "id")
+    )
+    by_tag: dict[int, TagStats] = {
+        tag.pk: TagStats(tag, clicks=tag.click_count, add_to_carts=tag.cart_count) for tag in tags
+    }
+    lines = (
+        _attributed_lines(creator.pk)
+        .filter(attribution_tag_id__in=list(by_tag))
+        .values("attribution_tag_id", "currency")
+        .annotate(
+            orders=Count("order_id", distinct=True), units=Sum("quantity"), lines=Count("pk"), sales=Sum("line_total")
+        )
+    )
+    for row in lines:
+        stats = by_tag[row["attribution_tag_id"]]
+        stats.orders += row["orders"]
+        stats.units += row["units"]
+        stats.add_to_carts += row["lines"]
+        stats.sales += row["sales"]
+        stats.currency = row["currency"]
+    for tag_id, net in (
+        Commission.objects.filter(creator=creator, tag_id__in=list(by_tag))
+        .values("tag_id")
+        .annotate(net=Sum(F("amount_cents") - F("amount_reversed_cents")))
+        .values_list("tag_id", "net")
+    ):
+        by_tag[tag_id].commission_cents = net or 0
+    post_stats = {post.pk: PostStats(post, impressions=post.impression_count) for post in posts}
+    for stats in by_tag.values():
+        post_stats[stats.tag.post_id].tags.append(stats)
+
+    money: dict[str, MoneyByStatus] = {}
+    for row in (
+        Commission.objects.filter(creator=creator)
+        .exclude(status=Commission.Status.REVERSED)
+        .values("currency", "status", "payout_id")
+        .annotate(net=Sum(F("amount_cents") - F("amount_reversed_cents")))
+        .order_by()
+    ):
+        entry = money.setdefault(row["currency"], MoneyByStatus(row["currency"]))
+        if row["status"] == Commission.Status.PENDING:
+            entry.pending_cents += row["net"]
+        elif row["status"] == Commission.Status.PAID:
+            entry.paid_cents += row["net"]
+        else:  # payable, in a payout on its way included
+            entry.payable_cents += row["net"]
+    for row in _attributed_lines(creator.pk).values("currency").annotate(sales=Sum("line_total")).order_by():
+        money.setdefault(row["currency"], MoneyByStatus(row["currency"])).sales = row["sales"]
+    orders = _attributed_lines(creator.pk).aggregate(n=Count("order_id", distinct=True))["n"]
+    return CreatorEarnings(
+        creator=creator,
+        impressions=sum(stats.impressions for stats in post_stats.values()),
+        clicks=sum(stats.clicks for stats in by_tag.values()),
+        add_to_carts=sum(stats.add_to_carts for stats in by_tag.values()),
+        orders=orders,
+        money=sorted(money.values(), key=lambda entry: entry.currency),
+        posts=list(post_stats.values()),
+        days=daily_series(creator=creator, today=today),
+        payouts=_with_amounts(Payout.objects.filter(creator=creator).order_by("-created_at", "-id")[:20]),
+    )
+
+
+def _with_amounts(payouts) -> list[Payout]:
+    """Payouts with `amount` (a Decimal in the major unit) for display."""
+    payouts = list(payouts)
+    for payout in payouts:
+        payout.amount = from_minor_units(payout.amount_cents, payout.currency)
+    return payouts
+
+
+def daily_series(*, creator: Creator, today: date, days: int = DAYS_IN_CHART) -> list[DayPoint]:
+    """Clicks, orders and commission earned per day over the last `days` days (today included), UTC."""
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    points = {first + timedelta(days=n): DayPoint(first + timedelta(days=n)) for n in range(days)}
+    for day, n in (
+        TagClick.objects.filter(creator=creator, created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+        .order_by()
+    ):
+        if day in points:
+            points[day].clicks = n
+    for day, n in (
+        _attributed_lines(creator.pk)
+        .filter(order__paid_at__gte=start)
+        .annotate(day=TruncDate("order__paid_at", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("order_id", distinct=True))
+        .values_list("day", "n")
+        .order_by()
+    ):
+        if day in points:
+            points[day].orders = n
+    for day, cents in (
+        Commission.objects.filter(creator=creator, kind=Commission.Kind.EARNING, created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(cents=Sum(F("amount_cents") - F("amount_reversed_cents")))
+        .values_list("day", "cents")
+        .order_by()
+    ):
+        if day in points:
+            points[day].commission_cents = cents or 0
+    return list(points.values())
+
+
+# ---------------------------------------------------------------------------------- seller page
+
+
+@dataclass
+class CreatorSales:
+    creator: Creator
+    currency: str
+    orders: int
+    units: int
+    sales: Decimal
+    commission_cents: int = 0
+
+    @property
+    def commission(self) -> Decimal:
+        return from_minor_units(self.commission_cents, self.currency)
+
+
+def seller_creator_sales(*, seller: Seller) -> list[CreatorSales]:
+    """Per creator (and currency): paid orders, units, sales and commission on this seller's products only."""
+    lines = OrderLine.objects.filter(
+        variant__product__seller=seller, attribution_creator_id__isnull=False, order__paid_at__isnull=False
+    )
+    rows = list(
+        lines.values("attribution_creator_id", "currency")
+        .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"), sales=Sum("line_total"))
+        .order_by()
+    )
+    commission = {
+        (row["creator_id"], row["currency"]): row["net"] or 0
+        for row in Commission.objects.filter(order_line__variant__product__seller=seller)
+        .values("creator_id", "currency")
+        .annotate(net=Sum(F("amount_cents") - F("amount_reversed_cents")))
+        .order_by()
+    }
+    creators = Creator.objects.in_bulk([row["attribution_creator_id"] for row in rows])
+    answer = [
+        CreatorSales(
+            creator=creators[row["attribution_creator_id"]],
+            currency=row["currency"],
+            orders=row["orders"],
+            units=row["units"],
+            sales=row["sales"],
+            commission_cents=commission.get((row["attribution_creator_id"], row["currency"]), 0),
+        )
+        for row in rows
+        if row["attribution_creator_id"] in creators
+    ]
+    return sorted(answer, key=lambda item: (-item.sales, item.creator.handle))

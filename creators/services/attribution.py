@@ -1,0 +1,120 @@
+"""Attribution at payment: which creator's tag a paid order line is credited to.
+
+Rules (decided here, once per order, when it is paid):
+
+- Each line goes to the LAST `TagClick` on the line's product made by the same visitor within
+  `CREATOR_ATTRIBUTION_WINDOW_DAYS` before `Order.paid_at` (a click exactly at the window's start
+  still counts; a click after payment never does).
+- The visitor is who paid: the order's user, or the cart token (`Cart.session_key`, the value
+  `request.session[CART_SESSION_KEY]` that engagement writes on clicks) of the cart the order was
+  placed from. A logged-in buyer matches on the user OR on their cart's token. Logging in merges
+  the anonymous cart into the user's cart and drops the token (shop.services.cart.merge_session_cart),
+  so clicks made before logging in carry a token we can no longer see. For those, the tag the
+  cart line remembers (copied to the order line, and carried over by the merge) is the fallback.
+- Fallback: with no matching click, the order line's cart tag counts only if that tag still
+  points at the line's product and some click on it exists within the same window, made
+  anonymously or by the buyer: a click by another logged-in user never counts. The cart line
+  itself proves the shopper came from the tag; the click check keeps the 7-day rule.
+- Never a creator whose tag points at another product (a click's `product` must be the line's,
+  and so must the tag's current product), never a suspended (or otherwise not approved) creator.
+- The result is written on the order line through shop's `record_line_attribution` (None when no
+  tag qualifies, so an unqualified cart tag is not left looking credited) and kept for good:
+  the commission, unique per line, is made from it. Replays compute the same answer (only clicks
+  before payment count), so running this twice is harmless.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+
+from creators.models import Commission, Creator, ProductTag, TagClick
+from shop.models import Order
+from shop.services.attribution import record_line_attribution
+
+
+@dataclass(frozen=True)
+class LineAttribution:
+    order_line_id: int
+    tag_id: int | None
+    creator_id: int | None
+
+
+def attribution_window() -> timedelta:
+    return timedelta(days=settings.CREATOR_ATTRIBUTION_WINDOW_DAYS)
+
+
+def _visitor_filter(order: Order) -> Q | None:
+    token = order.cart.session_key if order.cart_id and order.cart else None
+    visitor = Q()
+    if order.user_id:
+        visitor |= Q(user_id=order.user_id)
+    if token:
+        visitor |= Q(session_key=token)
+    return visitor or None
+
+
+def decide_attribution(*, order: Order) -> list[LineAttribution]:
+    """Which tag and creator each line of a paid order is credited to (nothing written)."""
+    lines = list(order.lines.select_related("variant"))
+    paid_at = order.paid_at
+    if paid_at is None or not lines:
+        return [LineAttribution(line.pk, None, None) for line in lines]
+    since = paid_at - attribution_window()
+    product_ids = {line.variant.product_id for line in lines}
+    approved = Q(creator__status=Creator.Status.APPROVED)
+    in_window = Q(created_at__gte=since, created_at__lte=paid_at, product_id__in=product_ids)
+    # The tag must still point at the clicked product (a relinked tag does not carry old clicks).
+    same_product = Q(tag__isnull=True) | Q(tag__product_id=F("product_id"))
+    last_click: dict[int, TagClick] = {}
+    visitor = _visitor_filter(order)
+    if visitor is not None:
+        clicks = (
+            TagClick.objects.filter(in_window & visitor & approved).filter(same_product).order_by("created_at", "id")
+        )
+        for click in clicks:
+            last_click[click.product_id] = click  # ordered oldest first: the last one wins
+    cart_tag_ids = {line.attribution_tag_id for line in lines if line.attribution_tag_id}
+    cart_tags = {
+        tag.pk: tag
+        for tag in ProductTag.objects.filter(pk__in=cart_tag_ids, post__creator__status=Creator.Status.APPROVED)
+        .select_related("post")
+        .filter(
+            Q(clicks__created_at__gte=since, clicks__created_at__lte=paid_at)
+            & (Q(clicks__user__isnull=True) | Q(clicks__user_id=order.user_id))
+        )
+        .distinct()
+    }
+    decided = []
+    for line in lines:
+        click = last_click.get(line.variant.product_id)
+        if click is not None:
+            decided.append(LineAttribution(line.pk, click.tag_id, click.creator_id))
+            continue
+        tag = cart_tags.get(line.attribution_tag_id)
+        if tag is not None and tag.product_id == line.variant.product_id:
+            decided.append(LineAttribution(line.pk, tag.pk, tag.post.creator_id))
+        else:
+            decided.append(LineAttribution(line.pk, None, None))
+    return decided
+
+
+def attribute_order(*, order_id: int) -> list[LineAttribution]:
+    """Decide and record the attribution of every line of a paid order; safe to repeat."""
+    order = Order.objects.select_related("cart").get(pk=order_id)
+    decided = decide_attribution(order=order)
+    current = {
+        pk: (tag, creator)
+        for pk, tag, creator in order.lines.values_list("pk", "attribution_tag_id", "attribution_creator_id")
+    }
+    # A line that already earned a commission keeps the attribution it was paid on.
+    settled = set(
+        Commission.objects.filter(order_line__order_id=order_id, kind=Commission.Kind.EARNING).values_list(
+            "order_line_id", flat=True
+        )
+    )
+    for item in decided:
+        if item.order_line_id not in settled and current.get(item.order_line_id) != (item.tag_id, item.creator_id):
+            record_line_attribution(order_line_id=item.order_line_id, tag_id=item.tag_id, creator_id=item.creator_id)
+    return decided

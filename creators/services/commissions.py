@@ -1,0 +1,195 @@
+"""Commissions: earned on attributed paid lines, released when the return window closes, reversed on refund.
+
+Amounts are integer minor units. Rounding: ROUND_HALF_UP on the minor unit (half a cent goes up:
+10% of 5 cents = 0.5 -> 1; 2.5% of 18 cents = 0.45 -> 0), applied once to the final amount of a
+row, never to intermediate steps, so a rounded reversal never exceeds the earning.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from creators.models import Commission, Creator
+from creators.selectors_earnings import delivered_at_by_order
+from creators.services.attribution import attribute_order
+from shop.models import Order, OrderLine, Refund
+from shop.payments.gateway import to_minor_units
+
+
+def round_minor(value: Fraction | Decimal) -> int:
+    """A money amount in minor units rounded half up (away from zero for halves) to a whole unit."""
+    value = Fraction(value)
+    whole, rest = divmod(abs(value.numerator), value.denominator)
+    rounded = whole + (1 if 2 * rest >= value.denominator else 0)
+    return -rounded if value < 0 else rounded
+
+
+def commission_cents(*, base_cents: int, rate_percent: Decimal) -> int:
+    """base x rate% in minor units, ROUND_HALF_UP on the minor unit."""
+    return round_minor(Fraction(base_cents) * Fraction(rate_percent) / 100)
+
+
+def return_window() -> timedelta:
+    return timedelta(days=settings.CREATOR_RETURN_WINDOW_DAYS)
+
+
+# ---------------------------------------------------------------------------------- earning
+
+
+def record_order_commissions(*, order_id: int) -> list[Commission]:
+    """Attribute a paid order's lines and make one earning per attributed line; safe to repeat."""
+    order = Order.objects.only("pk", "status", "paid_at").get(pk=order_id)
+    if order.paid_at is None:
+        return []
+    attribute_order(order_id=order_id)
+    lines = OrderLine.objects.filter(
+        order_id=order_id, attribution_creator_id__isnull=False, affiliate_commission_rate__gt=0
+    ).order_by("pk")
+    approved = set(
+        Creator.objects.filter(
+            pk__in=[line.attribution_creator_id for line in lines], status=Creator.Status.APPROVED
+        ).values_list("pk", flat=True)
+    )
+    rows = []
+    for line in lines:
+        if line.attribution_creator_id not in approved:
+            continue
+        base = to_minor_units(line.line_total, line.currency)
+        rows.append(
+            Commission(
+                creator_id=line.attribution_creator_id,
+                order_line=line,
+                tag_id=line.attribution_tag_id,
+                kind=Commission.Kind.EARNING,
+                status=Commission.Status.PENDING,
+                rate=line.affiliate_commission_rate,
+                base_cents=base,
+                amount_cents=commission_cents(base_cents=base, rate_percent=line.affiliate_commission_rate),
+                currency=line.currency,
+            )
+        )
+    # The unique earning per line makes a replayed task a no-op.
+    Commission.objects.bulk_create(rows, ignore_conflicts=True)
+    # A refund that came before this task ran is applied now.
+    apply_order_refunds(order_id=order_id)
+    return list(Commission.objects.filter(order_line__order_id=order_id, kind=Commission.Kind.EARNING))
+
+
+# ---------------------------------------------------------------------------------- release
+
+
+def release_payable_commissions(*, now: datetime | None = None) -> int:
+    """Pending earnings of orders delivered more than the return window ago become payable."""
+    now = now or timezone.now()
+    pending = Commission.objects.filter(status=Commission.Status.PENDING, kind=Commission.Kind.EARNING)
+    order_ids = set(pending.values_list("order_line__order_id", flat=True))
+    if not order_ids:
+        return 0
+    released = 0
+    window = return_window()
+    for order_id, delivered_at in delivered_at_by_order(order_ids=order_ids).items():
+        if delivered_at is None or delivered_at + window > now:
+            continue
+        released += pending.filter(order_line__order_id=order_id).update(
+            status=Commission.Status.PAYABLE, payable_after=delivered_at + window, updated_at=now
+        )
+    return released
+
+
+# ---------------------------------------------------------------------------------- refunds
+
+
+@dataclass(frozen=True)
+class RefundedShare:
+    """How much of each line of an order is refunded, as a fraction 0..1."""
+
+    by_line: dict[int, Fraction]
+
+
+def refunded_share(*, order: Order) -> RefundedShare:
+    """Per line: units refunded / units bought, plus amount-only refunds pro rata on the amount paid.
+
+    Line refunds are read from `OrderLine.quantity_refunded` (kept by shop from `Refund.lines`);
+    a refund without lines counts for every line in proportion of the amount paid (so a refund of
+    shipping alone lowers every commission a little: we cannot tell it from a goodwill refund).
+    An order in status refunded is refunded in full. Always computed from the refunded state,
+    never by increments, so a replayed event finds nothing more to reverse.
+    """
+    lines = list(order.lines.only("pk", "quantity", "quantity_refunded"))
+    if order.status == Order.Status.REFUNDED:
+        return RefundedShare({line.pk: Fraction(1) for line in lines})
+    amount_only = (
+        Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED, lines=[]).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or 0
+    )
+    paid = order.amount_paid or order.total
+    pro_rata = Fraction(amount_only) / Fraction(paid) if paid else Fraction(0)
+    return RefundedShare(
+        {line.pk: min(Fraction(1), Fraction(line.quantity_refunded, line.quantity) + pro_rata) for line in lines}
+    )
+
+
+def apply_order_refunds(*, order_id: int) -> list[Commission]:
+    """Bring the order's commissions in line with what was refunded; writes adjustments after payout.
+
+    Before payout (no payout claimed the row): `amount_reversed_cents` rises to the target (never
+    lowers), status reversed once nothing is left. Once a payout claimed or paid the row, it is never
+    edited: a negative payable `adjustment` row carries what is still to be taken back.
+    """
+    order = Order.objects.get(pk=order_id)
+    share = refunded_share(order=order).by_line
+    adjustments = []
+    with transaction.atomic():
+        earnings = list(
+            Commission.objects.select_for_update()
+            .filter(order_line__order_id=order_id, kind=Commission.Kind.EARNING)
+            .order_by("pk")
+        )
+        if not earnings:
+            return []
+        taken_back = dict(
+            Commission.objects.filter(
+                order_line_id__in=[row.order_line_id for row in earnings], kind=Commission.Kind.ADJUSTMENT
+            )
+            .values("order_line_id")
+            .annotate(total=Sum("amount_cents"))
+            .values_list("order_line_id", "total")
+        )
+        now = timezone.now()
+        for row in earnings:
+            target = round_minor(Fraction(row.amount_cents) * share.get(row.order_line_id, Fraction(0)))
+            if row.payout_id is None and row.status != Commission.Status.PAID:
+                if target > row.amount_reversed_cents:
+                    row.amount_reversed_cents = target
+                    if target >= row.amount_cents:
+                        row.status = Commission.Status.REVERSED
+                    row.save(update_fields=["amount_reversed_cents", "status", "updated_at"])
+                continue
+            accounted = row.amount_reversed_cents - (taken_back.get(row.order_line_id) or 0)
+            missing = target - accounted
+            if missing > 0:
+                adjustments.append(
+                    Commission(
+                        creator_id=row.creator_id,
+                        order_line_id=row.order_line_id,
+                        tag_id=row.tag_id,
+                        kind=Commission.Kind.ADJUSTMENT,
+                        status=Commission.Status.PAYABLE,
+                        rate=row.rate,
+                        base_cents=row.base_cents,
+                        amount_cents=-missing,
+                        currency=row.currency,
+                        payable_after=now,
+                        note=f"Refund after payout of commission {row.pk}",
+                    )
+                )
+        Commission.objects.bulk_create(adjustments)
+    return adjustments

@@ -1,0 +1,251 @@
+"""Video posts: upload, processing (probe, poster, transcode), retry, delete, caption, publish."""
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from creators import video as media
+from creators.images import POSTER_WIDTHS, rendition_names, write_renditions
+from creators.models import Creator, VideoPost
+
+logger = logging.getLogger(__name__)
+
+HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,100})")
+EXTENSIONS = {"mp4": "mp4", "mov": "mov", "webm": "webm"}
+
+
+def hashtags(caption: str) -> list[str]:
+    """The caption's hashtags, lower-cased, without '#', each once, in order of appearance."""
+    seen: dict[str, None] = {}
+    for match in HASHTAG_RE.finditer(caption or ""):
+        seen.setdefault(match.group(1).lower(), None)
+    return list(seen)
+
+
+def _require_approved(creator: Creator) -> None:
+    if not creator.is_approved:
+        raise ValidationError(
+            f"Only approved creators can do this; your profile is {creator.get_status_display().lower()}.",
+            code="creator_not_approved",
+        )
+
+
+def _clean_caption(caption: str) -> str:
+    caption = (caption or "").strip()
+    limit = VideoPost._meta.get_field("caption").max_length
+    if len(caption) > limit:
+        raise ValidationError({"caption": [f"Captions are at most {limit} characters."]})
+    return caption
+
+
+def create_post_from_upload(*, creator: Creator, upload: UploadedFile, caption: str = "") -> VideoPost:
+    """Check an uploaded video by its content, store it and queue its processing; nothing stored if invalid."""
+    _require_approved(creator)
+    caption = _clean_caption(caption)
+    try:
+        info = media.validate_video(
+            upload, max_seconds=settings.CREATOR_VIDEO_MAX_SECONDS, max_bytes=settings.CREATOR_VIDEO_MAX_BYTES
+        )
+    except ValidationError as error:
+        raise ValidationError({"video": error.error_list}) from error
+    with transaction.atomic():
+        post = VideoPost.objects.create(
+            creator=creator,
+            caption=caption,
+            status=VideoPost.Status.UPLOADING,
+            original_filename=os.path.basename(upload.name or "")[:255],
+            size_bytes=upload.size or 0,
+        )
+        upload.seek(0)
+        post.source.save(f"{uuid.uuid4().hex}.{EXTENSIONS[info.container]}", upload, save=False)
+        post.status = VideoPost.Status.PROCESSING
+        post.save(update_fields=["source", "status", "updated_at"])
+        transaction.on_commit(lambda: _queue_processing(post.pk))
+    return post
+
+
+def _queue_processing(post_id: int) -> None:
+    from creators.tasks.media import process_video
+
+    process_video.delay(post_id)
+
+
+@contextmanager
+def _local_copy(name: str) -> Iterator[str]:
+    """A local path of a stored file: the file itself on disk storage, else a temporary copy."""
+    try:
+        path = default_storage.path(name)
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        yield path
+        return
+    suffix = Path(name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+        with default_storage.open(name, "rb") as source:
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        yield copy.name
+
+
+def _failure_reason(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)[:300]
+    return "We could not process this video. Try again, or export it again as MP4 (H.264) and upload that."
+
+
+def process_post(*, post_id: int) -> VideoPost | None:
+    """Probe, make the poster and its renditions, transcode when browsers need it; ready or failed.
+
+    Idempotent: only a post in `processing` is worked on, outputs have fixed names and are replaced,
+    and the row is locked only for the final write (never across FFmpeg's work).
+    """
+    post = VideoPost.objects.filter(pk=post_id, status=VideoPost.Status.PROCESSING).first()
+    if post is None or not post.source:
+        return None
+    folder = f"videos/{post.creator_id}/{post.pk}"
+    try:
+        with _local_copy(post.source.name) as source_path:
+            info = media.probe_video(source_path)
+            at = min(1.0, info.duration_seconds / 2)
+            poster_image = media.extract_poster(source_path, at_seconds=at)
+            poster_name = _replace(f"{folder}/poster.jpg", _jpeg_bytes(poster_image))
+            renditions = write_renditions(picture=poster_image, folder=folder, stem="poster", widths=POSTER_WIDTHS)
+            if media.needs_transcode(info):
+                with tempfile.TemporaryDirectory() as work:
+                    output = Path(work) / "video.mp4"
+                    media.transcode_to_mp4(source_path, output)
+                    with output.open("rb") as handle:
+                        video_name = _replace(f"{folder}/video.mp4", handle)
+            else:
+                video_name = post.source.name  # already plays everywhere: serve the upload itself
+    except Exception as error:
+        logger.warning("Processing video post %s failed", post_id, exc_info=True)
+        return _mark_failed(post_id=post_id, reason=_failure_reason(error))
+    with transaction.atomic():
+        locked = VideoPost.objects.select_for_update().filter(pk=post_id, status=VideoPost.Status.PROCESSING).first()
+        if locked is None:  # deleted or finished by another run meanwhile: keep no stray files
+            stray = {poster_name, *rendition_names(renditions)} | ({video_name} - {post.source.name})
+            transaction.on_commit(lambda: _delete_unreferenced(sorted(stray), post_id))
+            return None
+        locked.video.name, locked.poster.name, locked.poster_renditions = video_name, poster_name, renditions
+        locked.duration_seconds = Decimal(str(info.duration_seconds)).quantize(Decimal("0.001"))
+        locked.width, locked.height = info.width, info.height
+        locked.status, locked.failure_reason = VideoPost.Status.READY, ""
+        locked.save(
+            update_fields=[
+                "video",
+                "poster",
+                "poster_renditions",
+                "duration_seconds",
+                "width",
+                "height",
+                "status",
+                "failure_reason",
+                "updated_at",
+            ]
+        )
+    return locked
+
+
+def _delete_unreferenced(names: list[str], post_id: int) -> None:
+    """Delete files a finished run no longer needs, unless the post (done by another run) uses them."""
+    post = VideoPost.objects.filter(pk=post_id).first()
+    used = set(post_file_names(post)) if post is not None else set()
+    for name in names:
+        if name not in used:
+            default_storage.delete(name)
+
+
+def _jpeg_bytes(image) -> File:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    buffer.seek(0)
+    return File(buffer)
+
+
+def _replace(name: str, content) -> str:
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, content if isinstance(content, File) else File(content))
+
+
+def _mark_failed(*, post_id: int, reason: str) -> VideoPost | None:
+    with transaction.atomic():
+        post = VideoPost.objects.select_for_update().filter(pk=post_id, status=VideoPost.Status.PROCESSING).first()
+        if post is None:
+            return None
+        post.status, post.failure_reason = VideoPost.Status.FAILED, reason
+        post.save(update_fields=["status", "failure_reason", "updated_at"])
+    return post
+
+
+def retry_post(*, post: VideoPost) -> VideoPost:
+    """Process a failed post again."""
+    with transaction.atomic():
+        locked = VideoPost.objects.select_for_update().get(pk=post.pk)
+        if locked.status != VideoPost.Status.FAILED:
+            raise ValidationError("Only a video whose processing failed can be retried.", code="not_failed")
+        locked.status, locked.failure_reason = VideoPost.Status.PROCESSING, ""
+        locked.save(update_fields=["status", "failure_reason", "updated_at"])
+        transaction.on_commit(lambda: _queue_processing(locked.pk))
+    post.status, post.failure_reason = locked.status, ""
+    return post
+
+
+def post_file_names(post: VideoPost) -> list[str]:
+    names = {post.source.name, post.video.name, post.poster.name, *rendition_names(post.poster_renditions)}
+    return sorted(name for name in names if name)
+
+
+def delete_post(*, post: VideoPost) -> None:
+    """Delete a post, its tags and every file it stored."""
+    names = post_file_names(post)
+    with transaction.atomic():
+        VideoPost.objects.filter(pk=post.pk).delete()
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
+def update_post(*, post: VideoPost, caption: str) -> VideoPost:
+    """Change a post's caption (hashtags are read from it)."""
+    post.caption = _clean_caption(caption)
+    post.save(update_fields=["caption", "updated_at"])
+    return post
+
+
+def publish_post(*, post: VideoPost) -> VideoPost:
+    """Show a ready post in the feed; only approved creators publish."""
+    _require_approved(post.creator)
+    with transaction.atomic():
+        locked = VideoPost.objects.select_for_update().get(pk=post.pk)
+        if locked.status != VideoPost.Status.READY:
+            raise ValidationError("Only a processed (ready) video can be published.", code="not_ready")
+        if locked.published_at is None:
+            locked.published_at = timezone.now()
+            locked.save(update_fields=["published_at", "updated_at"])
+    post.published_at = locked.published_at
+    return post
+
+
+def unpublish_post(*, post: VideoPost) -> VideoPost:
+    """Take a post out of the feed (back to a draft only its creator sees)."""
+    VideoPost.objects.filter(pk=post.pk).update(published_at=None, updated_at=timezone.now())
+    post.published_at = None
+    return post

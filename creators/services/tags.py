@@ -1,0 +1,132 @@
+"""Product tags on video posts: which products can be tagged, adding, editing, relinking, deleting."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from creators.models import Creator, ProductTag, VideoPost
+from shop.models import Product
+
+MAX_TAGS_PER_POST = 20
+RELINK_MESSAGE = "This product is no longer sold: choose another one."
+
+
+def taggable_products(*, q: str = "") -> QuerySet[Product]:
+    """Active products open to affiliates (commission above 0), title matching `q`, by title."""
+    products = Product.objects.active().filter(affiliate_commission_rate__gt=0).select_related("seller")
+    q = (q or "").strip()
+    if q:
+        products = products.filter(title__icontains=q)
+    return products.order_by("title", "id")
+
+
+def tags_needing_relink(*, creator: Creator) -> QuerySet[ProductTag]:
+    """The creator's tags whose product is no longer sold (hidden from shoppers until relinked)."""
+    return (
+        ProductTag.objects.filter(post__creator=creator)
+        .exclude(product__status=Product.Status.ACTIVE)
+        .select_related("product", "post")
+        .order_by("post_id", "start_seconds", "id")
+    )
+
+
+def _decimal(value, field: str, *, required: bool) -> Decimal | None:
+    if value in (None, ""):
+        if required:
+            raise ValidationError({field: ["Enter a number of seconds."]})
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError({field: ["Enter a number of seconds."]}) from error
+    if not number.is_finite():
+        raise ValidationError({field: ["Enter a number of seconds."]})
+    return number
+
+
+def _position(value, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as error:
+        raise ValidationError({field: ["Enter a percentage from 0 to 100."]}) from error
+    if not 0 <= number <= 100:
+        raise ValidationError({field: ["Enter a percentage from 0 to 100."]})
+    return number
+
+
+def _check_times(post: VideoPost, start, end) -> tuple[Decimal, Decimal | None]:
+    start = _decimal(start, "start_seconds", required=True)
+    end = _decimal(end, "end_seconds", required=False)
+    if post.duration_seconds is None or post.status != VideoPost.Status.READY:
+        raise ValidationError("Tag products once the video has been processed.", code="not_ready")
+    duration = Decimal(post.duration_seconds)
+    if start < 0:
+        raise ValidationError({"start_seconds": ["The start cannot be before the video begins (0 s)."]})
+    if start > duration:
+        raise ValidationError({"start_seconds": [f"The video is only {duration.normalize():f} s long."]})
+    if end is not None and end <= start:
+        raise ValidationError({"end_seconds": ["The end must come after the start."]})
+    if end is not None and end > duration:
+        raise ValidationError({"end_seconds": [f"The video is only {duration.normalize():f} s long."]})
+    return start, end
+
+
+def _taggable(product_id) -> Product:
+    try:
+        product = taggable_products().filter(pk=int(product_id)).first()
+    except (TypeError, ValueError):
+        product = None
+    if product is None:
+        raise ValidationError(
+            {"product": ["Choose an active product that offers creators a commission."]}, code="not_taggable"
+        )
+    return product
+
+
+def add_tag(
+    *,
+    post: VideoPost,
+    product_id: int,
+    start_seconds,
+    end_seconds=None,
+    position_x=None,
+    position_y=None,
+) -> ProductTag:
+    """Tag a product at a moment of the post (at most MAX_TAGS_PER_POST tags per post)."""
+    product = _taggable(product_id)
+    x, y = _position(position_x, "position_x"), _position(position_y, "position_y")
+    with transaction.atomic():
+        # The post row lock makes the count and the insert one step for concurrent requests.
+        locked = VideoPost.objects.select_for_update().get(pk=post.pk)
+        start, end = _check_times(locked, start_seconds, end_seconds)
+        if ProductTag.objects.filter(post=locked).count() >= MAX_TAGS_PER_POST:
+            raise ValidationError(f"A post holds at most {MAX_TAGS_PER_POST} product tags.", code="too_many_tags")
+        return ProductTag.objects.create(
+            post=locked, product=product, start_seconds=start, end_seconds=end, position_x=x, position_y=y
+        )
+
+
+def update_tag(*, tag: ProductTag, start_seconds, end_seconds=None, position_x=None, position_y=None) -> ProductTag:
+    """Change when and where a tag shows."""
+    x, y = _position(position_x, "position_x"), _position(position_y, "position_y")
+    start, end = _check_times(tag.post, start_seconds, end_seconds)
+    tag.start_seconds, tag.end_seconds, tag.position_x, tag.position_y = start, end, x, y
+    tag.save(update_fields=["start_seconds", "end_seconds", "position_x", "position_y", "updated_at"])
+    return tag
+
+
+def relink_tag(*, tag: ProductTag, product_id: int) -> ProductTag:
+    """Point a tag at another taggable product (typically because its product was archived)."""
+    product = _taggable(product_id)
+    tag.product = product
+    tag.save(update_fields=["product", "updated_at"])
+    return tag
+
+
+def delete_tag(*, tag: ProductTag) -> None:
+    """Remove a tag (clicks already recorded keep their product and post)."""
+    tag.delete()

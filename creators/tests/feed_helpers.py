@@ -1,0 +1,31 @@
+"""Posts with tagged products for the feed's tests: variants priced, photos, stock."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from creators.tests.factories import ProductTagFactory, VideoPostFactory
+from fulfillment.tests.factories import stock_of
+from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory
+
+
+def tagged_product(title: str = "", price: str = "19.99", stock: int = 10, with_image: bool = True):
+    """An active product open to affiliates with one variant in stock (and a photo); returns the variant."""
+    product = ProductFactory(**({"title": title} if title else {}))
+    variant = VariantFactory(product=product, name="", price=Decimal(price))
+    if stock:
+        stock_of(variant, quantity=stock)
+    if with_image:
+        ProductImageFactory(product=product)
+    return variant
+
+
+def post_with_tags(tags: int = 0, *, minutes_ago: int = 0, **fields):
+    """A published post with `tags` tags, each on its own product (variant, photo)."""
+    fields.setdefault("published_at", timezone.now() - timedelta(minutes=minutes_ago))
+    post = VideoPostFactory(**fields)
+    for index in range(tags):
+        variant = tagged_product(stock=0)
+        ProductTagFactory(post=post, product=variant.product, start_seconds=index)
+    return post

@@ -1,0 +1,40 @@
+"""The video task goes to the `media` queue and a real Celery worker process makes the post ready."""
+
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from creators.models import VideoPost
+from creators.services.posts import create_post_from_upload
+from creators.tests.factories import CreatorFactory
+from creators.video import make_test_clip
+from marketplace.celery import app as celery_app
+
+
+def test_video_and_avatar_tasks_are_routed_to_the_media_queue():
+    router = celery_app.amqp.router
+
+    for name in ("creators.tasks.media.process_video", "creators.tasks.media.make_avatar_renditions"):
+        assert router.route({}, name)["queue"].name == "media"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_processes_an_uploaded_webm(celery_worker_process, tmp_path):
+    celery_app.conf.task_always_eager = False
+    clip = make_test_clip(tmp_path / "c.webm", seconds=1, width=160, height=284, codec="libvpx-vp9", container="webm")
+
+    post = create_post_from_upload(
+        creator=CreatorFactory(), upload=SimpleUploadedFile("c.webm", clip.read_bytes()), caption="#worker"
+    )
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        post.refresh_from_db()
+        if post.status != VideoPost.Status.PROCESSING:
+            break
+        time.sleep(0.2)
+    assert (post.status, post.failure_reason) == (VideoPost.Status.READY, "")
+    assert post.video.name.endswith("/video.mp4")
+    assert post.poster_renditions["jpeg"]

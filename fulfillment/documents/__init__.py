@@ -1,0 +1,1 @@
+"""Printable warehouse documents (PDF, reportlab): pick lists."""

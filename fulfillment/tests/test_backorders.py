@@ -1,0 +1,174 @@
+"""Backordered units are allocated when stock arrives: oldest first, split when only part came."""
+
+import pytest
+
+from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Stock, StockMovement
+from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
+from fulfillment.services.allocation import allocate_order
+from fulfillment.services.fulfillment_orders import allocate_backorders, hold_fulfillment_order
+from fulfillment.services.stock import adjust_stock, set_stock_quantity
+from fulfillment.tests.factories import WarehouseFactory, stock_of
+from shop.models import Order, OrderEvent
+from shop.services.orders import set_order_status
+from shop.tests.factories import VariantFactory, paid_order
+
+pytestmark = pytest.mark.django_db
+
+
+def _backordered(variant, quantity, *, warehouse):
+    """A paid order whose units went missing before allocation (a recount found none): all backordered."""
+    stock_of(variant, warehouse, quantity=quantity)
+    order = paid_order((variant, quantity))
+    set_stock_quantity(warehouse=warehouse, variant_id=variant.pk, quantity=0, reference="recount")
+    allocate_order(order_id=order.pk)
+    return order
+
+
+def test_a_fully_backordered_order_has_no_fulfillment_order_until_stock_arrives():
+    tea, newark = VariantFactory(), WarehouseFactory()
+    order = _backordered(tea, 3, warehouse=newark)
+    assert not FulfillmentOrder.objects.filter(order=order).exists()
+    assert list(Backorder.objects.values_list("quantity", "allocated_at")) == [(3, None)]
+
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=3)
+    result = allocate_backorders(variant_ids=[tea.pk])
+
+    fulfillment_order = FulfillmentOrder.objects.get(order=order)
+    assert (fulfillment_order.warehouse_id, fulfillment_order.status) == (newark.pk, "open")
+    assert [(a.quantity, a.fulfillment_order_id) for a in result.allocations] == [(3, fulfillment_order.pk)]
+    assert Backorder.objects.get().allocated_at is not None
+    assert Stock.objects.get(warehouse=newark, variant=tea).quantity_allocated == 3
+    assert stock_ledger_mismatches() == [] and allocation_mismatches() == []
+    assert "3 backordered unit(s) allocated" in OrderEvent.objects.filter(order=order).last().note
+
+
+def test_part_of_a_backorder_is_split_off_and_the_rest_stays_open():
+    tea, newark = VariantFactory(), WarehouseFactory()
+    order = _backordered(tea, 5, warehouse=newark)
+
+    adjust_stock(warehouse=newark, variant_id=tea.pk, change=2, reason=StockMovement.Reason.RECEIVED)
+    allocate_backorders()
+
+    rows = list(Backorder.objects.filter(order_line__order=order).values_list("quantity", "allocated_at"))
+    assert sorted((quantity, at is not None) for quantity, at in rows) == [(2, True), (3, False)]
+    still_open = Backorder.objects.get(allocated_at__isnull=True)
+    assert still_open.pk == min(pk for pk in Backorder.objects.values_list("pk", flat=True))  # keeps its age
+    assert Allocation.objects.get().quantity == 2
+    assert "more are still awaited" in OrderEvent.objects.filter(order=order).last().note
+
+
+def test_the_oldest_backorder_is_served_first():
+    tea, newark = VariantFactory(), WarehouseFactory()
+    older = _backordered(tea, 1, warehouse=newark)
+    newer = _backordered(tea, 1, warehouse=newark)
+
+    adjust_stock(warehouse=newark, variant_id=tea.pk, change=1, reason=StockMovement.Reason.RECEIVED)
+    allocate_backorders(variant_ids=[tea.pk])
+
+    assert list(Backorder.objects.filter(allocated_at__isnull=False).values_list("order_line__order", flat=True)) == [
+        older.pk
+    ]
+    assert Backorder.objects.get(allocated_at__isnull=True).order_line.order_id == newer.pk
+
+
+def test_arriving_units_join_the_orders_open_fulfillment_order():
+    tea, cup = VariantFactory(), VariantFactory()
+    newark, ontario = WarehouseFactory(postal_code="07102"), WarehouseFactory(postal_code="91761", priority=5)
+    stock_of(cup, newark, quantity=1)
+    stock_of(tea, newark, quantity=2)
+    order = paid_order((tea, 2), (cup, 1))
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=0)
+    allocate_order(order_id=order.pk)
+    at_newark = FulfillmentOrder.objects.get(order=order)
+
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=2)
+    stock_of(tea, ontario, quantity=9)  # more stock and a higher priority, but a second parcel
+    allocate_backorders()
+
+    assert list(FulfillmentOrder.objects.filter(order=order).values_list("pk", flat=True)) == [at_newark.pk]
+    assert sorted(at_newark.allocations.values_list("stock__variant_id", "quantity")) == sorted(
+        [(tea.pk, 2), (cup.pk, 1)]
+    )
+
+
+def test_a_warehouse_already_picking_the_order_is_not_extended():
+    tea, cup = VariantFactory(), VariantFactory()
+    newark, ontario = WarehouseFactory(), WarehouseFactory()
+    stock_of(cup, newark, quantity=1)
+    stock_of(tea, newark, quantity=1)
+    order = paid_order((tea, 1), (cup, 1))
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=0)
+    allocate_order(order_id=order.pk)
+    FulfillmentOrder.objects.filter(order=order).update(status=FulfillmentOrder.Status.IN_PROGRESS)
+
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=1)
+    stock_of(tea, ontario, quantity=1)
+    allocate_backorders()
+
+    assert sorted(FulfillmentOrder.objects.filter(order=order).values_list("warehouse_id", "status")) == sorted(
+        [(newark.pk, "in_progress"), (ontario.pk, "open")]
+    )
+
+
+def test_allocating_again_allocates_nothing_more():
+    tea, newark = VariantFactory(), WarehouseFactory()
+    _backordered(tea, 2, warehouse=newark)
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=10)
+    allocate_backorders()
+
+    again = allocate_backorders()
+
+    assert again.allocations == [] and again.backorder_ids == []
+    assert Stock.objects.get(warehouse=newark, variant=tea).quantity_allocated == 2
+
+
+def test_backorders_of_cancelled_orders_are_left_alone():
+    tea, newark = VariantFactory(), WarehouseFactory()
+    order = _backordered(tea, 2, warehouse=newark)
+    set_order_status(order=order, to=Order.Status.CANCELLED)
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=10)
+
+    assert allocate_backorders().backorder_ids == []
+    assert not Allocation.objects.exists()
+
+
+def test_a_hold_for_awaiting_stock_is_released_once_everything_arrived(staff_user):
+    tea, cup, newark = VariantFactory(), VariantFactory(), WarehouseFactory()
+    stock_of(cup, newark, quantity=1)
+    stock_of(tea, newark, quantity=1)
+    order = paid_order((tea, 1), (cup, 1))
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=0)
+    allocate_order(order_id=order.pk)
+    fulfillment_order = FulfillmentOrder.objects.get(order=order)
+    hold_fulfillment_order(
+        fulfillment_order_id=fulfillment_order.pk, reason=FulfillmentOrder.HoldReason.AWAITING_STOCK, by=staff_user
+    )
+
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=1)
+    allocate_backorders()
+
+    fulfillment_order.refresh_from_db()
+    assert (fulfillment_order.status, fulfillment_order.hold_reason) == ("open", "")
+
+
+def test_a_stock_increase_enqueues_the_backorder_allocation_on_commit(django_capture_on_commit_callbacks):
+    tea, newark = VariantFactory(), WarehouseFactory()
+    order = _backordered(tea, 2, warehouse=newark)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        adjust_stock(warehouse=newark, variant_id=tea.pk, change=2, reason=StockMovement.Reason.RECEIVED)
+
+    assert len(callbacks) == 1
+    assert FulfillmentOrder.objects.get(order=order).allocations.get().quantity == 2
+    assert Backorder.objects.get().allocated_at is not None
+
+
+def test_a_stock_decrease_enqueues_nothing(django_capture_on_commit_callbacks):
+    tea, newark = VariantFactory(), WarehouseFactory()
+    stock_of(tea, newark, quantity=5)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=3)
+        adjust_stock(warehouse=newark, variant_id=tea.pk, change=-1, reason=StockMovement.Reason.DAMAGED)
+
+    assert callbacks == []

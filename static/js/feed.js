@@ -1,0 +1,261 @@
+// The video feed: plays the video on screen and pauses the others, shows tag chips at their
+// timestamps, opens the product sheet (htmx fills it), moves between videos with the keyboard,
+// and reports impressions in batches. Without this script every post still shows its video
+// (with controls off, the poster) and the list of tagged products links to their pages.
+(function () {
+  "use strict";
+
+  var feed = document.querySelector("[data-feed]");
+  if (!feed) {
+    return;
+  }
+  var eventsUrl = feed.dataset.eventsUrl;
+  var sheet = document.getElementById("product-sheet");
+  var sheetBody = document.getElementById("product-sheet-body");
+  var current = null; // the article most on screen
+  var pausedByUser = new WeakSet();
+
+  // --- events: impressions (>= 50 % visible for 1 s), sent in batches ---------------------------
+  var MAX_BATCH = 50;
+  var queue = [];
+  var reported = new Set();
+  var impressionTimers = new Map();
+
+  function flush(useBeacon) {
+    if (!queue.length || !eventsUrl) {
+      return;
+    }
+    var batch = queue.splice(0, MAX_BATCH);
+    var body = JSON.stringify(batch);
+    if (useBeacon && navigator.sendBeacon) {
+      navigator.sendBeacon(eventsUrl, new Blob([body], { type: "application/json" }));
+    } else {
+      fetch(eventsUrl, {
+        method: "POST",
+        body: body,
+        keepalive: true,
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+      }).catch(function () {});
+    }
+    if (queue.length) {
+      flush(useBeacon);
+    }
+  }
+
+  function impression(article) {
+    var post = parseInt(article.dataset.postId, 10);
+    if (reported.has(post)) {
+      return;
+    }
+    reported.add(post);
+    queue.push({ type: "impression", post: post });
+    if (queue.length >= 20) {
+      flush(false);
+    }
+  }
+
+  window.setInterval(function () { flush(false); }, 5000);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      flush(true);
+    }
+  });
+  window.addEventListener("pagehide", function () { flush(true); });
+
+  // --- playback ----------------------------------------------------------------------------------
+  function videoOf(article) {
+    return article.querySelector("[data-feed-video]");
+  }
+
+  function setButton(article, action, pressed, label, text) {
+    var button = article.querySelector('[data-action="' + action + '"]');
+    if (button) {
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+      button.setAttribute("aria-label", label);
+      button.textContent = text;
+    }
+  }
+
+  function showState(article) {
+    var video = videoOf(article);
+    setButton(article, "play", video.paused, video.paused ? "Play video" : "Pause video", video.paused ? "Play" : "Pause");
+    setButton(article, "mute", video.muted, video.muted ? "Unmute video" : "Mute video", video.muted ? "Unmute" : "Mute");
+  }
+
+  function play(article) {
+    var video = videoOf(article);
+    var started = video.play();
+    if (started && started.catch) {
+      started.catch(function () { showState(article); });
+    }
+  }
+
+  function togglePlay(article) {
+    var video = videoOf(article);
+    if (video.paused) {
+      pausedByUser.delete(video);
+      play(article);
+    } else {
+      pausedByUser.add(video);
+      video.pause();
+    }
+  }
+
+  function toggleMute(article) {
+    var video = videoOf(article);
+    video.muted = !video.muted;
+    showState(article);
+  }
+
+  // --- tag chips at their timestamps -------------------------------------------------------------
+  function syncChips(article) {
+    var time = videoOf(article).currentTime;
+    article.querySelectorAll("[data-chip]").forEach(function (chip) {
+      var start = parseFloat(chip.dataset.start);
+      var end = chip.dataset.end ? parseFloat(chip.dataset.end) : Infinity;
+      chip.hidden = !(time >= start && time < end);
+    });
+  }
+
+  function setUp(article) {
+    if (article.dataset.feedReady) {
+      return;
+    }
+    article.dataset.feedReady = "1";
+    var video = videoOf(article);
+    article.querySelectorAll("[data-chip][data-x]").forEach(function (chip) {
+      // Positions come from data attributes: the CSP forbids inline style attributes, not CSSOM.
+      chip.classList.add("is-placed");
+      chip.style.left = chip.dataset.x + "%";
+      chip.style.top = chip.dataset.y + "%";
+    });
+    ["timeupdate", "seeked", "loadedmetadata"].forEach(function (name) {
+      video.addEventListener(name, function () { syncChips(article); });
+    });
+    ["play", "pause", "volumechange"].forEach(function (name) {
+      video.addEventListener(name, function () { showState(article); });
+    });
+    // Tap the video: unmute (the first time), else play / pause.
+    video.addEventListener("click", function () {
+      if (video.muted) {
+        toggleMute(article);
+        if (video.paused) {
+          play(article);
+        }
+      } else {
+        togglePlay(article);
+      }
+    });
+    article.querySelector('[data-action="play"]').addEventListener("click", function () { togglePlay(article); });
+    article.querySelector('[data-action="mute"]').addEventListener("click", function () { toggleMute(article); });
+    visibility.observe(article);
+    seen.observe(article);
+    showState(article);
+    syncChips(article);
+  }
+
+  // Play what is on screen, pause what is not.
+  var visibility = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var article = entry.target;
+      var video = videoOf(article);
+      if (entry.intersectionRatio >= 0.6) {
+        current = article;
+        if (!pausedByUser.has(video) && !(sheet && sheet.open)) {
+          play(article);
+        }
+      } else if (!video.paused) {
+        video.pause();
+      }
+    });
+  }, { threshold: [0, 0.6] });
+
+  // An impression: at least half of the post visible for a second.
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var article = entry.target;
+      if (entry.isIntersecting && entry.intersectionRatio >= 0.5) {
+        if (!impressionTimers.has(article)) {
+          impressionTimers.set(article, window.setTimeout(function () {
+            impressionTimers.delete(article);
+            impression(article);
+          }, 1000));
+        }
+      } else if (impressionTimers.has(article)) {
+        window.clearTimeout(impressionTimers.get(article));
+        impressionTimers.delete(article);
+      }
+    });
+  }, { threshold: [0, 0.5] });
+
+  function setUpAll(root) {
+    root.querySelectorAll("[data-feed-item]").forEach(setUp);
+  }
+  setUpAll(document);
+
+  // --- keyboard ----------------------------------------------------------------------------------
+  function articles() {
+    return Array.prototype.slice.call(feed.querySelectorAll("[data-feed-item]"));
+  }
+
+  function move(step) {
+    var list = articles();
+    var index = list.indexOf(current || list[0]);
+    var next = list[Math.max(0, Math.min(list.length - 1, index + step))];
+    if (next && next !== current) {
+      current = next;
+      next.focus({ preventScroll: true });
+      next.scrollIntoView({ block: "start", behavior: "smooth" });
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || (sheet && sheet.open)) {
+      return;
+    }
+    var target = event.target;
+    if (target.closest && target.closest("input, select, textarea, button, a, [contenteditable]")) {
+      return; // those keys belong to the control that has focus
+    }
+    var key = event.key;
+    if (key === "ArrowDown" || key === "j") {
+      move(1);
+    } else if (key === "ArrowUp" || key === "k") {
+      move(-1);
+    } else if (key === " " && current) {
+      togglePlay(current);
+    } else if ((key === "m" || key === "M") && current) {
+      toggleMute(current);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  // --- the product sheet -------------------------------------------------------------------------
+  var resumeAfterSheet = null;
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target === sheetBody && sheet && !sheet.open) {
+      var video = current ? videoOf(current) : null;
+      resumeAfterSheet = video && !video.paused ? current : null;
+      if (video) {
+        video.pause();
+      }
+      sheet.showModal();
+    }
+  });
+  document.body.addEventListener("htmx:load", function (event) {
+    setUpAll(event.detail.elt.parentNode || document);
+  });
+  if (sheet) {
+    sheet.addEventListener("close", function () {
+      sheetBody.textContent = "";
+      if (resumeAfterSheet) {
+        play(resumeAfterSheet);
+        resumeAfterSheet.focus({ preventScroll: true });
+      }
+      resumeAfterSheet = null;
+    });
+  }
+})();

@@ -17,8 +17,8 @@ from creators import selectors
 from creators.services.engagement import InvalidEvents, record_tag_click, resolve_events
 from creators.tasks.engagement import record_engagement_task
 from marketplace.page_cache import cache_public_page
+from marketplace.same_origin import same_origin_post
 from shop.cart.forms import AddToCartForm
-from shop.cart.views import same_origin_post
 from shop.services.cart import CART_SESSION_KEY, add_to_cart, cart_for_request
 
 MAX_EVENTS_BODY_BYTES = 16 * 1024

@@ -71,7 +71,7 @@ def seed_creators(report, *, approved_by) -> list[Creator]:
         for number in range(POSTS_PER_CREATOR):
             post = _post(creator, spec, number, caption=CAPTIONS[(index + number) % len(CAPTIONS)])
             report.add("video posts")
-            for position, product in enumerate(rng.sample(products, TAGS_PER_POST)):
+            for position, product in enumerate(rng.sample(products, min(TAGS_PER_POST, len(products)))):
                 add_tag(
                     post=post,
                     product_id=product.pk,

@@ -445,4 +445,4 @@ class BackorderAdmin(admin.ModelAdmin):
 
 
 # Work on fulfillment orders (boxes, pick lists, packing, work queues) and on shipments (labels, tracking).
-from fulfillment import admin_picking  # noqa: E402, F401
+from fulfillment import admin_picking, admin_shipping  # noqa: E402, F401

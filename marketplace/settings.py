@@ -259,6 +259,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
         "options": {"queue": "allocation"},
     },
+    # Packed shipments whose label purchase was lost or failed for good are tried again.
+    "buy-missing-labels": {
+        "task": "fulfillment.tasks.labels.buy_labels_for_packed_shipments",
+        "schedule": timedelta(minutes=5),
+        "options": {"queue": "labels", "expires": 290},
+    },
     # The built-in carriers' simulated network moves shipments whose next step is due.
     "simulate-carriers": {
         "task": "fulfillment.tasks.tracking.advance_simulated_shipments",
@@ -284,6 +290,8 @@ if DEBUG:
 # (fast under DEBUG so a demo order is delivered within minutes); a fixed seed replays the same routes.
 CARRIER_SIMULATION_STEP_SECONDS = env.int("CARRIER_SIMULATION_STEP_SECONDS", default=45 if DEBUG else 4 * 3600)
 CARRIER_SIMULATION_SEED = env.int("CARRIER_SIMULATION_SEED", default=None)
+# A SIMULATED warehouse crew (the demo): the simulation picks and packs waiting orders as staff would.
+FULFILLMENT_SIMULATE_WAREHOUSE = env.bool("FULFILLMENT_SIMULATE_WAREHOUSE", default=DEBUG)
 
 LOGGING = {
     "version": 1,

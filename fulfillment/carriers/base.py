@@ -43,6 +43,14 @@ class UnknownTrackingNumber(CarrierError):
     """The carrier has never issued this tracking number."""
 
 
+class CarrierTemporarilyUnavailable(CarrierError):
+    """The carrier could not answer now (timeout, 5xx, rate limit); the same call may work later.
+
+    Carrier adapters raise it (or a ConnectionError / TimeoutError) for failures worth retrying;
+    any other CarrierError is final (e.g. the service cannot carry this parcel).
+    """
+
+
 class LabelAlreadyVoided(CarrierError):
     """The label was voided before."""
 

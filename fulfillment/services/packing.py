@@ -98,7 +98,15 @@ def pack_shipment(*, shipment_id: int, parcels: list[ParcelSpec], by=None) -> Sh
         shipment.parcels.all().delete()  # packed again after going back to picking: the new count wins
         Parcel.objects.bulk_create(rows)
         set_shipment_status(shipment=shipment, to=Shipment.Status.PACKED)
+        # The packing station prints the label next: bought on the `labels` queue once committed.
+        transaction.on_commit(lambda: _queue_label(shipment.pk), robust=True)
     return shipment
+
+
+def _queue_label(shipment_id: int) -> None:
+    from fulfillment.tasks.labels import buy_label_task  # tasks import the services
+
+    buy_label_task.delay(shipment_id)
 
 
 def _parcel_rows(*, shipment: Shipment, parcels: list[ParcelSpec], boxes: dict[int, Box]) -> list[Parcel]:

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
 
+from fulfillment.selectors import shipments_for_order
 from fulfillment.services.stock import InsufficientStock
 from shop import selectors as shop_selectors
 from shop.checkout.forms import CheckoutForm
@@ -268,6 +269,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "token": token,
             "payment_state": payment_state(order),
             "timeline": timeline(order),
+            "shipments": shipments_for_order(order_id=order.pk),
         },
     )
 

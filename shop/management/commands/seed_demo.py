@@ -5,8 +5,11 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from creators.demo import CREATOR_PASSWORD, CREATORS, seed_creators
 from shop import demo
 
 
@@ -38,12 +41,17 @@ class Command(BaseCommand):
             help=f"Seed only the first N of the {total} demo products (quicker; tests use it).",
         )
         parser.add_argument(
+            "--skip-creators",
+            action="store_true",
+            help="Leave out the demo creators and their generated videos (about 10 s quicker).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Seed even when DEBUG is off. The demo log-ins have published passwords: never on a live site.",
         )
 
-    def handle(self, *args, products: int | None, force: bool, **options) -> None:
+    def handle(self, *args, products: int | None, force: bool, skip_creators: bool, **options) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates log-ins with published passwords, so it runs only with DEBUG=true "
@@ -52,6 +60,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         with _quiet("celery.app.trace"):
             report = demo.seed_demo(products=products)
+            if not skip_creators:
+                with transaction.atomic():
+                    seed_creators(report, approved_by=get_user_model().objects.get(username="admin"))
         elapsed = time.monotonic() - started
         if report.anything_created:
             made = ", ".join(f"{name} {count}" for name, count in report.created.items() if count)
@@ -61,4 +72,6 @@ class Command(BaseCommand):
         self.stdout.write("Demo log-ins (DEBUG only; passwords as first seeded):")
         for line in demo.login_lines():
             self.stdout.write(line)
-        self.stdout.write("Admin: /admin/  Seller dashboard: /seller/")
+        if not skip_creators:
+            self.stdout.write(f"  {'creator':<8} {CREATOR_PASSWORD:<18} creator @{CREATORS[0].handle} (and 5 more)")
+        self.stdout.write("Feed: /feed/  Creator studio: /studio/  Admin: /admin/  Seller dashboard: /seller/")

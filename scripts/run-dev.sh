@@ -17,7 +17,12 @@ if [ -n "${CELERY_BROKER_URL:-}" ]; then
   pids+=($!)
   .venv/bin/celery -A marketplace beat --loglevel=INFO --schedule /tmp/marketplace-celerybeat-schedule &
   pids+=($!)
-  trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+else
+  # No broker, so no beat: the SIMULATED warehouse crew and carrier network are ticked from here
+  # (tasks run eagerly inside the command), so paid orders get picked, packed, labelled and delivered.
+  (while sleep "${SIMULATION_TICK_SECONDS:-20}"; do "$python" manage.py simulate_carriers >/dev/null 2>&1 || true; done) &
+  pids+=($!)
 fi
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 
 "$python" manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"

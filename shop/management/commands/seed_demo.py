@@ -8,8 +8,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from creators.demo import CREATOR_PASSWORD, CREATORS, seed_creators
+from marketplace.demo_orders import seed_demo_orders
 from shop import demo
 
 
@@ -46,12 +48,19 @@ class Command(BaseCommand):
             help="Leave out the demo creators and their generated videos (about 10 s quicker).",
         )
         parser.add_argument(
+            "--skip-orders",
+            action="store_true",
+            help="Leave out the demo orders in every fulfillment state.",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Seed even when DEBUG is off. The demo log-ins have published passwords: never on a live site.",
         )
 
-    def handle(self, *args, products: int | None, force: bool, skip_creators: bool, **options) -> None:
+    def handle(
+        self, *args, products: int | None, force: bool, skip_creators: bool, skip_orders: bool, **options
+    ) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates log-ins with published passwords, so it runs only with DEBUG=true "
@@ -60,9 +69,15 @@ class Command(BaseCommand):
         started = time.monotonic()
         with _quiet("celery.app.trace"):
             report = demo.seed_demo(products=products)
+            users = get_user_model().objects
             if not skip_creators:
                 with transaction.atomic():
-                    seed_creators(report, approved_by=get_user_model().objects.get(username="admin"))
+                    seed_creators(report, approved_by=users.get(username="admin"))
+            if not skip_orders:
+                # Outside one transaction: each step commits, as tasks would, so on-commit work runs in turn.
+                # Shipment emails of the demo orders are kept in memory, not printed.
+                with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                    seed_demo_orders(report, shopper=users.get(username="shopper"), by=users.get(username="admin"))
         elapsed = time.monotonic() - started
         if report.anything_created:
             made = ", ".join(f"{name} {count}" for name, count in report.created.items() if count)

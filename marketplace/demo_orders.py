@@ -1,0 +1,266 @@
+"""Demo orders for `seed_demo`: paid orders in every fulfillment state, some sold through creators' tags.
+
+Every step goes through the services the site uses (checkout's order placement and stock holds,
+allocation, pick lists, packing, labels, tracking, commissions), so the admin work queues, the
+shopper's order pages and the creators' dashboards show real data. Idempotent: skipped when the
+demo shopper already has orders. Lives in the project package because it drives all three apps.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from creators.models import ProductTag, TagClick
+from creators.services.commissions import record_order_commissions, release_payable_commissions
+from fulfillment.models import Box, FulfillmentOrder, Shipment, TrackingEvent, Warehouse
+from fulfillment.services.allocation import allocate_order
+from fulfillment.services.fulfillment_orders import hold_fulfillment_order
+from fulfillment.services.labels import buy_label, void_label
+from fulfillment.services.packing import pack_shipment, suggest_parcels
+from fulfillment.services.picking import create_pick_list
+from fulfillment.services.stock import hold_reservations, set_stock_quantity
+from fulfillment.services.tracking import hand_over_to_carrier, ingest_tracking_event
+from fulfillment.simulated_warehouse import parcel_spec
+from fulfillment.simulation import Chances, next_scan
+from shop.models import Cart, CartLine, Order, Variant
+from shop.services.orders import ShippingAddress, cancel_unpaid_order, claims_of, place_order, set_order_status
+from shop.services.shipping import quote_shipping
+
+SEED = 11
+CALM = Chances(delay=0, customs_hold=0, missed_delivery=0)
+BOXES = (  # code, name, inner L x W x H mm, max weight g, tare g
+    ("S", "Small mailer", 250, 180, 80, 2000, 60),
+    ("M", "Medium carton", 400, 300, 200, 10000, 180),
+    ("L", "Large carton", 600, 400, 400, 25000, 420),
+)
+ADDRESSES = {
+    "US": ShippingAddress(
+        name="Sam Rivera", line1="350 Fifth Avenue", city="New York", region="NY", postal_code="10118", country="US"
+    ),
+    "US-W": ShippingAddress(
+        name="Sam Rivera",
+        line1="1 Ferry Building",
+        city="San Francisco",
+        region="CA",
+        postal_code="94111",
+        country="US",
+    ),
+    "GB": ShippingAddress(
+        name="Sam Rivera", line1="10 Downing Street", city="London", postal_code="SW1A 2AA", country="GB"
+    ),
+    "DE": ShippingAddress(
+        name="Sam Rivera", line1="Unter den Linden 1", city="Berlin", postal_code="10117", country="DE"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DemoOrder:
+    """One demo order: where it goes, how far fulfillment took it, and whether a creator's tag sold it."""
+
+    state: str
+    address: str = "US"
+    lines: int = 1
+    via_creator: bool = False
+
+
+# The stages a paid order goes through, each shown by at least one order.
+PLAN = (
+    DemoOrder("allocated", via_creator=True),
+    DemoOrder("allocated", "GB", lines=2),
+    DemoOrder("on_hold", "DE"),
+    DemoOrder("picking"),
+    DemoOrder("packed", "US-W"),
+    DemoOrder("labelled", via_creator=True),
+    DemoOrder("in_transit", "US-W", lines=2),
+    DemoOrder("in_transit", "GB", via_creator=True),
+    DemoOrder("out_for_delivery"),
+    DemoOrder("delivered", via_creator=True),
+    DemoOrder("delivered_long_ago", via_creator=True),
+    DemoOrder("exception", "DE"),
+    DemoOrder("cancelled"),
+    DemoOrder("backordered"),  # last: it zeroes its variant's stock, which no later order may need
+)
+
+
+def seed_demo_orders(report, *, shopper, by) -> list[Order]:
+    """Create the demo orders (once) and push each to its state; returns them."""
+    if Order.objects.filter(user=shopper).exists():
+        return []
+    _seed_boxes(report)
+    rng = random.Random(SEED)
+    tags = list(ProductTag.objects.visible().select_related("post").order_by("pk"))
+    variants = list(
+        Variant.objects.filter(is_active=True, product__status="active", currency="USD", stocks__quantity__gte=5)
+        .select_related("product")
+        .distinct()
+        .order_by("pk")[:80]
+    )
+    orders, used = [], set()
+    for plan in PLAN:
+        # The backordered order takes a variant no other demo order holds, so zeroing its stock harms none.
+        pool = [v for v in variants if v.pk not in used] if plan.state == "backordered" else variants
+        order = _paid_order(plan, shopper=shopper, rng=rng, tags=tags, variants=pool)
+        if order is None:
+            continue
+        used.update(order.lines.values_list("variant_id", flat=True))
+        _advance(order, plan.state, by=by)
+        orders.append(order)
+        report.add("orders")
+    release_payable_commissions()
+    return orders
+
+
+def _seed_boxes(report) -> None:
+    for warehouse in Warehouse.objects.filter(kind=Warehouse.Kind.FULFILLMENT_CENTRE):
+        for code, name, length, width, height, weight, tare in BOXES:
+            _, created = Box.objects.get_or_create(
+                warehouse=warehouse,
+                code=code,
+                defaults={
+                    "name": name,
+                    "inner_length_mm": length,
+                    "inner_width_mm": width,
+                    "inner_height_mm": height,
+                    "max_weight_grams": weight,
+                    "tare_weight_grams": tare,
+                },
+            )
+            if created:
+                report.add("boxes")
+
+
+def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants) -> Order | None:
+    """Place and pay an order as checkout and the Stripe webhook would (stock held, then paid)."""
+    chosen: list[tuple[Variant, ProductTag | None]] = []
+    in_stock = {variant.product_id: variant for variant in variants}
+    sold_by_tags = [tag for tag in tags if tag.product_id in in_stock]
+    if plan.via_creator and sold_by_tags:
+        tag = rng.choice(sold_by_tags)
+        chosen.append((in_stock[tag.product_id], tag))
+    while len(chosen) < plan.lines and variants:
+        chosen.append((rng.choice(variants), None))
+    if not chosen:
+        return None
+    with transaction.atomic():
+        cart = Cart.objects.create(session_key=f"demo-{rng.getrandbits(64):x}")
+        for variant, tag in chosen:
+            CartLine.objects.create(
+                cart=cart,
+                variant=variant,
+                quantity=1,
+                attribution_tag_id=tag.pk if tag else None,
+                attribution_creator_id=tag.post.creator_id if tag else None,
+            )
+            if tag is not None:  # the shopper tapped the tag in the feed before buying
+                TagClick.objects.create(
+                    tag=tag, post=tag.post, product=tag.product, creator_id=tag.post.creator_id, user=shopper
+                )
+        currency = chosen[0][0].currency
+        subtotal = sum((variant.price for variant, _ in chosen), start=chosen[0][0].price * 0)
+        address = ADDRESSES[plan.address]
+        shipping = quote_shipping(country=address.country, subtotal=subtotal, currency=currency)[0]
+        order = place_order(cart=cart, email=shopper.email, address=address, shipping=shipping, user=shopper)
+        if plan.state == "cancelled":
+            cancel_unpaid_order(order=order, note="The shopper left the payment page (demo).")
+            return order
+        hold_reservations(claims=claims_of(list(order.lines.all())))
+        set_order_status(order=order, to=Order.Status.PAID, note="Paid with a test card (demo).")
+        Order.objects.filter(pk=order.pk).update(amount_paid=F("total"))
+        if plan.state == "backordered":  # paid, then a recount finds the shelf empty
+            for line in order.lines.all():
+                for stock in line.variant.stocks.all():
+                    set_stock_quantity(
+                        warehouse=stock.warehouse, variant_id=stock.variant_id, quantity=0, reference="demo recount"
+                    )
+    allocate_order(order_id=order.pk)
+    record_order_commissions(order_id=order.pk)
+    return order
+
+
+SCANS_TO = {"in_transit": 2, "out_for_delivery": 3, "exception": 1}
+
+
+def _advance(order: Order, state: str, *, by) -> None:
+    """Take a paid order's fulfillment as far as `state`, through the services staff and carriers use."""
+    if state in {"allocated", "backordered", "cancelled"}:
+        return
+    for fulfillment_order in FulfillmentOrder.objects.filter(order=order).order_by("pk"):
+        if state == "on_hold":
+            hold_fulfillment_order(
+                fulfillment_order_id=fulfillment_order.pk,
+                reason=FulfillmentOrder.HoldReason.INCORRECT_ADDRESS,
+                note="The carrier cannot find this street: ask the shopper.",
+                by=by,
+            )
+            continue
+        create_pick_list(warehouse_id=fulfillment_order.warehouse_id, fulfillment_order_ids=[fulfillment_order.pk])
+        if state == "picking":
+            continue
+        shipment = Shipment.objects.get(fulfillment_order=fulfillment_order)
+        specs = [parcel_spec(s) for s in suggest_parcels(shipment_id=shipment.pk)]
+        pack_shipment(shipment_id=shipment.pk, parcels=specs, by=by)  # queues the label purchase
+        if state == "packed":
+            continue
+        buy_label(shipment_id=shipment.pk, by=by)
+        if state == "labelled":
+            continue
+        hand_over_to_carrier(shipment_id=shipment.pk, by=by)
+        _carry(shipment, scans=SCANS_TO.get(state), exception=state == "exception")
+        if state == "delivered_long_ago":
+            _move_back_in_time(shipment, days=40)
+    if state == "packed":
+        # Packing bought the label; this demo order shows a label voided at the bench, waiting for a new one.
+        for shipment in Shipment.objects.filter(fulfillment_order__order=order, status=Shipment.Status.LABELLED):
+            void_label(shipment_id=shipment.pk, by=by)
+
+
+def _carry(shipment: Shipment, *, scans: int | None, exception: bool) -> None:
+    """Scans of the simulated network, an hour apart, until delivered or `scans` were made."""
+    rng = random.Random(f"{SEED}:{shipment.pk}")
+    at = timezone.now()
+    count = 0
+    while scans is None or count < scans:
+        shipment.refresh_from_db()
+        last = (
+            TrackingEvent.objects.filter(shipment=shipment).select_related("leg").order_by("occurred_at", "id").last()
+        )
+        scan = next_scan(shipment=shipment, last=last, rng=rng, chances=CALM)
+        if scan is None:
+            return
+        at += dt.timedelta(minutes=1)
+        ingest_tracking_event(
+            tracking_number=shipment.tracking_number,
+            status=scan.status,
+            occurred_at=at,
+            location=scan.location[:120],
+            description=scan.description,
+            source=TrackingEvent.Source.SIMULATION,
+            stage=scan.stage,
+        )
+        count += 1
+    if exception:
+        ingest_tracking_event(
+            tracking_number=shipment.tracking_number,
+            status=TrackingEvent.Status.EXCEPTION,
+            occurred_at=at + dt.timedelta(minutes=1),
+            location="Line haul",
+            description="Delayed: the truck missed its connection",
+            source=TrackingEvent.Source.SIMULATION,
+        )
+
+
+def _move_back_in_time(shipment: Shipment, *, days: int) -> None:
+    """Shift a delivered shipment's story into the past, so its return window has closed (demo only)."""
+    shift = dt.timedelta(days=days)
+    TrackingEvent.objects.filter(shipment=shipment).update(occurred_at=F("occurred_at") - shift)
+    Shipment.objects.filter(pk=shipment.pk).update(
+        delivered_at=F("delivered_at") - shift, handed_over_at=F("handed_over_at") - shift
+    )
+    Order.objects.filter(pk=shipment.fulfillment_order.order_id).update(
+        paid_at=F("paid_at") - shift, created_at=F("created_at") - shift
+    )

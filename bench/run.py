@@ -69,6 +69,8 @@ def pages() -> dict[str, str]:
         "category page": category_url,
         "product page": product_url,
         "/api/v1/products/": "/api/v1/products/",
+        "feed page": "/feed/",
+        "/api/v1/feed/": "/api/v1/feed/",
     }
 
 
@@ -110,7 +112,7 @@ def wrk(port: int, url: str, seconds: int, connections: int) -> tuple[float, flo
     return rps, percentile("50"), percentile("99")
 
 
-FRESH_PAGES = ("home page", "category page", "product page", "/api/v1/products/")
+FRESH_PAGES = ("home page", "category page", "product page", "/api/v1/products/", "feed page", "/api/v1/feed/")
 
 
 def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen:

@@ -4,37 +4,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from creators.models import Commission, Creator, Payout, PostImpression, ProductTag, TagClick, VideoPost
-from fulfillment.models import Shipment
 from shop.models import CartLine, OrderLine, Seller
 from shop.payments.gateway import from_minor_units
 
 DEFAULT_CURRENCY = "USD"
-
-
-def delivered_at_by_order(*, order_ids: set[int] | list[int]) -> dict[int, datetime | None]:
-    """When each order was delivered: its last shipment's delivery, once every live shipment is delivered.
-
-    An order with no shipment, or with one still on its way, answers None (it is not delivered).
-    Cancelled shipments do not count.
-    """
-    rows = (
-        Shipment.objects.filter(fulfillment_order__order_id__in=order_ids)
-        .exclude(status=Shipment.Status.CANCELLED)
-        .values("fulfillment_order__order_id")
-        .annotate(
-            last=Max("delivered_at"),
-            open=Count("pk", filter=Q(delivered_at__isnull=True)),
-        )
-    )
-    answer: dict[int, datetime | None] = dict.fromkeys(order_ids)
-    for row in rows:
-        answer[row["fulfillment_order__order_id"]] = row["last"] if row["open"] == 0 else None
-    return answer
 
 
 # ---------------------------------------------------------------------------------- creator dashboard

@@ -1,12 +1,23 @@
 """Reads of stock shaped for pages, the API and reconciliation."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from fulfillment.models import Reservation, Stock, StockMovement, Warehouse
-from shop.models import Variant
+from fulfillment.models import (
+    Allocation,
+    Backorder,
+    FulfillmentOrder,
+    Reservation,
+    Shipment,
+    Stock,
+    StockMovement,
+    TrackingEvent,
+    Warehouse,
+)
+from shop.models import Order, Variant
 
 
 def _reserved(variant_ref: str) -> Coalesce:
@@ -101,7 +112,6 @@ class AllocationMismatch:
 
 def allocation_mismatches() -> list[AllocationMismatch]:
     """Stock rows whose allocated units differ from the sum of their unconsumed allocations, one query."""
-    from fulfillment.models import Allocation
 
     open_units = (
         Allocation.objects.filter(stock=OuterRef("pk"), consumed_at__isnull=True)
@@ -127,7 +137,6 @@ def allocation_mismatches() -> list[AllocationMismatch]:
 
 def _with_display_names(shipments: list) -> list:
     """Sets `carrier_name` / `service_name` (from the carrier registry, no query) and the public `timeline`."""
-    from fulfillment.models import TrackingEvent
     from fulfillment.services.labels import carrier_names
 
     for shipment in shipments:
@@ -141,16 +150,12 @@ def _with_display_names(shipments: list) -> list:
 
 
 def _timeline_prefetch():
-    from django.db.models import Prefetch
-
-    from fulfillment.models import TrackingEvent
 
     return Prefetch("tracking_events", TrackingEvent.objects.order_by("occurred_at", "id"), to_attr="events_in_order")
 
 
 def shipments_for_order(*, order_id: int) -> list:
     """The order's shipments (not cancelled), each with its timeline and carrier names, in two queries."""
-    from fulfillment.models import Shipment
 
     shipments = list(
         Shipment.objects.filter(fulfillment_order__order_id=order_id)
@@ -163,9 +168,6 @@ def shipments_for_order(*, order_id: int) -> list:
 
 def shipment_for_tracking(*, tracking_number: str):
     """The shipment whose live label has this number (or one of its parcels), with its timeline; else None."""
-    from django.db.models import Q
-
-    from fulfillment.models import Shipment
 
     shipment = (
         Shipment.objects.filter(Q(tracking_number=tracking_number) | Q(parcels__tracking_number=tracking_number))
@@ -191,7 +193,6 @@ class PickItem:
 
 def pick_list_items(*, pick_list_id: int) -> list[PickItem]:
     """Every unconsumed allocation of a pick list's fulfillment orders, one query."""
-    from fulfillment.models import Allocation
 
     rows = (
         Allocation.objects.filter(fulfillment_order__pick_list_id=pick_list_id, consumed_at__isnull=True)
@@ -255,10 +256,6 @@ def _count_per_warehouse(queryset, warehouse_field: str) -> Coalesce:
 
 def work_queues() -> WorkQueues:
     """The staff work queues, per active fulfillment centre; three queries whatever the numbers."""
-    from django.db.models import Exists
-
-    from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Shipment
-    from shop.models import Order
 
     fo, shipment = FulfillmentOrder.Status, Shipment.Status
     shipments = Shipment.objects.all()
@@ -293,3 +290,24 @@ def work_queues() -> WorkQueues:
         backordered_orders=backorders["orders"],
         warehouses=[WarehouseQueue(*row) for row in warehouses],
     )
+
+
+def delivered_at_by_order(*, order_ids: set[int] | list[int]) -> dict[int, datetime | None]:
+    """When each order was delivered: its last shipment's delivery, once every live shipment is delivered.
+
+    An order with no shipment, or with one still on its way, answers None (it is not delivered).
+    Cancelled shipments do not count.
+    """
+    rows = (
+        Shipment.objects.filter(fulfillment_order__order_id__in=order_ids)
+        .exclude(status=Shipment.Status.CANCELLED)
+        .values("fulfillment_order__order_id")
+        .annotate(
+            last=Max("delivered_at"),
+            open=Count("pk", filter=Q(delivered_at__isnull=True)),
+        )
+    )
+    answer: dict[int, datetime | None] = dict.fromkeys(order_ids)
+    for row in rows:
+        answer[row["fulfillment_order__order_id"]] = row["last"] if row["open"] == 0 else None
+    return answer

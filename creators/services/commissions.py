@@ -16,8 +16,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from creators.models import Commission, Creator
-from creators.selectors_earnings import delivered_at_by_order
 from creators.services.attribution import attribute_order
+from fulfillment.selectors import delivered_at_by_order
 from shop.models import Order, OrderLine, Refund
 from shop.payments.gateway import to_minor_units
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format worker beat bench clean
+.PHONY: run test install lint format worker beat bench bench-fulfillment clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ beat: install
 bench: install
 	bash scripts/install-debian-packages.sh
 	$(BIN)/python bench/run.py
+
+bench-fulfillment: install
+	$(BIN)/python bench/fulfillment.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts

@@ -12,19 +12,11 @@ from django.template.response import TemplateResponse
 
 from creators.models import Commission, Creator, Payout
 from creators.services.payouts import PayoutNotPossible, pay_creator, payable_totals
+from marketplace.admin_mixins import ReadOnlyAdminMixin
 from shop.payments.gateway import from_minor_units
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_pay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("creators.add_payout")
 

@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 
 from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Stock, StockMovement, Warehouse
 from fulfillment.services.stock import InsufficientStock, set_stock_quantity
+from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from shop.models import Variant
 
 ADMIN_REFERENCE = "admin"
@@ -44,21 +45,9 @@ def _can_set_stock(request: HttpRequest) -> bool:
 # --- read-only stock inlines (used here and by shop.admin's VariantAdmin) ---------------------------
 
 
-class _ReadOnlyStockInline(admin.TabularInline):
+class _ReadOnlyStockInline(ReadOnlyInline):
     model = Stock
-    extra = 0
-    can_delete = False
-    show_change_link = False
     readonly_fields = ("quantity", "quantity_allocated", "free", "bin_location", "updated_at")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Stock]:
         return (
@@ -196,7 +185,9 @@ class StockCountForm(forms.Form):
 
 
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Stock rows change only through the stock service (the set-stock page and action below)."""
+
     list_display = (
         "warehouse_code",
         "variant_sku",
@@ -221,16 +212,6 @@ class StockAdmin(admin.ModelAdmin):
     def get_urls(self):
         extra = [path("set/", self.admin_site.admin_view(self.set_stock_view), name="fulfillment_stock_set")]
         return extra + super().get_urls()
-
-    # Stock rows change only through the stock service (the set-stock page and action below).
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_set_stock_permission(self, request: HttpRequest) -> bool:
         return _can_set_stock(request)
@@ -340,7 +321,7 @@ class StockAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The append-only stock ledger: staff read it, nobody edits it."""
 
     list_display = (
@@ -373,15 +354,6 @@ class StockMovementAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[StockMovement]:
         # The change (view) page shows the stock row's __str__ and the user: no extra queries.
         return super().get_queryset(request).select_related("stock__warehouse", "stock__variant", "by")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="warehouse", ordering="stock__warehouse__code")
     def warehouse_code(self, movement: StockMovement) -> str:

@@ -32,6 +32,7 @@ from fulfillment.services.packing import InvalidParcels, ParcelSpec, pack_shipme
 from fulfillment.services.picking import NothingToPick, create_pick_list
 from fulfillment.services.shipments import IllegalShipmentTransition
 from fulfillment.services.stock import InsufficientStock
+from marketplace.admin_mixins import ReadOnlyAdminMixin
 
 
 def _can_work(request: HttpRequest) -> bool:
@@ -97,7 +98,7 @@ ParcelFormSet = formset_factory(ParcelForm, extra=1)
 
 
 @admin.register(PickList)
-class PickListAdmin(admin.ModelAdmin):
+class PickListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Pick lists are made by the "create a pick list" action; here they are read and printed."""
 
     list_display = ("id", "warehouse", "order_count", "created_by", "created_at", "pdf_link")
@@ -121,15 +122,6 @@ class PickListAdmin(admin.ModelAdmin):
             path("pack/<int:shipment_id>/", view(self.pack_view), name="fulfillment_shipment_pack"),
         ]
         return extra + super().get_urls()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="orders", ordering="fulfillment_order_count")
     def order_count(self, pick_list: PickList) -> int:

@@ -16,24 +16,10 @@ from fulfillment.carriers import CarrierError
 from fulfillment.models import Parcel, Shipment, ShippingLabel, TrackingEvent
 from fulfillment.services.labels import LabelError, batch_labels_pdf, batch_labels_zpl, reprint, void_label
 from fulfillment.services.tracking import TrackingError, hand_over_to_carrier
+from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ParcelInline(_ReadOnlyInline):
+class ParcelInline(ReadOnlyInline):
     model = Parcel
     fields = ("sequence", "box", "weight_grams", "length_mm", "width_mm", "height_mm", "tracking_number")
     readonly_fields = fields
@@ -42,7 +28,7 @@ class ParcelInline(_ReadOnlyInline):
         return super().get_queryset(request).select_related("box")
 
 
-class ShippingLabelInline(_ReadOnlyInline):
+class ShippingLabelInline(ReadOnlyInline):
     model = ShippingLabel
     fields = (
         "tracking_number",
@@ -68,7 +54,7 @@ class ShippingLabelInline(_ReadOnlyInline):
         )
 
 
-class TrackingEventInline(_ReadOnlyInline):
+class TrackingEventInline(ReadOnlyInline):
     model = TrackingEvent
     fields = ("occurred_at", "status", "location", "description", "leg", "source", "tracking_number")
     readonly_fields = fields
@@ -220,7 +206,7 @@ def _file(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 @admin.register(TrackingEvent)
-class TrackingEventAdmin(admin.ModelAdmin):
+class TrackingEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What carriers (and the simulation) reported: read-only, stored once each."""
 
     list_display = ("occurred_at", "tracking_number", "status", "location", "source", "shipment_link", "received_at")
@@ -244,15 +230,6 @@ class TrackingEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TrackingEvent]:
         return super().get_queryset(request).select_related("shipment", "leg")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="shipment", ordering="shipment_id")
     def shipment_link(self, event: TrackingEvent) -> str:

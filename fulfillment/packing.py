@@ -18,8 +18,23 @@ from dataclasses import dataclass
 FILL_FACTOR = 0.8
 
 
+class _Cuboid:
+    """Volume and sorted dimensions of anything with a length, width and height in millimetres."""
+
+    length_mm: int
+    width_mm: int
+    height_mm: int
+
+    @property
+    def volume_mm3(self) -> int:
+        return self.length_mm * self.width_mm * self.height_mm
+
+    def dimensions(self) -> tuple[int, int, int]:
+        return tuple(sorted((self.length_mm, self.width_mm, self.height_mm), reverse=True))
+
+
 @dataclass(frozen=True)
-class ItemSize:
+class ItemSize(_Cuboid):
     """One unit of a product (or `quantity` equal units)."""
 
     length_mm: int
@@ -29,16 +44,9 @@ class ItemSize:
     quantity: int = 1
     sku: str = ""
 
-    @property
-    def volume_mm3(self) -> int:
-        return self.length_mm * self.width_mm * self.height_mm
-
-    def dimensions(self) -> tuple[int, int, int]:
-        return tuple(sorted((self.length_mm, self.width_mm, self.height_mm), reverse=True))
-
 
 @dataclass(frozen=True)
-class BoxSize:
+class BoxSize(_Cuboid):
     id: int
     length_mm: int
     width_mm: int
@@ -47,13 +55,6 @@ class BoxSize:
     tare_weight_grams: int = 0
     is_active: bool = True
     code: str = ""
-
-    @property
-    def volume_mm3(self) -> int:
-        return self.length_mm * self.width_mm * self.height_mm
-
-    def dimensions(self) -> tuple[int, int, int]:
-        return tuple(sorted((self.length_mm, self.width_mm, self.height_mm), reverse=True))
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,8 @@ def _due(now: dt.datetime, limit: int) -> list[Shipment]:
     )
 
 
-def _ingest(shipment: Shipment, scan: Scan, at: dt.datetime) -> TrackingEvent:
+def ingest_scan(*, shipment: Shipment, scan: Scan, at: dt.datetime) -> TrackingEvent:
+    """Record a simulated scan of the shipment at `at`, through the same door as a carrier's events."""
     return ingest_tracking_event(
         tracking_number=shipment.tracking_number,
         status=scan.status,
@@ -195,7 +196,7 @@ def advance(
             continue
         at = now if last is None or now > last.occurred_at else last.occurred_at + dt.timedelta(seconds=1)
         try:
-            event = _ingest(shipment, scan, at)
+            event = ingest_scan(shipment=shipment, scan=scan, at=at)
         except Exception:  # one broken shipment must not stop the network for the others
             logger.exception("Simulated scan of shipment %s failed", shipment.pk)
             Shipment.objects.filter(pk=shipment.pk).update(next_simulated_at=now + dt.timedelta(seconds=pace))

@@ -25,7 +25,7 @@ from fulfillment.services.picking import create_pick_list
 from fulfillment.services.stock import hold_reservations, set_stock_quantity
 from fulfillment.services.tracking import hand_over_to_carrier, ingest_tracking_event
 from fulfillment.simulated_warehouse import parcel_spec
-from fulfillment.simulation import Chances, next_scan
+from fulfillment.simulation import Chances, ingest_scan, next_scan
 from shop.models import Cart, CartLine, Order, Variant
 from shop.services.orders import ShippingAddress, cancel_unpaid_order, claims_of, place_order, set_order_status
 from shop.services.shipping import quote_shipping
@@ -142,8 +142,8 @@ def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants)
     if plan.via_creator and sold_by_tags:
         tag = rng.choice(sold_by_tags)
         chosen.append((in_stock[tag.product_id], tag))
-    while len(chosen) < plan.lines and variants:
-        chosen.append((rng.choice(variants), None))
+    others = [v for v in variants if v.pk not in {variant.pk for variant, _ in chosen}]
+    chosen += [(variant, None) for variant in rng.sample(others, min(plan.lines - len(chosen), len(others)))]
     if not chosen:
         return None
     with transaction.atomic():
@@ -233,15 +233,7 @@ def _carry(shipment: Shipment, *, scans: int | None, exception: bool) -> None:
         if scan is None:
             return
         at += dt.timedelta(minutes=1)
-        ingest_tracking_event(
-            tracking_number=shipment.tracking_number,
-            status=scan.status,
-            occurred_at=at,
-            location=scan.location[:120],
-            description=scan.description,
-            source=TrackingEvent.Source.SIMULATION,
-            stage=scan.stage,
-        )
+        ingest_scan(shipment=shipment, scan=scan, at=at)
         count += 1
     if exception:
         ingest_tracking_event(

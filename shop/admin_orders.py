@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from shop.models import Order, OrderEvent, OrderLine, Payment, Refund, StripeEvent
 from shop.payments.tasks import process_stripe_event
 from shop.services.payments import (
@@ -24,21 +25,6 @@ from shop.services.payments import (
     refundable_lines,
     release_hold,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -299,19 +285,8 @@ class OrderAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/shop/order/refund_lines.html", context)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("order", "attempt", "status", "amount", "amount_paid", "amount_refunded", "currency", "created_at")
     list_select_related = ("order",)
     list_filter = ("status", "created_at")
@@ -319,7 +294,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("order", "amount", "currency", "status", "reason", "by", "created_at")
     list_select_related = ("order", "by")
     list_filter = ("status", "created_at")
@@ -327,7 +302,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
+class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("event_id", "type", "received_at", "processed_at", "attempts", "short_error")
     list_filter = ("type", ("processed_at", admin.EmptyFieldListFilter))
     search_fields = ("event_id", "type")

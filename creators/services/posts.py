@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from creators import video as media
-from creators.images import POSTER_WIDTHS, rendition_names, write_renditions
+from creators.images import POSTER_WIDTHS, rendition_names
 from creators.models import Creator, VideoPost
+from marketplace.images import write_renditions
 
 logger = logging.getLogger(__name__)
 

@@ -152,7 +152,8 @@ def make_avatar_renditions(*, creator: Creator) -> dict:
     """Resize the creator's avatar into its WebP and JPEG renditions."""
     from PIL import Image
 
-    from creators.images import AVATAR_WIDTHS, write_renditions
+    from creators.images import AVATAR_WIDTHS
+    from marketplace.images import write_renditions
 
     if not creator.avatar:
         return {}

@@ -31,9 +31,9 @@ from creators.studio.forms import (
     TagForm,
     TagTimesForm,
     UploadForm,
-    add_service_errors,
 )
 from creators.uploads import content_length_too_large, install_video_upload_limit, too_large_message
+from marketplace.forms import add_service_errors
 
 PRODUCT_RESULTS = 10
 

@@ -70,11 +70,7 @@ def hold_fulfillment_order(*, fulfillment_order_id: int, reason: str, note: str 
     if reason not in FulfillmentOrder.HoldReason.values or not reason:
         raise FulfillmentOrderError(f"Unknown hold reason {reason!r}.", fulfillment_order_id=fulfillment_order_id)
     with transaction.atomic():
-        fulfillment_order = _lock_one(fulfillment_order_id)
-        if fulfillment_order.status != FO.OPEN:
-            raise IllegalFulfillmentOrderTransition(
-                fulfillment_order_id=fulfillment_order_id, from_status=fulfillment_order.status, to_status=FO.ON_HOLD
-            )
+        fulfillment_order = _lock_in_status(fulfillment_order_id, status=FO.OPEN, to_status=FO.ON_HOLD)
         fulfillment_order.status = FO.ON_HOLD
         fulfillment_order.hold_reason = reason
         fulfillment_order.hold_note = note[:200]
@@ -95,11 +91,7 @@ def release_fulfillment_order(*, fulfillment_order_id: int, by=None, note: str =
     from shop.services.orders import record_order_note
 
     with transaction.atomic():
-        fulfillment_order = _lock_one(fulfillment_order_id)
-        if fulfillment_order.status != FO.ON_HOLD:
-            raise IllegalFulfillmentOrderTransition(
-                fulfillment_order_id=fulfillment_order_id, from_status=fulfillment_order.status, to_status=FO.OPEN
-            )
+        fulfillment_order = _lock_in_status(fulfillment_order_id, status=FO.ON_HOLD, to_status=FO.OPEN)
         _release(fulfillment_order)
         record_order_note(
             order=fulfillment_order.order,
@@ -124,6 +116,16 @@ def _lock_one(fulfillment_order_id: int) -> FulfillmentOrder:
         .select_related("order", "warehouse")
         .get(pk=fulfillment_order_id)
     )
+
+
+def _lock_in_status(fulfillment_order_id: int, *, status: str, to_status: str) -> FulfillmentOrder:
+    """Lock the fulfillment order; it must be in `status` to move to `to_status`."""
+    fulfillment_order = _lock_one(fulfillment_order_id)
+    if fulfillment_order.status != status:
+        raise IllegalFulfillmentOrderTransition(
+            fulfillment_order_id=fulfillment_order_id, from_status=fulfillment_order.status, to_status=to_status
+        )
+    return fulfillment_order
 
 
 # ---------------------------------------------------------------- moving to another warehouse

@@ -177,14 +177,14 @@ def test_a_simulated_scan_posted_through_the_signed_webhook_acts_like_the_simula
 def test_a_shipment_that_fails_does_not_stop_the_others(monkeypatch, caplog):
     broken, fine = labelled_shipment(), labelled_shipment()
     Shipment.objects.filter(pk__in=[broken.pk, fine.pk]).update(next_simulated_at=T0)
-    real = simulation._ingest
+    real = simulation.ingest_scan
 
-    def fail_for_broken(shipment, scan, at):
+    def fail_for_broken(*, shipment, scan, at):
         if shipment.pk == broken.pk:
             raise RuntimeError("bad data")
-        return real(shipment, scan, at)
+        return real(shipment=shipment, scan=scan, at=at)
 
-    monkeypatch.setattr(simulation, "_ingest", fail_for_broken)
+    monkeypatch.setattr(simulation, "ingest_scan", fail_for_broken)
 
     scans = advance(now=T0, seed=1, chances=NEVER)
 

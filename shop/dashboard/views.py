@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from fulfillment.models import Warehouse
 from fulfillment.selectors import stock_levels, stocking_warehouses
 from fulfillment.services.stock import InsufficientStock, set_stock_quantity
+from marketplace.forms import add_service_errors
 from shop import selectors
 from shop.dashboard.forms import (
     ImageAltForm,
@@ -27,7 +28,6 @@ from shop.dashboard.forms import (
     ProductForm,
     StockForm,
     VariantForm,
-    add_service_errors,
 )
 from shop.dashboard.permissions import seller_required, with_seller_image, with_seller_product, with_seller_variant
 from shop.models import Product, ProductImage, Variant

@@ -1,23 +1,21 @@
 """Product images: checked by content, stored under a safe name, resized into renditions by a task."""
 
-import io
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
+from marketplace.images import write_renditions
 from shop.models import Product, ProductImage
 
 # Pillow format name -> stored extension. Anything else (SVG, TIFF, text named .jpg) is refused.
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
-RENDITION_FORMATS = {"webp": "WEBP", "jpeg": "JPEG"}
 
 
 def check_image(upload: UploadedFile) -> str:
@@ -113,21 +111,14 @@ def delete_product_image(*, image: ProductImage) -> None:
 
 def make_renditions(*, image: ProductImage) -> dict[str, dict[str, str]]:
     """Write each configured width (never upscaled) as WebP and JPEG; returns format -> width -> name."""
-    with image.image.open("rb") as source, Image.open(source) as original:
-        picture = ImageOps.exif_transpose(original).convert("RGB")
-    renditions: dict[str, dict[str, str]] = {name: {} for name in RENDITION_FORMATS}
-    widths = sorted({min(width, picture.width) for width in settings.IMAGE_RENDITION_WIDTHS})
     stem = image.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    for width in widths:
-        height = max(1, round(picture.height * width / picture.width))
-        resized = picture.resize((width, height), Image.Resampling.LANCZOS)
-        for name, pillow_format in RENDITION_FORMATS.items():
-            buffer = io.BytesIO()
-            resized.save(buffer, pillow_format, quality=82, optimize=True)
-            path = f"products/{image.product_id}/renditions/{stem}-{width}.{'jpg' if name == 'jpeg' else name}"
-            if default_storage.exists(path):
-                default_storage.delete(path)
-            renditions[name][str(width)] = default_storage.save(path, ContentFile(buffer.getvalue()))
+    with image.image.open("rb") as source, Image.open(source) as original:
+        renditions = write_renditions(
+            picture=original,
+            folder=f"products/{image.product_id}/renditions",
+            stem=stem,
+            widths=settings.IMAGE_RENDITION_WIDTHS,
+        )
     ProductImage.objects.filter(pk=image.pk).update(renditions=renditions)
     image.renditions = renditions
     return renditions

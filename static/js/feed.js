@@ -201,9 +201,11 @@
 
   function move(step) {
     var list = articles();
-    var index = list.indexOf(current || list[0]);
+    // From the video that has the keyboard focus, else the one on screen.
+    var focused = list.indexOf(document.activeElement);
+    var index = focused >= 0 ? focused : list.indexOf(current || list[0]);
     var next = list[Math.max(0, Math.min(list.length - 1, index + step))];
-    if (next && next !== current) {
+    if (next && next !== list[index]) {
       current = next;
       next.focus({ preventScroll: true });
       next.scrollIntoView({ block: "start", behavior: "smooth" });

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
+from fulfillment.carriers import carrier_names
 from fulfillment.models import (
     Allocation,
     Backorder,
@@ -137,8 +138,6 @@ def allocation_mismatches() -> list[AllocationMismatch]:
 
 def _with_display_names(shipments: list) -> list:
     """Sets `carrier_name` / `service_name` (from the carrier registry, no query) and the public `timeline`."""
-    from fulfillment.services.labels import carrier_names
-
     for shipment in shipments:
         # Scans of a voided label are history for staff: the shopper sees the live label's only.
         voids = [i for i, e in enumerate(shipment.events_in_order) if e.status == TrackingEvent.Status.VOIDED]
@@ -150,7 +149,6 @@ def _with_display_names(shipments: list) -> list:
 
 
 def _timeline_prefetch():
-
     return Prefetch("tracking_events", TrackingEvent.objects.order_by("occurred_at", "id"), to_attr="events_in_order")
 
 

@@ -222,6 +222,16 @@ def get_carrier(code: str, **options: Any) -> Carrier:
     raise UnknownCarrier(f"no carrier registered as {code!r}", carrier=code)
 
 
+def carrier_names(carrier_code: str, service_code: str) -> tuple[str, str]:
+    """(carrier name, service name) for people; the codes when the carrier is no longer configured."""
+    try:
+        carrier = get_carrier(carrier_code)
+    except CarrierError:
+        return carrier_code, service_code
+    services = {s.code: s.name for s in getattr(carrier, "services", ())}
+    return carrier.name or carrier_code, services.get(service_code, service_code)
+
+
 def _instantiate(path: str, options: dict[str, Any]) -> Carrier:
     from django.utils.module_loading import import_string
 

@@ -26,6 +26,7 @@ from fulfillment.carriers.base import (
     LabelAlreadyVoided,
     Rate,
     ShipmentSpec,
+    carrier_names,
 )
 from fulfillment.carriers.builtin import BuiltinCarrier
 from fulfillment.carriers.db_store import DatabaseLabelStore
@@ -79,16 +80,6 @@ def carrier_for(code: str) -> Carrier:
     if isinstance(carrier, BuiltinCarrier):
         carrier.store = DatabaseLabelStore()
     return carrier
-
-
-def carrier_names(carrier_code: str, service_code: str) -> tuple[str, str]:
-    """(carrier name, service name) for people; the codes when the carrier is no longer configured."""
-    try:
-        carrier = carriers.get_carrier(carrier_code)
-    except CarrierError:
-        return carrier_code, service_code
-    services = {s.code: s.name for s in getattr(carrier, "services", ())}
-    return carrier.name or carrier_code, services.get(service_code, service_code)
 
 
 def choose_rate(rates: list[Rate], *, promised_days: int | None) -> RateChoice | None:

@@ -15,12 +15,18 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from fulfillment.carriers import carrier_names
 from fulfillment.models import Shipment, TrackingEvent, TrackingLeg, Warehouse
 from fulfillment.services.shipments import HANDED_OVER, SHIPMENT_TRANSITIONS, hand_over_shipment, set_shipment_status
+from shop.checkout.links import order_url
 
 logger = logging.getLogger(__name__)
 
@@ -354,20 +360,11 @@ def _enqueue_email(shipment_id: int, kind: str) -> None:
 
 
 def tracking_path(tracking_number: str) -> str:
-    from django.urls import reverse
-
     return reverse("fulfillment:track", kwargs={"tracking_number": tracking_number})
 
 
 def shipment_email(*, shipment_id: int, kind: str):
     """The shipped / delivered email of a shipment: plain text with an HTML alternative, links to the order page."""
-    from django.conf import settings
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-
-    from fulfillment.services.labels import carrier_names
-    from shop.checkout.links import order_url
-
     shipment = Shipment.objects.select_related("fulfillment_order__order").get(pk=shipment_id)
     order = shipment.fulfillment_order.order
     carrier_name, service_name = carrier_names(shipment.carrier, shipment.service)

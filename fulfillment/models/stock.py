@@ -157,7 +157,15 @@ class FulfillmentOrder(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["order", "warehouse"], name="fulfillment_order_per_warehouse")]
+        constraints = [
+            # One fulfillment order still to pick per warehouse; once it is picked or shipped, units that
+            # arrive later for the same order (backorders) start a new one there.
+            models.UniqueConstraint(
+                fields=["order", "warehouse"],
+                condition=Q(status__in=["open", "on_hold"]),
+                name="one_open_fulfillment_order_per_warehouse",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.order_id} from {self.warehouse_id} ({self.status})"
@@ -178,7 +186,12 @@ class Allocation(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="allocation_quantity_positive"),
-            models.UniqueConstraint(fields=["order_line", "stock"], name="allocation_one_per_line_and_stock"),
+            # One live claim per line and stock row; consumed ones (shipped) stay as the record.
+            models.UniqueConstraint(
+                fields=["order_line", "stock"],
+                condition=Q(consumed_at__isnull=True),
+                name="one_live_allocation_per_line_and_stock",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ FO = FulfillmentOrder.Status
 MOVABLE = {FO.OPEN, FO.ON_HOLD}
 # A warehouse that already shipped or is picking the order gets no more of it: one fulfillment
 # order per (order, warehouse) is a database constraint, and a picked one cannot grow.
-EXTENDABLE = {FO.OPEN, FO.ON_HOLD, FO.CANCELLED}
+EXTENDABLE = {FO.OPEN, FO.ON_HOLD}  # not yet on a pick list: units can still join
 # A fulfillment order at a warehouse the order already has counts as this much priority when
 # backorders are placed, so an arriving unit joins a parcel already going rather than start another.
 SAME_SHIPMENT_BONUS = 10_000
@@ -167,7 +167,10 @@ def move_fulfillment_order(*, fulfillment_order_id: int, to_warehouse_id: int, b
         both = {
             fo.pk: fo
             for fo in FulfillmentOrder.objects.select_for_update(of=("self",))
-            .filter(Q(pk=fulfillment_order_id) | Q(order_id=order_id, warehouse_id=to_warehouse_id))
+            .filter(
+                Q(pk=fulfillment_order_id)
+                | Q(order_id=order_id, warehouse_id=to_warehouse_id, status__in=list(EXTENDABLE))
+            )
             .select_related("warehouse")
             .order_by("pk")
         }
@@ -246,11 +249,6 @@ def _check_movable(*, source: FulfillmentOrder, into: FulfillmentOrder | None, t
         raise CannotMoveFulfillmentOrder("It is already at that warehouse.", fulfillment_order_id=source.pk)
     if source.shipments.exclude(status=Shipment.Status.CANCELLED).exists():
         raise CannotMoveFulfillmentOrder("Cancel its shipment first.", fulfillment_order_id=source.pk)
-    if into is not None and into.status not in EXTENDABLE:
-        raise CannotMoveFulfillmentOrder(
-            f"{target.code} is already {into.get_status_display().lower()} with this order; it cannot take more.",
-            fulfillment_order_id=source.pk,
-        )
 
 
 def _target_fulfillment_order(
@@ -266,7 +264,7 @@ def _target_fulfillment_order(
             hold_reason=source.hold_reason,
             hold_note=source.hold_note,
         )
-    if into.status == FO.CANCELLED or (held and into.status == FO.OPEN):
+    if held and into.status == FO.OPEN:
         into.status = source.status
         into.hold_reason, into.hold_note = source.hold_reason, source.hold_note
         into.save(update_fields=["status", "hold_reason", "hold_note", "updated_at"])
@@ -307,9 +305,10 @@ class _FreeStock:
 def allocate_backorders(*, variant_ids: list[int] | None = None) -> BackorderResult:
     """Allocate open backorders from free stock, oldest first; a part that arrived is split off.
 
-    Only paid (or partially shipped) orders; a warehouse already picking or done with the order is
-    skipped. When an order has no open backorder left, its fulfillment orders held for
-    "awaiting stock" are released. Idempotent: what is allocated is not allocated again.
+    Only paid (or partially shipped) orders; units join the order's fulfillment order still to pick
+    at a warehouse, else start a new one there (even where an earlier one is picked or shipped).
+    When an order has no open backorder left, its fulfillment orders held for "awaiting stock" are
+    released. Idempotent: what is allocated is not allocated again.
     """
     from shop.models import Order
 
@@ -366,7 +365,7 @@ def _lock_free_stock(*, backorders: list[Backorder], order_ids: list[int]) -> _F
         fulfillment_orders={
             (fo.order_id, fo.warehouse_id): fo
             for fo in FulfillmentOrder.objects.select_for_update()
-            .filter(order_id__in=order_ids, warehouse_id__in=list(warehouses))
+            .filter(order_id__in=order_ids, warehouse_id__in=list(warehouses), status__in=list(EXTENDABLE))
             .order_by("pk")
         },
     )
@@ -378,10 +377,8 @@ def _allocate_order_backorders(
     """Place one order's open backorders with the allocation strategy, preferring its warehouses."""
     infos = []
     for w in pool.warehouses.values():
-        fo = pool.fulfillment_orders.get((order.pk, w.pk))
-        if fo is not None and fo.status not in EXTENDABLE:
-            continue
-        bonus = SAME_SHIPMENT_BONUS if fo is not None and fo.status != FO.CANCELLED else 0
+        # A warehouse with the order still to pick takes the units into the same shipment.
+        bonus = SAME_SHIPMENT_BONUS if (order.pk, w.pk) in pool.fulfillment_orders else 0
         infos.append(WarehouseInfo(w.pk, str(w.country), w.postal_code, w.priority + bonus, w.is_active))
     plan = choose_warehouses(
         [(b.pk, b.order_line.variant_id, b.quantity) for b in backorders],
@@ -395,11 +392,9 @@ def _allocate_order_backorders(
         key = (planned.warehouse_id, planned.variant_id)
         pool.free[key] -= planned.quantity
         fo = pool.fulfillment_orders.get((order.pk, planned.warehouse_id))
-        if fo is None:
+        if fo is None:  # none there, or the one there is already picked or shipped: a new one
             fo = FulfillmentOrder.objects.create(order=order, warehouse_id=planned.warehouse_id)
             pool.fulfillment_orders[(order.pk, planned.warehouse_id)] = fo
-        elif fo.status == FO.CANCELLED:
-            _release(fo)
         stock = pool.stock_of[key]
         allocate_units(stock=stock, quantity=planned.quantity, reference=f"backorder order {order.number}")
         result.allocations.append(

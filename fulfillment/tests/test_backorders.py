@@ -2,10 +2,11 @@
 
 import pytest
 
-from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Stock, StockMovement
+from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Shipment, Stock, StockMovement
 from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
 from fulfillment.services.allocation import allocate_order
 from fulfillment.services.fulfillment_orders import allocate_backorders, hold_fulfillment_order
+from fulfillment.services.shipments import hand_over_shipment
 from fulfillment.services.stock import adjust_stock, set_stock_quantity
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from shop.models import Order, OrderEvent
@@ -91,9 +92,9 @@ def test_arriving_units_join_the_orders_open_fulfillment_order():
     )
 
 
-def test_a_warehouse_already_picking_the_order_is_not_extended():
+def test_units_arriving_where_the_order_is_already_picked_start_a_new_fulfillment_order_there():
     tea, cup = VariantFactory(), VariantFactory()
-    newark, ontario = WarehouseFactory(), WarehouseFactory()
+    newark = WarehouseFactory()
     stock_of(cup, newark, quantity=1)
     stock_of(tea, newark, quantity=1)
     order = paid_order((tea, 1), (cup, 1))
@@ -102,12 +103,35 @@ def test_a_warehouse_already_picking_the_order_is_not_extended():
     FulfillmentOrder.objects.filter(order=order).update(status=FulfillmentOrder.Status.IN_PROGRESS)
 
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=1)
-    stock_of(tea, ontario, quantity=1)
     allocate_backorders()
 
-    assert sorted(FulfillmentOrder.objects.filter(order=order).values_list("warehouse_id", "status")) == sorted(
-        [(newark.pk, "in_progress"), (ontario.pk, "open")]
-    )
+    assert sorted(FulfillmentOrder.objects.filter(order=order).values_list("warehouse_id", "status")) == [
+        (newark.pk, "in_progress"),
+        (newark.pk, "open"),
+    ]
+    assert not Backorder.objects.filter(order_line__order=order, allocated_at__isnull=True).exists()
+    assert allocation_mismatches() == [] and stock_ledger_mismatches() == []
+
+
+def test_a_backorder_of_a_line_already_shipped_in_part_is_allocated_at_the_same_stock():
+    """The line's first units left with the carrier (allocation consumed); the rest gets a new allocation."""
+    tea = VariantFactory()
+    newark = WarehouseFactory()
+    stock_of(tea, newark, quantity=3)
+    order = paid_order((tea, 3))
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=1, reference="recount: 2 damaged")
+    allocate_order(order_id=order.pk)
+    first = FulfillmentOrder.objects.get(order=order)
+    shipment = Shipment.objects.create(fulfillment_order=first, status=Shipment.Status.LABELLED)
+    hand_over_shipment(shipment_id=shipment.pk)
+
+    set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=2, reference="delivery")
+    allocate_backorders()
+
+    live = Allocation.objects.filter(order_line__order=order, consumed_at__isnull=True)
+    assert [(a.quantity, a.fulfillment_order.status) for a in live] == [(2, "open")]
+    assert Allocation.objects.filter(order_line__order=order).count() == 2
+    assert allocation_mismatches() == [] and stock_ledger_mismatches() == []
 
 
 def test_allocating_again_allocates_nothing_more():

@@ -229,9 +229,8 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium, request: pytest.FixtureRequest):
-    """A fresh mobile-sized page; its screenshot is kept in test-artifacts/, and CSP violations fail the test."""
+def _watched_page(chromium):
+    """A mobile-sized page in a browser context of its own, collecting CSP violations from the console."""
     context = chromium.new_context(viewport={"width": 414, "height": 896}, device_scale_factor=1)
     context.set_default_timeout(15_000)
     browser_page = context.new_page()
@@ -242,8 +241,32 @@ def page(chromium, request: pytest.FixtureRequest):
             browser_page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
+    return context, browser_page
+
+
+@pytest.fixture
+def page(chromium, request: pytest.FixtureRequest):
+    """A fresh mobile-sized page; its screenshot is kept in test-artifacts/, and CSP violations fail the test."""
+    context, browser_page = _watched_page(chromium)
     yield browser_page
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     browser_page.screenshot(path=str(ARTIFACTS_DIR / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert browser_page.csp_violations == [], browser_page.csp_violations
+
+
+@pytest.fixture
+def second_page(chromium):
+    """Another visitor's page (a separate browser context, logged out), watched for CSP violations like `page`."""
+    context, browser_page = _watched_page(chromium)
+    yield browser_page
+    context.close()
+    assert browser_page.csp_violations == [], browser_page.csp_violations
+
+
+@pytest.fixture
+def stand_in_on_live_server(live_server, settings):
+    """Stripe's stand-in sends the shopper and its webhooks to the live server, as on `make run`."""
+    settings.SITE_URL = live_server.url
+    settings.STRIPE_LOCAL_WEBHOOK_URL = f"{live_server.url}/stripe/webhook/"
+    return live_server

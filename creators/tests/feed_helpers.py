@@ -29,3 +29,36 @@ def post_with_tags(tags: int = 0, *, minutes_ago: int = 0, **fields):
         variant = tagged_product(stock=0)
         ProductTagFactory(post=post, product=variant.product, start_seconds=index)
     return post
+
+
+# --- in Chromium -------------------------------------------------------------------------------
+
+
+def pause_at(page, video: str, seconds: float) -> None:
+    """Pause the video (a CSS selector) at `seconds`, once feed.js has handled the `seeked` event."""
+    page.evaluate(
+        """([selector, seconds]) => new Promise((done) => {
+            const video = document.querySelector(selector);
+            video.pause();
+            video.addEventListener("seeked", () => setTimeout(done, 0), { once: true });
+            video.currentTime = seconds;
+        })""",
+        [video, seconds],
+    )
+
+
+def play_until_chip_shows(page, video: str, chip: str) -> float:
+    """Play the video and answer the media time of the first `timeupdate` that shows the chip."""
+    page.evaluate(
+        """([selector, chipSelector]) => {
+            const video = document.querySelector(selector);
+            const chip = document.querySelector(chipSelector);
+            video.addEventListener("timeupdate", () => {
+                if (!chip.hidden && window.chipShownAt === undefined) window.chipShownAt = video.currentTime;
+            });
+            video.play();
+        }""",
+        [video, chip],
+    )
+    page.locator(chip).wait_for(state="visible")
+    return page.evaluate("window.chipShownAt")

@@ -12,42 +12,18 @@ import pytest
 from conftest import ARTIFACTS_DIR
 from creators.models import Commission, ProductTag, VideoPost
 from creators.tests.factories import CreatorFactory
+from creators.tests.feed_helpers import pause_at, play_until_chip_shows
 from creators.video import make_test_clip
 from fulfillment.tests.factories import stock_of
 from marketplace.tests.factories import PASSWORD
 from shop.models import Order, OrderLine
 from shop.templatetags.catalog import money
+from shop.tests.browser_steps import check_out_as_guest, pay_with
 from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STILL_HERE = "window.journeyTestMarker"
-
-
-@pytest.fixture
-def shop_on_live_server(live_server, settings):
-    """Stripe's stand-in sends the shopper and its webhooks to the live server, as on `make run`."""
-    settings.SITE_URL = live_server.url
-    settings.STRIPE_LOCAL_WEBHOOK_URL = f"{live_server.url}/stripe/webhook/"
-    return live_server
-
-
-@pytest.fixture
-def shopper_page(chromium):
-    """A second, logged-out browser context (the guest), watched for CSP violations like `page`."""
-    context = chromium.new_context(viewport={"width": 414, "height": 896}, device_scale_factor=1)
-    context.set_default_timeout(15_000)
-    browser_page = context.new_page()
-    browser_page.csp_violations = []
-    browser_page.on(
-        "console",
-        lambda message: (
-            browser_page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    yield browser_page
-    context.close()
-    assert browser_page.csp_violations == [], browser_page.csp_violations
 
 
 def _screenshot(page, name: str) -> None:
@@ -110,33 +86,11 @@ def _shopper_sees_the_chip_and_adds_to_cart(page, live_server, post_id: int, sta
     page.goto(live_server.url + "/feed/")
     page.evaluate(f"{STILL_HERE} = 'feed'")
     page.wait_for_function(f"() => document.querySelector('{video}').readyState >= 2")
-    # Paused at 0.2 s, once feed.js has handled the `seeked` event.
-    page.evaluate(
-        """(selector) => new Promise((done) => {
-            const video = document.querySelector(selector);
-            video.pause();
-            video.addEventListener("seeked", () => setTimeout(done, 0), { once: true });
-            video.currentTime = 0.2;
-        })""",
-        video,
-    )
+    pause_at(page, video, 0.2)
     assert chip.is_hidden()
     assert page.locator(f"#post-{post_id} .feed-products").get_by_text("Linen apron").is_visible()
 
-    # The media time of the first `timeupdate` that shows the chip (feed.js handles the event first).
-    page.evaluate(
-        """([selector, chipSelector]) => {
-            const video = document.querySelector(selector);
-            const chip = document.querySelector(chipSelector);
-            video.addEventListener("timeupdate", () => {
-                if (!chip.hidden && window.chipShownAt === undefined) window.chipShownAt = video.currentTime;
-            });
-            video.play();
-        }""",
-        [video, f"#post-{post_id} [data-chip]"],
-    )
-    chip.wait_for(state="visible")
-    shown_at = page.evaluate("window.chipShownAt")
+    shown_at = play_until_chip_shows(page, video, f"#post-{post_id} [data-chip]")
     assert float(start) - 0.05 <= shown_at <= 2.6, (start, shown_at)
     _screenshot(page, "2-feed-chip")
 
@@ -152,22 +106,8 @@ def _shopper_sees_the_chip_and_adds_to_cart(page, live_server, post_id: int, sta
 def _shopper_checks_out_and_pays(page, live_server) -> str:
     """Cart, guest checkout and the stand-in's payment page; answers the paid order page's heading."""
     page.goto(live_server.url + "/cart/")
-    page.get_by_role("link", name="Checkout").click()
-    page.get_by_label("Email").fill("guest@example.com")
-    page.get_by_label("Full name").fill("Grace Guest")
-    page.get_by_label("Address line 1").fill("350 Fifth Avenue")
-    page.get_by_label("City or town").fill("New York")
-    page.get_by_label("State, province or region").fill("NY")
-    page.get_by_label("Postal code").fill("10118")
-    page.get_by_label("Country").select_option("US")
-    page.get_by_role("button", name=re.compile(r"^Pay \$")).click()
-    page.get_by_text("TEST MODE").first.wait_for()
-
-    page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("CVC").fill("123")
-    page.get_by_label("Name on card").fill("Grace Guest")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    check_out_as_guest(page)
+    pay_with(page, "4242 4242 4242 4242")
     # The success page fulfils the session itself (the signed webhook may come first or after).
     page.wait_for_url(re.compile(r"/orders/MK-"))
     assert page.locator(".order-status").text_content().strip() == "Paid"
@@ -176,9 +116,9 @@ def _shopper_checks_out_and_pays(page, live_server) -> str:
 
 
 def test_a_creators_tagged_video_sells_and_the_pending_commission_shows(
-    shop_on_live_server, page, shopper_page, tmp_path
+    stand_in_on_live_server, page, second_page, tmp_path
 ):
-    live_server = shop_on_live_server
+    live_server, shopper_page = stand_in_on_live_server, second_page
     creator = CreatorFactory()
     apron = ProductFactory(title="Linen apron", affiliate_commission_rate=Decimal("10"))
     variant = VariantFactory(product=apron, name="", price=Decimal("24.95"))

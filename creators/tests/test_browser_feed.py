@@ -9,7 +9,7 @@ from django.core.files import File
 from conftest import ARTIFACTS_DIR
 from creators.models import PostImpression, TagClick
 from creators.tests.factories import ProductTagFactory
-from creators.tests.feed_helpers import post_with_tags, tagged_product
+from creators.tests.feed_helpers import pause_at, play_until_chip_shows, post_with_tags, tagged_product
 from creators.video import make_test_clip
 from shop.models import CartLine
 
@@ -52,16 +52,7 @@ def test_a_shopper_sees_the_chip_at_second_two_and_adds_the_product_without_leav
     page.goto(live_server.url + "/feed/")
     page.evaluate(f"{STILL_HERE} = 'feed'")
     page.wait_for_function(f"() => document.querySelector('{video}').readyState >= 2")
-    # Paused at 0.2 s, once feed.js has handled the `seeked` event.
-    page.evaluate(
-        """(selector) => new Promise((done) => {
-            const video = document.querySelector(selector);
-            video.pause();
-            video.addEventListener("seeked", () => setTimeout(done, 0), { once: true });
-            video.currentTime = 0.2;
-        })""",
-        video,
-    )
+    pause_at(page, video, 0.2)
 
     # Before second 2 the chip is hidden; the list under the video already names the product.
     assert chip.is_hidden()
@@ -70,20 +61,8 @@ def test_a_shopper_sees_the_chip_at_second_two_and_adds_the_product_without_leav
     assert products.get_by_text("$24.00").is_visible()
     assert page.get_by_text(f"@{first.creator.handle} earns a commission on purchases from this video.").is_visible()
 
-    # Note the media time of the first `timeupdate` that shows the chip (feed.js handles the event first).
-    page.evaluate(
-        """([selector, chipSelector]) => {
-            const video = document.querySelector(selector);
-            const chip = document.querySelector(chipSelector);
-            video.addEventListener("timeupdate", () => {
-                if (!chip.hidden && window.chipShownAt === undefined) window.chipShownAt = video.currentTime;
-            });
-            video.play();
-        }""",
-        [video, f"#post-{first.pk} [data-chip]"],
-    )
-    chip.wait_for(state="visible")
-    assert 1.95 <= page.evaluate("window.chipShownAt") <= 2.6
+    # The media time of the first `timeupdate` that shows the chip (feed.js handles the event first).
+    assert 1.95 <= play_until_chip_shows(page, video, f"#post-{first.pk} [data-chip]") <= 2.6
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS_DIR / "feed-chip-at-second-two.png"))
 

@@ -1,6 +1,6 @@
 import factory
 
-from fulfillment.models import Stock, Warehouse
+from fulfillment.models import Box, Stock, Warehouse
 from fulfillment.services.stock import set_stock_quantity
 
 
@@ -14,6 +14,22 @@ class WarehouseFactory(factory.django.DjangoModelFactory):
     city = "Newark"
     postal_code = "07102"
     country = "US"
+
+
+class BoxFactory(factory.django.DjangoModelFactory):
+    """A medium carton of a warehouse's box catalogue; tests override the size that matters to them."""
+
+    class Meta:
+        model = Box
+
+    warehouse = factory.SubFactory(WarehouseFactory)
+    code = "M"
+    name = "Medium carton"
+    inner_length_mm = 400
+    inner_width_mm = 300
+    inner_height_mm = 200
+    max_weight_grams = 10_000
+    tare_weight_grams = 0
 
 
 def stock_of(variant, warehouse: Warehouse | None = None, quantity: int = 10) -> Stock:

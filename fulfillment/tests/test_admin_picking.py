@@ -9,7 +9,7 @@ from fulfillment.models import Box, FulfillmentOrder, Parcel, PickList, Shipment
 from fulfillment.services.allocation import allocate_order
 from fulfillment.services.picking import create_pick_list
 from fulfillment.services.stock import set_stock_quantity
-from fulfillment.tests.factories import WarehouseFactory, stock_of
+from fulfillment.tests.factories import BoxFactory, WarehouseFactory, stock_of
 from marketplace.tests.factories import UserFactory
 from shop.models import OrderEvent
 from shop.tests.factories import ProductFactory, VariantFactory, paid_order
@@ -188,17 +188,7 @@ def test_the_pick_list_changelist_query_count_is_constant(assert_changelist_quer
 
 def test_the_box_changelist_query_count_is_constant(assert_changelist_queries_constant):
     def make_rows(count: int) -> None:
-        for _ in range(count):
-            warehouse = WarehouseFactory()
-            Box.objects.create(
-                warehouse=warehouse,
-                code="S",
-                name="Small",
-                inner_length_mm=200,
-                inner_width_mm=150,
-                inner_height_mm=100,
-                max_weight_grams=2000,
-            )
+        BoxFactory.create_batch(count)
 
     assert_changelist_queries_constant(reverse("admin:fulfillment_box_changelist"), make_rows)
 
@@ -277,10 +267,9 @@ def test_move_action_moves_or_says_why_not(staff_client):
 def shipment_to_pack(staff_user) -> Shipment:
     warehouse = WarehouseFactory()
     fulfillment_order = _allocated_order(warehouse, quantity=2)
-    Box.objects.create(
+    BoxFactory(
         warehouse=warehouse,
         code="S",
-        name="Small",
         inner_length_mm=300,
         inner_width_mm=200,
         inner_height_mm=150,

@@ -9,7 +9,7 @@ from fulfillment.services.packing import InvalidParcels, ParcelSpec, pack_shipme
 from fulfillment.services.packing import suggest_parcels as suggest_for_shipment
 from fulfillment.services.picking import create_pick_list
 from fulfillment.services.shipments import IllegalShipmentTransition, set_shipment_status
-from fulfillment.tests.factories import WarehouseFactory, stock_of
+from fulfillment.tests.factories import BoxFactory, WarehouseFactory, stock_of
 from shop.tests.factories import ProductFactory, VariantFactory, paid_order
 
 SMALL = BoxSize(id=1, length_mm=200, width_mm=150, height_mm=100, max_weight_grams=2000, tare_weight_grams=100)
@@ -92,7 +92,7 @@ def picking_shipment(db, staff_user):
     stock_of(mug, warehouse, quantity=5)
     allocate_order(order_id=paid_order((mug, 2)).pk)
     create_pick_list(warehouse_id=warehouse.pk, by=staff_user)
-    Box.objects.create(
+    BoxFactory(
         warehouse=warehouse,
         code="S",
         name="Small",
@@ -102,15 +102,7 @@ def picking_shipment(db, staff_user):
         max_weight_grams=2000,
         tare_weight_grams=100,
     )
-    Box.objects.create(
-        warehouse=warehouse,
-        code="M",
-        name="Medium",
-        inner_length_mm=400,
-        inner_width_mm=300,
-        inner_height_mm=200,
-        max_weight_grams=10000,
-    )
+    BoxFactory(warehouse=warehouse, code="M")
     return Shipment.objects.get()
 
 
@@ -163,15 +155,7 @@ def test_bad_parcels_raise_a_clear_error_and_change_nothing(picking_shipment, st
 
 
 def test_another_warehouses_box_is_refused(picking_shipment, staff_user):
-    elsewhere = Box.objects.create(
-        warehouse=WarehouseFactory(),
-        code="X",
-        name="X",
-        inner_length_mm=500,
-        inner_width_mm=500,
-        inner_height_mm=500,
-        max_weight_grams=20000,
-    )
+    elsewhere = BoxFactory(code="X", inner_length_mm=500, inner_width_mm=500, inner_height_mm=500)
 
     with pytest.raises(InvalidParcels):
         pack_shipment(

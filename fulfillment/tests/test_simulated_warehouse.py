@@ -6,39 +6,24 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from fulfillment.models import Box, PickList, Shipment, ShippingLabel, TrackingEvent
-from fulfillment.tests.factories import WarehouseFactory, stock_of
+from fulfillment.models import PickList, Shipment, ShippingLabel, TrackingEvent
+from fulfillment.tests.factories import BoxFactory, WarehouseFactory, stock_of
+from shop import events
 from shop.models import Order
 from shop.tests.factories import ProductFactory, VariantFactory, paid_order
 
 pytestmark = pytest.mark.django_db
 
 
-def _box(warehouse) -> Box:
-    return Box.objects.create(
-        warehouse=warehouse,
-        code="M",
-        name="Medium",
-        inner_length_mm=400,
-        inner_width_mm=300,
-        inner_height_mm=200,
-        max_weight_grams=10_000,
-        tare_weight_grams=150,
-    )
-
-
 def _paid_order_in_stock(django_capture_on_commit_callbacks) -> Order:
     warehouse = WarehouseFactory(postal_code="07102")
-    box = _box(warehouse)
+    BoxFactory(warehouse=warehouse, code="M", tare_weight_grams=150)
     product = ProductFactory(status="active", weight_grams=300, length_mm=200, width_mm=100, height_mm=50)
     variant = VariantFactory(product=product)
     stock_of(variant, warehouse, quantity=5)
     with django_capture_on_commit_callbacks(execute=True):  # order_paid -> allocation (eager)
         order = paid_order((variant, 2))
-        from shop import events
-
         events.order_paid.send(sender=Order, order_id=order.pk)
-    assert box.pk
     return order
 
 

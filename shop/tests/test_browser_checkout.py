@@ -7,21 +7,20 @@ import pytest
 
 from fulfillment.tests.factories import stock_of
 from shop.models import Order
+from shop.tests.browser_steps import check_out_as_guest, pay_with
 from shop.tests.factories import ProductFactory, VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def shop_on_live_server(live_server, settings):
-    """Stripe's stand-in sends the shopper and its webhooks to the live server, as on `make run`."""
-    settings.SITE_URL = live_server.url
-    settings.STRIPE_LOCAL_WEBHOOK_URL = f"{live_server.url}/stripe/webhook/"
+def shop_on_live_server(stand_in_on_live_server):
+    """Two products in stock, sold on the live server with Stripe's stand-in."""
     tea = VariantFactory(product=ProductFactory(title="Sencha green tea"), name="100 g", price=Decimal("12.00"))
     cup = VariantFactory(product=ProductFactory(title="Stoneware cup"), name="Blue", price=Decimal("9.50"))
     stock_of(tea, quantity=10)
     stock_of(cup, quantity=10)
-    return live_server, tea, cup
+    return stand_in_on_live_server, tea, cup
 
 
 def _fill_cart_and_checkout(page, live_server, tea, cup) -> None:
@@ -35,31 +34,14 @@ def _fill_cart_and_checkout(page, live_server, tea, cup) -> None:
     page.get_by_role("button", name=re.compile("Update quantity of Sencha")).click()
     page.get_by_text("$45.50").first.wait_for()  # 3 x 12.00 + 9.50, swapped in by htmx
     assert page.evaluate("window.notReloaded") is True
-    page.get_by_role("link", name="Checkout").click()
-    page.get_by_label("Email").fill("guest@example.com")
-    page.get_by_label("Full name").fill("Grace Guest")
-    page.get_by_label("Address line 1").fill("350 Fifth Avenue")
-    page.get_by_label("City or town").fill("New York")
-    page.get_by_label("State, province or region").fill("NY")
-    page.get_by_label("Postal code").fill("10118")
-    page.get_by_label("Country").select_option("US")
-    page.get_by_role("button", name=re.compile(r"^Pay \$")).click()
-    page.get_by_text("TEST MODE").first.wait_for()
-
-
-def _pay_with(page, card: str) -> None:
-    page.get_by_label("Card number").fill(card)
-    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
-    page.get_by_label("CVC").fill("123")
-    page.get_by_label("Name on card").fill("Grace Guest")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    check_out_as_guest(page)
 
 
 def test_a_guest_buys_two_products_and_sees_the_paid_order(shop_on_live_server, page):
     live_server, tea, cup = shop_on_live_server
 
     _fill_cart_and_checkout(page, live_server, tea, cup)
-    _pay_with(page, "4242 4242 4242 4242")
+    pay_with(page, "4242 4242 4242 4242")
     page.wait_for_url(re.compile(r"/orders/MK-"))
 
     order = Order.objects.get()
@@ -74,7 +56,7 @@ def test_a_declined_card_shows_the_decline_and_leaves_the_order_unpaid(shop_on_l
     live_server, tea, cup = shop_on_live_server
 
     _fill_cart_and_checkout(page, live_server, tea, cup)
-    _pay_with(page, "4000 0000 0000 0002")
+    pay_with(page, "4000 0000 0000 0002")
 
     page.get_by_text("Your card was declined.").wait_for()
     assert Order.objects.get().status == Order.Status.PENDING_PAYMENT

@@ -1,0 +1,26 @@
+"""Steps of a purchase in Chromium that several browser tests take."""
+
+import re
+
+
+def check_out_as_guest(page) -> None:
+    """From the cart page: the guest checkout with a New York address, up to the stand-in's payment page."""
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_label("Email").fill("guest@example.com")
+    page.get_by_label("Full name").fill("Grace Guest")
+    page.get_by_label("Address line 1").fill("350 Fifth Avenue")
+    page.get_by_label("City or town").fill("New York")
+    page.get_by_label("State, province or region").fill("NY")
+    page.get_by_label("Postal code").fill("10118")
+    page.get_by_label("Country").select_option("US")
+    page.get_by_role("button", name=re.compile(r"^Pay \$")).click()
+    page.get_by_text("TEST MODE").first.wait_for()
+
+
+def pay_with(page, card: str) -> None:
+    """Fill the stand-in's payment page with a test card and pay."""
+    page.get_by_label("Card number").fill(card)
+    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
+    page.get_by_label("CVC").fill("123")
+    page.get_by_label("Name on card").fill("Grace Guest")
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()

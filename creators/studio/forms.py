@@ -27,25 +27,21 @@ class ApplyForm(ProfileForm):
     field_order = ["handle", "display_name", "bio", "country", "avatar"]
 
 
-class UploadForm(forms.Form):
-    video = forms.FileField(
-        help_text="MP4, MOV or WebM (H.264, HEVC, VP9 or AV1).",
-        widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/quicktime,video/webm"}),
-    )
-    caption = forms.CharField(
-        max_length=VideoPost._meta.get_field("caption").max_length,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Add #hashtags to be found.",
-    )
-
-
 class CaptionForm(forms.Form):
     caption = forms.CharField(
         max_length=VideoPost._meta.get_field("caption").max_length,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Add #hashtags to be found.",
+    )
+
+
+class UploadForm(CaptionForm):
+    field_order = ["video", "caption"]
+
+    video = forms.FileField(
+        help_text="MP4, MOV or WebM (H.264, HEVC, VP9 or AV1).",
+        widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/quicktime,video/webm"}),
     )
 
 

@@ -69,11 +69,10 @@ def sync_order_status(*, order_id: int) -> str:
         if not handed:
             return order.status
         waiting = (
-            len(handed) < len(shipments)
+            len(handed) < len(shipments)  # a shipment still at its warehouse
+            or live.exclude(shipments__status__in=HANDED_OVER).exists()  # a fulfillment order not shipped yet
             or Backorder.objects.filter(order_line__order_id=order_id, allocated_at__isnull=True).exists()
         )
-        # A fulfillment order without a shipment yet still has to ship.
-        waiting = waiting or live.exclude(shipments__status__in=HANDED_OVER).exists()
         target = Order.Status.PARTIALLY_FULFILLED if waiting else Order.Status.FULFILLED
         if target != order.status and target in ORDER_TRANSITIONS[order.status]:
             set_order_status(order=order, to=target, note="Derived from shipments handed to the carrier.")

@@ -73,6 +73,19 @@ def _eager_tasks_and_clean_cache() -> None:
 
 
 @pytest.fixture
+def deliver_events():
+    """Hand the outbox's pending facts to their handlers now, as the relay does after commit.
+
+    Unit tests run inside a transaction that never commits, so the relay never runs by itself; a
+    test calls this where, in production, the facts it just wrote would be delivered. Handlers run
+    eagerly and may publish more facts: those are delivered too. Answers how many were dispatched.
+    """
+    from marketplace.outbox import deliver_pending
+
+    return deliver_pending
+
+
+@pytest.fixture
 def user(db):
     from marketplace.tests.factories import UserFactory
 

@@ -22,7 +22,10 @@ from django.utils import timezone
 from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Reservation, Stock, StockMovement, Warehouse
 from fulfillment.selectors import stock_ledger_mismatches
 from fulfillment.services.stock import adjust_stock, hold_reservations, set_stock_quantity
+from marketplace.models import OutboxEvent
+from shop.events import order_paid
 from shop.models import Cart, CartLine, Category, Order, OrderEvent, OrderLine, Product, Seller, Variant
+from shop.services.order_fulfillment import announce_paid, fulfillment_request
 from shop.services.orders import ShippingAddress, claims_of, new_order_number, place_order, set_order_status
 from shop.services.shipping import quote_shipping
 
@@ -179,11 +182,21 @@ def bulk_paid_orders(specs: list[tuple[ShippingAddress, list[tuple[Variant, int]
         )  # fmt: skip
         events = []
         for order in orders:
-            events.append(OrderEvent(order=order, to_status=Order.Status.PENDING_PAYMENT, note="Order placed."))
+            events.append(OrderEvent(order=order, to_status=Order.Status.PENDING_PAYMENT, kind=OrderEvent.Kind.PLACED))
             events.append(
-                OrderEvent(order=order, from_status=Order.Status.PENDING_PAYMENT, to_status=Order.Status.PAID)
-            )
+                OrderEvent(
+                    order=order, from_status=Order.Status.PENDING_PAYMENT, to_status=Order.Status.PAID,
+                    kind=OrderEvent.Kind.PAID, params=_paid_params(order),
+                )
+            )  # fmt: skip
         OrderEvent.objects.bulk_create(events)
+        # The "order paid" facts, as the payment writes them (the relay dispatches them when the bench says).
+        lines_of: dict[int, list[OrderLine]] = {}
+        for line in lines:
+            lines_of.setdefault(line.order_id, []).append(line)
+        OutboxEvent.objects.bulk_create(
+            [OutboxEvent(name=order_paid.name, payload=_paid_payload(order, lines_of[order.pk])) for order in orders]
+        )
         reservations = []
         for line in lines:  # reserve_stock's choice: most free units first, then lowest pk; all or nothing
             missing = line.quantity
@@ -201,6 +214,26 @@ def bulk_paid_orders(specs: list[tuple[ShippingAddress, list[tuple[Variant, int]
                 raise RuntimeError(f"bench stock too small: variant {line.variant_id} short of {missing}")
         Reservation.objects.bulk_create(reservations)
     return [order.pk for order in orders]
+
+
+def _paid_params(order: Order) -> dict:
+    return {"amount": str(order.total), "currency": order.currency, "attempt": 1}
+
+
+def _paid_payload(order: Order, lines: list[OrderLine]) -> dict:
+    """announce_paid's payload, from rows in memory (it would read the lines again)."""
+    order._prefetched_objects_cache = {"lines": lines}
+    return {"order_id": order.pk, "number": order.number, "fulfillment": fulfillment_request(order).as_payload()}
+
+
+def paid_facts(pks: list[int]) -> list[int]:
+    """The outbox ids of these orders' "order paid" facts, in order."""
+    ids = dict(
+        OutboxEvent.objects.filter(name=order_paid.name, payload__order_id__in=pks).values_list(
+            "payload__order_id", "pk"
+        )
+    )
+    return [ids[pk] for pk in pks]
 
 
 def random_specs(catalogue: Catalogue, count: int, rng: random.Random, *, with_scarce: bool = True) -> list:
@@ -332,13 +365,26 @@ def _snapshot(order: Order) -> dict:
             }
             for line in order.lines.order_by("pk")
         ],
-        "events": list(order.events.order_by("pk").values_list("from_status", "to_status", "by", "note")),
+        "events": list(order.events.order_by("pk").values_list("from_status", "to_status", "by", "kind", "params")),
+        "paid facts": [
+            _fact_shape(payload)
+            for payload in OutboxEvent.objects.filter(name=order_paid.name, payload__order_id=order.pk).values_list(
+                "payload", flat=True
+            )
+        ],
         "reservations": list(
             Reservation.objects.filter(order_line__order=order)
             .order_by("pk")
             .values_list("stock__variant_id", "quantity", "reserved_until")
         ),
     }
+
+
+def _fact_shape(payload: dict) -> dict:
+    """What a paid fact says, without the ids that differ between two orders."""
+    request = payload["fulfillment"]
+    lines = [(line["variant_id"], line["quantity"], line["unit_value"]) for line in request["lines"]]
+    return {**{k: v for k, v in request.items() if k not in {"order_id", "number", "lines"}}, "lines": lines}
 
 
 def check_bulk_matches_services(catalogue: Catalogue) -> None:
@@ -352,7 +398,10 @@ def check_bulk_matches_services(catalogue: Catalogue) -> None:
     shipping = quote_shipping(country=address.country, subtotal=subtotal, currency="USD")[0]
     by_services = place_order(cart=cart, email="bench@example.com", address=address, shipping=shipping)
     hold_reservations(claims=claims_of(list(by_services.lines.all())))
-    set_order_status(order=by_services, to=Order.Status.PAID)
+    set_order_status(
+        order=by_services, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID, params=_paid_params(by_services)
+    )
+    announce_paid(by_services)
     CartLine.objects.filter(cart=cart).delete()  # as the webhook's remove_ordered_lines leaves the cart
     (first,) = bulk_paid_orders([(address, items)])
     expected, got = _snapshot(Order.objects.get(pk=by_services.pk)), _snapshot(Order.objects.get(pk=first))

@@ -63,15 +63,23 @@ def setup_django() -> None:
 
 
 def queries_per_order(catalogue, *, profile: bool = False) -> tuple[dict[str, dict[int, float]], list[str], float]:
-    """Queries of allocate_order per order, in-process, on 10 and on 100 orders of each shape.
+    """Queries per order of what a worker runs for a paid order (the outbox's allocation handler: the
+    handled mark, then allocate_order), in-process, on 10 and on 100 orders of each shape.
 
     Also returns the SQL of one single-line allocation, and the in-process ms per single-line order.
     """
-    from _fulfillment_data import DESTINATIONS, bulk_paid_orders
+    from _fulfillment_data import DESTINATIONS, bulk_paid_orders, paid_facts
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from fulfillment.services.allocation import allocate_order
+    from marketplace.outbox import handle
+
+    def allocate(facts: list[int]) -> None:
+        for event_id in facts:
+            handle(event_id=event_id, handler_name="shop.request_fulfillment")
+
+    def paid(specs) -> list[int]:
+        return paid_facts(bulk_paid_orders(specs))
 
     address = DESTINATIONS[0]
     shapes = {
@@ -81,26 +89,23 @@ def queries_per_order(catalogue, *, profile: bool = False) -> tuple[dict[str, di
     }
     counts: dict[str, dict[int, float]] = {}
     for name, items in shapes.items():
-        for pk in bulk_paid_orders([(address, items)] * 3):  # warm up caches and the connection
-            allocate_order(order_id=pk)
+        allocate(paid([(address, items)] * 3))  # warm up caches and the connection
         counts[name] = {}
         for size in (10, 100):
-            pks = bulk_paid_orders([(address, items)] * size)
+            facts = paid([(address, items)] * size)
             with CaptureQueriesContext(connection) as queries:
-                for pk in pks:
-                    allocate_order(order_id=pk)
+                allocate(facts)
             counts[name][size] = len(queries) / size
-    (pk,) = bulk_paid_orders([(address, shapes["1 line"])])
+    facts = paid([(address, shapes["1 line"])])
     with CaptureQueriesContext(connection) as queries:
-        allocate_order(order_id=pk)
+        allocate(facts)
     sql = [query["sql"] for query in queries.captured_queries]
-    pks = bulk_paid_orders([(address, shapes["1 line"])] * 200)
+    facts = paid([(address, shapes["1 line"])] * 200)
     started = time.perf_counter()
-    for pk in pks:
-        allocate_order(order_id=pk)
-    ms_per_order = (time.perf_counter() - started) * 1000 / len(pks)
+    allocate(facts)
+    ms_per_order = (time.perf_counter() - started) * 1000 / len(facts)
     if profile:
-        print_profile(lambda pks: [allocate_order(order_id=pk) for pk in pks], bulk_paid_orders, address, shapes)
+        print_profile(lambda pks: allocate(paid_facts(pks)), bulk_paid_orders, address, shapes)
     return counts, sql, ms_per_order
 
 
@@ -236,16 +241,18 @@ def wait_for(condition, what: str, timeout: float = 120) -> None:
 
 
 def allocate_with_workers(pks: list[int], workers: list[subprocess.Popen], log_dir: Path) -> float:
-    """Enqueue allocate_order_task for every order and wait until each has allocations or backorders; seconds."""
-    from _fulfillment_data import done_count
+    """Dispatch every order's "order paid" fact (the relay after commit) and wait until each order has
+    allocations or backorders; seconds. The allocation handler runs on the workers' `allocation` queue."""
+    from _fulfillment_data import done_count, paid_facts
 
-    from fulfillment.tasks import allocate_order_task
+    from marketplace.outbox import dispatch
 
     first, last = pks[0], pks[-1]
     assert last - first + 1 == len(pks), "orders of a round are one contiguous pk range"
+    facts = paid_facts(pks)
     started = time.perf_counter()
-    for pk in pks:
-        allocate_order_task.delay(pk)
+    for event_id in facts:
+        dispatch(event_id=event_id)
     done, last_progress, last_done = 0, time.monotonic(), -1
     while done < len(pks):
         time.sleep(0.2)

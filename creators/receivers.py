@@ -1,16 +1,40 @@
-"""Creators react to what the shop announces; each receiver only enqueues a task."""
+"""Creators' reactions to facts (the shop's orders, their own uploads); each handler is idempotent.
 
-from django.dispatch import receiver
+Registered with marketplace.outbox: each runs as its own Celery task after the fact commits.
+"""
 
-from creators.tasks.commissions import apply_order_refunds_task, record_order_commissions_task
-from shop import events
+from typing import Any
+
+from creators import events
+from creators.models import Creator
+from creators.services import commissions, posts, profiles
+from shop import events as shop_events
+
+Payload = dict[str, Any]
+# Transcoding a 10-minute upload takes minutes, far past the project's default 120 s task limit.
+VIDEO_SOFT_TIME_LIMIT = 30 * 60
 
 
-@receiver(events.order_paid, dispatch_uid="creators.record_order_commissions")
-def record_commissions_of_paid_order(sender, order_id: int, **kwargs) -> None:
-    record_order_commissions_task.delay(order_id)
+@shop_events.order_paid.handler("creators.record_commissions")
+def record_commissions_of_paid_order(payload: Payload) -> None:
+    commissions.record_order_commissions(order_id=payload["order_id"])
 
 
-@receiver(events.order_refunded, dispatch_uid="creators.apply_order_refunds")
-def reverse_commissions_of_refunded_order(sender, order_id: int, **kwargs) -> None:
-    apply_order_refunds_task.delay(order_id)
+@shop_events.order_refunded.handler("creators.apply_refunds")
+def reverse_commissions_of_refunded_order(payload: Payload) -> None:
+    commissions.apply_order_refunds(order_id=payload["order_id"])
+
+
+@events.video_uploaded.handler(
+    "creators.process_video", queue="media", atomic=False, soft_time_limit=VIDEO_SOFT_TIME_LIMIT
+)
+def process_video(payload: Payload) -> None:
+    """Probe, poster, transcode; safe to run twice (only a `processing` post is worked on)."""
+    posts.process_post(post_id=payload["post_id"])
+
+
+@events.avatar_uploaded.handler("creators.avatar_renditions", queue="media", atomic=False)
+def make_avatar_renditions(payload: Payload) -> None:
+    creator = Creator.objects.filter(pk=payload["creator_id"]).first()
+    if creator is not None:
+        profiles.make_avatar_renditions(creator=creator)

@@ -21,7 +21,6 @@ from django.utils.http import urlencode
 from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Stock, StockMovement, Warehouse
 from fulfillment.services.stock import InsufficientStock, set_stock_quantity
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
-from shop.models import Variant
 
 ADMIN_REFERENCE = "admin"
 INLINE_STOCK_LIMIT = 200
@@ -161,7 +160,7 @@ class SetStockForm(forms.Form):
     """A stock count for one warehouse and variant, as staff type it in."""
 
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(is_active=True))
-    variant = forms.ModelChoiceField(queryset=Variant.objects.none())  # see __init__
+    variant = forms.ModelChoiceField(queryset=Stock.variant.field.related_model.objects.none())  # see __init__
     quantity = forms.IntegerField(min_value=0, help_text="Units on hand after the count.")
     bin_location = forms.CharField(
         max_length=Stock._meta.get_field("bin_location").max_length,
@@ -174,7 +173,8 @@ class SetStockForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Thousands of variants: an autocomplete box (searches VariantAdmin), not a <select>.
         widget = AutocompleteSelect(Stock._meta.get_field("variant"), admin_site)
-        self.fields["variant"] = forms.ModelChoiceField(queryset=Variant.objects.all(), widget=widget)
+        variants = Stock.variant.field.related_model.objects.all()  # the catalogue's variants, by the relation
+        self.fields["variant"] = forms.ModelChoiceField(queryset=variants, widget=widget)
 
 
 class StockCountForm(forms.Form):

@@ -3,6 +3,3 @@ from django.apps import AppConfig
 
 class FulfillmentConfig(AppConfig):
     name = "fulfillment"
-
-    def ready(self) -> None:
-        from fulfillment import receivers  # noqa: F401  (connects the signal receivers)

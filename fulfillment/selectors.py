@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from fulfillment.carriers import carrier_names
@@ -18,7 +18,11 @@ from fulfillment.models import (
     TrackingEvent,
     Warehouse,
 )
-from shop.models import Order, Variant
+from fulfillment.models.shipping import HANDED_OVER_STATUSES
+from marketplace.outbox import backlog
+
+# The catalogue's variant model, reached through the relation fulfillment declares (no import of the shop).
+Variant = Stock.variant.field.related_model
 
 
 def _reserved(variant_ref: str) -> Coalesce:
@@ -164,6 +168,11 @@ def shipments_for_order(*, order_id: int) -> list:
     return _with_display_names(shipments)
 
 
+def shipment_for_email(*, shipment_id: int):
+    """One shipment with its carrier and service names, for the shopper's shipped / delivered email."""
+    return _with_display_names([Shipment.objects.prefetch_related(_timeline_prefetch()).get(pk=shipment_id)])[0]
+
+
 def shipment_for_tracking(*, tracking_number: str):
     """The shipment whose live label has this number (or one of its parcels), with its timeline; else None."""
 
@@ -273,12 +282,7 @@ def work_queues() -> WorkQueues:
         .order_by("code")
         .values_list("pk", "code", "name", "held", "to_pick", "to_pack", "to_label", "exceptions")
     )
-    unallocated = (
-        Order.objects.filter(status=Order.Status.PAID)
-        .exclude(Exists(Allocation.objects.filter(order_line__order=OuterRef("pk"))))
-        .exclude(Exists(Backorder.objects.filter(order_line__order=OuterRef("pk"))))
-        .count()
-    )
+    unallocated = backlog(queue="allocation")  # paid orders announced, not yet taken by allocation
     backorders = Backorder.objects.filter(allocated_at__isnull=True).aggregate(
         rows=Count("pk"), orders=Count("order_line__order", distinct=True)
     )
@@ -309,3 +313,36 @@ def delivered_at_by_order(*, order_ids: set[int] | list[int]) -> dict[int, datet
     for row in rows:
         answer[row["fulfillment_order__order_id"]] = row["last"] if row["open"] == 0 else None
     return answer
+
+
+@dataclass(frozen=True)
+class ShippingProgress:
+    """How far an order's shipments got; the shop derives the order's status from it."""
+
+    shipments: int  # live ones (not cancelled)
+    handed_over: int  # taken by the carrier, whatever happened since
+    delivered: int
+    # Something is still at a warehouse: a shipment not handed over, a fulfillment order not shipped,
+    # or an open backorder.
+    waiting: bool
+
+
+def shipping_progress(*, order_id: int) -> ShippingProgress:
+    """The order's shipping progress, in three queries."""
+    live = FulfillmentOrder.objects.filter(order_id=order_id).exclude(status=FulfillmentOrder.Status.CANCELLED)
+    statuses = list(
+        Shipment.objects.filter(fulfillment_order__in=live)
+        .exclude(status=Shipment.Status.CANCELLED)
+        .values_list("status", flat=True)
+    )
+    handed = sum(status in HANDED_OVER_STATUSES for status in statuses)
+    waiting = handed < len(statuses) or (
+        live.exclude(shipments__status__in=HANDED_OVER_STATUSES).exists()
+        or Backorder.objects.filter(order_line__order_id=order_id, allocated_at__isnull=True).exists()
+    )
+    return ShippingProgress(
+        shipments=len(statuses),
+        handed_over=handed,
+        delivered=statuses.count(Shipment.Status.DELIVERED),
+        waiting=waiting,
+    )

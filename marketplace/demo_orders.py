@@ -17,7 +17,6 @@ from django.utils import timezone
 from creators.models import ProductTag, TagClick
 from creators.services.commissions import record_order_commissions, release_payable_commissions
 from fulfillment.models import Box, FulfillmentOrder, Shipment, TrackingEvent, Warehouse
-from fulfillment.services.allocation import allocate_order
 from fulfillment.services.fulfillment_orders import hold_fulfillment_order
 from fulfillment.services.labels import buy_label, void_label
 from fulfillment.services.packing import pack_shipment, suggest_parcels
@@ -26,7 +25,8 @@ from fulfillment.services.stock import hold_reservations, set_stock_quantity
 from fulfillment.services.tracking import hand_over_to_carrier, ingest_tracking_event
 from fulfillment.simulated_warehouse import parcel_spec
 from fulfillment.simulation import Chances, ingest_scan, next_scan
-from shop.models import Cart, CartLine, Order, Variant
+from shop.models import Cart, CartLine, Order, OrderEvent, Variant
+from shop.services.order_fulfillment import send_to_fulfillment
 from shop.services.orders import ShippingAddress, cancel_unpaid_order, claims_of, place_order, set_order_status
 from shop.services.shipping import quote_shipping
 
@@ -169,7 +169,8 @@ def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants)
             cancel_unpaid_order(order=order, note="The shopper left the payment page (demo).")
             return order
         hold_reservations(claims=claims_of(list(order.lines.all())))
-        set_order_status(order=order, to=Order.Status.PAID, note="Paid with a test card (demo).")
+        paid = {"amount": str(order.total), "currency": order.currency, "attempt": 1}
+        set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID, params=paid)
         Order.objects.filter(pk=order.pk).update(amount_paid=F("total"))
         if plan.state == "backordered":  # paid, then a recount finds the shelf empty
             for line in order.lines.all():
@@ -177,7 +178,7 @@ def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants)
                     set_stock_quantity(
                         warehouse=stock.warehouse, variant_id=stock.variant_id, quantity=0, reference="demo recount"
                     )
-    allocate_order(order_id=order.pk)
+    send_to_fulfillment(order_id=order.pk)
     record_order_commissions(order_id=order.pk)
     return order
 
@@ -189,7 +190,7 @@ def _advance(order: Order, state: str, *, by) -> None:
     """Take a paid order's fulfillment as far as `state`, through the services staff and carriers use."""
     if state in {"allocated", "backordered", "cancelled"}:
         return
-    for fulfillment_order in FulfillmentOrder.objects.filter(order=order).order_by("pk"):
+    for fulfillment_order in FulfillmentOrder.objects.filter(order_id=order.pk).order_by("pk"):
         if state == "on_hold":
             hold_fulfillment_order(
                 fulfillment_order_id=fulfillment_order.pk,
@@ -215,7 +216,7 @@ def _advance(order: Order, state: str, *, by) -> None:
             _move_back_in_time(shipment, days=40)
     if state == "packed":
         # Packing bought the label; this demo order shows a label voided at the bench, waiting for a new one.
-        for shipment in Shipment.objects.filter(fulfillment_order__order=order, status=Shipment.Status.LABELLED):
+        for shipment in Shipment.objects.filter(fulfillment_order__order=order.pk, status=Shipment.Status.LABELLED):
             void_label(shipment_id=shipment.pk, by=by)
 
 

@@ -216,15 +216,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "allocation", "labels", "returns", "media")]
 CELERY_TASK_ROUTES = {
-    "shop.tasks.make_image_renditions": {"queue": "media"},
-    "fulfillment.tasks.allocate_order_task": {"queue": "allocation"},
-    "fulfillment.tasks.deallocate_order_task": {"queue": "allocation"},
     "fulfillment.tasks.fulfillment_orders.allocate_backorders_task": {"queue": "allocation"},
     "fulfillment.tasks.labels.*": {"queue": "labels"},
-    "creators.tasks.media.*": {"queue": "media"},
     "shop.payments.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Facts whose handlers were never enqueued (broker down) or never finished (worker killed).
+    "outbox-redispatch": {
+        "task": "marketplace.outbox.redispatch_events",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "default", "expires": 55},
+    },
     "reconcile-stock": {
         "task": "fulfillment.tasks.reconcile_stock",
         "schedule": crontab(minute=17),
@@ -279,6 +281,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# The outbox (marketplace/outbox.py): an event not dispatched at commit (broker down) is sent by the
+# sweep after OUTBOX_DISPATCH_GRACE_SECONDS; one dispatched but not handled by every handler is sent
+# again after OUTBOX_REDISPATCH_SECONDS (it must exceed the longest queue wait); after
+# OUTBOX_MAX_ATTEMPTS failures it waits for staff (admin: "Dispatch again").
+OUTBOX_DISPATCH_GRACE_SECONDS = env.int("OUTBOX_DISPATCH_GRACE_SECONDS", default=10)
+OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=900)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=50)
 
 # Carrier tracking webhooks (/carriers/webhook/<code>/): the HMAC secret per carrier code, as JSON,
 # e.g. CARRIER_WEBHOOK_SECRETS='{"ups": "..."}'. Under DEBUG the built-in carriers get local secrets.

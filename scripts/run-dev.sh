@@ -20,7 +20,11 @@ if [ -n "${CELERY_BROKER_URL:-}" ]; then
 else
   # No broker, so no beat: the SIMULATED warehouse crew and carrier network are ticked from here
   # (tasks run eagerly inside the command), so paid orders get picked, packed, labelled and delivered.
-  (while sleep "${SIMULATION_TICK_SECONDS:-20}"; do "$python" manage.py simulate_carriers >/dev/null 2>&1 || true; done) &
+  # The outbox's sweep too: a fact whose handler failed at commit is handed to it again.
+  (while sleep "${SIMULATION_TICK_SECONDS:-20}"; do
+    "$python" manage.py simulate_carriers >/dev/null 2>&1 || true
+    "$python" manage.py deliver_events >/dev/null 2>&1 || true
+  done) &
   pids+=($!)
 fi
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT

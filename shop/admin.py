@@ -16,8 +16,7 @@ from fulfillment.admin import VariantStockInline, set_stock_url
 from fulfillment.selectors import available_quantity
 from shop.models import Category, Product, ProductImage, Seller, SellerMember, Variant
 from shop.services.catalog import archive_product, update_product
-from shop.services.images import add_product_image, check_image, delete_product_image
-from shop.tasks import make_image_renditions
+from shop.services.images import add_product_image, check_image, delete_product_image, request_renditions
 
 THUMBNAIL_WIDTH = 64
 
@@ -357,8 +356,7 @@ class ProductImageAdmin(admin.ModelAdmin):
     @admin.action(description="Make the renditions of the selected images again", permissions=["change"])
     def remake_renditions(self, request: HttpRequest, queryset: QuerySet[ProductImage]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        for image_id in ids:
-            make_image_renditions.delay(image_id)
+        request_renditions(image_ids=ids)
         self.message_user(request, f"Queued renditions of {len(ids)} image(s).", messages.SUCCESS)
 
 

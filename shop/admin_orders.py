@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from shop.models import Order, OrderEvent, OrderLine, Payment, Refund, StripeEvent
+from shop.order_timeline import describe
 from shop.payments.tasks import process_stripe_event
 from shop.services.payments import (
     PaymentError,
@@ -64,11 +65,27 @@ class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name = "event"
     verbose_name_plural = "timeline"
-    fields = ("created_at", "from_status", "to_status", "by", "note")
+    fields = ("created_at", "kind", "what", "from_status_label", "to_status_label", "by")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
         return super().get_queryset(request).select_related("by")
+
+    @admin.display(description="what happened")
+    def what(self, event: OrderEvent) -> str:
+        return describe(event)
+
+    @admin.display(description="from")
+    def from_status_label(self, event: OrderEvent) -> str:
+        return _status_label(event.from_status)
+
+    @admin.display(description="to")
+    def to_status_label(self, event: OrderEvent) -> str:
+        return _status_label(event.to_status)
+
+
+def _status_label(status: str) -> str:
+    return dict(Order.Status.choices).get(status, status) if status else "-"
 
 
 class RefundLinesForm(forms.Form):

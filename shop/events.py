@@ -1,10 +1,14 @@
-"""Facts the shop announces. Sent with transaction.on_commit; receivers only enqueue tasks."""
+"""Facts the shop announces (marketplace.outbox): written in the transaction of the change, handled after commit.
 
-from django.dispatch import Signal
+Handlers live in the reacting app's receivers.py (shop's own, and creators').
+"""
 
-# kwargs: order_id
-order_paid = Signal()
-# kwargs: order_id, refund_id
-order_refunded = Signal()
-# kwargs: order_id
-order_cancelled = Signal()
+from marketplace.outbox import Event
+
+order_paid = Event(
+    "shop.order_paid",
+    doc="order_id, number, fulfillment (fulfillment.requests.FulfillmentRequest.as_payload(): what was paid for)",
+)
+order_refunded = Event("shop.order_refunded", doc="order_id, number, refund_id, fully_refunded")
+order_cancelled = Event("shop.order_cancelled", doc="order_id, number")
+product_image_uploaded = Event("shop.product_image_uploaded", doc="image_id: its renditions are to be made")

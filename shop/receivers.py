@@ -1,10 +1,27 @@
-"""Reactions of the shop to facts announced elsewhere; each does one thing."""
+"""The shop's reactions to facts (its own and fulfillment's); each handler is idempotent and does one thing.
+
+Registered with marketplace.outbox: each runs as its own Celery task after the fact commits, once per
+fact, and again later if it fails. The queue says which workers run it.
+"""
+
+from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from fulfillment import events as fulfillment_events
+from fulfillment.requests import FulfillmentRequest
+from fulfillment.services.allocation import allocate_order
 from shop import events
+from shop.models import Order, OrderEvent, ProductImage, SentEmail
 from shop.services.cart import merge_session_cart
+from shop.services.images import make_renditions
+from shop.services.notifications import send_order_email
+from shop.services.order_fulfillment import stop_fulfillment_of, sync_order_status
+from shop.services.orders import record_order_event
+
+K = OrderEvent.Kind
+Payload = dict[str, Any]
 
 
 @receiver(user_logged_in, dispatch_uid="shop.merge_cart_at_login")
@@ -13,8 +30,88 @@ def merge_cart_at_login(sender, request, user, **kwargs) -> None:
         merge_session_cart(request=request, user=user)
 
 
-@receiver(events.order_paid, dispatch_uid="shop.confirm_paid_order")
-def confirm_paid_order(sender, order_id: int, **kwargs) -> None:
-    from shop.checkout.tasks import send_order_confirmation
+# --- the shop's own facts -------------------------------------------------------------------------
 
-    send_order_confirmation.delay(order_id)
+
+@events.order_paid.handler("shop.send_order_confirmation")
+def confirm_paid_order(payload: Payload) -> None:
+    send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.CONFIRMATION)
+
+
+@events.order_paid.handler("shop.request_fulfillment", queue="allocation")
+def request_fulfillment(payload: Payload) -> None:
+    """Hand fulfillment the lines and address that were paid for (the fact's snapshot)."""
+    allocate_order(request=FulfillmentRequest.from_payload(payload["fulfillment"]))
+
+
+@events.order_cancelled.handler("shop.stop_fulfillment", queue="allocation")
+def stop_fulfillment_of_cancelled_order(payload: Payload) -> None:
+    stop_fulfillment_of(order_id=payload["order_id"], number=payload["number"])
+
+
+@events.order_refunded.handler("shop.stop_fulfillment", queue="allocation")
+def stop_fulfillment_of_refunded_order(payload: Payload) -> None:
+    if payload.get("fully_refunded"):  # a partial refund: the order still ships
+        stop_fulfillment_of(order_id=payload["order_id"], number=payload["number"])
+
+
+@events.product_image_uploaded.handler("shop.make_image_renditions", queue="media", atomic=False)
+def make_image_renditions(payload: Payload) -> None:
+    image = ProductImage.objects.filter(pk=payload["image_id"]).select_related("product").first()
+    if image is not None:  # deleted before a worker got to it
+        make_renditions(image=image)
+
+
+# --- fulfillment's facts: the order's timeline, status and emails ---------------------------------
+
+
+def _note(payload: Payload, kind: str, keys: tuple[str, ...]) -> None:
+    record_order_event(
+        order=Order.objects.get(pk=payload["order_id"]),
+        kind=kind,
+        params={key: payload[key] for key in keys if key in payload},
+        by_id=payload.get("by_id"),
+    )
+
+
+@fulfillment_events.fulfillment_order_held.handler("shop.timeline")
+def fulfillment_order_held(payload: Payload) -> None:
+    _note(payload, K.FULFILLMENT_HELD, ("fulfillment_order_id", "warehouse", "reason", "reason_label", "note"))
+
+
+@fulfillment_events.fulfillment_order_released.handler("shop.timeline")
+def fulfillment_order_released(payload: Payload) -> None:
+    _note(payload, K.FULFILLMENT_RELEASED, ("fulfillment_order_id", "warehouse", "note"))
+
+
+@fulfillment_events.fulfillment_order_moved.handler("shop.timeline")
+def fulfillment_order_moved(payload: Payload) -> None:
+    _note(payload, K.FULFILLMENT_MOVED, ("fulfillment_order_id", "warehouse", "from_warehouse", "reason"))
+
+
+@fulfillment_events.backorder_allocated.handler("shop.timeline")
+def backorder_allocated(payload: Payload) -> None:
+    _note(payload, K.BACKORDER_ALLOCATED, ("units", "still_awaited"))
+
+
+@fulfillment_events.shipment_handed_over.handler("shop.order_status")
+@fulfillment_events.shipment_delivered.handler("shop.order_status")
+@fulfillment_events.shipment_failed.handler("shop.order_status")
+@fulfillment_events.shipment_returned_to_sender.handler("shop.order_status")
+@fulfillment_events.shipment_cancelled.handler("shop.order_status")
+def derive_order_status(payload: Payload) -> None:
+    sync_order_status(order_id=payload["order_id"])
+
+
+@fulfillment_events.shipment_handed_over.handler("shop.shipped_email")
+def email_shipment_shipped(payload: Payload) -> None:
+    send_order_email(
+        order_id=payload["order_id"], kind=SentEmail.Kind.SHIPMENT_SHIPPED, shipment_id=payload["shipment_id"]
+    )
+
+
+@fulfillment_events.shipment_delivered.handler("shop.delivered_email")
+def email_shipment_delivered(payload: Payload) -> None:
+    send_order_email(
+        order_id=payload["order_id"], kind=SentEmail.Kind.SHIPMENT_DELIVERED, shipment_id=payload["shipment_id"]
+    )

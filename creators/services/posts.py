@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from creators import events
 from creators import video as media
 from creators.images import POSTER_WIDTHS, rendition_names
 from creators.models import Creator, VideoPost
@@ -76,14 +77,8 @@ def create_post_from_upload(*, creator: Creator, upload: UploadedFile, caption: 
         post.source.save(f"{uuid.uuid4().hex}.{EXTENSIONS[info.container]}", upload, save=False)
         post.status = VideoPost.Status.PROCESSING
         post.save(update_fields=["source", "status", "updated_at"])
-        transaction.on_commit(lambda: _queue_processing(post.pk))
+        events.video_uploaded.publish(post_id=post.pk)
     return post
-
-
-def _queue_processing(post_id: int) -> None:
-    from creators.tasks.media import process_video
-
-    process_video.delay(post_id)
 
 
 @contextmanager
@@ -206,7 +201,7 @@ def retry_post(*, post: VideoPost) -> VideoPost:
             raise ValidationError("Only a video whose processing failed can be retried.", code="not_failed")
         locked.status, locked.failure_reason = VideoPost.Status.PROCESSING, ""
         locked.save(update_fields=["status", "failure_reason", "updated_at"])
-        transaction.on_commit(lambda: _queue_processing(locked.pk))
+        events.video_uploaded.publish(post_id=locked.pk)
     post.status, post.failure_reason = locked.status, ""
     return post
 

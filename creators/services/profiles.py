@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from creators import events
 from creators.images import rendition_names
 from creators.models import HANDLE_VALIDATOR, Creator
 from shop.services.images import check_image
@@ -55,12 +56,6 @@ def _store_avatar(creator: Creator, avatar: UploadedFile, extension: str) -> lis
     return [name for name in old if name]
 
 
-def _queue_avatar_renditions(creator_id: int) -> None:
-    from creators.tasks.media import make_avatar_renditions
-
-    make_avatar_renditions.delay(creator_id)
-
-
 def _delete_files_on_commit(names: list[str]) -> None:
     from django.core.files.storage import default_storage
 
@@ -89,7 +84,7 @@ def apply_for_creator_profile(
                 _store_avatar(creator, avatar, extension)
             creator.save()
             if avatar is not None:
-                transaction.on_commit(lambda: _queue_avatar_renditions(creator.pk))
+                events.avatar_uploaded.publish(creator_id=creator.pk)
     except IntegrityError as error:  # two applications at once: the database keeps the unique rules
         if creator.avatar:
             creator.avatar.storage.delete(creator.avatar.name)
@@ -114,7 +109,7 @@ def update_profile(
         if avatar is not None:
             _delete_files_on_commit(_store_avatar(creator, avatar, extension))
             fields += ["avatar", "avatar_renditions"]
-            transaction.on_commit(lambda: _queue_avatar_renditions(creator.pk))
+            events.avatar_uploaded.publish(creator_id=creator.pk)
         creator.save(update_fields=fields)
     return creator
 

@@ -10,18 +10,6 @@ RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 5, "retry_backoff_m
 
 
 @shared_task(acks_late=True, **RETRY)
-def record_order_commissions_task(order_id: int) -> int:
-    """Attribute a paid order and record its commissions (idempotent)."""
-    return len(commissions.record_order_commissions(order_id=order_id))
-
-
-@shared_task(acks_late=True, **RETRY)
-def apply_order_refunds_task(order_id: int) -> int:
-    """Reverse or adjust the commissions of a refunded order (idempotent)."""
-    return len(commissions.apply_order_refunds(order_id=order_id))
-
-
-@shared_task(acks_late=True, **RETRY)
 def release_payable_commissions() -> int:
     """Beat: pending commissions whose return window closed become payable."""
     return commissions.release_payable_commissions()

@@ -11,7 +11,7 @@ from creators.models import TagClick
 from creators.tests.factories import ProductTagFactory
 from fulfillment.services.stock import hold_reservations
 from fulfillment.tests.factories import stock_of
-from shop.models import Cart, CartLine, Order, Payment
+from shop.models import Cart, CartLine, Order, OrderEvent, Payment
 from shop.payments.local_stripe.checkout import PaidCard, pay_session
 from shop.payments.local_stripe.testing import local_client
 from shop.services.orders import ShippingAddress, claims_of, place_order, set_order_status
@@ -74,7 +74,7 @@ def order_paid_at(*items, paid_at: datetime, user=None, token: str | None = None
     shipping = quote_shipping(country="US", subtotal=items[0][0].price, currency=items[0][0].currency)[0]
     order = place_order(cart=cart, email="ada@example.com", address=ADDRESS, shipping=shipping, user=user)
     hold_reservations(claims=claims_of(list(order.lines.all())))
-    set_order_status(order=order, to=Order.Status.PAID)
+    set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID)
     Order.objects.filter(pk=order.pk).update(paid_at=paid_at, amount_paid=order.total)
     order.refresh_from_db()
     return order

@@ -11,10 +11,11 @@ from creators.models import Commission, Payout
 from creators.services.commissions import apply_order_refunds, commission_cents, record_order_commissions
 from creators.tasks.commissions import release_payable_commissions
 from creators.tests.money import click, order_paid_at, tagged_variant
-from fulfillment.models import FulfillmentOrder, Shipment
+from fulfillment.models import FulfillmentOrder, OutboundOrder, Shipment
 from fulfillment.tests.factories import WarehouseFactory
 from shop import events
-from shop.models import Order, Payment, Refund
+from shop.models import Payment, Refund
+from shop.services.order_fulfillment import announce_paid
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_a_paid_attributed_line_earns_the_rate_on_its_line_total(django_capture_
     order, tag = _attributed_order(quantity=2, price="20.00", rate="12.50")
 
     with django_capture_on_commit_callbacks(execute=True):
-        events.order_paid.send(sender=Order, order_id=order.pk)
+        announce_paid(order)
 
     commission = Commission.objects.get()
     assert (commission.creator_id, commission.tag_id) == (tag.post.creator_id, tag.pk)
@@ -76,7 +77,8 @@ def test_an_unattributed_line_earns_nothing():
 
 
 def _ship(order, *, delivered_at=None, status=Shipment.Status.DELIVERED):
-    fulfillment_order = FulfillmentOrder.objects.create(order=order, warehouse=WarehouseFactory())
+    copy, _ = OutboundOrder.objects.get_or_create(id=order.pk, defaults={"number": order.number})
+    fulfillment_order = FulfillmentOrder.objects.create(order=copy, warehouse=WarehouseFactory())
     return Shipment.objects.create(fulfillment_order=fulfillment_order, status=status, delivered_at=delivered_at)
 
 
@@ -106,8 +108,7 @@ def test_commission_of_an_order_not_fully_delivered_stays_pending():
     order, _ = _attributed_order()
     record_order_commissions(order_id=order.pk)
     _ship(order, delivered_at=timezone.now() - timedelta(days=40))
-    fulfillment_order = FulfillmentOrder.objects.create(order=order, warehouse=WarehouseFactory())
-    Shipment.objects.create(fulfillment_order=fulfillment_order, status=Shipment.Status.IN_TRANSIT)
+    _ship(order, status=Shipment.Status.IN_TRANSIT)
     undelivered, _ = _attributed_order()
     record_order_commissions(order_id=undelivered.pk)
 
@@ -144,7 +145,7 @@ def test_a_full_refund_before_payout_reverses_the_commission(django_capture_on_c
     _refund(order, amount="40.00", lines=[(line, 2)])
 
     with django_capture_on_commit_callbacks(execute=True):
-        events.order_refunded.send(sender=Order, order_id=order.pk, refund_id=1)
+        events.order_refunded.publish(order_id=order.pk, number=order.number, refund_id=1, fully_refunded=True)
 
     commission = Commission.objects.get()
     assert (commission.amount_cents, commission.amount_reversed_cents, commission.status) == (400, 400, "reversed")

@@ -7,7 +7,6 @@ from django.core.files.storage import default_storage
 
 from creators.models import VideoPost
 from creators.services import posts
-from creators.tasks.media import process_video
 from creators.tests import studio_helpers
 from creators.tests.studio_helpers import clip_upload, stored_files
 from creators.video import mp4_top_level_boxes, probe_video
@@ -73,7 +72,7 @@ def test_a_failure_is_shown_with_its_reason_and_retry_processes_again(
     good = Path(default_storage.path(post.source.name)).read_bytes()
     Path(default_storage.path(post.source.name)).write_bytes(b"garbage" * 100)
 
-    process_video.delay(post.pk)
+    posts.process_post(post_id=post.pk)
 
     post.refresh_from_db()
     assert post.status == VideoPost.Status.FAILED
@@ -96,7 +95,7 @@ def test_processing_twice_is_harmless(creator, tmp_path, django_capture_on_commi
     post = _upload(creator, clip_upload(tmp_path), django_capture_on_commit_callbacks)
     files = stored_files()
 
-    assert process_video.delay(post.pk).get() is None  # a redelivered task finds the post done
+    assert posts.process_post(post_id=post.pk) is None  # a redelivered handler finds the post done
     post.refresh_from_db()
     assert post.status == VideoPost.Status.READY
     assert stored_files() == files

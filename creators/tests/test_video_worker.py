@@ -10,13 +10,16 @@ from creators.services.posts import create_post_from_upload
 from creators.tests.factories import CreatorFactory
 from creators.video import make_test_clip
 from marketplace.celery import app as celery_app
+from marketplace.outbox import event_named
 
 
-def test_video_and_avatar_tasks_are_routed_to_the_media_queue():
-    router = celery_app.amqp.router
+def test_video_and_avatar_work_is_handled_on_the_media_queue_with_room_for_long_videos():
+    video = event_named("creators.video_uploaded").handlers["creators.process_video"]
+    avatar = event_named("creators.avatar_uploaded").handlers["creators.avatar_renditions"]
 
-    for name in ("creators.tasks.media.process_video", "creators.tasks.media.make_avatar_renditions"):
-        assert router.route({}, name)["queue"].name == "media"
+    assert (video.queue, avatar.queue) == ("media", "media")
+    assert video.soft_time_limit == 30 * 60
+    assert not video.atomic  # minutes of work run outside a transaction
 
 
 @pytest.mark.worker

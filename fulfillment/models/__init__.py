@@ -1,5 +1,7 @@
-"""Fulfillment models: stock and its claims (stock.py); shipments, parcels, labels, tracking (shipping.py)."""
+"""Fulfillment models: its copy of paid orders (outbound.py); stock and its claims (stock.py); shipments, parcels,
+labels, tracking (shipping.py)."""
 
+from .outbound import OutboundLine, OutboundOrder
 from .shipping import (
     Box,
     CarrierSerial,
@@ -29,6 +31,8 @@ __all__ = [
     "CarrierSerial",
     "FulfillmentOrder",
     "IssuedTrackingNumber",
+    "OutboundLine",
+    "OutboundOrder",
     "Parcel",
     "PickList",
     "Reservation",

@@ -234,3 +234,9 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_number} {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+_S = Shipment.Status
+# Statuses of a shipment the carrier has taken (it left the warehouse), whatever happened since.
+MOVING_STATUSES = frozenset({_S.IN_TRANSIT, _S.AT_HUB, _S.CUSTOMS_HOLD, _S.CLEARED, _S.OUT_FOR_DELIVERY})
+HANDED_OVER_STATUSES = MOVING_STATUSES | {_S.EXCEPTION, _S.DELIVERED, _S.RETURNED_TO_SENDER}

@@ -143,7 +143,7 @@ class FulfillmentOrder(models.Model):
         AWAITING_STOCK = "awaiting_stock", "Awaiting stock"
         OTHER = "other", "Other"
 
-    order = models.ForeignKey("shop.Order", on_delete=models.PROTECT, related_name="fulfillment_orders")
+    order = models.ForeignKey("fulfillment.OutboundOrder", on_delete=models.PROTECT, related_name="fulfillment_orders")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="fulfillment_orders")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
     hold_reason = models.CharField(max_length=24, choices=HoldReason.choices, blank=True)
@@ -175,7 +175,7 @@ class Allocation(models.Model):
     """The hard claim of a paid order line on a warehouse's stock (counted in Stock.quantity_allocated)."""
 
     fulfillment_order = models.ForeignKey(FulfillmentOrder, on_delete=models.CASCADE, related_name="allocations")
-    order_line = models.ForeignKey("shop.OrderLine", on_delete=models.PROTECT, related_name="allocations")
+    order_line = models.ForeignKey("fulfillment.OutboundLine", on_delete=models.PROTECT, related_name="allocations")
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -201,7 +201,7 @@ class Allocation(models.Model):
 class Backorder(models.Model):
     """Units of a paid line that no warehouse had: flagged for staff, allocated when stock arrives."""
 
-    order_line = models.ForeignKey("shop.OrderLine", on_delete=models.PROTECT, related_name="backorders")
+    order_line = models.ForeignKey("fulfillment.OutboundLine", on_delete=models.PROTECT, related_name="backorders")
     quantity = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
     allocated_at = models.DateTimeField(null=True, blank=True, db_index=True)

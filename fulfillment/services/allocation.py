@@ -1,31 +1,35 @@
-"""Allocation: a paid order's held reservations become allocations, warehouse by warehouse.
+"""Allocation: the shop hands over a paid order; fulfillment keeps its copy and allocates it, warehouse by warehouse.
 
 The choice of warehouses is fulfillment.allocation.choose_warehouses (a pure function); this module
-locks, asks it, and writes the result. Idempotent: an order already allocated gets nothing more.
+locks, asks it, and writes the result. Idempotent: an order handed over before gets nothing more.
 """
 
 from django.db import transaction
 
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
-from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Reservation, Stock, Warehouse
+from fulfillment.models import (
+    Allocation,
+    Backorder,
+    FulfillmentOrder,
+    OutboundLine,
+    OutboundOrder,
+    Reservation,
+    Stock,
+    Warehouse,
+)
+from fulfillment.requests import FulfillmentRequest
+from fulfillment.services.fulfillment_orders import set_fulfillment_order_status
 from fulfillment.services.stock import allocate_units, deallocate_units, free_units
 
 
-def allocate_order(*, order_id: int) -> list[Allocation]:
-    """Allocate every line of a paid order once; what no warehouse has is backordered for staff."""
-    from shop.models import Order
-
+def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
+    """Copy the paid order and allocate every line once; what no warehouse has is backordered for staff."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status != Order.Status.PAID:
-            return []
-        lines = list(order.lines.all())
-        line_ids = [line.pk for line in lines]
-        if (
-            Allocation.objects.filter(order_line_id__in=line_ids).exists()
-            or Backorder.objects.filter(order_line_id__in=line_ids).exists()
-        ):
-            return []  # allocated before: a repeated task changes nothing
+        if OutboundOrder.objects.select_for_update().filter(pk=request.order_id).exists():
+            return []  # handed over before, or stopped before it arrived: a repeat changes nothing
+        order = _record_outbound_order(request)
+        lines = request.lines
+        line_ids = [line.line_id for line in lines]
         stocks = list(
             Stock.objects.select_for_update(of=("self",))
             .filter(
@@ -41,7 +45,7 @@ def allocate_order(*, order_id: int) -> list[Allocation]:
         free = {(stock.warehouse_id, stock.variant_id): free_by_stock[stock.pk] for stock in stocks}
         warehouses = {stock.warehouse_id: stock.warehouse for stock in stocks}
         plan = choose_warehouses(
-            [(line.pk, line.variant_id, line.quantity) for line in lines],
+            [(line.line_id, line.variant_id, line.quantity) for line in lines],
             Destination(str(order.ship_country), order.ship_postal_code),
             [WarehouseInfo(w.pk, str(w.country), w.postal_code, w.priority, w.is_active) for w in warehouses.values()],
             free,
@@ -70,20 +74,63 @@ def allocate_order(*, order_id: int) -> list[Allocation]:
     return allocations
 
 
-def deallocate_order(*, order_id: int, reference: str = "") -> int:
-    """Give back the stock of an order's unshipped allocations once it is cancelled or fully refunded."""
-    from shop.models import Order
+def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:
+    ship_to = request.ship_to
+    order = OutboundOrder.objects.create(
+        id=request.order_id,
+        number=request.number,
+        currency=request.currency,
+        shipping_method=request.shipping_method,
+        shipping_days_max=request.shipping_days_max,
+        ship_name=ship_to.name,
+        ship_line1=ship_to.line1,
+        ship_line2=ship_to.line2,
+        ship_city=ship_to.city,
+        ship_region=ship_to.region,
+        ship_postal_code=ship_to.postal_code,
+        ship_country=ship_to.country,
+        ship_phone=ship_to.phone,
+    )
+    OutboundLine.objects.bulk_create(
+        [
+            OutboundLine(
+                id=line.line_id,
+                order=order,
+                variant_id=line.variant_id,
+                sku=line.sku,
+                product_title=line.product_title,
+                variant_label=line.variant_label,
+                quantity=line.quantity,
+                unit_value=line.unit_value,
+            )
+            for line in request.lines
+        ]
+    )
+    return order
 
+
+def stop_fulfillment(*, order_id: int, number: str = "", reference: str = "") -> int:
+    """The order will not ship (cancelled, or refunded in full): give back its unshipped allocations.
+
+    Answers how many allocations were released. Safe to repeat, and safe before the order was handed
+    over: a stopped copy is kept, so a late hand-over allocates nothing.
+    """
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status not in (Order.Status.CANCELLED, Order.Status.REFUNDED):
-            return 0  # a partial refund: the order still ships
+        order = OutboundOrder.objects.select_for_update().filter(pk=order_id).first()
+        if order is None:
+            OutboundOrder.objects.create(id=order_id, number=number, status=OutboundOrder.Status.CANCELLED)
+            return 0
+        if order.status == OutboundOrder.Status.CANCELLED:
+            return 0
+        order.status = OutboundOrder.Status.CANCELLED
+        order.save(update_fields=["status", "updated_at"])
         allocations = list(
             Allocation.objects.filter(
                 order_line__order_id=order_id,
                 fulfillment_order__status__in=[FulfillmentOrder.Status.OPEN, FulfillmentOrder.Status.ON_HOLD],
             ).order_by("stock_id")
         )
+        Backorder.objects.filter(order_line__order_id=order_id, allocated_at__isnull=True).delete()
         if not allocations:
             return 0
         stocks = {
@@ -96,11 +143,9 @@ def deallocate_order(*, order_id: int, reference: str = "") -> int:
             deallocate_units(
                 stock=stocks[allocation.stock_id],
                 quantity=allocation.quantity,
-                reference=reference or f"order {order_id}",
+                reference=reference or f"order {order.number or order_id}",
             )
-        FulfillmentOrder.objects.filter(pk__in={a.fulfillment_order_id for a in allocations}).update(
-            status=FulfillmentOrder.Status.CANCELLED
-        )
+        for fulfillment_order in FulfillmentOrder.objects.filter(pk__in={a.fulfillment_order_id for a in allocations}):
+            set_fulfillment_order_status(fulfillment_order=fulfillment_order, to=FulfillmentOrder.Status.CANCELLED)
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
-        Backorder.objects.filter(order_line__order_id=order_id, allocated_at__isnull=True).delete()
     return len(allocations)

@@ -1,7 +1,8 @@
-"""Fulfillment orders: hold and release, move to another warehouse, and backorders allocated when stock arrives.
+"""Fulfillment orders: their state machine, hold and release, move to another warehouse, and backorders
+allocated when stock arrives. What happens is announced in fulfillment.events (the shop writes its timeline).
 
-Lock order everywhere here: the order rows, then fulfillment orders, then stock rows, each in
-primary-key order (allocate_order takes the order, then stock, in the same order).
+Lock order everywhere here: fulfillment's copy of the order (OutboundOrder), then fulfillment orders,
+then stock rows, each in primary-key order (allocate_order takes the copy, then stock, in that order).
 """
 
 from collections import defaultdict
@@ -12,8 +13,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from fulfillment import events
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
-from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Shipment, Stock, Warehouse
+from fulfillment.models import Allocation, Backorder, FulfillmentOrder, OutboundOrder, Shipment, Stock, Warehouse
 from fulfillment.services.stock import (
     InsufficientStock,
     StockShortage,
@@ -23,6 +25,13 @@ from fulfillment.services.stock import (
 )
 
 FO = FulfillmentOrder.Status
+FULFILLMENT_ORDER_TRANSITIONS: dict[str, set[str]] = {
+    FO.OPEN: {FO.ON_HOLD, FO.IN_PROGRESS, FO.CLOSED, FO.CANCELLED},  # closed: packed by hand, no pick list
+    FO.ON_HOLD: {FO.OPEN, FO.CANCELLED},
+    FO.IN_PROGRESS: {FO.CLOSED},  # on a pick list: it leaves when its shipments are handed over
+    FO.CLOSED: set(),
+    FO.CANCELLED: set(),
+}
 # Staff may hold and release only what nobody has started picking.
 MOVABLE = {FO.OPEN, FO.ON_HOLD}
 # A warehouse that already shipped or is picking the order gets no more of it: one fulfillment
@@ -48,8 +57,9 @@ class IllegalFulfillmentOrderTransition(FulfillmentOrderError):
     code = "illegal_transition"
 
     def __init__(self, *, fulfillment_order_id: int, from_status: str, to_status: str) -> None:
+        was, to = (FulfillmentOrder.Status(status).label.lower() for status in (from_status, to_status))
         super().__init__(
-            f"Fulfillment order {fulfillment_order_id} cannot go from {from_status} to {to_status}.",
+            f"Fulfillment order {fulfillment_order_id} cannot go from {was} to {to}.",
             fulfillment_order_id=fulfillment_order_id,
         )
         self.from_status = from_status
@@ -60,54 +70,66 @@ class CannotMoveFulfillmentOrder(FulfillmentOrderError):
     code = "cannot_move"
 
 
+# ---------------------------------------------------------------- the state machine
+
+
+def set_fulfillment_order_status(
+    *, fulfillment_order: FulfillmentOrder, to: str, hold_reason: str = "", hold_note: str = "", **fields
+) -> None:
+    """The one door for a fulfillment order's status (the caller holds its lock); illegal moves raise.
+
+    A hold carries its reason and note; leaving a hold clears them. `fields` are saved with it (pick_list).
+    """
+    set_fulfillment_orders_status(
+        fulfillment_orders=[fulfillment_order], to=to, hold_reason=hold_reason, hold_note=hold_note, **fields
+    )
+
+
+def set_fulfillment_orders_status(
+    *, fulfillment_orders: list[FulfillmentOrder], to: str, hold_reason: str = "", hold_note: str = "", **fields
+) -> None:
+    """The same door for a batch (a pick list takes many at once): all move, or none."""
+    for fulfillment_order in fulfillment_orders:
+        if to not in FULFILLMENT_ORDER_TRANSITIONS[fulfillment_order.status]:
+            raise IllegalFulfillmentOrderTransition(
+                fulfillment_order_id=fulfillment_order.pk, from_status=fulfillment_order.status, to_status=to
+            )
+    values = {"status": to, "hold_reason": hold_reason if to == FO.ON_HOLD else "", **fields}
+    values["hold_note"] = hold_note[:200] if to == FO.ON_HOLD else ""
+    FulfillmentOrder.objects.filter(pk__in=[fo.pk for fo in fulfillment_orders]).update(
+        **values, updated_at=timezone.now()
+    )
+    for fulfillment_order in fulfillment_orders:
+        for name, value in values.items():
+            setattr(fulfillment_order, name, value)
+
+
 # ---------------------------------------------------------------- hold / release
 
 
 def hold_fulfillment_order(*, fulfillment_order_id: int, reason: str, note: str = "", by=None) -> FulfillmentOrder:
     """Put an open fulfillment order on hold for a reason staff must resolve before it is picked."""
-    from shop.services.orders import record_order_note
-
     if reason not in FulfillmentOrder.HoldReason.values or not reason:
         raise FulfillmentOrderError(f"Unknown hold reason {reason!r}.", fulfillment_order_id=fulfillment_order_id)
     with transaction.atomic():
-        fulfillment_order = _lock_in_status(fulfillment_order_id, status=FO.OPEN, to_status=FO.ON_HOLD)
-        fulfillment_order.status = FO.ON_HOLD
-        fulfillment_order.hold_reason = reason
-        fulfillment_order.hold_note = note[:200]
-        fulfillment_order.save(update_fields=["status", "hold_reason", "hold_note", "updated_at"])
-        label = FulfillmentOrder.HoldReason(reason).label
-        record_order_note(
-            order=fulfillment_order.order,
-            note=f"Fulfillment order {fulfillment_order.pk} at {fulfillment_order.warehouse.code} held: {label}"
-            + (f" ({note})" if note else "")
-            + ".",
-            by=by,
+        fulfillment_order = _lock_one(fulfillment_order_id)
+        set_fulfillment_order_status(
+            fulfillment_order=fulfillment_order, to=FO.ON_HOLD, hold_reason=reason, hold_note=note
+        )
+        label = str(FulfillmentOrder.HoldReason(reason).label)
+        events.fulfillment_order_held.publish(
+            **_about(fulfillment_order, by=by), reason=reason, reason_label=label, note=note[:200]
         )
     return fulfillment_order
 
 
 def release_fulfillment_order(*, fulfillment_order_id: int, by=None, note: str = "") -> FulfillmentOrder:
     """Release a held fulfillment order: it is open to be picked again."""
-    from shop.services.orders import record_order_note
-
     with transaction.atomic():
-        fulfillment_order = _lock_in_status(fulfillment_order_id, status=FO.ON_HOLD, to_status=FO.OPEN)
-        _release(fulfillment_order)
-        record_order_note(
-            order=fulfillment_order.order,
-            note=f"Fulfillment order {fulfillment_order.pk} at {fulfillment_order.warehouse.code} released"
-            + (f": {note}" if note else "")
-            + ".",
-            by=by,
-        )
+        fulfillment_order = _lock_one(fulfillment_order_id)
+        set_fulfillment_order_status(fulfillment_order=fulfillment_order, to=FO.OPEN)
+        events.fulfillment_order_released.publish(**_about(fulfillment_order, by=by), note=note[:200])
     return fulfillment_order
-
-
-def _release(fulfillment_order: FulfillmentOrder) -> None:
-    fulfillment_order.status = FO.OPEN
-    fulfillment_order.hold_reason = FulfillmentOrder.HoldReason.NONE
-    fulfillment_order.hold_note = ""
-    fulfillment_order.save(update_fields=["status", "hold_reason", "hold_note", "updated_at"])
 
 
 def _lock_one(fulfillment_order_id: int) -> FulfillmentOrder:
@@ -118,14 +140,14 @@ def _lock_one(fulfillment_order_id: int) -> FulfillmentOrder:
     )
 
 
-def _lock_in_status(fulfillment_order_id: int, *, status: str, to_status: str) -> FulfillmentOrder:
-    """Lock the fulfillment order; it must be in `status` to move to `to_status`."""
-    fulfillment_order = _lock_one(fulfillment_order_id)
-    if fulfillment_order.status != status:
-        raise IllegalFulfillmentOrderTransition(
-            fulfillment_order_id=fulfillment_order_id, from_status=fulfillment_order.status, to_status=to_status
-        )
-    return fulfillment_order
+def _about(fulfillment_order: FulfillmentOrder, *, by=None) -> dict:
+    """What every fulfillment order event says: which order, which warehouse, and who did it."""
+    return {
+        "order_id": fulfillment_order.order_id,
+        "fulfillment_order_id": fulfillment_order.pk,
+        "warehouse": fulfillment_order.warehouse.code,
+        "by_id": by.pk if by is not None and getattr(by, "is_authenticated", False) else None,
+    }
 
 
 # ---------------------------------------------------------------- moving to another warehouse
@@ -151,14 +173,11 @@ def move_fulfillment_order(*, fulfillment_order_id: int, to_warehouse_id: int, b
     deleted (or cancelled if shipments refer to it). Raises InsufficientStock (one line per short
     variant) when the target lacks units, CannotMoveFulfillmentOrder otherwise; nothing changes then.
     """
-    from shop.models import Order
-    from shop.services.orders import record_order_note
-
     if not reason.strip():
         raise CannotMoveFulfillmentOrder("Say why the order moves.", fulfillment_order_id=fulfillment_order_id)
     with transaction.atomic():
         order_id = FulfillmentOrder.objects.values_list("order_id", flat=True).get(pk=fulfillment_order_id)
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = OutboundOrder.objects.select_for_update().get(pk=order_id)
         target = Warehouse.objects.filter(pk=to_warehouse_id).first()
         if target is None or not target.is_active or target.kind != Warehouse.Kind.FULFILLMENT_CENTRE:
             raise CannotMoveFulfillmentOrder(
@@ -227,14 +246,11 @@ def move_fulfillment_order(*, fulfillment_order_id: int, to_warehouse_id: int, b
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
         from_code = source.warehouse.code
         if source.shipments.exists():
-            source.status = FO.CANCELLED
-            source.save(update_fields=["status", "updated_at"])
+            set_fulfillment_order_status(fulfillment_order=source, to=FO.CANCELLED)
         else:
             source.delete()
-        record_order_note(
-            order=order,
-            note=f"Moved from {from_code} to {target.code} (fulfillment order {into.pk}): {reason.strip()}",
-            by=by,
+        events.fulfillment_order_moved.publish(
+            **_about(into, by=by), from_warehouse=from_code, reason=reason.strip()[:200]
         )
     return into
 
@@ -265,9 +281,9 @@ def _target_fulfillment_order(
             hold_note=source.hold_note,
         )
     if held and into.status == FO.OPEN:
-        into.status = source.status
-        into.hold_reason, into.hold_note = source.hold_reason, source.hold_note
-        into.save(update_fields=["status", "hold_reason", "hold_note", "updated_at"])
+        set_fulfillment_order_status(
+            fulfillment_order=into, to=FO.ON_HOLD, hold_reason=source.hold_reason, hold_note=source.hold_note
+        )
     return into
 
 
@@ -310,10 +326,9 @@ def allocate_backorders(*, variant_ids: list[int] | None = None) -> BackorderRes
     When an order has no open backorder left, its fulfillment orders held for "awaiting stock" are
     released. Idempotent: what is allocated is not allocated again.
     """
-    from shop.models import Order
-
-    live = [Order.Status.PAID, Order.Status.PARTIALLY_FULFILLED]
-    open_backorders = Backorder.objects.filter(allocated_at__isnull=True, order_line__order__status__in=live)
+    open_backorders = Backorder.objects.filter(
+        allocated_at__isnull=True, order_line__order__status=OutboundOrder.Status.ACTIVE
+    )
     if variant_ids is not None:
         open_backorders = open_backorders.filter(order_line__variant_id__in=variant_ids)
     result = BackorderResult(allocations=[], backorder_ids=[])
@@ -321,7 +336,7 @@ def allocate_backorders(*, variant_ids: list[int] | None = None) -> BackorderRes
         order_ids = sorted(set(open_backorders.values_list("order_line__order_id", flat=True)))
         if not order_ids:
             return result
-        orders = {o.pk: o for o in Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")}
+        orders = {o.pk: o for o in OutboundOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")}
         # Re-read under the order locks: a concurrent run may have taken some already.
         backorders = list(
             Backorder.objects.select_for_update(of=("self",))
@@ -411,9 +426,7 @@ def _allocate_order_backorders(
 
 
 def _mark_allocated(*, order, backorders: list[Backorder], taken: dict[int, int], result: BackorderResult) -> None:
-    """Stamp what was allocated (splitting a part), release "awaiting stock" holds, note it on the order."""
-    from shop.services.orders import record_order_note
-
+    """Stamp what was allocated (splitting a part), release "awaiting stock" holds, and announce it."""
     now = timezone.now()
     for backorder in backorders:
         units = taken.get(backorder.pk, 0)
@@ -429,12 +442,8 @@ def _mark_allocated(*, order, backorders: list[Backorder], taken: dict[int, int]
             Backorder.objects.filter(pk=backorder.pk).update(allocated_at=now)
     still_open = Backorder.objects.filter(order_line__order_id=order.pk, allocated_at__isnull=True).exists()
     if not still_open:
-        for fo in FulfillmentOrder.objects.filter(
+        waiting = FulfillmentOrder.objects.filter(
             order_id=order.pk, status=FO.ON_HOLD, hold_reason=FulfillmentOrder.HoldReason.AWAITING_STOCK
-        ):
-            _release(fo)
-    record_order_note(
-        order=order,
-        note=f"{sum(taken.values())} backordered unit(s) allocated as stock arrived"
-        + ("; more are still awaited." if still_open else "."),
-    )
+        )
+        set_fulfillment_orders_status(fulfillment_orders=list(waiting), to=FO.OPEN)
+    events.backorder_allocated.publish(order_id=order.pk, units=sum(taken.values()), still_awaited=still_open)

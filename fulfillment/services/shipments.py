@@ -1,17 +1,21 @@
-"""The shipment state machine, and the order status that follows from fulfillment.
+"""The shipment state machine, and the hand-over to the carrier.
 
-Every status change of a shipment goes through `set_shipment_status`; the order's
-partially_fulfilled / fulfilled status is derived here from its fulfillment orders and shipments.
+Every status change of a shipment goes through `set_shipment_status`, which announces the facts the
+shop cares about (handed over, delivered, failed, returned, cancelled) in fulfillment.events; the
+shop derives the order's status from them.
 """
 
 from django.db import transaction
 from django.utils import timezone
 
-from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Shipment, Stock
+from fulfillment import events
+from fulfillment.models import Allocation, FulfillmentOrder, OutboundOrder, Shipment, Stock
+from fulfillment.models.shipping import HANDED_OVER_STATUSES, MOVING_STATUSES
+from fulfillment.services.fulfillment_orders import set_fulfillment_order_status
 from fulfillment.services.stock import ship_units
 
 S = Shipment.Status
-_MOVING = {S.IN_TRANSIT, S.AT_HUB, S.CUSTOMS_HOLD, S.CLEARED, S.OUT_FOR_DELIVERY}
+_MOVING = set(MOVING_STATUSES)
 SHIPMENT_TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.ALLOCATED, S.CANCELLED},
     S.ALLOCATED: {S.PICKING, S.CANCELLED},
@@ -28,7 +32,7 @@ SHIPMENT_TRANSITIONS: dict[str, set[str]] = {
     S.RETURNED_TO_SENDER: set(),
     S.CANCELLED: set(),
 }
-HANDED_OVER = _MOVING | {S.EXCEPTION, S.DELIVERED, S.RETURNED_TO_SENDER}
+HANDED_OVER = set(HANDED_OVER_STATUSES)
 
 
 class IllegalShipmentTransition(Exception):
@@ -51,46 +55,47 @@ def set_shipment_status(*, shipment: Shipment, to: str) -> bool:
     if to == S.DELIVERED:
         shipment.delivered_at = timezone.now()
         fields.append("delivered_at")
+    before = shipment.status
     shipment.status = to
     shipment.save(update_fields=fields)
+    _announce(shipment, before=before)
     return True
 
 
-def sync_order_status(*, order_id: int) -> str:
-    """Set the order to partially_fulfilled / fulfilled from what its warehouses have handed over."""
-    from shop.models import Order
-    from shop.services.orders import ORDER_TRANSITIONS, set_order_status
-
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        live = FulfillmentOrder.objects.filter(order_id=order_id).exclude(status=FulfillmentOrder.Status.CANCELLED)
-        shipments = list(Shipment.objects.filter(fulfillment_order__in=live).exclude(status=S.CANCELLED))
-        handed = [s for s in shipments if s.status in HANDED_OVER]
-        if not handed:
-            return order.status
-        waiting = (
-            len(handed) < len(shipments)  # a shipment still at its warehouse
-            or live.exclude(shipments__status__in=HANDED_OVER).exists()  # a fulfillment order not shipped yet
-            or Backorder.objects.filter(order_line__order_id=order_id, allocated_at__isnull=True).exists()
+def _announce(shipment: Shipment, *, before: str) -> None:
+    """Write the facts of this move in the same transaction (the shop's order status and emails follow)."""
+    facts = []
+    if before not in HANDED_OVER and shipment.status in HANDED_OVER:
+        facts.append(events.shipment_handed_over)
+    facts += {
+        S.DELIVERED: [events.shipment_delivered],
+        S.EXCEPTION: [events.shipment_failed],
+        S.RETURNED_TO_SENDER: [events.shipment_returned_to_sender],
+        S.CANCELLED: [events.shipment_cancelled],
+    }.get(shipment.status, [])
+    if not facts:
+        return
+    order_id = FulfillmentOrder.objects.values_list("order_id", flat=True).get(pk=shipment.fulfillment_order_id)
+    for fact in facts:
+        fact.publish(
+            order_id=order_id,
+            shipment_id=shipment.pk,
+            tracking_number=shipment.tracking_number,
+            carrier=shipment.carrier,
+            service=shipment.service,
         )
-        target = Order.Status.PARTIALLY_FULFILLED if waiting else Order.Status.FULFILLED
-        if target != order.status and target in ORDER_TRANSITIONS[order.status]:
-            set_order_status(order=order, to=target, note="Derived from shipments handed to the carrier.")
-        return order.status
 
 
 def hand_over_shipment(*, shipment_id: int, by=None) -> Shipment:
     """The carrier took a labelled shipment: its allocations are consumed and the units leave stock.
 
-    Idempotent: a shipment already handed over changes nothing. Closes the fulfillment order and
-    derives the order's status.
+    Idempotent: a shipment already handed over changes nothing. Closes the fulfillment order; the
+    shop hears of it (shipment_handed_over) and derives the order's status.
     """
-    from shop.models import Order
-
     with transaction.atomic():
         order_id = Shipment.objects.values_list("fulfillment_order__order_id", flat=True).get(pk=shipment_id)
-        # The order first, as allocation, moves and backorders lock it: one lock order, no deadlock.
-        Order.objects.select_for_update().filter(pk=order_id).first()
+        # The order's copy first, as allocation, moves and backorders lock it: one lock order, no deadlock.
+        OutboundOrder.objects.select_for_update().filter(pk=order_id).first()
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
         if shipment.status in HANDED_OVER:
             return shipment
@@ -111,8 +116,7 @@ def hand_over_shipment(*, shipment_id: int, by=None) -> Shipment:
             ship_units(stock=stocks[allocation.stock_id], quantity=allocation.quantity, by=by, reference=reference)
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(consumed_at=timezone.now())
         set_shipment_status(shipment=shipment, to=S.IN_TRANSIT)
-        if not fulfillment_order.shipments.exclude(status__in=HANDED_OVER | {S.CANCELLED}).exists():
-            fulfillment_order.status = FulfillmentOrder.Status.CLOSED
-            fulfillment_order.save(update_fields=["status", "updated_at"])
-        sync_order_status(order_id=fulfillment_order.order_id)
+        everything_left = not fulfillment_order.shipments.exclude(status__in=HANDED_OVER | {S.CANCELLED}).exists()
+        if everything_left and fulfillment_order.status != FulfillmentOrder.Status.CLOSED:
+            set_fulfillment_order_status(fulfillment_order=fulfillment_order, to=FulfillmentOrder.Status.CLOSED)
     return shipment

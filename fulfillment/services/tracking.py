@@ -15,18 +15,12 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from fulfillment.carriers import carrier_names
 from fulfillment.models import Shipment, TrackingEvent, TrackingLeg, Warehouse
 from fulfillment.services.shipments import HANDED_OVER, SHIPMENT_TRANSITIONS, hand_over_shipment, set_shipment_status
-from shop.checkout.links import order_url
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +40,6 @@ STATUS_LEG = {
     E.DELIVERY_ATTEMPTED: K.LAST_MILE,
     E.DELIVERED: K.LAST_MILE,
 }
-EMAIL_SHIPPED = "shipped"
-EMAIL_DELIVERED = "delivered"
 
 
 class TrackingError(Exception):
@@ -301,9 +293,7 @@ def ingest_tracking_event(
             _update_leg_times(legs, leg, status=status, at=occurred_at, newest=newest)
         target = _target_status(status, stage, shipment.status) if tracking_number in numbers else None
         if newest and target is not None:
-            before = shipment.status
             _move(shipment, target=target, at=occurred_at, by=by)
-            _announce(shipment, before=before)
     return event
 
 
@@ -338,53 +328,3 @@ def _current_numbers(shipment: Shipment) -> set[str]:
     if shipment.tracking_number:
         numbers.add(shipment.tracking_number)
     return numbers
-
-
-def _announce(shipment: Shipment, *, before: str) -> None:
-    kinds = []
-    if before not in HANDED_OVER and shipment.status in HANDED_OVER:
-        kinds.append(EMAIL_SHIPPED)
-    if before != S.DELIVERED and shipment.status == S.DELIVERED:
-        kinds.append(EMAIL_DELIVERED)
-    for kind in kinds:
-        transaction.on_commit(lambda kind=kind: _enqueue_email(shipment.pk, kind), robust=True)
-
-
-def _enqueue_email(shipment_id: int, kind: str) -> None:
-    from fulfillment.tasks.tracking import send_shipment_email
-
-    send_shipment_email.delay(shipment_id, kind)
-
-
-# --- the shopper's emails -------------------------------------------------------------------------
-
-
-def tracking_path(tracking_number: str) -> str:
-    return reverse("fulfillment:track", kwargs={"tracking_number": tracking_number})
-
-
-def shipment_email(*, shipment_id: int, kind: str):
-    """The shipped / delivered email of a shipment: plain text with an HTML alternative, links to the order page."""
-    shipment = Shipment.objects.select_related("fulfillment_order__order").get(pk=shipment_id)
-    order = shipment.fulfillment_order.order
-    carrier_name, service_name = carrier_names(shipment.carrier, shipment.service)
-    context = {
-        "order": order,
-        "shipment": shipment,
-        "carrier_name": carrier_name,
-        "service_name": service_name,
-        "order_url": order_url(order),
-        "tracking_url": settings.SITE_URL.rstrip("/") + tracking_path(shipment.tracking_number),
-    }
-    subject = {
-        EMAIL_SHIPPED: f"A shipment of your order {order.number} is on its way",
-        EMAIL_DELIVERED: f"A shipment of your order {order.number} was delivered",
-    }[kind]
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/shipment_{kind}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[order.email],
-    )
-    message.attach_alternative(render_to_string(f"emails/shipment_{kind}.html", context), "text/html")
-    return message

@@ -9,9 +9,9 @@ import hmac
 import json
 
 from fulfillment.models import FulfillmentOrder, Parcel, Shipment
-from fulfillment.services.allocation import allocate_order
 from fulfillment.services.labels import buy_label
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from shop.services.order_fulfillment import send_to_fulfillment
 from shop.services.orders import ShippingAddress
 from shop.tests.factories import VariantFactory, paid_order
 
@@ -29,8 +29,8 @@ def packed_shipment(*, parcels: int = 1, address: ShippingAddress = NEW_YORK, wa
     warehouse = warehouse or WarehouseFactory(city="Newark", postal_code="07102", country="US")
     stock_of(variant, warehouse, quantity=10)
     order = paid_order((variant, 2), address=address, user=user, email=user.email if user else "ada@example.com")
-    allocate_order(order_id=order.pk)
-    fulfillment_order = FulfillmentOrder.objects.get(order=order)
+    send_to_fulfillment(order_id=order.pk)
+    fulfillment_order = FulfillmentOrder.objects.get(order_id=order.pk)
     fulfillment_order.status = FulfillmentOrder.Status.IN_PROGRESS
     fulfillment_order.save(update_fields=["status"])
     shipment = Shipment.objects.create(fulfillment_order=fulfillment_order, status=Shipment.Status.PACKED)

@@ -6,9 +6,9 @@ import pytest
 
 from fulfillment.models import Allocation, Stock
 from fulfillment.selectors import AllocationMismatch, allocation_mismatches
-from fulfillment.services.allocation import allocate_order
 from fulfillment.tasks.fulfillment_orders import reconcile_allocations
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from shop.services.order_fulfillment import send_to_fulfillment
 from shop.tests.factories import VariantFactory, paid_order
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def _allocated_stock(quantity: int = 2) -> Stock:
     tea = VariantFactory()
     stock_of(tea, WarehouseFactory(), quantity=10)
-    allocate_order(order_id=paid_order((tea, quantity)).pk)
+    send_to_fulfillment(order_id=paid_order((tea, quantity)).pk)
     return Stock.objects.get(variant=tea)
 
 

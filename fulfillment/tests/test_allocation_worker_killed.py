@@ -1,7 +1,8 @@
 """A real Celery worker is killed with SIGKILL in the middle of a batch of allocations.
 
-After a new worker starts, every order is allocated exactly once and stock reconciles with the
-movement ledger: tasks are acknowledged late, and the allocation is idempotent.
+Each paid order is announced through the outbox (order_paid), whose relay hands the allocation handler
+to the `allocation` queue. After a new worker starts, every order is allocated exactly once and stock
+reconciles with the movement ledger: tasks are acknowledged late, and handlers run once per fact.
 """
 
 import os
@@ -14,17 +15,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from conftest import _database_url
 from fulfillment.models import Allocation, Stock
 from fulfillment.selectors import stock_ledger_mismatches
 from fulfillment.services.stock import hold_reservations
-from fulfillment.tasks import allocate_order_task
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from marketplace.celery import app as celery_app
-from shop.models import Cart, CartLine, Order
+from marketplace.models import HandledEvent
+from shop.models import Cart, CartLine, Order, OrderEvent
+from shop.services.order_fulfillment import announce_paid
 from shop.services.orders import ShippingAddress, claims_of, place_order, set_order_status
 from shop.services.shipping import quote_shipping
 from shop.tests.factories import VariantFactory
@@ -72,12 +74,13 @@ def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
         CartLine.objects.create(cart=cart, variant=variants[index % 3], quantity=1)
         order = place_order(cart=cart, email="a@example.com", address=ADDRESS, shipping=shipping)
         hold_reservations(claims=claims_of(list(order.lines.all())))
-        set_order_status(order=order, to=Order.Status.PAID)
+        set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID)
         orders.append(order)
     celery_app.control.purge()
     celery_app.conf.task_always_eager = False
     for order in orders:
-        allocate_order_task.delay(order.pk)
+        with transaction.atomic():
+            announce_paid(order)  # the relay enqueues its handlers after commit
 
     first = _start_worker("worker-killed.log")
     try:
@@ -103,3 +106,4 @@ def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
     assert {row["units"] for row in per_line} == {1}
     assert Stock.objects.aggregate(total=Sum("quantity_allocated"))["total"] == ORDERS
     assert stock_ledger_mismatches() == []
+    assert HandledEvent.objects.filter(handler="shop.request_fulfillment").count() == ORDERS

@@ -4,13 +4,14 @@ import pytest
 
 from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Shipment, Stock, StockMovement
 from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
-from fulfillment.services.allocation import allocate_order
+from fulfillment.services.allocation import stop_fulfillment
 from fulfillment.services.fulfillment_orders import allocate_backorders, hold_fulfillment_order
 from fulfillment.services.shipments import hand_over_shipment
 from fulfillment.services.stock import adjust_stock, set_stock_quantity
 from fulfillment.tests.factories import WarehouseFactory, stock_of
-from shop.models import Order, OrderEvent
-from shop.services.orders import set_order_status
+from shop.models import OrderEvent
+from shop.order_timeline import describe
+from shop.services.order_fulfillment import send_to_fulfillment
 from shop.tests.factories import VariantFactory, paid_order
 
 pytestmark = pytest.mark.django_db
@@ -21,41 +22,43 @@ def _backordered(variant, quantity, *, warehouse):
     stock_of(variant, warehouse, quantity=quantity)
     order = paid_order((variant, quantity))
     set_stock_quantity(warehouse=warehouse, variant_id=variant.pk, quantity=0, reference="recount")
-    allocate_order(order_id=order.pk)
+    send_to_fulfillment(order_id=order.pk)
     return order
 
 
-def test_a_fully_backordered_order_has_no_fulfillment_order_until_stock_arrives():
+def test_a_fully_backordered_order_has_no_fulfillment_order_until_stock_arrives(deliver_events):
     tea, newark = VariantFactory(), WarehouseFactory()
     order = _backordered(tea, 3, warehouse=newark)
-    assert not FulfillmentOrder.objects.filter(order=order).exists()
+    assert not FulfillmentOrder.objects.filter(order_id=order.pk).exists()
     assert list(Backorder.objects.values_list("quantity", "allocated_at")) == [(3, None)]
 
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=3)
     result = allocate_backorders(variant_ids=[tea.pk])
 
-    fulfillment_order = FulfillmentOrder.objects.get(order=order)
+    fulfillment_order = FulfillmentOrder.objects.get(order_id=order.pk)
     assert (fulfillment_order.warehouse_id, fulfillment_order.status) == (newark.pk, "open")
     assert [(a.quantity, a.fulfillment_order_id) for a in result.allocations] == [(3, fulfillment_order.pk)]
     assert Backorder.objects.get().allocated_at is not None
     assert Stock.objects.get(warehouse=newark, variant=tea).quantity_allocated == 3
     assert stock_ledger_mismatches() == [] and allocation_mismatches() == []
-    assert "3 backordered unit(s) allocated" in OrderEvent.objects.filter(order=order).last().note
+    deliver_events()
+    assert "3 backordered unit(s) allocated" in describe(OrderEvent.objects.filter(order=order.pk).last())
 
 
-def test_part_of_a_backorder_is_split_off_and_the_rest_stays_open():
+def test_part_of_a_backorder_is_split_off_and_the_rest_stays_open(deliver_events):
     tea, newark = VariantFactory(), WarehouseFactory()
     order = _backordered(tea, 5, warehouse=newark)
 
     adjust_stock(warehouse=newark, variant_id=tea.pk, change=2, reason=StockMovement.Reason.RECEIVED)
     allocate_backorders()
 
-    rows = list(Backorder.objects.filter(order_line__order=order).values_list("quantity", "allocated_at"))
+    rows = list(Backorder.objects.filter(order_line__order=order.pk).values_list("quantity", "allocated_at"))
     assert sorted((quantity, at is not None) for quantity, at in rows) == [(2, True), (3, False)]
     still_open = Backorder.objects.get(allocated_at__isnull=True)
     assert still_open.pk == min(pk for pk in Backorder.objects.values_list("pk", flat=True))  # keeps its age
     assert Allocation.objects.get().quantity == 2
-    assert "more are still awaited" in OrderEvent.objects.filter(order=order).last().note
+    deliver_events()
+    assert "more are still awaited" in describe(OrderEvent.objects.filter(order=order.pk).last())
 
 
 def test_the_oldest_backorder_is_served_first():
@@ -79,14 +82,14 @@ def test_arriving_units_join_the_orders_open_fulfillment_order():
     stock_of(tea, newark, quantity=2)
     order = paid_order((tea, 2), (cup, 1))
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=0)
-    allocate_order(order_id=order.pk)
-    at_newark = FulfillmentOrder.objects.get(order=order)
+    send_to_fulfillment(order_id=order.pk)
+    at_newark = FulfillmentOrder.objects.get(order_id=order.pk)
 
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=2)
     stock_of(tea, ontario, quantity=9)  # more stock and a higher priority, but a second parcel
     allocate_backorders()
 
-    assert list(FulfillmentOrder.objects.filter(order=order).values_list("pk", flat=True)) == [at_newark.pk]
+    assert list(FulfillmentOrder.objects.filter(order_id=order.pk).values_list("pk", flat=True)) == [at_newark.pk]
     assert sorted(at_newark.allocations.values_list("stock__variant_id", "quantity")) == sorted(
         [(tea.pk, 2), (cup.pk, 1)]
     )
@@ -99,17 +102,17 @@ def test_units_arriving_where_the_order_is_already_picked_start_a_new_fulfillmen
     stock_of(tea, newark, quantity=1)
     order = paid_order((tea, 1), (cup, 1))
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=0)
-    allocate_order(order_id=order.pk)
-    FulfillmentOrder.objects.filter(order=order).update(status=FulfillmentOrder.Status.IN_PROGRESS)
+    send_to_fulfillment(order_id=order.pk)
+    FulfillmentOrder.objects.filter(order_id=order.pk).update(status=FulfillmentOrder.Status.IN_PROGRESS)
 
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=1)
     allocate_backorders()
 
-    assert sorted(FulfillmentOrder.objects.filter(order=order).values_list("warehouse_id", "status")) == [
+    assert sorted(FulfillmentOrder.objects.filter(order_id=order.pk).values_list("warehouse_id", "status")) == [
         (newark.pk, "in_progress"),
         (newark.pk, "open"),
     ]
-    assert not Backorder.objects.filter(order_line__order=order, allocated_at__isnull=True).exists()
+    assert not Backorder.objects.filter(order_line__order=order.pk, allocated_at__isnull=True).exists()
     assert allocation_mismatches() == [] and stock_ledger_mismatches() == []
 
 
@@ -120,17 +123,17 @@ def test_a_backorder_of_a_line_already_shipped_in_part_is_allocated_at_the_same_
     stock_of(tea, newark, quantity=3)
     order = paid_order((tea, 3))
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=1, reference="recount: 2 damaged")
-    allocate_order(order_id=order.pk)
-    first = FulfillmentOrder.objects.get(order=order)
+    send_to_fulfillment(order_id=order.pk)
+    first = FulfillmentOrder.objects.get(order_id=order.pk)
     shipment = Shipment.objects.create(fulfillment_order=first, status=Shipment.Status.LABELLED)
     hand_over_shipment(shipment_id=shipment.pk)
 
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=2, reference="delivery")
     allocate_backorders()
 
-    live = Allocation.objects.filter(order_line__order=order, consumed_at__isnull=True)
+    live = Allocation.objects.filter(order_line__order=order.pk, consumed_at__isnull=True)
     assert [(a.quantity, a.fulfillment_order.status) for a in live] == [(2, "open")]
-    assert Allocation.objects.filter(order_line__order=order).count() == 2
+    assert Allocation.objects.filter(order_line__order=order.pk).count() == 2
     assert allocation_mismatches() == [] and stock_ledger_mismatches() == []
 
 
@@ -149,7 +152,7 @@ def test_allocating_again_allocates_nothing_more():
 def test_backorders_of_cancelled_orders_are_left_alone():
     tea, newark = VariantFactory(), WarehouseFactory()
     order = _backordered(tea, 2, warehouse=newark)
-    set_order_status(order=order, to=Order.Status.CANCELLED)
+    stop_fulfillment(order_id=order.pk, number=order.number)  # what the shop asks when the order is cancelled
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=10)
 
     assert allocate_backorders().backorder_ids == []
@@ -162,8 +165,8 @@ def test_a_hold_for_awaiting_stock_is_released_once_everything_arrived(staff_use
     stock_of(tea, newark, quantity=1)
     order = paid_order((tea, 1), (cup, 1))
     set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=0)
-    allocate_order(order_id=order.pk)
-    fulfillment_order = FulfillmentOrder.objects.get(order=order)
+    send_to_fulfillment(order_id=order.pk)
+    fulfillment_order = FulfillmentOrder.objects.get(order_id=order.pk)
     hold_fulfillment_order(
         fulfillment_order_id=fulfillment_order.pk, reason=FulfillmentOrder.HoldReason.AWAITING_STOCK, by=staff_user
     )
@@ -182,8 +185,8 @@ def test_a_stock_increase_enqueues_the_backorder_allocation_on_commit(django_cap
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         adjust_stock(warehouse=newark, variant_id=tea.pk, change=2, reason=StockMovement.Reason.RECEIVED)
 
-    assert len(callbacks) == 1
-    assert FulfillmentOrder.objects.get(order=order).allocations.get().quantity == 2
+    assert len(callbacks) == 2  # the backorder allocation, then the announcement of what it allocated
+    assert FulfillmentOrder.objects.get(order_id=order.pk).allocations.get().quantity == 2
     assert Backorder.objects.get().allocated_at is not None
 
 

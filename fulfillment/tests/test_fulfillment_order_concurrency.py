@@ -8,10 +8,10 @@ from django.db import connection
 
 from fulfillment.models import Backorder, FulfillmentOrder, Stock
 from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
-from fulfillment.services.allocation import allocate_order
 from fulfillment.services.fulfillment_orders import allocate_backorders, move_fulfillment_order
 from fulfillment.services.stock import InsufficientStock, set_stock_quantity
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from shop.services.order_fulfillment import send_to_fulfillment
 from shop.tests.factories import VariantFactory, paid_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -43,13 +43,13 @@ def test_a_move_and_a_backorder_allocation_never_promise_the_same_units_twice(st
     source, target = WarehouseFactory(), WarehouseFactory()
     stock_of(tea, source, quantity=2)
     moving = paid_order((tea, 2))
-    allocate_order(order_id=moving.pk)
+    send_to_fulfillment(order_id=moving.pk)
     stock_of(tea, source, quantity=4)  # room for the second order to pay
     waiting = paid_order((tea, 2))
     set_stock_quantity(warehouse=source, variant_id=tea.pk, quantity=2, reference="recount")
-    allocate_order(order_id=waiting.pk)  # nothing free at source: backordered
+    send_to_fulfillment(order_id=waiting.pk)  # nothing free at source: backordered
     set_stock_quantity(warehouse=target, variant_id=tea.pk, quantity=2)  # room for one of the two
-    fulfillment_order = FulfillmentOrder.objects.get(order=moving)
+    fulfillment_order = FulfillmentOrder.objects.get(order_id=moving.pk)
 
     move, backorders = _run_together(
         lambda: move_fulfillment_order(
@@ -73,9 +73,9 @@ def test_two_moves_to_a_warehouse_with_room_for_one(staff_user):
     stock_of(tea, source, quantity=4)
     orders = [paid_order((tea, 2)) for _ in range(2)]
     for order in orders:
-        allocate_order(order_id=order.pk)
+        send_to_fulfillment(order_id=order.pk)
     stock_of(tea, target, quantity=3)
-    ids = [FulfillmentOrder.objects.get(order=order).pk for order in orders]
+    ids = [FulfillmentOrder.objects.get(order_id=order.pk).pk for order in orders]
 
     results = _run_together(
         *[

@@ -4,7 +4,6 @@ import pytest
 
 from fulfillment.models import Allocation, FulfillmentOrder, Stock, StockMovement
 from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
-from fulfillment.services.allocation import allocate_order
 from fulfillment.services.fulfillment_orders import (
     CannotMoveFulfillmentOrder,
     FulfillmentOrderError,
@@ -17,6 +16,8 @@ from fulfillment.services.fulfillment_orders import (
 from fulfillment.services.stock import InsufficientStock
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from shop.models import OrderEvent
+from shop.order_timeline import describe
+from shop.services.order_fulfillment import send_to_fulfillment
 from shop.tests.factories import VariantFactory, paid_order
 
 pytestmark = pytest.mark.django_db
@@ -29,14 +30,14 @@ def _allocated(*items, warehouse=None):
     for variant, quantity in items:
         stock_of(variant, warehouse, quantity=quantity + 2)
     order = paid_order(*items)
-    allocate_order(order_id=order.pk)
-    return order, FulfillmentOrder.objects.get(order=order, warehouse=warehouse)
+    send_to_fulfillment(order_id=order.pk)
+    return order, FulfillmentOrder.objects.get(order=order.pk, warehouse=warehouse)
 
 
 # ---------------------------------------------------------------- hold / release
 
 
-def test_holding_an_open_fulfillment_order_records_reason_and_note(staff_user):
+def test_holding_an_open_fulfillment_order_records_reason_and_note(staff_user, deliver_events):
     order, fulfillment_order = _allocated((VariantFactory(), 1))
 
     hold_fulfillment_order(
@@ -49,8 +50,9 @@ def test_holding_an_open_fulfillment_order_records_reason_and_note(staff_user):
         "incorrect_address",
         "no flat number",
     )
-    event = OrderEvent.objects.filter(order=order).last()
-    assert "held: Incorrect address (no flat number)" in event.note
+    deliver_events()
+    event = OrderEvent.objects.filter(order=order.pk).last()
+    assert "held: Incorrect address (no flat number)" in describe(event)
     assert event.by == staff_user
 
 
@@ -93,7 +95,7 @@ def test_move_shortages_names_each_variant_the_target_cannot_take():
 # ---------------------------------------------------------------- move
 
 
-def test_moving_reallocates_at_the_target_and_ledgers_both_sides(staff_user):
+def test_moving_reallocates_at_the_target_and_ledgers_both_sides(staff_user, deliver_events):
     tea, cup = VariantFactory(), VariantFactory()
     order, fulfillment_order = _allocated((tea, 2), (cup, 1))
     target = WarehouseFactory(code="DAMAGE-OK")
@@ -106,7 +108,7 @@ def test_moving_reallocates_at_the_target_and_ledgers_both_sides(staff_user):
     )
 
     assert moved.warehouse_id == target.pk
-    assert list(FulfillmentOrder.objects.filter(order=order).values_list("warehouse_id", "status")) == [
+    assert list(FulfillmentOrder.objects.filter(order_id=order.pk).values_list("warehouse_id", "status")) == [
         (target.pk, "open")
     ]
     assert sorted(Allocation.objects.filter(fulfillment_order=moved).values_list("stock__variant_id", "quantity")) == (
@@ -119,8 +121,9 @@ def test_moving_reallocates_at_the_target_and_ledgers_both_sides(staff_user):
     assert StockMovement.objects.filter(reason="allocated", by=staff_user).count() == 2
     assert stock_ledger_mismatches() == []
     assert allocation_mismatches() == []
-    note = OrderEvent.objects.filter(order=order).last()
-    assert "to DAMAGE-OK" in note.note and "water damage" in note.note and note.by == staff_user
+    deliver_events()
+    event = OrderEvent.objects.filter(order=order.pk).last()
+    assert "to DAMAGE-OK" in describe(event) and "water damage" in describe(event) and event.by == staff_user
 
 
 def test_a_move_the_target_cannot_fill_raises_with_data_and_changes_nothing(staff_user):
@@ -149,10 +152,10 @@ def test_moving_merges_into_the_orders_fulfillment_order_at_the_target(staff_use
     stock_of(tea, first, quantity=2)
     stock_of(cup, second, quantity=1)
     order = paid_order((tea, 2), (cup, 1))
-    allocate_order(order_id=order.pk)
+    send_to_fulfillment(order_id=order.pk)
     stock_of(tea, second, quantity=5)  # arrives after the order was split
-    at_first = FulfillmentOrder.objects.get(order=order, warehouse=first)
-    at_second = FulfillmentOrder.objects.get(order=order, warehouse=second)
+    at_first = FulfillmentOrder.objects.get(order=order.pk, warehouse=first)
+    at_second = FulfillmentOrder.objects.get(order=order.pk, warehouse=second)
 
     merged = move_fulfillment_order(
         fulfillment_order_id=at_first.pk, to_warehouse_id=second.pk, by=staff_user, reason="one parcel"

@@ -4,12 +4,12 @@ import pytest
 
 from fulfillment.models import Box, Parcel, Shipment
 from fulfillment.packing import BoxSize, ItemSize, suggest_box, suggest_parcels
-from fulfillment.services.allocation import allocate_order
 from fulfillment.services.packing import InvalidParcels, ParcelSpec, pack_shipment
 from fulfillment.services.packing import suggest_parcels as suggest_for_shipment
 from fulfillment.services.picking import create_pick_list
 from fulfillment.services.shipments import IllegalShipmentTransition, set_shipment_status
 from fulfillment.tests.factories import BoxFactory, WarehouseFactory, stock_of
+from shop.services.order_fulfillment import send_to_fulfillment
 from shop.tests.factories import ProductFactory, VariantFactory, paid_order
 
 SMALL = BoxSize(id=1, length_mm=200, width_mm=150, height_mm=100, max_weight_grams=2000, tare_weight_grams=100)
@@ -90,7 +90,7 @@ def picking_shipment(db, staff_user):
     warehouse = WarehouseFactory()
     mug = VariantFactory(product=ProductFactory(length_mm=120, width_mm=90, height_mm=100, weight_grams=350))
     stock_of(mug, warehouse, quantity=5)
-    allocate_order(order_id=paid_order((mug, 2)).pk)
+    send_to_fulfillment(order_id=paid_order((mug, 2)).pk)
     create_pick_list(warehouse_id=warehouse.pk, by=staff_user)
     BoxFactory(
         warehouse=warehouse,

@@ -9,10 +9,10 @@ from pypdf import PdfReader
 from fulfillment.documents.pick_list import pick_list_pdf, pick_rows
 from fulfillment.models import FulfillmentOrder, Shipment, Stock
 from fulfillment.selectors import PickItem
-from fulfillment.services.allocation import allocate_order
 from fulfillment.services.fulfillment_orders import hold_fulfillment_order
 from fulfillment.services.picking import NothingToPick, create_pick_list
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from shop.services.order_fulfillment import send_to_fulfillment
 from shop.tests.factories import ProductFactory, VariantFactory, paid_order
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def _orders(warehouse, count, variant=None, quantity=1):
     orders = []
     for _ in range(count):
         order = paid_order((variant, quantity))
-        allocate_order(order_id=order.pk)
+        send_to_fulfillment(order_id=order.pk)
         orders.append(order)
     return orders
 
@@ -44,7 +44,7 @@ def test_a_pick_list_takes_the_oldest_open_orders_and_starts_picking(staff_user)
         "picking",
     ]
     assert pick_list.created_by == staff_user
-    assert FulfillmentOrder.objects.get(order=orders[2]).status == "open"
+    assert FulfillmentOrder.objects.get(order=orders[2].pk).status == "open"
 
 
 def test_asking_again_never_lists_an_order_twice(staff_user):
@@ -65,7 +65,7 @@ def test_asking_again_never_lists_an_order_twice(staff_user):
 def test_held_orders_are_not_picked(staff_user):
     newark = WarehouseFactory()
     held, ready = _orders(newark, 2)
-    held_fo = FulfillmentOrder.objects.get(order=held)
+    held_fo = FulfillmentOrder.objects.get(order_id=held.pk)
     hold_fulfillment_order(fulfillment_order_id=held_fo.pk, reason="incorrect_address", by=staff_user)
 
     pick_list = create_pick_list(warehouse_id=newark.pk, by=staff_user)

@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from fulfillment.models import PickList, Shipment, ShippingLabel, TrackingEvent
 from fulfillment.tests.factories import BoxFactory, WarehouseFactory, stock_of
-from shop import events
 from shop.models import Order
+from shop.services.order_fulfillment import announce_paid
 from shop.tests.factories import ProductFactory, VariantFactory, paid_order
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def _paid_order_in_stock(django_capture_on_commit_callbacks) -> Order:
     stock_of(variant, warehouse, quantity=5)
     with django_capture_on_commit_callbacks(execute=True):  # order_paid -> allocation (eager)
         order = paid_order((variant, 2))
-        events.order_paid.send(sender=Order, order_id=order.pk)
+        announce_paid(order)
     return order
 
 
@@ -36,7 +36,7 @@ def test_the_crew_picks_packs_and_labels_then_the_network_delivers(settings, dja
     with django_capture_on_commit_callbacks(execute=True):  # later ticks: the network carries it
         call_command("simulate_carriers", "--until-delivered", "--seed", "3", stdout=io.StringIO())
 
-    shipment = Shipment.objects.get(fulfillment_order__order=order)
+    shipment = Shipment.objects.get(fulfillment_order__order=order.pk)
     assert PickList.objects.count() == 1
     assert shipment.status == Shipment.Status.DELIVERED
     assert shipment.parcels.get().box.code == "M"
@@ -45,7 +45,7 @@ def test_the_crew_picks_packs_and_labels_then_the_network_delivers(settings, dja
     statuses = list(TrackingEvent.objects.filter(shipment=shipment).values_list("status", flat=True))
     assert statuses[0] == "label_created" and statuses[-1] == "delivered"
     order.refresh_from_db()
-    assert order.status == Order.Status.FULFILLED
+    assert order.status == Order.Status.DELIVERED
     assert any("delivered" in message.subject.lower() for message in mail.outbox)
 
 
@@ -55,5 +55,5 @@ def test_with_the_crew_off_orders_wait_for_staff(settings, django_capture_on_com
 
     call_command("simulate_carriers", "--until-delivered", stdout=io.StringIO())
 
-    assert not Shipment.objects.filter(fulfillment_order__order=order).exists()
+    assert not Shipment.objects.filter(fulfillment_order__order=order.pk).exists()
     assert not PickList.objects.exists()

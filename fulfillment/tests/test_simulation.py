@@ -40,7 +40,7 @@ def journey(shipment) -> list[tuple[str, str]]:
     ]
 
 
-def test_a_labelled_domestic_shipment_is_driven_to_delivered_and_the_order_is_fulfilled():
+def test_a_labelled_domestic_shipment_is_driven_to_delivered_and_so_is_the_order():
     shipment = labelled_shipment()
 
     drive()
@@ -55,7 +55,7 @@ def test_a_labelled_domestic_shipment_is_driven_to_delivered_and_the_order_is_fu
         ("delivered", "last_mile"),
     ]
     assert shipment.status == "delivered" and shipment.next_simulated_at is None
-    assert Order.objects.get(pk=shipment.fulfillment_order.order_id).status == "fulfilled"
+    assert Order.objects.get(pk=shipment.fulfillment_order.order_id).status == "delivered"
     assert set(shipment.tracking_events.exclude(status="label_created").values_list("source", flat=True)) == {
         "simulation"
     }

@@ -198,37 +198,3 @@ def test_an_unknown_number_or_a_bad_event_stores_nothing():
     assert (bad_status.value.field, naive_time.value.field) == ("status", "occurred_at")
     assert list(TrackingEvent.objects.values_list("status", flat=True)) == ["label_created"]
     assert status_of(shipment) == "labelled"
-
-
-def test_the_email_task_sends_each_kind_once_per_shipment_even_when_queued_twice():
-    from fulfillment.tasks.tracking import send_shipment_email
-
-    shipment = labelled_shipment()
-
-    results = [send_shipment_email.delay(shipment.pk, "shipped").get() for _ in range(2)]
-
-    assert results == [True, False]
-    assert len(mail.outbox) == 1
-    notes = shipment.fulfillment_order.order.events.filter(note__contains="email sent")
-    assert list(notes.values_list("note", flat=True)) == [f"Shipment {shipment.pk} is on its way: email sent."]
-
-
-def test_a_failed_send_leaves_the_email_to_the_retry(monkeypatch):
-    from fulfillment.services import tracking
-    from fulfillment.tasks.tracking import send_shipment_email
-
-    shipment = labelled_shipment()
-    real = tracking.shipment_email
-
-    def mail_server_down(**kwargs):
-        message = real(**kwargs)
-        message.send = lambda fail_silently=False: (_ for _ in ()).throw(OSError("connection refused"))
-        return message
-
-    monkeypatch.setattr("fulfillment.tasks.tracking.shipment_email", mail_server_down)
-    with pytest.raises(OSError):
-        send_shipment_email.apply(args=[shipment.pk, "delivered"], throw=True, retries=5)
-    monkeypatch.setattr("fulfillment.tasks.tracking.shipment_email", real)
-
-    assert send_shipment_email.delay(shipment.pk, "delivered").get() is True
-    assert len(mail.outbox) == 1

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from creators.models import Commission, Creator, ProductTag, VideoPost
 from fulfillment.models import Backorder, FulfillmentOrder, Shipment, ShippingLabel, TrackingEvent
 from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
+from marketplace.outbox import deliver_pending
 from shop.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,7 @@ def seeded(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             call_command("seed_demo", "--products", "30", "--force", stdout=io.StringIO())
+            deliver_pending()  # the facts the seed wrote, as the relay delivers them after a commit
             yield
         finally:
             transaction.set_rollback(True)

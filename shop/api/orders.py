@@ -14,6 +14,7 @@ from shop.api.checkout import CheckoutResultSerializer, payment_not_started
 from shop.checkout.links import can_see_order
 from shop.checkout.selectors import order_for_page, orders_for_shopper, payment_state
 from shop.models import Order, OrderEvent, OrderLine
+from shop.order_timeline import describe
 from shop.services.payments import PaymentNotStartable, start_payment
 
 STATUS_HELP = "The order's status: " + ", ".join(f"`{value}` ({label})" for value, label in Order.Status.choices) + "."
@@ -51,10 +52,17 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=OrderEvent.Kind.choices, help_text="What happened, from a fixed list.")
+    params = serializers.DictField(help_text="The kind's parameters (amounts, warehouse, reason...).")
+    text = serializers.SerializerMethodField(help_text="The event in plain words, as the order page says it.")
+
     class Meta:
         model = OrderEvent
-        fields = ["created_at", "from_status", "to_status", "note"]
+        fields = ["created_at", "kind", "params", "from_status", "to_status", "text"]
         read_only_fields = fields
+
+    def get_text(self, event: OrderEvent) -> str:
+        return describe(event)
 
 
 class ShippingAddressOutSerializer(serializers.Serializer):

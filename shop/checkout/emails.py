@@ -20,8 +20,3 @@ def confirmation_message(*, order: Order) -> EmailMultiAlternatives:
     )
     message.attach_alternative(render_to_string("emails/order_confirmation.html", context), "text/html")
     return message
-
-
-def send_order_confirmation_email(*, order: Order) -> None:
-    """Send the confirmation email for a paid order (whoever calls this makes sure it goes once)."""
-    confirmation_message(order=order).send(fail_silently=False)

@@ -23,6 +23,7 @@ from shop.checkout.links import can_see_order, order_path, remember_order, token
 from shop.checkout.selectors import order_for_page, orders_for_shopper, payment_state
 from shop.checkout.shortages import describe_shortages, variant_name
 from shop.models import Order
+from shop.order_timeline import timeline
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
 from shop.services.checkout import held_for_unpaid_orders, replace_unpaid_orders
@@ -272,12 +273,3 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "shipments": shipments_for_order(order_id=order.pk),
         },
     )
-
-
-def timeline(order: Order) -> list[dict]:
-    """The order's events in the shopper's words, oldest first."""
-    labels = dict(Order.Status.choices)
-    return [
-        {"at": event.created_at, "status": labels.get(event.to_status, event.to_status), "note": event.note}
-        for event in order.events.all()
-    ]

@@ -12,7 +12,7 @@ from shop.models.catalog import (
     product_image_path,
 )
 from shop.models.local_stripe import LocalStripeIdempotencyKey, LocalStripeObject
-from shop.models.orders import Order, OrderEvent, OrderLine
+from shop.models.orders import Order, OrderEvent, OrderLine, SentEmail
 from shop.models.payments import Payment, Refund, StripeEvent
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Refund",
     "Seller",
     "SellerMember",
+    "SentEmail",
     "StripeEvent",
     "Variant",
     "product_image_path",

@@ -18,6 +18,8 @@ class Order(models.Model):
         ON_HOLD = "on_hold", "On hold for staff"
         PARTIALLY_FULFILLED = "partially_fulfilled", "Partially shipped"
         FULFILLED = "fulfilled", "Shipped"
+        PARTIALLY_DELIVERED = "partially_delivered", "Partially delivered"
+        DELIVERED = "delivered", "Delivered"
         PARTIALLY_RETURNED = "partially_returned", "Partially returned"
         RETURNED = "returned", "Returned"
         CANCELLED = "cancelled", "Cancelled"
@@ -105,17 +107,67 @@ class OrderLine(models.Model):
 
 
 class OrderEvent(models.Model):
-    """Audit trail of an order: every status change (and notable facts) with who and why."""
+    """The order's timeline: what happened, as a kind from a fixed list with its parameters.
+
+    Rendered into words at the edge (shop/order_timeline.py); an audit trail, never the place to
+    look up whether something was done (unique constraints do that, e.g. SentEmail).
+    """
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", "Order placed"
+        PAID = "paid", "Paid"
+        PAYMENT_SUBMITTED = "payment_submitted", "Payment submitted"
+        PAYMENT_RECEIVED_ON_HOLD = "payment_received_on_hold", "Payment received while on hold"
+        PAYMENT_RECEIVED_UNWANTED = "payment_received_unwanted", "Payment received but not needed"
+        AMOUNT_MISMATCH = "amount_mismatch", "Amount paid differs"
+        PAID_AFTER_SOLD_OUT = "paid_after_sold_out", "Paid after the stock was gone"
+        STOCK_NOT_RESERVED = "stock_not_reserved", "Stock no longer reserved"
+        RELEASED_FROM_HOLD = "released_from_hold", "Released from hold"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+        REFUND_FAILED = "refund_failed", "Refund failed"
+        SHIPPING_PROGRESS = "shipping_progress", "Shipping progress"
+        FULFILLMENT_HELD = "fulfillment_held", "Held at a warehouse"
+        FULFILLMENT_RELEASED = "fulfillment_released", "Released at a warehouse"
+        FULFILLMENT_MOVED = "fulfillment_moved", "Moved to another warehouse"
+        BACKORDER_ALLOCATED = "backorder_allocated", "Backordered units allocated"
+        EMAIL_SENT = "email_sent", "Email sent"
+        NOTE = "note", "Note"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.NOTE)
+    params = models.JSONField(default=dict, blank=True)
     from_status = models.CharField(max_length=24, blank=True)
     to_status = models.CharField(max_length=24, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status} -> {self.to_status}"
+        return f"{self.order_id}: {self.kind}"
+
+
+class SentEmail(models.Model):
+    """An email the shopper was sent about an order: once per order, kind and subject (e.g. a shipment)."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Order confirmation"
+        SHIPMENT_SHIPPED = "shipment_shipped", "Shipment on its way"
+        SHIPMENT_DELIVERED = "shipment_delivered", "Shipment delivered"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sent_emails")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # What the email is about within the order: a shipment id, or "" for the order itself.
+    subject_key = models.CharField(max_length=40, blank=True, default="")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind", "subject_key"], name="one_email_per_order_kind_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for order {self.order_id}"

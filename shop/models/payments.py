@@ -84,6 +84,8 @@ class StripeEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # An event about a payment not recorded yet (a refund before its charge) waits for this PaymentIntent.
+    waiting_for = models.CharField(max_length=255, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

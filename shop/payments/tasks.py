@@ -6,9 +6,10 @@ from datetime import timedelta
 import stripe
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from django.utils import timezone
 
-from shop.models import Refund, StripeEvent
+from shop.models import Payment, Refund, StripeEvent
 from shop.services import payments
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def retry_unprocessed_events() -> int:
             received_at__lt=timezone.now() - UNPROCESSED_AFTER,
             attempts__lt=MAX_EVENT_ATTEMPTS,
         )
+        # One waiting for its payment is queued when the payment is recorded; this catches a race.
+        .filter(Q(waiting_for="") | Q(waiting_for__in=Payment.objects.values("payment_intent_id")))
         .order_by("received_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

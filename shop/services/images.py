@@ -12,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from PIL import Image, UnidentifiedImageError
 
 from marketplace.images import write_renditions
+from shop import events
 from shop.models import Product, ProductImage
 
 # Pillow format name -> stored extension. Anything else (SVG, TIFF, text named .jpg) is refused.
@@ -65,14 +66,15 @@ def add_product_image(*, product: Product, upload: UploadedFile, alt_text: str =
         image = ProductImage(product=product, alt_text=alt_text or product.title, position=(last["last"] or 0) + 1)
         image.image.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
         image.save()
-        transaction.on_commit(lambda: _queue_renditions(image.pk))
+        events.product_image_uploaded.publish(image_id=image.pk)
     return image
 
 
-def _queue_renditions(image_id: int) -> None:
-    from shop.tasks import make_image_renditions
-
-    make_image_renditions.delay(image_id)
+def request_renditions(*, image_ids: list[int]) -> None:
+    """Make the images' renditions again (staff, after a failure): announced like a new upload."""
+    with transaction.atomic():
+        for image_id in image_ids:
+            events.product_image_uploaded.publish(image_id=image_id)
 
 
 def reorder_product_images(*, product: Product, image_ids: list[int]) -> None:

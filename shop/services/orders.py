@@ -12,15 +12,20 @@ from django.utils import timezone
 from fulfillment.services.stock import InsufficientStock, LineClaim, release_reservations, reserve_stock
 from shop import events
 from shop.models import Cart, Order, OrderEvent, OrderLine
+from shop.order_timeline import describe
 from shop.services.shipping import ShippingOption
 
 S = Order.Status
+K = OrderEvent.Kind
+_SHIPPING = {S.PARTIALLY_FULFILLED, S.FULFILLED, S.PARTIALLY_DELIVERED, S.DELIVERED}
 ORDER_TRANSITIONS: dict[str, set[str]] = {
     S.PENDING_PAYMENT: {S.PAID, S.CANCELLED, S.ON_HOLD},
     S.ON_HOLD: {S.PAID, S.CANCELLED, S.REFUNDED},
-    S.PAID: {S.PARTIALLY_FULFILLED, S.FULFILLED, S.REFUNDED, S.CANCELLED, S.ON_HOLD},
-    S.PARTIALLY_FULFILLED: {S.FULFILLED, S.PARTIALLY_RETURNED, S.REFUNDED},
-    S.FULFILLED: {S.PARTIALLY_RETURNED, S.RETURNED, S.REFUNDED},
+    S.PAID: _SHIPPING | {S.REFUNDED, S.CANCELLED, S.ON_HOLD},
+    S.PARTIALLY_FULFILLED: {S.FULFILLED, S.PARTIALLY_DELIVERED, S.DELIVERED, S.PARTIALLY_RETURNED, S.REFUNDED},
+    S.FULFILLED: {S.PARTIALLY_DELIVERED, S.DELIVERED, S.PARTIALLY_RETURNED, S.RETURNED, S.REFUNDED},
+    S.PARTIALLY_DELIVERED: {S.DELIVERED, S.PARTIALLY_RETURNED, S.RETURNED, S.REFUNDED},
+    S.DELIVERED: {S.PARTIALLY_RETURNED, S.RETURNED, S.REFUNDED},
     S.PARTIALLY_RETURNED: {S.RETURNED, S.REFUNDED},
     S.RETURNED: {S.REFUNDED},
     S.CANCELLED: set(),
@@ -53,12 +58,17 @@ class ShippingAddress:
     phone: str = ""
 
 
-def set_order_status(*, order: Order, to: str, by=None, note: str = "") -> None:
-    """Move an order to another status, if the machine allows it, and record the event."""
+def set_order_status(*, order: Order, to: str, kind: str, params: dict | None = None, by=None) -> OrderEvent:
+    """The one door for an order's status: move it if the machine allows, and record why (a typed event)."""
     if to not in ORDER_TRANSITIONS[order.status]:
         raise IllegalTransition(order.status, to)
-    OrderEvent.objects.create(
-        order=order, from_status=order.status, to_status=to, by=by if _is_user(by) else None, note=note
+    event = OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        params=params or {},
+        from_status=order.status,
+        to_status=to,
+        by=by if _is_user(by) else None,
     )
     order.status = to
     fields = ["status", "updated_at"]
@@ -66,14 +76,19 @@ def set_order_status(*, order: Order, to: str, by=None, note: str = "") -> None:
         order.paid_at = timezone.now()
         fields.append("paid_at")
     if to == S.ON_HOLD:
-        order.hold_reason = note[:200]
+        order.hold_reason = describe(event)[:200]
         fields.append("hold_reason")
     order.save(update_fields=fields)
+    return event
 
 
-def record_order_note(*, order: Order, note: str, by=None) -> OrderEvent:
-    """Add a fact to the order's timeline without changing its status."""
-    return OrderEvent.objects.create(order=order, by=by if _is_user(by) else None, note=note)
+def record_order_event(
+    *, order: Order, kind: str, params: dict | None = None, by=None, by_id: int | None = None
+) -> OrderEvent:
+    """Add a fact to the order's timeline without changing its status (`by_id` when only the id is known)."""
+    return OrderEvent.objects.create(
+        order=order, kind=kind, params=params or {}, by_id=by.pk if _is_user(by) else by_id
+    )
 
 
 def _is_user(by) -> bool:
@@ -150,7 +165,7 @@ def place_order(
                     ]
                 )
                 reserve_stock(claims=claims_of(order_lines), until=reserved_until)
-                OrderEvent.objects.create(order=order, to_status=S.PENDING_PAYMENT, note="Order placed.")
+                OrderEvent.objects.create(order=order, kind=K.PLACED, to_status=S.PENDING_PAYMENT)
                 return order
         except IntegrityError as error:
             if "number" not in str(error).lower():
@@ -171,8 +186,10 @@ def cancel_unpaid_order(*, order: Order, by=None, note: str = "") -> bool:
         if order.status != S.PENDING_PAYMENT:
             return False
         release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
-        set_order_status(order=order, to=S.CANCELLED, by=by, note=note or "Cancelled before payment.")
-        transaction.on_commit(lambda: events.order_cancelled.send(sender=Order, order_id=order.pk))
+        set_order_status(
+            order=order, to=S.CANCELLED, kind=K.CANCELLED, params={"reason": note or "Cancelled before payment."}, by=by
+        )
+        events.order_cancelled.publish(order_id=order.pk, number=order.number)
     return True
 
 
@@ -186,6 +203,6 @@ __all__ = [
     "claims_of",
     "new_order_number",
     "place_order",
-    "record_order_note",
+    "record_order_event",
     "set_order_status",
 ]

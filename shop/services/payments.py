@@ -28,20 +28,22 @@ from fulfillment.services.stock import (
     release_reservations,
 )
 from shop import events
-from shop.models import Order, OrderLine, Payment, Refund, StripeEvent
+from shop.models import Order, OrderEvent, OrderLine, Payment, Refund, StripeEvent
 from shop.payments import gateway
 from shop.services.cart import remove_ordered_lines
+from shop.services.order_fulfillment import announce_paid
 from shop.services.orders import (
     ORDER_TRANSITIONS,
     cancel_unpaid_order,
     claims_of,
-    record_order_note,
+    record_order_event,
     set_order_status,
 )
 
 logger = logging.getLogger(__name__)
 
 S = Order.Status
+K = OrderEvent.Kind
 PAID_SESSION_STATUSES = {"paid", "no_payment_required"}
 # A session that expires sooner than this is not handed out again: a new attempt starts.
 SESSION_REUSE_MARGIN = timedelta(minutes=2)
@@ -69,6 +71,14 @@ class PaymentNotStartable(PaymentError):
 
 class UnknownCheckoutSession(PaymentError):
     pass
+
+
+class PaymentNotYetKnown(PaymentError):
+    """An event about a payment we have not recorded yet (Stripe delivers in any order): it waits for it."""
+
+    def __init__(self, payment_intent_id: str) -> None:
+        super().__init__("payment_not_yet_known", f"No payment of ours has PaymentIntent {payment_intent_id} yet.")
+        self.payment_intent_id = payment_intent_id
 
 
 class RefundNotAllowed(PaymentError):
@@ -178,7 +188,7 @@ def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) 
                 payment.status = Payment.Status.PROCESSING
                 payment.payment_intent_id = _id_of(session.get("payment_intent")) or payment.payment_intent_id
                 payment.save(update_fields=["status", "payment_intent_id", "checkout_session_id", "updated_at"])
-                record_order_note(order=order, note="Payment submitted; waiting for the bank to confirm it.")
+                record_order_event(order=order, kind=K.PAYMENT_SUBMITTED)
             return order
         _record_paid_session(order=order, payment=payment, session=session)
     return order
@@ -209,15 +219,16 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
     payment.save(update_fields=["status", "amount_paid", "payment_intent_id", "checkout_session_id", "updated_at"])
     order.amount_paid += paid
     order.save(update_fields=["amount_paid", "updated_at"])
-    received = f"{paid} {currency}"
+    received = {"amount": str(paid), "currency": currency, "attempt": payment.attempt}
+    _requeue_events_waiting_for(payment)
 
     if order.status == S.ON_HOLD:
-        record_order_note(order=order, note=f"Payment {payment.attempt} of {received} received while on hold.")
+        record_order_event(order=order, kind=K.PAYMENT_RECEIVED_ON_HOLD, params=received)
         return
     if order.status != S.PENDING_PAYMENT:
         # Paid twice (two sessions), or after the order was cancelled: give this payment back.
         why = "the order had already been paid" if order.status != S.CANCELLED else "the order had been cancelled"
-        record_order_note(order=order, note=f"Payment {payment.attempt} of {received} received but {why}.")
+        record_order_event(order=order, kind=K.PAYMENT_RECEIVED_UNWANTED, params={**received, "why": why})
         _refund_automatically(order=order, payment=payment, why=why)
         return
     if currency != order.currency or amount_minor != gateway.to_minor_units(order.total, order.currency):
@@ -225,32 +236,48 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
         set_order_status(
             order=order,
             to=S.ON_HOLD,
-            note=f"Amount paid ({received}) differs from the order total ({order.total} {order.currency}).",
+            kind=K.AMOUNT_MISMATCH,
+            params={**received, "total": str(order.total), "order_currency": order.currency},
         )
         return
     try:
         hold_reservations(claims=claims_of(list(order.lines.all())))
     except InsufficientStock:
         why = "the items sold out before your payment reached us"
-        set_order_status(
-            order=order,
-            to=S.PAID,
-            note=f"Paid {received} after the reservation ran out, and the stock is gone: refunding in full.",
-        )
+        set_order_status(order=order, to=S.PAID, kind=K.PAID_AFTER_SOLD_OUT, params=received)
         _refund_automatically(order=order, payment=payment, why=why)
         return
-    set_order_status(order=order, to=S.PAID, note=f"Paid {received} through Stripe (attempt {payment.attempt}).")
+    set_order_status(order=order, to=S.PAID, kind=K.PAID, params=received)
     if order.cart_id:
         remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
-    order_id = order.pk
-    transaction.on_commit(lambda: events.order_paid.send(sender=Order, order_id=order_id))
+    announce_paid(order)
+
+
+def _requeue_events_waiting_for(payment: Payment) -> None:
+    """Stripe events that arrived before this payment (a refund before its charge) are applied now."""
+    if not payment.payment_intent_id:
+        return
+    waiting = list(
+        StripeEvent.objects.filter(waiting_for=payment.payment_intent_id, processed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if waiting:
+        StripeEvent.objects.filter(pk__in=waiting).update(waiting_for="")
+        transaction.on_commit(lambda: [_enqueue_stripe_event(pk) for pk in waiting], robust=True)
+
+
+def _enqueue_stripe_event(event_pk: int) -> None:
+    from shop.payments.tasks import process_stripe_event
+
+    process_stripe_event.delay(event_pk)
 
 
 def _hold_stock_if_free(order: Order) -> None:
     try:
         hold_reservations(claims=claims_of(list(order.lines.all())))
     except InsufficientStock:
-        record_order_note(order=order, note="The stock of this order is no longer reserved.")
+        record_order_event(order=order, kind=K.STOCK_NOT_RESERVED)
 
 
 def _refund_automatically(*, order: Order, payment: Payment, why: str) -> Refund | None:
@@ -286,11 +313,10 @@ def release_hold(*, order: Order, by=None, note: str = "") -> Order:
             raise PaymentError(
                 "sold_out", f"The stock of order {order.number} is gone: refund it instead. ({error.message})"
             ) from error
-        set_order_status(order=order, to=S.PAID, by=by, note=note or "Released from hold by staff.")
+        set_order_status(order=order, to=S.PAID, kind=K.RELEASED_FROM_HOLD, params={"note": note}, by=by)
         if order.cart_id:
             remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
-        order_id = order.pk
-        transaction.on_commit(lambda: events.order_paid.send(sender=Order, order_id=order_id))
+        announce_paid(order)
     return order
 
 
@@ -391,9 +417,16 @@ def process_event(*, event_pk: int) -> bool:
         event = StripeEvent.objects.select_for_update().filter(pk=event_pk).first()
         if event is None or event.processed_at is not None:
             return False
-        outcome = handle_event(event.payload)
+        try:
+            with transaction.atomic():
+                outcome = handle_event(event.payload)
+        except PaymentNotYetKnown as early:
+            # Kept, not dropped: recording that payment queues this event again.
+            StripeEvent.objects.filter(pk=event.pk).update(waiting_for=early.payment_intent_id)
+            logger.info("Stripe event %s (%s) waits for its payment.", event.event_id, event.type)
+            return False
         StripeEvent.objects.filter(pk=event.pk).update(
-            processed_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+            processed_at=timezone.now(), attempts=F("attempts") + 1, last_error="", waiting_for=""
         )
     logger.info("Stripe event %s (%s) %s.", event.event_id, event.type, outcome)
     return True
@@ -568,9 +601,11 @@ def _refund_for(stripe_refund: dict[str, Any], *, refund_pk: int | None) -> Refu
             return refund
     # Made outside the shop (Stripe's dashboard): recorded so the order's amounts stay true.
     intent = _id_of(stripe_refund.get("payment_intent"))
-    payment = Payment.objects.filter(payment_intent_id=intent).first() if intent and stripe_id else None
-    if payment is None:
+    if not (intent and stripe_id):
         return None
+    payment = Payment.objects.filter(payment_intent_id=intent).first()
+    if payment is None:
+        raise PaymentNotYetKnown(intent)
     try:
         with transaction.atomic():
             return Refund.objects.create(
@@ -606,9 +641,11 @@ def _apply_refund_status(*, refund_pk: int, status: str, stripe_refund_id: str =
             _count_refund(order=order, refund=refund, sign=1)
         elif was == Refund.Status.SUCCEEDED:  # a refund that had succeeded failed later (e.g. a closed card)
             _count_refund(order=order, refund=refund, sign=-1)
-            record_order_note(order=order, note=f"Refund of {refund.amount} {refund.currency} failed later. {note}")
+            record_order_event(
+                order=order, kind=K.REFUND_FAILED, params={**_money(refund), "later": True, "note": note}
+            )
         else:
-            record_order_note(order=order, note=f"Refund of {refund.amount} {refund.currency} failed. {note}".strip())
+            record_order_event(order=order, kind=K.REFUND_FAILED, params={**_money(refund), "note": note})
     return refund
 
 
@@ -625,15 +662,18 @@ def _count_refund(*, order: Order, refund: Refund, sign: int) -> None:
         )
     if sign < 0:
         return
-    what = f"Refunded {refund.amount} {refund.currency}" + (f": {refund.reason}" if refund.reason else ".")
-    if order.amount_refunded >= order.amount_paid and S.REFUNDED in ORDER_TRANSITIONS[order.status]:
+    what = {**_money(refund), "reason": refund.reason}
+    fully = order.amount_refunded >= order.amount_paid
+    if fully and S.REFUNDED in ORDER_TRANSITIONS[order.status]:
         # Stock held for an order that will not ship goes back on sale.
         release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
-        set_order_status(order=order, to=S.REFUNDED, by=refund.by, note=what)
+        set_order_status(order=order, to=S.REFUNDED, kind=K.REFUNDED, params=what, by=refund.by)
     else:
-        record_order_note(order=order, note=what, by=refund.by)
-    order_id, refund_id = order.pk, refund.pk
-    transaction.on_commit(lambda: events.order_refunded.send(sender=Order, order_id=order_id, refund_id=refund_id))
+        record_order_event(order=order, kind=K.REFUNDED, params=what, by=refund.by)
+    events.order_refunded.publish(
+        order_id=order.pk, number=order.number, refund_id=refund.pk, fully_refunded=order.status == S.REFUNDED
+    )
+    refund_id = refund.pk
     if refund.reason.startswith(AUTOMATIC_REFUND):
         transaction.on_commit(lambda: _tell_shopper_about_refund(refund_id), robust=True)
 
@@ -746,9 +786,8 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Refund | None:
                 "can be cancelled.",
             )
         release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
-        set_order_status(order=order, to=S.CANCELLED, by=by, note=note)
-        order_id = order.pk
-        transaction.on_commit(lambda: events.order_cancelled.send(sender=Order, order_id=order_id))
+        set_order_status(order=order, to=S.CANCELLED, kind=K.CANCELLED, params={"reason": note}, by=by)
+        events.order_cancelled.publish(order_id=order.pk, number=order.number)
         in_flight = order.refunds.filter(status=Refund.Status.PENDING).aggregate(total=Sum("amount"))["total"]
         refundable = order.amount_paid - order.amount_refunded - (in_flight or Decimal("0"))
     if refundable <= 0:
@@ -757,6 +796,10 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Refund | None:
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+def _money(refund: Refund) -> dict[str, str]:
+    return {"amount": str(refund.amount), "currency": refund.currency}
 
 
 def _id_of(value: Any) -> str:

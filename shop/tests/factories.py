@@ -95,7 +95,7 @@ def paid_order(*items, address=None, email: str = "ada@example.com", user=None):
     import uuid
 
     from fulfillment.services.stock import hold_reservations
-    from shop.models import Cart, CartLine, Order
+    from shop.models import Cart, CartLine, Order, OrderEvent
     from shop.services.orders import claims_of, place_order, set_order_status
     from shop.services.shipping import quote_shipping
 
@@ -106,5 +106,5 @@ def paid_order(*items, address=None, email: str = "ada@example.com", user=None):
     shipping = quote_shipping(country=address.country, subtotal=items[0][0].price, currency=items[0][0].currency)[0]
     order = place_order(cart=cart, email=email, address=address, shipping=shipping, user=user)
     hold_reservations(claims=claims_of(list(order.lines.all())))
-    set_order_status(order=order, to=Order.Status.PAID)
+    set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID)
     return order

@@ -3,15 +3,15 @@
 from decimal import Decimal
 
 import pytest
-from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from marketplace.tests.factories import UserFactory
-from shop import events
 from shop.checkout.links import order_token
-from shop.checkout.tasks import send_order_confirmation
-from shop.models import Order, OrderEvent, OrderLine, Payment
+from shop.models import Order, OrderEvent, OrderLine, Payment, SentEmail
+from shop.order_timeline import describe
+from shop.services.notifications import send_order_email
+from shop.services.order_fulfillment import announce_paid
 from shop.services.orders import new_order_number, set_order_status
 from shop.tests.factories import VariantFactory
 
@@ -45,9 +45,10 @@ def an_order(
             order=order, variant=variant, product_title=variant.product.title, variant_label="Large",
             sku=variant.sku, quantity=1, unit_price=variant.price, currency="USD", line_total=variant.price,
         )  # fmt: skip
-    OrderEvent.objects.create(order=order, to_status=Order.Status.PENDING_PAYMENT, note="Order placed.")
+    OrderEvent.objects.create(order=order, to_status=Order.Status.PENDING_PAYMENT, kind=OrderEvent.Kind.PLACED)
     if status != Order.Status.PENDING_PAYMENT:
-        set_order_status(order=order, to=status, note="Paid 17.49 USD through Stripe (attempt 1).")
+        paid = {"amount": "17.49", "currency": "USD", "attempt": 1}
+        set_order_status(order=order, to=status, kind=OrderEvent.Kind.PAID, params=paid)
     return order
 
 
@@ -185,11 +186,12 @@ def test_a_guest_order_without_a_token_is_not_shown(client, user):
 # Confirmation email
 
 
-def test_paid_announces_one_confirmation_with_number_lines_total_and_signed_link(settings):
+def test_paid_announces_one_confirmation_with_number_lines_total_and_signed_link(settings, deliver_events):
     settings.SITE_URL = "https://shop.example.com"
     order = an_order(lines=2, status=Order.Status.PAID)
 
-    events.order_paid.send(sender=Order, order_id=order.pk)
+    announce_paid(order)
+    deliver_events()
 
     [message] = mail.outbox
     assert message.subject == f"Your order {order.number} is confirmed"
@@ -205,26 +207,28 @@ def test_an_account_order_links_to_the_plain_order_page(settings, user):
     settings.SITE_URL = "https://shop.example.com"
     order = an_order(user=user, status=Order.Status.PAID)
 
-    send_order_confirmation.delay(order.pk)
+    send_order_email(order_id=order.pk, kind=SentEmail.Kind.CONFIRMATION)
 
     assert f"https://shop.example.com/orders/{order.number}/\n" in mail.outbox[0].body
     assert "token" not in mail.outbox[0].body
 
 
-def test_the_confirmation_goes_once_however_often_paid_is_announced():
+def test_the_confirmation_goes_once_however_often_paid_is_announced(deliver_events):
     order = an_order(status=Order.Status.PAID)
 
     for _ in range(3):
-        events.order_paid.send(sender=Order, order_id=order.pk)
+        announce_paid(order)
+    deliver_events()
 
     assert len(mail.outbox) == 1
-    assert OrderEvent.objects.filter(order=order, note="Order confirmation emailed.").count() == 1
+    sent = order.events.filter(kind=OrderEvent.Kind.EMAIL_SENT)
+    assert [describe(event) for event in sent] == ["Order confirmation: email sent."]
 
 
 def test_no_confirmation_for_an_order_that_is_not_paid():
     order = an_order()
 
-    assert send_order_confirmation.delay(order.pk).get() is False
+    assert send_order_email(order_id=order.pk, kind=SentEmail.Kind.CONFIRMATION) is False
     assert mail.outbox == []
 
 
@@ -236,12 +240,12 @@ def test_a_failed_send_leaves_the_confirmation_to_the_retry(monkeypatch):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
-    with pytest.raises((ConnectionRefusedError, Retry)):
-        send_order_confirmation.delay(order.pk)
-    assert not OrderEvent.objects.filter(order=order, note="Order confirmation emailed.").exists()
+    with pytest.raises(ConnectionRefusedError):
+        send_order_email(order_id=order.pk, kind=SentEmail.Kind.CONFIRMATION)
+    assert not order.sent_emails.exists() and not order.events.filter(kind=OrderEvent.Kind.EMAIL_SENT).exists()
     monkeypatch.setattr(EmailMultiAlternatives, "send", outbox_send)
 
-    assert send_order_confirmation.delay(order.pk).get() is True
+    assert send_order_email(order_id=order.pk, kind=SentEmail.Kind.CONFIRMATION) is True
 
     assert len(mail.outbox) == 1
-    assert OrderEvent.objects.filter(order=order, note="Order confirmation emailed.").count() == 1
+    assert order.sent_emails.get().kind == SentEmail.Kind.CONFIRMATION

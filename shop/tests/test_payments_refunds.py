@@ -11,6 +11,7 @@ from django.utils import timezone
 from fulfillment.models import Reservation
 from fulfillment.selectors import available_by_variant
 from shop.models import Order, Payment, Refund
+from shop.order_timeline import describe
 from shop.payments import gateway
 from shop.services.payments import (
     CancelNotAllowed,
@@ -72,7 +73,7 @@ def test_a_full_refund_refunds_the_order_and_gives_its_stock_back(
     assert paid_order.payments.get().amount_refunded == Decimal("37.99")
     assert _charge_refunded(paid_order) == 3799
     event = paid_order.events.last()
-    assert (event.to_status, event.by, event.note) == (
+    assert (event.to_status, event.by, describe(event)) == (
         "refunded",
         staff_user,
         "Refunded 37.99 USD: Customer changed their mind",
@@ -189,7 +190,7 @@ def test_a_refund_stripe_refuses_is_marked_failed_and_changes_no_amount(paid_ord
     paid_order.refresh_from_db()
     assert (paid_order.status, paid_order.amount_refunded) == ("paid", Decimal("0.00"))
     assert Refund.objects.get().status == "failed"
-    assert "failed" in paid_order.events.last().note
+    assert "failed" in describe(paid_order.events.last())
 
 
 def test_a_refund_stripe_never_answered_stays_pending_and_is_sent_again_with_the_same_key(

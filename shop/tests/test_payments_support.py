@@ -15,6 +15,7 @@ import stripe
 from django.conf import settings
 
 from fulfillment.tests.factories import stock_of
+from marketplace.models import OutboxEvent
 from shop.models import Cart, LocalStripeObject, Order, Payment
 from shop.payments.local_stripe.testing import pay_with_test_card
 from shop.services.cart import add_to_cart
@@ -37,24 +38,29 @@ def local_stripe_fixture(settings):
     return settings
 
 
+class AnnouncedFacts:
+    """The order_paid / order_refunded facts written to the outbox so far, as (name, payload), read when asked."""
+
+    def _rows(self) -> list[tuple[str, dict]]:
+        rows = OutboxEvent.objects.filter(name__in=["shop.order_paid", "shop.order_refunded"]).order_by("pk")
+        return [(name.removeprefix("shop."), payload) for name, payload in rows.values_list("name", "payload")]
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __getitem__(self, index: int) -> tuple[str, dict]:
+        return self._rows()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return self._rows() == other
+
+    __hash__ = None
+
+
 @pytest.fixture(name="paid_signals")
 def paid_signals_fixture():
-    """Every order_paid / order_refunded sent while the test runs, as (signal name, kwargs)."""
-    from shop import events
-
-    sent: list[tuple[str, dict]] = []
-
-    def paid(sender, **kwargs):
-        sent.append(("order_paid", kwargs))
-
-    def refunded(sender, **kwargs):
-        sent.append(("order_refunded", kwargs))
-
-    events.order_paid.connect(paid, dispatch_uid="test-payments-paid")
-    events.order_refunded.connect(refunded, dispatch_uid="test-payments-refunded")
-    yield sent
-    events.order_paid.disconnect(dispatch_uid="test-payments-paid")
-    events.order_refunded.disconnect(dispatch_uid="test-payments-refunded")
+    """Every order_paid / order_refunded announced while the test runs, as (fact name, payload)."""
+    return AnnouncedFacts()
 
 
 def stocked_variant(*, quantity: int = 5, price: str = "12.50"):

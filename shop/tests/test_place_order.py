@@ -10,6 +10,7 @@ from fulfillment.selectors import available_by_variant
 from fulfillment.services.stock import InsufficientStock, delete_expired_reservations, hold_reservations
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from shop.models import Cart, CartLine, Order, OrderEvent
+from shop.order_timeline import describe
 from shop.services.orders import (
     EmptyCart,
     IllegalTransition,
@@ -52,7 +53,7 @@ def test_placing_an_order_copies_the_lines_and_reserves_the_stock():
     line = order.lines.get(sku=tea.sku)
     assert (line.product_title, line.unit_price, line.affiliate_commission_rate) == ("Green tea", Decimal("12.50"), 15)
     assert available_by_variant(variant_ids=[tea.pk, cup.pk]) == {tea.pk: 3, cup.pk: 1}
-    assert OrderEvent.objects.get(order=order).note == "Order placed."
+    assert describe(OrderEvent.objects.get(order=order)) == "Order placed."
 
 
 def test_a_short_line_creates_nothing_and_names_the_variant():
@@ -120,8 +121,8 @@ def test_the_status_machine_refuses_illegal_moves_and_records_each_change(staff_
     order = place_order(cart=_cart((tea, 1)), email="a@example.com", address=ADDRESS, shipping=_standard())
 
     with pytest.raises(IllegalTransition):
-        set_order_status(order=order, to=Order.Status.FULFILLED)
-    set_order_status(order=order, to=Order.Status.PAID, by=staff_user, note="paid")
+        set_order_status(order=order, to=Order.Status.FULFILLED, kind=OrderEvent.Kind.SHIPPING_PROGRESS)
+    set_order_status(order=order, to=Order.Status.PAID, by=staff_user, kind=OrderEvent.Kind.RELEASED_FROM_HOLD)
 
     event = order.events.last()
     assert (event.from_status, event.to_status, event.by) == ("pending_payment", "paid", staff_user)

@@ -240,3 +240,30 @@ def test_a_failing_event_records_the_error_and_stays_unprocessed(
     assert (stored.processed_at, stored.attempts, stored.last_error) == (None, 1, "RuntimeError: bug in a handler")
     order.refresh_from_db()
     assert order.status == "pending_payment"
+
+
+def test_a_refund_that_arrives_before_its_payment_waits_and_is_applied_when_the_payment_does(
+    client, paid_session, django_capture_on_commit_callbacks
+):
+    """Stripe does not promise order: a refund made in its dashboard may reach us before the payment it refunds."""
+    order, _, completed = paid_session
+    intent = completed["data"]["object"]["payment_intent"]
+    refund = make_event(
+        "refund.created",
+        {"id": "re_early", "object": "refund", "payment_intent": intent, "amount": 1749, "status": "succeeded"},
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(client, refund).status_code == 200
+    early = StripeEvent.objects.get(event_id=refund["id"])
+    assert (early.processed_at, early.waiting_for) == (None, intent)  # kept, not dropped
+    assert retry_unprocessed_events() == 0  # and not retried in a loop while it waits
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(client, completed).status_code == 200
+
+    order.refresh_from_db()
+    early.refresh_from_db()
+    assert early.processed_at is not None and early.waiting_for == ""
+    assert (order.amount_paid, order.amount_refunded, order.status) == (Decimal("17.49"), Decimal("17.49"), "refunded")
+    assert order.refunds.get().stripe_refund_id == "re_early"

@@ -1,0 +1,60 @@
+"""Fulfillment's own copy of what a paid order asks it to ship, taken when the shop hands the order over.
+
+The ids are the shop's order and line ids (plain numbers, no foreign key to the shop), so the
+warehouse ships what was paid for, to the address that was paid for, whatever changes later.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django_countries.fields import CountryField
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class OutboundOrder(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "To ship"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.BigIntegerField(primary_key=True, help_text="The shop's order id.")
+    number = models.CharField(max_length=20, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    currency = models.CharField(max_length=3, blank=True)
+    shipping_method = models.CharField(max_length=40, blank=True)
+    shipping_days_max = models.PositiveSmallIntegerField(default=0)
+    ship_name = models.CharField("name", max_length=200, blank=True)
+    ship_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    ship_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    ship_city = models.CharField("city", max_length=100, blank=True)
+    ship_region = models.CharField("state / region", max_length=100, blank=True)
+    ship_postal_code = models.CharField("postal code", max_length=20, blank=True)
+    ship_country = CountryField("country", blank=True)
+    ship_phone = models.CharField("phone", max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "order to ship"
+        verbose_name_plural = "orders to ship"
+
+    def __str__(self) -> str:
+        return self.number or f"order {self.pk}"
+
+
+class OutboundLine(models.Model):
+    id = models.BigIntegerField(primary_key=True, help_text="The shop's order line id.")
+    order = models.ForeignKey(OutboundOrder, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("shop.Variant", on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=64)
+    product_title = models.CharField(max_length=200)
+    variant_label = models.CharField(max_length=120, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_value = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="outbound_line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"

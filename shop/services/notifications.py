@@ -1,0 +1,79 @@
+"""The shopper's emails about an order: each sent once per order, kind and subject (a SentEmail row says so).
+
+The mark and the sending share one transaction: a mail server that fails rolls the mark back and the
+handler runs again; a crash after sending and before commit may send twice (at least once, never lost).
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from fulfillment.selectors import shipment_for_email
+from shop.checkout.emails import confirmation_message
+from shop.checkout.links import order_url
+from shop.models import Order, OrderEvent, SentEmail
+from shop.services.orders import record_order_event
+
+E = SentEmail.Kind
+# Statuses in which a confirmation makes no sense (not paid, or already undone).
+NOT_CONFIRMED = {Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED, Order.Status.REFUNDED}
+
+
+def send_order_email(*, order_id: int, kind: str, shipment_id: int | None = None) -> bool:
+    """Send one of the order's emails unless it went before; False when it had (or makes no sense now)."""
+    with transaction.atomic():
+        order = Order.objects.get(pk=order_id)
+        if kind == E.CONFIRMATION and order.status in NOT_CONFIRMED:
+            return False
+        try:
+            with transaction.atomic():
+                SentEmail.objects.create(order=order, kind=kind, subject_key=str(shipment_id or ""))
+        except IntegrityError:
+            return False
+        message = (
+            confirmation_message(order=order) if kind == E.CONFIRMATION else _shipment_message(order, kind, shipment_id)
+        )
+        record_order_event(
+            order=order,
+            kind=OrderEvent.Kind.EMAIL_SENT,
+            params={"email": kind, "shipment_id": shipment_id, "email_label": _label(kind, shipment_id)},
+        )
+        message.send(fail_silently=False)
+    return True
+
+
+def _label(kind: str, shipment_id: int | None) -> str:
+    return {
+        E.CONFIRMATION: "Order confirmation",
+        E.SHIPMENT_SHIPPED: f"Shipment {shipment_id} is on its way",
+        E.SHIPMENT_DELIVERED: f"Shipment {shipment_id} was delivered",
+    }[kind]
+
+
+def _shipment_message(order: Order, kind: str, shipment_id: int | None) -> EmailMultiAlternatives:
+    """The shipped / delivered email of a shipment: plain text with an HTML alternative, links to the order page."""
+    shipment = shipment_for_email(shipment_id=shipment_id)
+    template = "shipped" if kind == E.SHIPMENT_SHIPPED else "delivered"
+    context = {
+        "order": order,
+        "shipment": shipment,
+        "carrier_name": shipment.carrier_name,
+        "service_name": shipment.service_name,
+        "order_url": order_url(order),
+        "tracking_url": settings.SITE_URL.rstrip("/")
+        + reverse("fulfillment:track", kwargs={"tracking_number": shipment.tracking_number}),
+    }
+    subject = {
+        E.SHIPMENT_SHIPPED: f"A shipment of your order {order.number} is on its way",
+        E.SHIPMENT_DELIVERED: f"A shipment of your order {order.number} was delivered",
+    }[kind]
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/shipment_{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[order.email],
+    )
+    message.attach_alternative(render_to_string(f"emails/shipment_{template}.html", context), "text/html")
+    return message

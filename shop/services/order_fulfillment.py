@@ -1,0 +1,99 @@
+"""The shop's side of the seam with fulfillment: what a paid order asks it to ship, and the order's status
+derived from what fulfillment announces.
+
+Commands go down (fulfillment.services), facts come up (fulfillment.events, handled in shop/receivers.py).
+Lock order between the apps: the shop's Order row first, then fulfillment's rows (its OutboundOrder,
+fulfillment orders, stock), each in primary-key order. Fulfillment never locks the shop's rows.
+"""
+
+from django.db import transaction
+
+from fulfillment.models import Allocation
+from fulfillment.requests import FulfillmentLine, FulfillmentRequest, ShipTo
+from fulfillment.selectors import shipping_progress
+from fulfillment.services.allocation import allocate_order, stop_fulfillment
+from shop import events
+from shop.models import Order, OrderEvent
+from shop.services.orders import ORDER_TRANSITIONS, set_order_status
+
+S = Order.Status
+
+
+def fulfillment_request(order: Order) -> FulfillmentRequest:
+    """What the order asks fulfillment to ship, as plain data (the lines and address paid for)."""
+    return FulfillmentRequest(
+        order_id=order.pk,
+        number=order.number,
+        currency=order.currency,
+        shipping_method=order.shipping_method,
+        shipping_days_max=order.shipping_days_max,
+        ship_to=ShipTo(
+            name=order.ship_name,
+            line1=order.ship_line1,
+            line2=order.ship_line2,
+            city=order.ship_city,
+            region=order.ship_region,
+            postal_code=order.ship_postal_code,
+            country=str(order.ship_country),
+            phone=order.ship_phone,
+        ),
+        lines=tuple(
+            FulfillmentLine(
+                line_id=line.pk,
+                variant_id=line.variant_id,
+                sku=line.sku,
+                product_title=line.product_title,
+                variant_label=line.variant_label,
+                quantity=line.quantity,
+                unit_value=line.unit_price,
+            )
+            for line in order.lines.all()
+        ),
+    )
+
+
+def announce_paid(order: Order) -> None:
+    """Write the "order paid" fact in the current transaction, with the request fulfillment will get."""
+    events.order_paid.publish(
+        order_id=order.pk, number=order.number, fulfillment=fulfillment_request(order).as_payload()
+    )
+
+
+def send_to_fulfillment(*, order_id: int) -> list[Allocation]:
+    """Hand a paid order to fulfillment now, with its current lines and address (demo data, tests, benches).
+
+    The paid-order handler does the same from the fact's snapshot.
+    """
+    order = Order.objects.get(pk=order_id)
+    if order.status != S.PAID:
+        return []
+    return allocate_order(request=fulfillment_request(order))
+
+
+def stop_fulfillment_of(*, order_id: int, number: str) -> int:
+    """The order will not ship: fulfillment gives back its unshipped stock (safe to repeat)."""
+    return stop_fulfillment(order_id=order_id, number=number, reference=f"order {number}")
+
+
+def sync_order_status(*, order_id: int) -> str:
+    """Derive shipped / partly shipped / delivered / partly delivered from fulfillment's shipping progress.
+
+    Idempotent and independent of the order in which fulfillment's facts arrive: it reads the state,
+    never the event. A status the machine does not allow from here (refunded, returned) is left alone.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        progress = shipping_progress(order_id=order_id)
+        if not progress.handed_over:
+            return order.status
+        if progress.delivered and not progress.waiting and progress.delivered == progress.shipments:
+            target = S.DELIVERED
+        elif progress.delivered:
+            target = S.PARTIALLY_DELIVERED
+        elif progress.waiting:
+            target = S.PARTIALLY_FULFILLED
+        else:
+            target = S.FULFILLED
+        if target != order.status and target in ORDER_TRANSITIONS[order.status]:
+            set_order_status(order=order, to=target, kind=OrderEvent.Kind.SHIPPING_PROGRESS)
+        return order.status

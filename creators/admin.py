@@ -15,7 +15,7 @@ from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from creators.models import Creator, ProductTag, VideoPost
+from creators.models import Creator, ProductTag, VideoPost, seconds_text
 from creators.services import profiles, tags
 from marketplace.forms import add_service_errors
 from shop.admin_writes import ServiceWritesAdmin, adopt
@@ -76,6 +76,19 @@ class CreatorAdmin(admin.ModelAdmin):
 class ProductTagForm(forms.ModelForm):
     """A tag checked as the tag service checks it: a taggable product, a placement inside the video and frame."""
 
+    class Meta:
+        labels = {
+            "start_seconds": "From (s)",
+            "end_seconds": "Until (s)",
+            "position_x": "Across (%)",
+            "position_y": "Down (%)",
+        }
+        help_texts = {
+            "end_seconds": "Empty: until the video ends.",
+            "position_x": "Percent of the frame's width; empty: the default corner.",
+            "position_y": "Percent of the frame's height; empty: the default corner.",
+        }
+
     def clean(self) -> dict:
         cleaned = super().clean()
         if self.instance.pk is not None and not self.has_changed():
@@ -131,6 +144,9 @@ class ProductTagInline(admin.TabularInline):
     extra = 0
     raw_id_fields = ("product",)
     fields = ("product", "start_seconds", "end_seconds", "position_x", "position_y")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductTag]:
+        return super().get_queryset(request).select_related("product")  # each row is named by its product
 
 
 @admin.register(VideoPost)
@@ -198,19 +214,10 @@ class ProductTagAdminForm(ProductTagForm):
 @admin.register(ProductTag)
 class ProductTagAdmin(ServiceWritesAdmin):
     form = ProductTagAdminForm
-    list_display = (
-        "id",
-        "post",
-        "product",
-        "product_status",
-        "start_seconds",
-        "end_seconds",
-        "position_x",
-        "position_y",
-    )
+    list_display = ("id", "post", "product", "product_status", "shown", "position")
     list_filter = ("product__status",)
     search_fields = ("product__title", "post__creator__handle")
-    list_select_related = ("post", "product")
+    list_select_related = ("post__creator", "product")
     raw_id_fields = ("post", "product")
 
     def get_readonly_fields(self, request: HttpRequest, obj: ProductTag | None = None) -> tuple[str, ...]:
@@ -223,6 +230,19 @@ class ProductTagAdmin(ServiceWritesAdmin):
     @admin.display(description="Product status", ordering="product__status")
     def product_status(self, tag: ProductTag) -> str:
         return tag.product.get_status_display()
+
+    @admin.display(description="Shown", ordering="start_seconds")
+    def shown(self, tag: ProductTag) -> str:
+        until = "the end" if tag.end_seconds is None else seconds_text(tag.end_seconds)
+        return f"from {seconds_text(tag.start_seconds)} to {until}"
+
+    @admin.display(description="Position")
+    def position(self, tag: ProductTag) -> str:
+        if tag.position_x is None and tag.position_y is None:
+            return "default corner"
+        across = "default" if tag.position_x is None else f"{tag.position_x} %"
+        down = "default" if tag.position_y is None else f"{tag.position_y} %"
+        return f"{across} across, {down} down"
 
 
 # Commissions and payouts have their own module (built with the earnings); importing it registers them.

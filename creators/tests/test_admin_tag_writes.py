@@ -7,6 +7,7 @@ most MAX_TAGS_PER_POST tags per post. A refusal is a form error and nothing of t
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.forms import ModelForm
 from django.urls import reverse
 from django.utils import timezone
@@ -244,3 +245,5 @@ def test_a_full_post_takes_a_new_row_when_another_is_deleted(staff_client, post,
     assert post.tags.count() == MAX_TAGS_PER_POST
     assert not post.tags.filter(pk=first.pk).exists()
     assert post.tags.filter(start_seconds=9, end_seconds=10).exists()
+    history = LogEntry.objects.get(object_id=str(post.pk)).get_change_message()
+    assert history == "Added product tag “Silk scarf at 9 s”. Deleted product tag “Silk scarf at 2 s”."

@@ -96,12 +96,15 @@ class ProductTagForm(forms.ModelForm):
         # On the post's page the post is the page's (maybe unsaved) post; on a tag's change page it is read-only.
         post = cleaned.get("post") or (self.instance.post if self.instance.post_id else None)
         product = cleaned.get("product")
-        if product is not None and (self.instance.pk is None or "product" in self.changed_data):
+        adding = self.instance.pk is None
+        # The checks of what _save_tag will call: add_tag for a new tag, relink_tag and/or update_tag for a change.
+        if product is not None and (adding or "product" in self.changed_data):
             try:
                 tags.check_taggable(product_id=product.pk)
             except ValidationError as error:
                 add_service_errors(self, error)
-        if post is not None and not any(name in self.errors for name in PLACEMENT_FIELDS):
+        moved = adding or set(self.changed_data) & set(PLACEMENT_FIELDS)
+        if post is not None and moved and not any(name in self.errors for name in PLACEMENT_FIELDS):
             try:
                 tags.check_placement(post=post, **{name: cleaned.get(name) for name in PLACEMENT_FIELDS})
             except ValidationError as error:

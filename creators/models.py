@@ -1,5 +1,7 @@
 """Creators, their video posts and product tags, attribution records, commissions and payouts."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -11,6 +13,11 @@ HANDLE_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9_.]{1,28}[a-z0-9])$",
     "3 to 30 lower-case letters, digits, dots or underscores, starting and ending with a letter or digit.",
 )
+
+
+def seconds_text(value) -> str:
+    """A moment of a video in words: 2.50 -> "2.5 s"."""
+    return f"{Decimal(str(value)).normalize():f} s"
 
 
 def avatar_path(instance: "Creator", filename: str) -> str:
@@ -103,7 +110,8 @@ class VideoPost(models.Model):
         indexes = [models.Index(fields=["-published_at", "-id"], name="videopost_feed_order")]
 
     def __str__(self) -> str:
-        return f"Post {self.pk} by {self.creator_id}"
+        handle = f"@{self.creator.handle}" if self.creator_id else "a creator"
+        return f"Post {self.pk} by {handle}"
 
     @property
     def is_published(self) -> bool:
@@ -147,7 +155,8 @@ class ProductTag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Tag {self.pk}: product {self.product_id} at {self.start_seconds}s"
+        title = self.product.title if self.product_id else "A product"
+        return f"{title} at {seconds_text(self.start_seconds)}"
 
 
 class PostImpression(models.Model):

@@ -1,7 +1,9 @@
 """Staff admin for the catalog: sellers and their members, categories, products, variants, images.
 
-Images go through `shop.services.images` (checked by content, renditions queued); stock is shown
-read-only and changed through the fulfillment admin's "set stock count" page.
+Products and variants are checked and saved through `shop.services.catalog`, under the rules the
+seller dashboard and API follow (one currency per product); images go through `shop.services.images`
+(checked by content, renditions queued); stock is shown read-only and changed through the
+fulfillment admin's "set stock count" page.
 """
 
 from django import forms
@@ -9,13 +11,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Count, Prefetch, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from fulfillment.admin import VariantStockInline, set_stock_url
 from fulfillment.selectors import available_quantity
+from marketplace.forms import add_service_errors
+from shop.admin_writes import ServiceWritesAdmin, adopt
 from shop.models import Category, Product, ProductImage, Seller, SellerMember, Variant
-from shop.services.catalog import archive_product, update_product
+from shop.services import catalog
 from shop.services.images import add_product_image, check_image, delete_product_image, request_renditions
 
 THUMBNAIL_WIDTH = 64
@@ -104,12 +109,37 @@ class CategoryAdmin(admin.ModelAdmin):
 # --- products -------------------------------------------------------------------------------------
 
 
+class VariantInlineFormSet(BaseInlineFormSet):
+    """A product's variant rows, checked together: one currency across the rows and the stored variants."""
+
+    def clean(self) -> None:
+        super().clean()
+        currencies = {
+            form: form.cleaned_data["currency"]
+            for form in self.forms
+            if "currency" in getattr(form, "cleaned_data", {}) and not form.cleaned_data.get("DELETE")
+        }
+        for form, currency in currencies.items():
+            if not form.has_changed():
+                continue
+            try:
+                catalog.check_one_currency(
+                    product_id=self.instance.pk,
+                    currency=currency,
+                    variant_id=form.instance.pk,
+                    alongside=[other for row, other in currencies.items() if row is not form],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    formset = VariantInlineFormSet
     extra = 0
     show_change_link = True
-    # The everyday columns; options, GTIN and currency are on the variant's own page ("Change").
-    fields = ("sku", "name", "price", "compare_at_price", "is_active", "position", "free_stock")
+    # The everyday columns; options and GTIN are on the variant's own page ("Change").
+    fields = ("sku", "name", "price", "currency", "compare_at_price", "is_active", "position", "free_stock")
     readonly_fields = ("free_stock",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Variant]:
@@ -170,7 +200,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceWritesAdmin):
     list_display = (
         "first_image",
         "title",
@@ -227,7 +257,18 @@ class ProductAdmin(admin.ModelAdmin):
     def has_customs_data(self, product: Product) -> bool:
         return product.has_customs_data
 
+    def save_model(self, request: HttpRequest, obj: Product, form, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in catalog.STAFF_PRODUCT_FIELDS if name in form.cleaned_data}
+        if change:
+            catalog.staff_update_product(product=obj, data=data)
+        else:
+            seller, slug = data.pop("seller"), data.pop("slug")
+            adopt(obj, catalog.create_product(seller=seller, slug=slug, data=data))
+
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is Variant:
+            self._save_variants(form.instance, formset)
+            return
         if formset.model is not ProductImage:
             super().save_formset(request, form, formset, change)
             return
@@ -244,6 +285,18 @@ class ProductAdmin(admin.ModelAdmin):
                     upload=image_form.cleaned_data["image"],
                     alt_text=image_form.cleaned_data.get("alt_text", ""),
                 )
+
+    @staticmethod
+    def _save_variants(product: Product, formset: VariantInlineFormSet) -> None:
+        """Variant rows go through the catalog service (checked again there: one currency per product)."""
+        formset.save(commit=False)  # sorts the rows into new, changed and deleted (the change message lists them)
+        for variant in formset.deleted_objects:
+            formset.delete_existing(variant)
+        for variant, changed in formset.changed_objects:
+            catalog.update_variant(variant=variant, data={name: getattr(variant, name) for name in changed})
+        for variant in formset.new_objects:
+            data = {name: getattr(variant, name) for name in catalog.VARIANT_FIELDS}
+            adopt(variant, catalog.create_variant(product=product, data=data))
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Product], change, done: str) -> None:
         changed, refused = 0, []
@@ -262,27 +315,51 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description="Publish the selected products", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         self._each(
-            request, queryset, lambda p: update_product(product=p, data={"status": Product.Status.ACTIVE}), "published"
+            request,
+            queryset,
+            lambda p: catalog.update_product(product=p, data={"status": Product.Status.ACTIVE}),
+            "published",
         )
 
     @admin.action(description="Archive the selected products (take them off sale)", permissions=["change"])
     def archive(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self._each(request, queryset, lambda p: archive_product(product=p), "archived")
+        self._each(request, queryset, lambda p: catalog.archive_product(product=p), "archived")
 
     @admin.action(description="Feature the selected products", permissions=["change"])
     def feature(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self._each(request, queryset, lambda p: update_product(product=p, data={"is_featured": True}), "featured")
+        self._each(
+            request, queryset, lambda p: catalog.update_product(product=p, data={"is_featured": True}), "featured"
+        )
 
     @admin.action(description="Stop featuring the selected products", permissions=["change"])
     def unfeature(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self._each(request, queryset, lambda p: update_product(product=p, data={"is_featured": False}), "unfeatured")
+        self._each(
+            request, queryset, lambda p: catalog.update_product(product=p, data={"is_featured": False}), "unfeatured"
+        )
 
 
 # --- variants -------------------------------------------------------------------------------------
 
 
+class VariantAdminForm(forms.ModelForm):
+    """A variant checked as the catalog service checks it: in its product's one currency."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        product = cleaned.get("product") or (self.instance.product if self.instance.product_id else None)
+        if product is not None and "currency" in cleaned:
+            try:
+                catalog.check_one_currency(
+                    product_id=product.pk, currency=cleaned["currency"], variant_id=self.instance.pk
+                )
+            except ValidationError as error:
+                add_service_errors(self, error)
+        return cleaned
+
+
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(ServiceWritesAdmin):
+    form = VariantAdminForm
     list_display = ("sku", "product", "label_text", "price", "currency", "compare_at_price", "is_active", "free_stock")
     list_select_related = ("product",)
     list_filter = ("is_active", "currency")
@@ -297,6 +374,17 @@ class VariantAdmin(admin.ModelAdmin):
         ("History", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (VariantStockInline,)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Variant | None = None) -> tuple[str, ...]:
+        # A variant stays with its product (its orders and stock point at it); add one to the other product.
+        return ("product", *self.readonly_fields) if obj is not None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Variant, form, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in catalog.VARIANT_FIELDS if name in form.cleaned_data}
+        if change:
+            catalog.update_variant(variant=obj, data=data)
+        else:
+            adopt(obj, catalog.create_variant(product=form.cleaned_data["product"], data=data))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Variant]:
         return super().get_queryset(request).select_related("product").annotate(available=available_quantity())

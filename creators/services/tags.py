@@ -1,6 +1,7 @@
 """Product tags on video posts: which products can be tagged, adding, editing, relinking, deleting."""
 
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -75,7 +76,24 @@ def _check_times(post: VideoPost, start, end) -> tuple[Decimal, Decimal | None]:
     return start, end
 
 
-def _taggable(product_id) -> Product:
+class Placement(NamedTuple):
+    """When and where a tag shows: seconds into the video, and percent of the frame (None: the default corner)."""
+
+    start_seconds: Decimal
+    end_seconds: Decimal | None
+    position_x: int | None
+    position_y: int | None
+
+
+def check_placement(*, post: VideoPost, start_seconds, end_seconds=None, position_x=None, position_y=None) -> Placement:
+    """The tag's times and position, checked: inside the processed video, inside the frame."""
+    x, y = _position(position_x, "position_x"), _position(position_y, "position_y")
+    start, end = _check_times(post, start_seconds, end_seconds)
+    return Placement(start, end, x, y)
+
+
+def check_taggable(*, product_id: int) -> Product:
+    """The product, when a tag may show it: active and offering creators a commission."""
     try:
         product = taggable_products().filter(pk=int(product_id)).first()
     except (TypeError, ValueError):
@@ -85,6 +103,12 @@ def _taggable(product_id) -> Product:
             {"product": ["Choose an active product that offers creators a commission."]}, code="not_taggable"
         )
     return product
+
+
+def check_room_for_tags(*, post: VideoPost, adding: int = 1) -> None:
+    """Refuse to go past MAX_TAGS_PER_POST tags on the post when `adding` more (net of any removed in the same step)."""
+    if adding > 0 and ProductTag.objects.filter(post=post).count() + adding > MAX_TAGS_PER_POST:
+        raise ValidationError(f"A post holds at most {MAX_TAGS_PER_POST} product tags.", code="too_many_tags")
 
 
 def add_tag(
@@ -97,32 +121,38 @@ def add_tag(
     position_y=None,
 ) -> ProductTag:
     """Tag a product at a moment of the post (at most MAX_TAGS_PER_POST tags per post)."""
-    product = _taggable(product_id)
-    x, y = _position(position_x, "position_x"), _position(position_y, "position_y")
+    product = check_taggable(product_id=product_id)
     with transaction.atomic():
         # The post row lock makes the count and the insert one step for concurrent requests.
         locked = VideoPost.objects.select_for_update().get(pk=post.pk)
-        start, end = _check_times(locked, start_seconds, end_seconds)
-        if ProductTag.objects.filter(post=locked).count() >= MAX_TAGS_PER_POST:
-            raise ValidationError(f"A post holds at most {MAX_TAGS_PER_POST} product tags.", code="too_many_tags")
-        return ProductTag.objects.create(
-            post=locked, product=product, start_seconds=start, end_seconds=end, position_x=x, position_y=y
+        placement = check_placement(
+            post=locked,
+            start_seconds=start_seconds,
+            end_seconds=end_seconds,
+            position_x=position_x,
+            position_y=position_y,
         )
+        check_room_for_tags(post=locked)
+        return ProductTag.objects.create(post=locked, product=product, **placement._asdict())
 
 
 def update_tag(*, tag: ProductTag, start_seconds, end_seconds=None, position_x=None, position_y=None) -> ProductTag:
     """Change when and where a tag shows."""
-    x, y = _position(position_x, "position_x"), _position(position_y, "position_y")
-    start, end = _check_times(tag.post, start_seconds, end_seconds)
-    tag.start_seconds, tag.end_seconds, tag.position_x, tag.position_y = start, end, x, y
+    placement = check_placement(
+        post=tag.post,
+        start_seconds=start_seconds,
+        end_seconds=end_seconds,
+        position_x=position_x,
+        position_y=position_y,
+    )
+    tag.start_seconds, tag.end_seconds, tag.position_x, tag.position_y = placement
     tag.save(update_fields=["start_seconds", "end_seconds", "position_x", "position_y", "updated_at"])
     return tag
 
 
 def relink_tag(*, tag: ProductTag, product_id: int) -> ProductTag:
     """Point a tag at another taggable product (typically because its product was archived)."""
-    product = _taggable(product_id)
-    tag.product = product
+    tag.product = check_taggable(product_id=product_id)
     tag.save(update_fields=["product", "updated_at"])
     return tag
 

@@ -1,5 +1,6 @@
-"""Writes to the catalog: products and variants, always scoped to the seller that owns them."""
+"""Writes to the catalog: products and variants, scoped to the seller that owns them (staff: any seller's)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,8 @@ PRODUCT_FIELDS = (
     "width_mm",
     "height_mm",
 )
+# Staff also choose a product's slug and may move it to another seller.
+STAFF_PRODUCT_FIELDS = (*PRODUCT_FIELDS, "seller", "slug")
 VARIANT_FIELDS = (
     "sku",
     "name",
@@ -55,11 +58,14 @@ def _assign(instance: Any, fields: tuple[str, ...], data: dict[str, Any]) -> Non
         setattr(instance, name, value)
 
 
-def create_product(*, seller: Seller, data: dict[str, Any]) -> Product:
-    """Create a product for the seller; validated as a whole before saving."""
+def create_product(*, seller: Seller, data: dict[str, Any], slug: str | None = None) -> Product:
+    """Create a product for the seller; validated as a whole before saving.
+
+    The slug comes from the title unless staff chose one (it must then be free).
+    """
     product = Product(seller=seller)
     _assign(product, PRODUCT_FIELDS, data)
-    product.slug = unique_product_slug(product.title)
+    product.slug = slug or unique_product_slug(product.title)
     product.full_clean()
     product.save()
     return product
@@ -73,6 +79,14 @@ def update_product(*, product: Product, data: dict[str, Any]) -> Product:
     return product
 
 
+def staff_update_product(*, product: Product, data: dict[str, Any]) -> Product:
+    """Change any seller's product as staff: its fields, its slug and its seller; validated as a whole."""
+    _assign(product, STAFF_PRODUCT_FIELDS, data)
+    product.full_clean()
+    product.save()
+    return product
+
+
 def archive_product(*, product: Product) -> Product:
     """Take a product off sale; its history (orders, tags) keeps pointing at it."""
     product.status = Product.Status.ARCHIVED
@@ -80,29 +94,44 @@ def archive_product(*, product: Product) -> Product:
     return product
 
 
-def _check_one_currency(variant: Variant) -> None:
-    """All variants of a product share one currency, so a product has one comparable price range."""
-    siblings = Variant.objects.filter(product_id=variant.product_id).exclude(pk=variant.pk)
-    currency = siblings.values_list("currency", flat=True).first()
-    if currency is not None and currency != variant.currency:
+def check_one_currency(
+    *, product_id: int | None, currency: str, variant_id: int | None = None, alongside: Iterable[str] = ()
+) -> None:
+    """Refuse a variant priced in another currency than the product's other variants.
+
+    All variants of a product share one currency, so a product has one comparable price range.
+    `variant_id` is the variant being changed (its stored price does not count); `alongside` are the
+    currencies of the product's other variants saved in the same step (the rows of one admin page).
+    """
+    siblings = (
+        Variant.objects.filter(product_id=product_id).exclude(pk=variant_id) if product_id else Variant.objects.none()
+    )
+    others = sorted({*siblings.values_list("currency", flat=True), *alongside} - {currency})
+    if len(others) == 1:
         raise ValidationError(
-            {"currency": f"The other variants of this product are priced in {currency}; use {currency} here too."}
+            {"currency": f"The other variants of this product are priced in {others[0]}; use {others[0]} here too."}
+        )
+    if others:
+        raise ValidationError(
+            {"currency": f"The other variants of this product are priced in {' and '.join(others)}: one currency only."}
         )
 
 
 def create_variant(*, product: Product, data: dict[str, Any]) -> Variant:
+    """Add a variant to a product; validated as a whole, in the product's one currency."""
     variant = Variant(product=product)
     _assign(variant, VARIANT_FIELDS, data)
     variant.full_clean()
-    _check_one_currency(variant)
+    check_one_currency(product_id=product.pk, currency=variant.currency)
     variant.save()
     return variant
 
 
 def update_variant(*, variant: Variant, data: dict[str, Any]) -> Variant:
+    """Change a variant's fields; validated as a whole, in the product's one currency."""
     _assign(variant, VARIANT_FIELDS, data)
     variant.full_clean()
-    _check_one_currency(variant)
+    check_one_currency(product_id=variant.product_id, currency=variant.currency, variant_id=variant.pk)
     variant.save()
     return variant
 

@@ -22,10 +22,10 @@ from shop.checkout.shortages import describe_shortages
 from shop.models import Cart
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
-from shop.services.checkout import replace_unpaid_orders
-from shop.services.orders import EmptyCart, ShippingAddress, place_order
-from shop.services.payments import PaymentNotStartable, start_payment
-from shop.services.shipping import quote_shipping, shipping_option
+from shop.services.checkout import EarlierOrderPaid, MixedCurrencies, ShippingNotOffered, check_out
+from shop.services.orders import EmptyCart, ShippingAddress
+from shop.services.payments import PaymentNotStartable
+from shop.services.shipping import quote_shipping
 
 PRICE = {"max_digits": 12, "decimal_places": 2}
 EMPTY_CART_MESSAGE = "Your cart is empty: add something to it before checking out."
@@ -41,6 +41,10 @@ class CountryCodeField(CountryField):
 
 def empty_cart() -> DomainError:
     return DomainError("empty_cart", EMPTY_CART_MESSAGE)
+
+
+def mixed_currencies() -> DomainError:
+    return DomainError("mixed_currencies", MIXED_CURRENCIES_MESSAGE)
 
 
 def insufficient_stock(error: InsufficientStock) -> DomainError:
@@ -69,7 +73,7 @@ def current_cart(request: Request) -> tuple[Cart, CartContents]:
     if not contents.lines:
         raise empty_cart()
     if contents.currency is None:
-        raise DomainError("mixed_currencies", MIXED_CURRENCIES_MESSAGE)
+        raise mixed_currencies()
     return cart, contents
 
 
@@ -243,43 +247,41 @@ class CheckoutView(APIView):
         email = user.email if user is not None and user.email else data.get("email")
         if not email:
             raise serializers.ValidationError({"email": ["An email is required to check out as a guest."]})
-        cart, contents = current_cart(request)
-        address = data["address"]
-        shipping = shipping_option(
-            country=address["country"],
-            subtotal=contents.subtotal,
-            currency=contents.currency,
-            code=data["shipping_method"],
-        )
-        if shipping is None:
-            raise serializers.ValidationError(
-                {"shipping_method": [f"“{data['shipping_method']}” is not offered to {address['country']}."]}
-            )
-        earlier = replace_unpaid_orders(cart=cart)
-        if earlier is not None:
-            raise DomainError(
-                "already_paid",
-                f"Your payment for order {earlier.number} went through meanwhile, so nothing more was ordered.",
-                status_code=status.HTTP_409_CONFLICT,
-            )
+        cart = cart_for_request(request)
+        if cart is None:
+            raise empty_cart()
         try:
-            order = place_order(
-                cart=cart, email=email, address=ShippingAddress(**address), shipping=shipping, user=user
+            result = check_out(
+                cart=cart,
+                email=email,
+                address=ShippingAddress(**data["address"]),
+                shipping_code=data["shipping_method"],
+                expected_total=None,
+                user=user,
             )
         except EmptyCart as error:
             raise empty_cart() from error
+        except MixedCurrencies as error:
+            raise mixed_currencies() from error
+        except ShippingNotOffered as error:
+            raise serializers.ValidationError({"shipping_method": [str(error)]}) from error
+        except EarlierOrderPaid as error:
+            raise DomainError(
+                "already_paid",
+                f"Your payment for order {error.order.number} went through meanwhile, so nothing more was ordered.",
+                status_code=status.HTTP_409_CONFLICT,
+            ) from error
         except InsufficientStock as error:
             raise insufficient_stock(error) from error
+        order = result.order
         remember_order(request, order)
-        try:
-            payment = start_payment(order=order)
-        except PaymentNotStartable as error:
-            raise payment_not_started(error) from error
+        if result.payment_error is not None:
+            raise payment_not_started(result.payment_error)
         return Response(
             CheckoutResultSerializer(
                 {
                     "order_number": order.number,
-                    "payment_url": payment.checkout_url,
+                    "payment_url": result.payment.checkout_url,
                     "total": order.total,
                     "currency": order.currency,
                 }

@@ -1,4 +1,4 @@
-"""Checkout and order pages: parse, call the order and payment services, render or redirect."""
+"""Checkout and order pages: parse, call the checkout, order and payment services, render or redirect."""
 
 from decimal import Decimal
 
@@ -25,8 +25,15 @@ from shop.checkout.shortages import describe_shortages, variant_name
 from shop.models import Order
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
-from shop.services.checkout import held_for_unpaid_orders, replace_unpaid_orders
-from shop.services.orders import EmptyCart, place_order
+from shop.services.checkout import (
+    EarlierOrderPaid,
+    MixedCurrencies,
+    ShippingNotOffered,
+    check_out,
+    held_for_unpaid_orders,
+    total_to_pay,
+)
+from shop.services.orders import EmptyCart
 from shop.services.payments import PaymentNotStartable, UnknownCheckoutSession, fulfill_checkout, start_payment
 from shop.services.shipping import ShippingOption, quote_shipping
 
@@ -74,27 +81,31 @@ def checkout(request: HttpRequest) -> HttpResponse:
             notice = f"Shipping rates updated for {countries.name(country)}. Check the method and total, then pay."
             form = CheckoutForm(initial=_typed(data, request), user=request.user, shipping_options=options)
         elif form.is_valid():
-            earlier = replace_unpaid_orders(cart=cart)
-            if earlier is not None:
-                remember_order(request, earlier)
-                messages.info(request, EARLIER_ORDER_PAID.format(number=earlier.number))
-                return see_other(order_path(earlier))
             try:
-                order = place_order(
+                result = check_out(
                     cart=cart,
                     email=form.cleaned_data["email"],
                     address=form.shipping_address(),
-                    shipping=form.chosen_option(),
-                    user=request.user,
+                    shipping_code=form.cleaned_data["shipping_method"],
+                    expected_total=None,
+                    user=request.user if request.user.is_authenticated else None,
                 )
-            except EmptyCart:
-                messages.info(request, EMPTY_CART)
+            except (EmptyCart, MixedCurrencies) as error:
+                messages.info(request, EMPTY_CART if isinstance(error, EmptyCart) else MIXED_CURRENCIES)
                 return redirect("cart")
+            except EarlierOrderPaid as error:
+                remember_order(request, error.order)
+                messages.info(request, EARLIER_ORDER_PAID.format(number=error.order.number))
+                return see_other(order_path(error.order))
+            except ShippingNotOffered as error:
+                form.add_error("shipping_method", str(error))
             except InsufficientStock as error:
                 stock_problems = describe_shortages(error)
             else:
-                remember_order(request, order)
-                return _pay(request, order)
+                remember_order(request, result.order)
+                if result.payment_error is not None:
+                    return _payment_not_started(request, result.order, result.payment_error)
+                return see_other(result.payment.checkout_url)
     else:
         form = CheckoutForm(initial=_typed(data, request), user=request.user, shipping_options=options)
 
@@ -122,14 +133,13 @@ def _chosen(options: list[ShippingOption], code: str | None) -> ShippingOption |
 
 
 def summary_context(contents: CartContents, shipping: ShippingOption | None) -> dict:
-    shipping_total = shipping.amount if shipping else Decimal("0.00")
     return {
         "contents": contents,
         "currency": contents.currency,
         "shipping": shipping,
-        "shipping_total": shipping_total,
+        "shipping_total": shipping.amount if shipping else Decimal("0.00"),
         "tax_total": Decimal("0.00"),
-        "total": contents.subtotal + shipping_total,
+        "total": total_to_pay(subtotal=contents.subtotal, shipping=shipping),
     }
 
 
@@ -180,9 +190,15 @@ def _pay(request: HttpRequest, order: Order, token: str = "") -> HttpResponse:
     try:
         payment = start_payment(order=order)
     except PaymentNotStartable as error:
-        messages.error(request, f"{error.message} You have not been charged.")
-        return see_other(cancelled_path(order, token))
+        return _payment_not_started(request, order, error, token)
     return see_other(payment.checkout_url)
+
+
+def _payment_not_started(
+    request: HttpRequest, order: Order, error: PaymentNotStartable, token: str = ""
+) -> HttpResponse:
+    messages.error(request, f"{error.message} You have not been charged.")
+    return see_other(cancelled_path(order, token))
 
 
 # ---------------------------------------------------------------------------------- back from the payment page

@@ -22,7 +22,7 @@ from shop.checkout.shortages import describe_shortages
 from shop.models import Cart
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
-from shop.services.checkout import EarlierOrderPaid, MixedCurrencies, ShippingNotOffered, check_out
+from shop.services.checkout import EarlierOrderPaid, MixedCurrencies, ShippingNotOffered, TotalChanged, check_out
 from shop.services.orders import EmptyCart, ShippingAddress
 from shop.services.payments import PaymentNotStartable
 from shop.services.shipping import quote_shipping
@@ -55,6 +55,18 @@ def insufficient_stock(error: InsufficientStock) -> DomainError:
         "Some items are no longer available in the quantity you asked for; nothing was ordered or charged. "
         + " ".join(sentences),
         fields={"lines": sentences, "variant_ids": [str(line.variant_id) for line in error.lines]},
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+def total_changed(error: TotalChanged) -> DomainError:
+    """409 when the order would not cost the total the shopper confirmed; `fields.total` has the new total."""
+    total = f"{error.total:.2f}"
+    return DomainError(
+        "total_changed",
+        f"The total is now {total} {error.currency}, not the {error.expected:.2f} {error.currency} you confirmed; "
+        "nothing was ordered or charged. Show the new total, then check out again with it as `expected_total`.",
+        fields={"total": [total]},
         status_code=status.HTTP_409_CONFLICT,
     )
 
@@ -151,6 +163,15 @@ class CheckoutRequestSerializer(serializers.Serializer):
     )
     address = AddressSerializer()
     shipping_method = serializers.CharField(max_length=40, help_text="A `code` from the quote for this country.")
+    expected_total = serializers.DecimalField(
+        **PRICE,
+        min_value=0,
+        required=False,
+        help_text="The total the shopper was shown and confirmed: the quote's `subtotal` + `tax` + the chosen "
+        "option's `amount`. When the order would cost anything else (another method or country, a price "
+        "changed since the quote), nothing is ordered or charged and the answer is 409 `total_changed` with "
+        "the new total. Send it whenever a person confirms a total; without it the current total is charged.",
+    )
 
     def validate_email(self, value: str) -> str:
         return value.strip()
@@ -207,6 +228,8 @@ class CheckoutQuoteView(APIView):
         400: error_response("Empty cart (`empty_cart`) or invalid email, address, postal code or method (`invalid`)."),
         409: error_response(
             "`insufficient_stock`: some lines are short; `fields.lines` names each, and nothing was ordered. "
+            "`total_changed`: the order would not cost `expected_total` (another method or country, or a price "
+            "changed); `fields.total` has the new total, and nothing was ordered or charged. "
             "`already_paid`: an earlier order of this cart was paid meanwhile."
         ),
         502: error_response(
@@ -228,6 +251,7 @@ class CheckoutQuoteView(APIView):
                     "country": "US",
                 },
                 "shipping_method": "standard",
+                "expected_total": "29.99",
             },
             request_only=True,
         )
@@ -256,7 +280,7 @@ class CheckoutView(APIView):
                 email=email,
                 address=ShippingAddress(**data["address"]),
                 shipping_code=data["shipping_method"],
-                expected_total=None,
+                expected_total=data.get("expected_total"),
                 user=user,
             )
         except EmptyCart as error:
@@ -271,6 +295,8 @@ class CheckoutView(APIView):
                 f"Your payment for order {error.order.number} went through meanwhile, so nothing more was ordered.",
                 status_code=status.HTTP_409_CONFLICT,
             ) from error
+        except TotalChanged as error:
+            raise total_changed(error) from error
         except InsufficientStock as error:
             raise insufficient_stock(error) from error
         order = result.order

@@ -13,10 +13,12 @@ from fulfillment.tests.factories import stock_of
 from shop.models import Cart, CartLine, Order, Payment
 from shop.payments import gateway
 from shop.payments.local_stripe.testing import pay_with_test_card
+from shop.services import checkout as checkout_service
 from shop.services.checkout import (
     EarlierOrderPaid,
     MixedCurrencies,
     ShippingNotOffered,
+    TotalChanged,
     check_out,
 )
 from shop.services.orders import EmptyCart, ShippingAddress
@@ -139,3 +141,58 @@ def test_when_stripe_does_not_answer_the_order_stays_unpaid_with_the_reason(monk
     assert result.order.status == Order.Status.PENDING_PAYMENT
     assert result.payment is None
     assert result.payment_error.code == "payment_unavailable"
+
+
+# The total the shopper confirmed
+
+
+def test_the_confirmed_total_is_the_amount_charged():
+    result = check_out_cart(cart_of((lamp(), 1)), shipping_code="express", expected_total=Decimal("78.98"))
+
+    assert result.order.total == result.payment.amount == Decimal("78.98")
+
+
+def test_another_method_than_the_one_whose_total_was_shown_places_and_charges_nothing():
+    with pytest.raises(TotalChanged) as raised:
+        check_out_cart(cart_of((lamp(), 1)), shipping_code="express", expected_total=Decimal("63.99"))
+
+    assert (raised.value.expected, raised.value.total, raised.value.currency) == (
+        Decimal("63.99"), Decimal("78.98"), "USD",
+    )  # fmt: skip
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+
+
+def test_a_changed_total_leaves_the_earlier_unpaid_order_and_its_payment_page_alone():
+    cart = cart_of((lamp(), 1))
+    first = check_out_cart(cart)
+
+    with pytest.raises(TotalChanged):
+        check_out_cart(cart, shipping_code="express", expected_total=Decimal("63.99"))
+
+    first.order.refresh_from_db()
+    assert first.order.status == Order.Status.PENDING_PAYMENT
+    assert Order.objects.count() == 1
+    assert pay_with_test_card(Client(), first.payment.checkout_session_id).status_code == 302  # still open
+
+
+def test_a_price_changed_while_earlier_payment_pages_closed_rolls_the_order_back(monkeypatch):
+    variant = lamp(stock=1)
+    cart = cart_of((variant, 1))
+    check_out_cart(cart)
+    replace = checkout_service.replace_unpaid_orders
+
+    def replace_while_the_seller_reprices(*, cart):
+        variant.price = Decimal("70.00")
+        variant.save(update_fields=["price"])
+        return replace(cart=cart)
+
+    monkeypatch.setattr(checkout_service, "replace_unpaid_orders", replace_while_the_seller_reprices)
+
+    with pytest.raises(TotalChanged) as raised:
+        check_out_cart(cart, expected_total=Decimal("63.99"))
+
+    assert raised.value.total == Decimal("70.00")
+    assert list(Order.objects.values_list("status", flat=True)) == [Order.Status.CANCELLED]  # the replaced one
+    assert not Reservation.objects.exists()
+    assert Payment.objects.count() == 1

@@ -22,10 +22,10 @@ from shop.checkout.shortages import describe_shortages
 from shop.models import Cart
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
-from shop.services.checkout import replace_unpaid_orders
-from shop.services.orders import EmptyCart, ShippingAddress, place_order
-from shop.services.payments import PaymentNotStartable, start_payment
-from shop.services.shipping import quote_shipping, shipping_option
+from shop.services.checkout import EarlierOrderPaid, MixedCurrencies, ShippingNotOffered, TotalChanged, check_out
+from shop.services.orders import EmptyCart, ShippingAddress
+from shop.services.payments import PaymentNotStartable
+from shop.services.shipping import quote_shipping
 
 PRICE = {"max_digits": 12, "decimal_places": 2}
 EMPTY_CART_MESSAGE = "Your cart is empty: add something to it before checking out."
@@ -43,6 +43,10 @@ def empty_cart() -> DomainError:
     return DomainError("empty_cart", EMPTY_CART_MESSAGE)
 
 
+def mixed_currencies() -> DomainError:
+    return DomainError("mixed_currencies", MIXED_CURRENCIES_MESSAGE)
+
+
 def insufficient_stock(error: InsufficientStock) -> DomainError:
     """409 naming each short line: `fields.lines` has one sentence per line, `fields.variant_ids` their ids."""
     sentences = describe_shortages(error)
@@ -51,6 +55,18 @@ def insufficient_stock(error: InsufficientStock) -> DomainError:
         "Some items are no longer available in the quantity you asked for; nothing was ordered or charged. "
         + " ".join(sentences),
         fields={"lines": sentences, "variant_ids": [str(line.variant_id) for line in error.lines]},
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+def total_changed(error: TotalChanged) -> DomainError:
+    """409 when the order would not cost the total the shopper confirmed; `fields.total` has the new total."""
+    total = f"{error.total:.2f}"
+    return DomainError(
+        "total_changed",
+        f"The total is now {total} {error.currency}, not the {error.expected:.2f} {error.currency} you confirmed; "
+        "nothing was ordered or charged. Show the new total, then check out again with it as `expected_total`.",
+        fields={"total": [total]},
         status_code=status.HTTP_409_CONFLICT,
     )
 
@@ -69,7 +85,7 @@ def current_cart(request: Request) -> tuple[Cart, CartContents]:
     if not contents.lines:
         raise empty_cart()
     if contents.currency is None:
-        raise DomainError("mixed_currencies", MIXED_CURRENCIES_MESSAGE)
+        raise mixed_currencies()
     return cart, contents
 
 
@@ -147,6 +163,15 @@ class CheckoutRequestSerializer(serializers.Serializer):
     )
     address = AddressSerializer()
     shipping_method = serializers.CharField(max_length=40, help_text="A `code` from the quote for this country.")
+    expected_total = serializers.DecimalField(
+        **PRICE,
+        min_value=0,
+        required=False,
+        help_text="The total the shopper was shown and confirmed: the quote's `subtotal` + `tax` + the chosen "
+        "option's `amount`. When the order would cost anything else (another method or country, a price "
+        "changed since the quote), nothing is ordered or charged and the answer is 409 `total_changed` with "
+        "the new total. Send it whenever a person confirms a total; without it the current total is charged.",
+    )
 
     def validate_email(self, value: str) -> str:
         return value.strip()
@@ -203,6 +228,8 @@ class CheckoutQuoteView(APIView):
         400: error_response("Empty cart (`empty_cart`) or invalid email, address, postal code or method (`invalid`)."),
         409: error_response(
             "`insufficient_stock`: some lines are short; `fields.lines` names each, and nothing was ordered. "
+            "`total_changed`: the order would not cost `expected_total` (another method or country, or a price "
+            "changed); `fields.total` has the new total, and nothing was ordered or charged. "
             "`already_paid`: an earlier order of this cart was paid meanwhile."
         ),
         502: error_response(
@@ -224,6 +251,7 @@ class CheckoutQuoteView(APIView):
                     "country": "US",
                 },
                 "shipping_method": "standard",
+                "expected_total": "29.99",
             },
             request_only=True,
         )
@@ -243,43 +271,43 @@ class CheckoutView(APIView):
         email = user.email if user is not None and user.email else data.get("email")
         if not email:
             raise serializers.ValidationError({"email": ["An email is required to check out as a guest."]})
-        cart, contents = current_cart(request)
-        address = data["address"]
-        shipping = shipping_option(
-            country=address["country"],
-            subtotal=contents.subtotal,
-            currency=contents.currency,
-            code=data["shipping_method"],
-        )
-        if shipping is None:
-            raise serializers.ValidationError(
-                {"shipping_method": [f"“{data['shipping_method']}” is not offered to {address['country']}."]}
-            )
-        earlier = replace_unpaid_orders(cart=cart)
-        if earlier is not None:
-            raise DomainError(
-                "already_paid",
-                f"Your payment for order {earlier.number} went through meanwhile, so nothing more was ordered.",
-                status_code=status.HTTP_409_CONFLICT,
-            )
+        cart = cart_for_request(request)
+        if cart is None:
+            raise empty_cart()
         try:
-            order = place_order(
-                cart=cart, email=email, address=ShippingAddress(**address), shipping=shipping, user=user
+            result = check_out(
+                cart=cart,
+                email=email,
+                address=ShippingAddress(**data["address"]),
+                shipping_code=data["shipping_method"],
+                expected_total=data.get("expected_total"),
+                user=user,
             )
         except EmptyCart as error:
             raise empty_cart() from error
+        except MixedCurrencies as error:
+            raise mixed_currencies() from error
+        except ShippingNotOffered as error:
+            raise serializers.ValidationError({"shipping_method": [str(error)]}) from error
+        except EarlierOrderPaid as error:
+            raise DomainError(
+                "already_paid",
+                f"Your payment for order {error.order.number} went through meanwhile, so nothing more was ordered.",
+                status_code=status.HTTP_409_CONFLICT,
+            ) from error
+        except TotalChanged as error:
+            raise total_changed(error) from error
         except InsufficientStock as error:
             raise insufficient_stock(error) from error
+        order = result.order
         remember_order(request, order)
-        try:
-            payment = start_payment(order=order)
-        except PaymentNotStartable as error:
-            raise payment_not_started(error) from error
+        if result.payment_error is not None:
+            raise payment_not_started(result.payment_error)
         return Response(
             CheckoutResultSerializer(
                 {
                     "order_number": order.number,
-                    "payment_url": payment.checkout_url,
+                    "payment_url": result.payment.checkout_url,
                     "total": order.total,
                     "currency": order.currency,
                 }

@@ -191,7 +191,3 @@ class CheckoutForm(forms.Form):
             country=data["country"],
             phone=data["phone"].strip(),
         )
-
-    def chosen_option(self) -> ShippingOption | None:
-        code = self.cleaned_data.get("shipping_method")
-        return next((option for option in self.shipping_options if option.code == code), None)

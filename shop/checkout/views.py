@@ -1,6 +1,7 @@
-"""Checkout and order pages: parse, call the order and payment services, render or redirect."""
+"""Checkout and order pages: parse, call the checkout, order and payment services, render or redirect."""
 
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import stripe
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
@@ -22,20 +23,49 @@ from shop.checkout.forms import CheckoutForm
 from shop.checkout.links import can_see_order, order_path, remember_order, token_matches
 from shop.checkout.selectors import order_for_page, orders_for_shopper, payment_state
 from shop.checkout.shortages import describe_shortages, variant_name
-from shop.models import Order
+from shop.models import Cart, Order
 from shop.order_timeline import timeline
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
-from shop.services.checkout import held_for_unpaid_orders, replace_unpaid_orders
-from shop.services.orders import EmptyCart, place_order
+from shop.services.checkout import (
+    CheckoutResult,
+    EarlierOrderPaid,
+    MixedCurrencies,
+    ShippingNotOffered,
+    TotalChanged,
+    check_out,
+    held_for_unpaid_orders,
+    total_to_pay,
+)
+from shop.services.orders import EmptyCart
 from shop.services.payments import PaymentNotStartable, UnknownCheckoutSession, fulfill_checkout, start_payment
 from shop.services.shipping import ShippingOption, quote_shipping
+from shop.templatetags.catalog import money
 
 ORDERS_PER_PAGE = 10
+# With JavaScript, a new country or shipping method re-quotes in place (htmx): the methods, the "Pay"
+# button with its total and the summary are swapped together; without, "Update shipping" reloads, and
+# "Pay" with a total the page no longer shows is refused and the page shown again with the new total.
+REQUOTE_IN_PLACE = {
+    "hx-post": reverse_lazy("checkout"),
+    "hx-trigger": "change",
+    "hx-vals": '{"action": "update"}',
+    "hx-target": "#checkout-shipping",
+    "hx-select": "#checkout-shipping",
+    "hx-select-oob": "#checkout-summary,#checkout-notice",
+    "hx-swap": "outerHTML",
+    "hx-sync": "closest form:replace",
+    "hx-disabled-elt": ".checkout-pay-button",
+}
 CHECKOUT_FIELDS = [*CheckoutForm.base_fields]
 EMPTY_CART = "Your cart is empty: add something to it before checking out."
 MIXED_CURRENCIES = "Your cart holds items priced in different currencies; check them out separately."
 EARLIER_ORDER_PAID = "Your payment for order {number} went through meanwhile, so nothing more was ordered."
+TOTAL_CHANGED = (
+    "The total is now {total}, not the {shown} shown before: nothing was ordered or charged. "
+    "Check the shipping method and the summary, then pay {total}."
+)
+TOTAL_NOT_SHOWN = "Check the shipping method and the total, then pay."
 
 
 def see_other(url: str) -> HttpResponseRedirect:
@@ -53,6 +83,15 @@ def cancelled_path(order: Order, token: str = "") -> str:
 # ---------------------------------------------------------------------------------- checkout
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why "Pay" shows the checkout page again instead of the payment page; nothing was ordered or charged."""
+
+    notice: str = ""
+    stock_problems: list[str] = field(default_factory=list)
+    shown_total: Decimal | None = None  # the total the page showed, when the order would cost another
+
+
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
     """One page: contact, address, shipping method and summary; "Pay" places the order and opens the payment page."""
@@ -65,52 +104,81 @@ def checkout(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     country = _country_of(data)
     options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
-    stock_problems: list[str] = []
-    notice = ""
-
+    refusal = Refusal()
     if data is not None and data.get("action") == "pay":
         form = CheckoutForm(data, user=request.user, shipping_options=options)
         if data.get("quoted_country") != country:
             # The country changed without "Update shipping": show its rates before anyone pays them.
             notice = f"Shipping rates updated for {countries.name(country)}. Check the method and total, then pay."
+            refusal = Refusal(notice=notice)
             form = CheckoutForm(initial=_typed(data, request), user=request.user, shipping_options=options)
         elif form.is_valid():
-            earlier = replace_unpaid_orders(cart=cart)
-            if earlier is not None:
-                remember_order(request, earlier)
-                messages.info(request, EARLIER_ORDER_PAID.format(number=earlier.number))
-                return see_other(order_path(earlier))
-            try:
-                order = place_order(
-                    cart=cart,
-                    email=form.cleaned_data["email"],
-                    address=form.shipping_address(),
-                    shipping=form.chosen_option(),
-                    user=request.user,
-                )
-            except EmptyCart:
-                messages.info(request, EMPTY_CART)
-                return redirect("cart")
-            except InsufficientStock as error:
-                stock_problems = describe_shortages(error)
+            shown_total = _shown_total(data)
+            if shown_total is None:  # a page without its total (an old copy): show it before anyone pays
+                refusal = Refusal(notice=TOTAL_NOT_SHOWN)
             else:
-                remember_order(request, order)
-                return _pay(request, order)
+                answer = _check_out(request, cart=cart, form=form, shown_total=shown_total)
+                if isinstance(answer, HttpResponse):
+                    return answer
+                refusal = answer
     else:
         form = CheckoutForm(initial=_typed(data, request), user=request.user, shipping_options=options)
 
-    _swap_shipping_on_country_change(form)
-    shipping = _chosen(options, form["shipping_method"].value())
+    form.fields["country"].widget.attrs.update(REQUOTE_IN_PLACE)
+    summary = summary_context(contents, _chosen(options, form["shipping_method"].value()))
+    notice = refusal.notice
+    if refusal.shown_total is not None:
+        total, shown = money(summary["total"], contents.currency), money(refusal.shown_total, contents.currency)
+        notice = TOTAL_CHANGED.format(total=total, shown=shown)
     context = {
         "form": form,
         "country_name": countries.name(country),
         "quoted_country": country,
-        "stock_problems": stock_problems,
-        "stock_warnings": [] if stock_problems else _short_lines(cart, contents),
+        "requote_in_place": REQUOTE_IN_PLACE,
+        "stock_problems": refusal.stock_problems,
+        "stock_warnings": [] if refusal.stock_problems else _short_lines(cart, contents),
         "notice": notice,
-        **summary_context(contents, shipping),
+        "total_changed": refusal.shown_total is not None,
+        **summary,
     }
-    return render(request, "checkout/checkout.html", context, status=409 if stock_problems else 200)
+    conflict = refusal.stock_problems or refusal.shown_total is not None
+    return render(request, "checkout/checkout.html", context, status=409 if conflict else 200)
+
+
+def _check_out(request: HttpRequest, *, cart: Cart, form: CheckoutForm, shown_total: Decimal) -> HttpResponse | Refusal:
+    """Place the order for the total the page showed and send the shopper to pay it; or say why not."""
+    try:
+        result = check_out(
+            cart=cart,
+            email=form.cleaned_data["email"],
+            address=form.shipping_address(),
+            shipping_code=form.cleaned_data["shipping_method"],
+            expected_total=shown_total,
+            user=request.user if request.user.is_authenticated else None,
+        )
+    except (EmptyCart, MixedCurrencies) as error:
+        messages.info(request, EMPTY_CART if isinstance(error, EmptyCart) else MIXED_CURRENCIES)
+        return redirect("cart")
+    except EarlierOrderPaid as error:
+        remember_order(request, error.order)
+        messages.info(request, EARLIER_ORDER_PAID.format(number=error.order.number))
+        return see_other(order_path(error.order))
+    except ShippingNotOffered as error:
+        form.add_error("shipping_method", str(error))
+        return Refusal()
+    except TotalChanged as error:
+        return Refusal(shown_total=error.expected)
+    except InsufficientStock as error:
+        return Refusal(stock_problems=describe_shortages(error))
+    return _to_payment_page(request, result)
+
+
+def _to_payment_page(request: HttpRequest, result: CheckoutResult) -> HttpResponse:
+    """The order placed: to its payment page, or to the page offering to pay again if it could not open."""
+    remember_order(request, result.order)
+    if result.payment_error is not None:
+        return _payment_not_started(request, result.order, result.payment_error)
+    return see_other(result.payment.checkout_url)
 
 
 def _country_of(data: QueryDict | None) -> str:
@@ -123,14 +191,13 @@ def _chosen(options: list[ShippingOption], code: str | None) -> ShippingOption |
 
 
 def summary_context(contents: CartContents, shipping: ShippingOption | None) -> dict:
-    shipping_total = shipping.amount if shipping else Decimal("0.00")
     return {
         "contents": contents,
         "currency": contents.currency,
         "shipping": shipping,
-        "shipping_total": shipping_total,
+        "shipping_total": shipping.amount if shipping else Decimal("0.00"),
         "tax_total": Decimal("0.00"),
-        "total": contents.subtotal + shipping_total,
+        "total": total_to_pay(subtotal=contents.subtotal, shipping=shipping),
     }
 
 
@@ -161,19 +228,13 @@ def _typed(data: QueryDict | None, request: HttpRequest) -> dict:
     return initial
 
 
-def _swap_shipping_on_country_change(form: CheckoutForm) -> None:
-    """With JavaScript, a new country re-quotes shipping in place (htmx); without, "Update shipping" reloads."""
-    form.fields["country"].widget.attrs.update(
-        {
-            "hx-post": reverse("checkout"),
-            "hx-trigger": "change",
-            "hx-vals": '{"action": "update"}',
-            "hx-target": "#checkout-shipping",
-            "hx-select": "#checkout-shipping",
-            "hx-select-oob": "#checkout-summary",
-            "hx-swap": "outerHTML",
-        }
-    )
+def _shown_total(data: QueryDict) -> Decimal | None:
+    """The total the page showed (and the "Pay" button said) when the shopper pressed it."""
+    try:
+        total = Decimal(data.get("expected_total", ""))
+    except InvalidOperation:
+        return None
+    return total if total.is_finite() else None
 
 
 def _pay(request: HttpRequest, order: Order, token: str = "") -> HttpResponse:
@@ -181,9 +242,15 @@ def _pay(request: HttpRequest, order: Order, token: str = "") -> HttpResponse:
     try:
         payment = start_payment(order=order)
     except PaymentNotStartable as error:
-        messages.error(request, f"{error.message} You have not been charged.")
-        return see_other(cancelled_path(order, token))
+        return _payment_not_started(request, order, error, token)
     return see_other(payment.checkout_url)
+
+
+def _payment_not_started(
+    request: HttpRequest, order: Order, error: PaymentNotStartable, token: str = ""
+) -> HttpResponse:
+    messages.error(request, f"{error.message} You have not been charged.")
+    return see_other(cancelled_path(order, token))
 
 
 # ---------------------------------------------------------------------------------- back from the payment page

@@ -1,21 +1,126 @@
-"""A cart checked out again (back from the payment page, "Pay" once more): its earlier unpaid orders make way.
+"""Checking a cart out: one sequence for the checkout page and the API, from the cart to the payment page.
 
-Without this, the earlier order would keep its stock reserved until it expires, and a shopper
+`check_out` quotes the cart, checks the total the shopper was shown, replaces the cart's earlier
+unpaid orders, places the order and opens its payment page. The page and the API only parse their
+input and render what it answers or raises.
+
+A cart checked out again (back from the payment page, "Pay" once more): its earlier unpaid orders make
+way. Without this, the earlier order would keep its stock reserved until it expires, and a shopper
 buying the last unit would be told it is sold out because of their own first attempt.
 """
 
 import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
 import stripe
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 from django.db.models import Sum
 
 from fulfillment.models import Reservation
-from shop.models import Cart, Order, Payment
+from shop.models import Cart, CartLine, Order, Payment
 from shop.payments import gateway
-from shop.services.orders import cancel_unpaid_order
-from shop.services.payments import fulfill_checkout
+from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order
+from shop.services.payments import PaymentNotStartable, fulfill_checkout, start_payment
+from shop.services.shipping import ShippingOption, shipping_option
 
 logger = logging.getLogger(__name__)
+
+
+class MixedCurrencies(Exception):
+    """The cart holds items priced in different currencies: one order is paid in one currency."""
+
+
+class ShippingNotOffered(Exception):
+    def __init__(self, *, code: str, country: str) -> None:
+        super().__init__(f"“{code}” is not offered to {country}.")
+        self.code = code
+        self.country = country
+
+
+class TotalChanged(Exception):
+    """The total to pay is not the one the shopper confirmed: nothing was placed or charged."""
+
+    def __init__(self, *, expected: Decimal, total: Decimal, currency: str) -> None:
+        super().__init__(f"The total is {total} {currency}, not {expected}.")
+        self.expected = expected
+        self.total = total
+        self.currency = currency
+
+
+class EarlierOrderPaid(Exception):
+    """An earlier order of the cart was paid (or is settling) meanwhile: nothing more was placed."""
+
+    def __init__(self, *, order: Order) -> None:
+        super().__init__(f"Order {order.number} was paid meanwhile.")
+        self.order = order
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """The order placed, and its payment page; or why the page could not be opened (the order stays, unpaid)."""
+
+    order: Order
+    payment: Payment | None
+    payment_error: PaymentNotStartable | None = None
+
+
+def total_to_pay(*, subtotal: Decimal, shipping: ShippingOption | None) -> Decimal:
+    """What an order of `subtotal` shipped by `shipping` costs, as place_order records it (no tax yet)."""
+    return subtotal + (shipping.amount if shipping else Decimal("0.00"))
+
+
+def check_out(
+    *,
+    cart: Cart,
+    email: str,
+    address: ShippingAddress,
+    shipping_code: str,
+    expected_total: Decimal | None,
+    user: AbstractBaseUser | None = None,
+) -> CheckoutResult:
+    """Place the cart's order and open its payment page, charging exactly `expected_total` when it is given.
+
+    Raises, with nothing placed or charged: EmptyCart, MixedCurrencies, ShippingNotOffered,
+    TotalChanged (the method, the country or a price moved the total away from `expected_total`),
+    EarlierOrderPaid, InsufficientStock.
+    """
+    currency, subtotal = _priced_cart(cart)
+    shipping = shipping_option(country=address.country, subtotal=subtotal, currency=currency, code=shipping_code)
+    if shipping is None:
+        raise ShippingNotOffered(code=shipping_code, country=address.country)
+    _check_total(expected_total, total_to_pay(subtotal=subtotal, shipping=shipping), currency)
+
+    earlier = replace_unpaid_orders(cart=cart)
+    if earlier is not None:
+        raise EarlierOrderPaid(order=earlier)
+    with transaction.atomic():
+        order = place_order(cart=cart, email=email, address=address, shipping=shipping, user=user)
+        # A price may have changed while earlier payment pages were closed: the order is rolled back.
+        _check_total(expected_total, order.total, order.currency)
+
+    try:
+        payment = start_payment(order=order)  # charges order.total; no transaction held
+    except PaymentNotStartable as error:
+        return CheckoutResult(order=order, payment=None, payment_error=error)
+    return CheckoutResult(order=order, payment=payment)
+
+
+def _priced_cart(cart: Cart) -> tuple[str, Decimal]:
+    """The cart's currency and subtotal at today's prices, as place_order reads them; one query."""
+    rows = list(CartLine.objects.filter(cart=cart).values_list("variant__price", "variant__currency", "quantity"))
+    if not rows:
+        raise EmptyCart("The cart is empty.")
+    currencies = {currency for _, currency, _ in rows}
+    if len(currencies) > 1:
+        raise MixedCurrencies("The cart holds items priced in different currencies.")
+    return currencies.pop(), sum((price * quantity for price, _, quantity in rows), Decimal("0"))
+
+
+def _check_total(expected: Decimal | None, total: Decimal, currency: str) -> None:
+    if expected is not None and total != expected:
+        raise TotalChanged(expected=expected, total=total, currency=currency)
 
 
 def replace_unpaid_orders(*, cart: Cart) -> Order | None:

@@ -3,8 +3,8 @@
 import re
 
 
-def check_out_as_guest(page) -> None:
-    """From the cart page: the guest checkout with a New York address, up to the stand-in's payment page."""
+def fill_guest_details(page) -> None:
+    """From the cart page: open the checkout and fill in a guest's email and New York address."""
     page.get_by_role("link", name="Checkout").click()
     page.get_by_label("Email").fill("guest@example.com")
     page.get_by_label("Full name").fill("Grace Guest")
@@ -13,8 +13,18 @@ def check_out_as_guest(page) -> None:
     page.get_by_label("State, province or region").fill("NY")
     page.get_by_label("Postal code").fill("10118")
     page.get_by_label("Country").select_option("US")
+
+
+def go_to_payment_page(page) -> None:
+    """Press the checkout's "Pay $…" button and wait for the stand-in's payment page."""
     page.get_by_role("button", name=re.compile(r"^Pay \$")).click()
     page.get_by_text("TEST MODE").first.wait_for()
+
+
+def check_out_as_guest(page) -> None:
+    """From the cart page: the guest checkout with a New York address, up to the stand-in's payment page."""
+    fill_guest_details(page)
+    go_to_payment_page(page)
 
 
 def pay_with(page, card: str) -> None:

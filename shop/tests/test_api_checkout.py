@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
 
 from fulfillment.models import Reservation
 from fulfillment.tests.factories import stock_of
@@ -220,3 +221,71 @@ def test_checking_out_again_after_paying_orders_nothing_more(api_client):
     assert response.status_code == 409
     assert response.json()["code"] == "already_paid"
     assert Order.objects.get().status == Order.Status.PAID
+
+
+# The total the shopper confirmed
+
+
+def test_the_expected_total_is_what_the_payment_page_charges(api_client):
+    guest_cart(api_client, (green_tea(price="63.99"), 1))
+
+    response = api_client.post(
+        "/api/v1/checkout/", checkout_body(shipping_method="express", expected_total="78.98"), format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["total"] == "78.98"
+    assert Payment.objects.get().amount == Decimal("78.98")
+
+
+def test_another_total_than_the_expected_one_answers_409_and_orders_nothing(api_client):
+    guest_cart(api_client, (green_tea(price="63.99"), 1))
+
+    response = api_client.post(
+        "/api/v1/checkout/", checkout_body(shipping_method="express", expected_total="63.99"), format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "total_changed",
+        "message": "The total is now 78.98 USD, not the 63.99 USD you confirmed; nothing was ordered or charged. "
+        "Show the new total, then check out again with it as `expected_total`.",
+        "fields": {"total": ["78.98"]},
+    }
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+
+
+def test_a_price_changed_since_the_quote_answers_409_with_the_new_total(api_client):
+    tea = green_tea(price="30.00")
+    guest_cart(api_client, (tea, 1))
+    quoted = api_client.post("/api/v1/checkout/quote/", {"country": "US"}).json()
+    tea.price = Decimal("32.00")
+    tea.save(update_fields=["price"])
+
+    expected = Decimal(quoted["subtotal"]) + Decimal(quoted["options"][0]["amount"]) + Decimal(quoted["tax"])
+    response = api_client.post("/api/v1/checkout/", checkout_body(expected_total=str(expected)))
+
+    assert (response.status_code, response.json()["fields"]) == (409, {"total": ["36.99"]})
+    assert not Order.objects.exists()
+
+
+def test_a_bad_expected_total_is_refused(api_client):
+    guest_cart(api_client, (green_tea(), 1))
+
+    response = api_client.post("/api/v1/checkout/", checkout_body(expected_total="lots"))
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"expected_total": ["A valid number is required."]}
+
+
+def test_the_schema_documents_the_expected_total_and_the_409_total_changed():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    operation = schema["paths"]["/api/v1/checkout/"]["post"]
+    reference = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    request_body = schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+    assert "expected_total" in request_body["properties"]
+    assert "expected_total" not in request_body["required"]
+    assert "409 `total_changed`" in request_body["properties"]["expected_total"]["description"]
+    assert "`total_changed`" in operation["responses"]["409"]["description"]

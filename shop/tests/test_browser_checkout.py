@@ -4,13 +4,17 @@ import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
+from conftest import ARTIFACTS_DIR
 from fulfillment.tests.factories import stock_of
-from shop.models import Order
-from shop.tests.browser_steps import check_out_as_guest, pay_with
+from shop.models import Order, Payment
+from shop.tests.browser_steps import check_out_as_guest, fill_guest_details, go_to_payment_page, pay_with
 from shop.tests.factories import ProductFactory, VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -60,3 +64,83 @@ def test_a_declined_card_shows_the_decline_and_leaves_the_order_unpaid(shop_on_l
 
     page.get_by_text("Your card was declined.").wait_for()
     assert Order.objects.get().status == Order.Status.PENDING_PAYMENT
+
+
+@pytest.fixture
+def lamp_on_live_server(stand_in_on_live_server):
+    """The issue's cart: one $63.99 lamp, so Standard shipping is free and Express $14.99 ($78.98 in all)."""
+    lamp = VariantFactory(product=ProductFactory(title="Desk lamp"), name="", price=Decimal("63.99"))
+    stock_of(lamp, quantity=5)
+    return stand_in_on_live_server, lamp
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_total_shown_after_choosing_express_is_the_amount_charged(lamp_on_live_server, page, viewport):
+    """Regression: choosing Express left the summary and "Pay $63.99" on Standard, and $78.98 was charged."""
+    live_server, lamp = lamp_on_live_server
+    page.set_viewport_size(viewport)
+    page.goto(live_server.url + lamp.product.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    page.locator("#add-to-cart-feedback").get_by_text("Added").wait_for()
+    page.goto(live_server.url + "/cart/")
+    fill_guest_details(page)
+    summary = page.locator("#checkout-summary")
+    pay_button = page.get_by_role("button", name=re.compile(r"^Pay \$"))
+    expect(summary.locator(".summary-total dd")).to_have_text("$63.99 USD")  # free standard shipping
+    expect(pay_button).to_have_text("Pay $63.99")
+
+    page.get_by_role("radio", name=re.compile(r"^Express")).check()
+
+    expect(summary.locator(".summary-total dd")).to_have_text("$78.98 USD", timeout=5_000)
+    expect(summary.locator(".summary-shipping")).to_have_text(re.compile(r"Express \(1-2 business days\)\s*\$14\.99"))
+    expect(pay_button).to_have_text("Pay $78.98")
+    expect(page.locator(".checkout-pay-total")).to_have_text("Total to pay: $78.98 USD")
+    assert page.url == live_server.url + "/checkout/"  # swapped in place, no reload
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS_DIR / f"checkout-express-{viewport['width']}.png"), full_page=True)
+    shown = pay_button.text_content().removeprefix("Pay ")
+
+    go_to_payment_page(page)
+    charged = page.locator(".ls-total").text_content().strip()
+    assert charged == shown == "$78.98"
+    pay_with(page, "4242 4242 4242 4242")
+    page.wait_for_url(re.compile(r"/orders/MK-"))
+
+    order = Order.objects.get()
+    assert (order.status, order.shipping_method, order.total) == (Order.Status.PAID, "express", Decimal("78.98"))
+    assert order.payments.get().amount == Decimal("78.98")
+    assert order.payments.get().status == Payment.Status.PAID
+
+
+def test_without_javascript_pay_with_a_total_the_page_no_longer_shows_shows_the_new_total_first(
+    lamp_on_live_server, chromium
+):
+    """The no-JS fallback: Express chosen, "Pay $63.99" pressed: nothing charged, the page shows $78.98 to pay."""
+    live_server, lamp = lamp_on_live_server
+    context = chromium.new_context(viewport=PHONE, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + lamp.product.get_absolute_url())
+        page.get_by_role("button", name="Add to cart").click()
+        page.get_by_role("link", name="Cart (1)").wait_for()  # the plain form's answer
+        page.goto(live_server.url + "/cart/")
+        fill_guest_details(page)
+        page.get_by_role("radio", name=re.compile(r"^Express")).check()
+
+        page.get_by_role("button", name="Pay $63.99").click()
+
+        expect(page.locator("#checkout-notice")).to_have_text(
+            "The total is now $78.98, not the $63.99 shown before: nothing was ordered or charged. "
+            "Check the shipping method and the summary, then pay $78.98."
+        )
+        expect(page.locator("#checkout-summary .summary-total dd")).to_have_text("$78.98 USD")
+        assert not Order.objects.exists()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.get_by_role("button", name="Pay $78.98").click()
+        page.get_by_text("TEST MODE").first.wait_for()
+        assert page.locator(".ls-total").text_content().strip() == "$78.98"
+    finally:
+        context.close()
+    assert Order.objects.get().total == Decimal("78.98")

@@ -1,5 +1,6 @@
 """The checkout page, the way back from the payment page, and paying again: what a shopper sees and gets."""
 
+import re
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -77,6 +78,17 @@ def pay_form(**overrides) -> dict:
     }
 
 
+def total_shown_on(response) -> str:
+    """The total a checkout page shows, as its "Pay" button sends it back."""
+    return re.search(r'name="expected_total" value="([^"]*)"', response.content.decode()).group(1)
+
+
+def pay(client, *, follow: bool = False, **overrides):
+    """Press "Pay" as a browser does: on the page showing these details, sending back the total it showed."""
+    shown = client.post("/checkout/", {**pay_form(**overrides), "action": "update"})
+    return client.post("/checkout/", pay_form(expected_total=total_shown_on(shown), **overrides), follow=follow)
+
+
 def session_id_of(payment_url: str) -> str:
     """The Checkout Session id in the stand-in's hosted page address, /test-payments/checkout/<id>/."""
     return urlsplit(payment_url).path.rstrip("/").rsplit("/", 1)[-1]
@@ -123,9 +135,10 @@ def _queries_to_show_and_pay(client, lines: int) -> tuple[int, int]:
         stock_of(variant, quantity=3)
     guest_cart(client, *[(variant, 1) for variant in variants])
     with CaptureQueriesContext(connection) as shown:
-        assert client.get("/checkout/").status_code == 200
+        page = client.get("/checkout/")
     with CaptureQueriesContext(connection) as paid:
-        assert client.post("/checkout/", pay_form()).status_code == 303
+        assert client.post("/checkout/", pay_form(expected_total=total_shown_on(page))).status_code == 303
+    assert page.status_code == 200
     return len(shown), len(paid)
 
 
@@ -199,7 +212,7 @@ def test_a_guest_pays_and_lands_on_their_signed_order_page(client, django_captur
     tea = green_tea()
     guest_cart(client, (tea, 2))
 
-    response = client.post("/checkout/", pay_form(postal_code="62701 1234"))
+    response = pay(client, postal_code="62701 1234")
 
     order = Order.objects.get()
     payment = order.payments.get()
@@ -231,7 +244,7 @@ def test_a_logged_in_shopper_pays_and_sees_the_order_in_their_history(client, us
     user_cart(user, (green_tea(), 1))
     client.force_login(user)
 
-    response = client.post("/checkout/", pay_form(email="someone-else@example.com"))
+    response = pay(client, email="someone-else@example.com")
 
     order = Order.objects.get()
     assert (order.user, order.email) == (user, user.email)
@@ -245,7 +258,7 @@ def test_a_logged_in_shopper_pays_and_sees_the_order_in_their_history(client, us
 
 def test_the_success_page_twice_pays_once_and_emails_once(client, django_capture_on_commit_callbacks):
     guest_cart(client, (green_tea(), 1))
-    response = client.post("/checkout/", pay_form())
+    response = pay(client)
     paid = pay_with_test_card(client, session_id_of(response["Location"]))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -260,9 +273,9 @@ def test_the_success_page_twice_pays_once_and_emails_once(client, django_capture
 
 def test_paying_again_from_the_checkout_replaces_the_unpaid_order_and_frees_its_stock(client):
     guest_cart(client, (green_tea(stock=1), 1))
-    first = client.post("/checkout/", pay_form())
+    first = pay(client)
 
-    second = client.post("/checkout/", pay_form(shipping_method="express"))
+    second = pay(client, shipping_method="express")
 
     earlier, latest = Order.objects.order_by("pk")
     assert second.status_code == 303
@@ -276,10 +289,10 @@ def test_paying_again_from_the_checkout_replaces_the_unpaid_order_and_frees_its_
 
 def test_paying_again_after_the_first_payment_went_through_orders_nothing_more(client):
     guest_cart(client, (green_tea(), 1))
-    first = client.post("/checkout/", pay_form())
+    first = pay(client)
     pay_with_test_card(client, session_id_of(first["Location"]))  # paid; the shopper never came back
 
-    response = client.post("/checkout/", pay_form(), follow=True)
+    response = pay(client, follow=True)
 
     order = Order.objects.get()
     assert order.status == Order.Status.PAID
@@ -295,7 +308,7 @@ def test_a_sold_out_item_is_named_and_nothing_is_left_behind(client):
     stock_of(mug, quantity=0)
     guest_cart(client, (tea, 2), (mug, 1))
 
-    response = client.post("/checkout/", pay_form())
+    response = pay(client)
 
     page = response.content.decode()
     assert response.status_code == 409
@@ -317,7 +330,7 @@ def test_the_page_warns_about_short_lines_before_paying(client):
 
 def test_back_from_the_payment_page_the_shoppers_own_reservation_is_not_called_sold_out(client):
     guest_cart(client, (green_tea(stock=1), 1))
-    client.post("/checkout/", pay_form())
+    pay(client)
 
     page = client.get("/checkout/").content.decode()
 
@@ -326,7 +339,7 @@ def test_back_from_the_payment_page_the_shoppers_own_reservation_is_not_called_s
 
 def test_a_declined_card_leaves_the_order_unpaid(client):
     guest_cart(client, (green_tea(), 1))
-    response = client.post("/checkout/", pay_form())
+    response = pay(client)
 
     declined = pay_with_test_card(client, session_id_of(response["Location"]), number="4000 0000 0000 0002")
 
@@ -336,7 +349,7 @@ def test_a_declined_card_leaves_the_order_unpaid(client):
 
 def test_coming_back_before_the_payment_settles_shows_payment_processing(client):
     guest_cart(client, (green_tea(), 1))
-    response = client.post("/checkout/", pay_form())
+    response = pay(client)
 
     # The success address reached before the session is paid (as with a payment that settles later).
     page = client.get(f"/checkout/success/?session_id={session_id_of(response['Location'])}")
@@ -351,12 +364,129 @@ def test_an_unknown_session_is_not_found(client):
     assert client.get("/checkout/success/").status_code == 404
 
 
+# The total shown is the total charged
+
+
+def test_the_pay_button_sends_back_the_total_the_page_shows(client):
+    guest_cart(client, (green_tea(price="63.99"), 1))
+
+    page = client.get("/checkout/").content.decode()
+
+    assert '<input type="hidden" name="expected_total" value="63.99">' in page
+    assert (
+        '<div class="summary-shipping"><dt>Shipping <span class="helptext">Standard (3-5 business days)</span></dt>'
+        "<dd>Free</dd></div>"
+    ) in page
+    assert '<button type="submit" name="action" value="pay" class="checkout-pay-button">Pay $63.99</button>' in page
+
+
+def test_a_new_method_or_country_requotes_the_methods_pay_button_and_summary_in_place(client):
+    guest_cart(client, (green_tea(price="63.99"), 1))
+
+    page = client.get("/checkout/").content.decode()
+
+    requote = (
+        'hx-post="/checkout/" hx-trigger="change" hx-vals="{&quot;action&quot;: &quot;update&quot;}" '
+        'hx-target="#checkout-shipping" hx-select="#checkout-shipping" '
+        'hx-select-oob="#checkout-summary,#checkout-notice" hx-swap="outerHTML" hx-sync="closest form:replace" '
+        'hx-disabled-elt=".checkout-pay-button"'
+    )
+    assert f'<div class="shipping-options" id="id_shipping_method" {requote}>' in page
+    assert f'<select name="country" autocomplete="country" {requote} id="id_country">' in page
+
+
+def test_choosing_express_shows_its_shipping_total_and_pay_button(client):
+    guest_cart(client, (green_tea(price="63.99"), 1))
+
+    response = client.post("/checkout/", {"country": "US", "shipping_method": "express", "action": "update"})
+
+    page = response.content.decode()
+    assert (
+        '<div class="summary-shipping"><dt>Shipping <span class="helptext">Express (1-2 business days)</span></dt>'
+        "<dd>$14.99</dd></div>"
+    ) in page
+    assert '<dt>Total</dt><dd>$78.98 <span class="currency-code">USD</span></dd>' in page
+    assert "Total to pay: <strong>$78.98 USD</strong>" in page
+    assert ">Pay $78.98</button>" in page
+    assert '<input type="hidden" name="expected_total" value="78.98">' in page
+    assert 'value="express" id="id_shipping_method_1" checked' in page
+    assert '<p class="notice" id="checkout-notice" role="status" hidden></p>' in page
+
+
+def test_paying_with_express_from_a_page_showing_the_standard_total_charges_nothing_and_shows_the_new_total(client):
+    """The issue's case without JavaScript: Express chosen, "Pay $63.99" pressed; $78.98 must not be charged."""
+    guest_cart(client, (green_tea(price="63.99"), 1))
+
+    response = client.post("/checkout/", pay_form(shipping_method="express", expected_total="63.99"))
+
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert (
+        '<p class="notice notice-warning" id="checkout-notice" role="status">The total is now $78.98, not the $63.99 '
+        "shown before: nothing was ordered or charged. Check the shipping method and the summary, then pay $78.98.</p>"
+    ) in page
+    assert ">Pay $78.98</button>" in page
+    assert '<input type="hidden" name="expected_total" value="78.98">' in page
+    assert 'value="express" id="id_shipping_method_1" checked' in page
+    assert 'value="Ada Shopper"' in page  # what was typed is kept
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+
+    paid = client.post("/checkout/", pay_form(shipping_method="express", expected_total=total_shown_on(response)))
+
+    assert paid.status_code == 303
+    assert Order.objects.get().total == Payment.objects.get().amount == Decimal("78.98")
+
+
+def test_a_price_changed_since_the_page_was_shown_is_shown_before_anything_is_charged(client):
+    tea = green_tea(price="63.99")
+    guest_cart(client, (tea, 1))
+    shown = total_shown_on(client.get("/checkout/"))
+    tea.price = Decimal("69.99")
+    tea.save(update_fields=["price"])
+
+    response = client.post("/checkout/", pay_form(expected_total=shown))
+
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "The total is now $69.99, not the $63.99 shown before: nothing was ordered or charged." in page
+    assert '<dt>Total</dt><dd>$69.99 <span class="currency-code">USD</span></dd>' in page
+    assert not Order.objects.exists()
+
+
+def test_a_changed_total_leaves_the_earlier_unpaid_order_and_its_payment_page_open(client):
+    guest_cart(client, (green_tea(price="63.99"), 1))
+    first = pay(client)
+
+    response = client.post("/checkout/", pay_form(shipping_method="express", expected_total="63.99"))
+
+    assert response.status_code == 409
+    assert list(Order.objects.values_list("status", flat=True)) == [Order.Status.PENDING_PAYMENT]
+    assert pay_with_test_card(client, session_id_of(first["Location"])).status_code == 302
+
+
+@pytest.mark.parametrize("expected_total", [None, "", "lots", "NaN", "sNaN", "Infinity"])
+def test_pay_without_the_total_shown_places_nothing_and_shows_it(client, expected_total):
+    guest_cart(client, (green_tea(price="63.99"), 1))
+    form = pay_form(shipping_method="express")
+    if expected_total is not None:
+        form["expected_total"] = expected_total
+
+    response = client.post("/checkout/", form)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Check the shipping method and the total, then pay." in page
+    assert ">Pay $78.98</button>" in page
+    assert not Order.objects.exists()
+
+
 # Leaving the payment page
 
 
 def test_a_guest_who_left_the_payment_page_can_pay_again(client):
     guest_cart(client, (green_tea(), 1))
-    response = client.post("/checkout/", pay_form())
+    response = pay(client)
     order = Order.objects.get()
 
     page = client.get(f"/checkout/cancelled/?order={order.number}")
@@ -370,7 +500,7 @@ def test_a_guest_who_left_the_payment_page_can_pay_again(client):
 
 def test_someone_else_cannot_see_or_pay_a_guests_order(client, django_user_model):
     guest_cart(client, (green_tea(), 1))
-    client.post("/checkout/", pay_form())
+    pay(client)
     number = Order.objects.get().number
     client.logout()
     client.cookies.clear()
@@ -382,7 +512,7 @@ def test_someone_else_cannot_see_or_pay_a_guests_order(client, django_user_model
 
 def test_paying_again_after_the_reservation_ran_out_says_so(client):
     guest_cart(client, (green_tea(), 1))
-    client.post("/checkout/", pay_form())
+    pay(client)
     order = Order.objects.get()
     Order.objects.filter(pk=order.pk).update(reserved_until="2000-01-01T00:00Z")
 

@@ -235,6 +235,19 @@
     event.preventDefault();
   });
 
+  // --- search over the video: back to the header's search box (the link's target without JS) ------
+  document.querySelectorAll("[data-feed-search]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var input = document.getElementById("site-search");
+      if (!input) {
+        return;
+      }
+      event.preventDefault();
+      window.scrollTo(0, 0);
+      input.focus({ preventScroll: true });
+    });
+  });
+
   // --- the product sheet -------------------------------------------------------------------------
   var resumeAfterSheet = null;
   document.body.addEventListener("htmx:afterSwap", function (event) {

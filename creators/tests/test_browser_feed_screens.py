@@ -1,4 +1,5 @@
-"""The feed on a phone (390x844) and on a desktop (1280x800): the cart and search within reach while watching."""
+"""The feed on a phone (390x844) and on a desktop (1280x800): chips inside the picture, a sheet that fits,
+the cart and search within reach while watching."""
 
 from pathlib import Path
 
@@ -8,11 +9,23 @@ from django.core.files import File
 from creators.tests.factories import ProductTagFactory
 from creators.tests.feed_helpers import post_with_tags, tagged_product
 from creators.video import make_test_clip
-from marketplace.tests.screens import DESKTOP, PHONE, box, inside, screenshot, viewport_box
+from fulfillment.tests.factories import stock_of
+from marketplace.tests.screens import DESKTOP, PHONE, box, inside, page_width, screenshot, viewport_box
+from shop.tests.factories import VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SIZES = pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["phone", "desktop"])
+
+# Where the video's picture is drawn inside its element (object-fit: contain letterboxes it).
+PICTURE_BOX = """(selector) => {
+    const video = document.querySelector(selector);
+    const r = video.getBoundingClientRect();
+    const scale = Math.min(r.width / video.videoWidth, r.height / video.videoHeight);
+    const width = video.videoWidth * scale, height = video.videoHeight * scale;
+    const left = r.left + (r.width - width) / 2, top = r.top + (r.height - height) / 2;
+    return { left, top, right: left + width, bottom: top + height, width, height };
+}"""
 
 
 def _post_with_clip(tmp_path: Path, name: str, *, minutes_ago: int = 0, hue: int = 0):
@@ -32,6 +45,72 @@ def _open_feed(page, live_server, screen: dict) -> None:
     page.set_viewport_size(screen)
     page.goto(live_server.url + "/feed/")
     page.wait_for_function("() => document.querySelector('[data-feed-video]').readyState >= 1")
+
+
+def _visible_chips(page, post) -> list[dict]:
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)].filter((chip) => !chip.hidden).map((chip) => {
+            const r = chip.getBoundingClientRect();
+            const price = chip.querySelector('.feed-chip-price').getBoundingClientRect();
+            const title = chip.querySelector('.feed-chip-title').getBoundingClientRect();
+            return {
+                text: chip.textContent.trim().replace(/\\s+/g, ' '),
+                box: { left: r.left, top: r.top, right: r.right, bottom: r.bottom },
+                price: { left: price.left, top: price.top, right: price.right, bottom: price.bottom },
+                titleWidth: title.width,
+                fontSize: parseFloat(getComputedStyle(chip).fontSize),
+            };
+        })""",
+        f"#post-{post.pk} [data-chip]",
+    )
+
+
+@SIZES
+def test_chips_stay_inside_the_video_and_readable(live_server, page, tmp_path, screen):
+    post = _post_with_clip(tmp_path, "chips", hue=2)
+    # At the edges of the frame, as creators place them, with names longer than a phone's third.
+    _tag(post, "Rice Water Gentle Cleanser", x=5, y=15)
+    _tag(post, "Silk Twill Bandana Scarf", x=50, y=50)
+    _tag(post, "Stainless Steel Insulated Water Bottle", x=95, y=95)
+    _tag(post, "Bamboo Toothbrush Set")  # no position: listed at the bottom left
+
+    _open_feed(page, live_server, screen)
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('#post-{post.pk} [data-chip]')].every((chip) => !chip.hidden)"
+    )
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+    picture = page.evaluate(PICTURE_BOX, f"#post-{post.pk} video")
+    chips = _visible_chips(page, post)
+    screenshot(page, f"feed-chips-{screen['width']}")
+    assert len(chips) == 4
+    for chip in chips:
+        assert inside(chip["box"], picture), (chip["text"], chip["box"], picture)
+        assert inside(chip["price"], chip["box"]), chip  # the price is never cut off
+        assert chip["fontSize"] >= 14
+        assert chip["titleWidth"] >= 80, chip  # a long name is shortened, not squeezed away
+    assert page_width(page) <= screen["width"]
+
+
+def test_the_product_sheet_fits_a_phone(live_server, page, tmp_path):
+    post = _post_with_clip(tmp_path, "sheet", hue=3)
+    tag = _tag(post, "Silk Twill Bandana Scarf", x=70, y=70, price="33.99")
+    stock_of(VariantFactory(product=tag.product, name="Large square, navy and cream", price="41.99"), quantity=3)
+
+    _open_feed(page, live_server, PHONE)
+    chip = page.locator(f"#post-{post.pk} [data-chip]")
+    chip.wait_for(state="visible")
+    chip.click()
+    sheet = page.get_by_role("dialog")
+    sheet.get_by_role("heading", name="Silk Twill Bandana Scarf").wait_for()
+    screenshot(page, "feed-sheet-390")
+
+    assert page_width(page) <= PHONE["width"]
+    screen = viewport_box(page)
+    assert inside(box(page, ".product-sheet-close button"), screen)
+    for index in range(2):
+        assert inside(box(page, f".product-sheet .variant-option:nth-of-type({index + 1})"), screen)
+    assert inside(box(page, ".product-sheet [data-add-to-cart]"), screen)
 
 
 @SIZES

@@ -1,13 +1,15 @@
-"""The studio in Chromium: upload with the progress bar, tag at the player's current time, publish."""
+"""The studio in Chromium: upload with the progress bar, tag at the player's current time, publish; the
+posts table on a phone."""
 
 from decimal import Decimal
 
 import pytest
 
 from creators.models import ProductTag, VideoPost
-from creators.tests.factories import CreatorFactory
+from creators.tests.factories import CreatorFactory, VideoPostFactory
 from creators.video import make_test_clip
 from marketplace.tests.factories import PASSWORD
+from marketplace.tests.screens import PHONE, page_width, screenshot
 from shop.tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,3 +81,30 @@ def test_a_text_file_named_mp4_gets_the_error_without_leaving_the_page(live_serv
     assert "This file is not a video we can read" in error.text_content()
     assert page.url.endswith("/studio/upload/")
     assert not VideoPost.objects.exists()
+
+
+def test_on_a_phone_every_post_action_is_on_screen(live_server, page):
+    creator = CreatorFactory()
+    VideoPostFactory(creator=creator, caption="Autumn look with the silk scarf and the wool coat #scarf #coat")
+    VideoPostFactory(creator=creator, caption="Draft of the winter haul #haul", published_at=None)
+    VideoPostFactory(
+        creator=creator, status=VideoPost.Status.FAILED, failure_reason="Unreadable video.", published_at=None
+    )
+    page.set_viewport_size(PHONE)
+    _log_in(page, live_server, creator.user)
+    screenshot(page, "studio-posts-390")
+
+    assert page_width(page) <= PHONE["width"]
+    # Each action lies across the screen as it is (the table is not scrolled sideways to reach it).
+    actions = page.evaluate(
+        """() => [...document.querySelectorAll('.studio-posts .studio-actions :is(a, button)')].map((action) => {
+            const r = action.getBoundingClientRect();
+            return { name: action.textContent.trim(), left: r.left, right: r.right };
+        })"""
+    )
+    assert [action["name"] for action in actions] == [
+        *("Edit", "Retry", "Delete"),
+        *("Edit", "Publish", "Delete"),
+        *("Edit", "Unpublish", "Delete"),
+    ]
+    assert all(action["left"] >= 0 and action["right"] <= PHONE["width"] for action in actions), actions

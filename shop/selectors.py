@@ -51,6 +51,21 @@ def category_tree() -> list[Category]:
     )
 
 
+def category_choices() -> list[tuple[int, str]]:
+    """Every category as (id, its path of names), parents before children, each level by position and name."""
+    children: dict[int | None, list[tuple[int, str]]] = {}
+    rows = Category.objects.order_by("position", "name", "pk").values_list("pk", "name", "parent_id")
+    for pk, name, parent_id in rows:
+        children.setdefault(parent_id, []).append((pk, name))
+    choices: list[tuple[int, str]] = []
+    stack = [(pk, [name]) for pk, name in reversed(children.get(None, []))]
+    while stack:
+        pk, path = stack.pop()
+        choices.append((pk, " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} ".join(path)))
+        stack.extend((child, [*path, name]) for child, name in reversed(children.get(pk, [])))
+    return choices
+
+
 def category_with_descendant_ids(*, category: Category) -> list[int]:
     """The category's id and all ids below it (one query over the whole tree)."""
     children: dict[int | None, list[int]] = {}

@@ -211,9 +211,9 @@ def sheet_add(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 
 def _added(request: HttpRequest, tag, *, error: str = "", context: dict | None = None) -> HttpResponse:
-    """The cart's own confirmation partial for htmx; without JavaScript, the cart (or the post, on an error)."""
+    """The cart's confirmation partial (and the cart count over the video) for htmx; else the cart or the post."""
     if request.htmx:  # 200 either way: htmx swaps only successful answers
-        return render(request, "cart/_added.html", {"error": error} if error else context)
+        return render(request, "creators/feed/_sheet_added.html", {"error": error} if error else context)
     if error:
         messages.error(request, error)
         return redirect("feed-post", post_id=tag.post_id)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from shop import selectors
 from shop.models import Product, ProductImage, Variant
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
@@ -58,7 +59,8 @@ class ProductForm(forms.ModelForm):
         # Sellers choose draft or active; an archived product keeps its status until they pick another.
         archived = [(Product.Status.ARCHIVED, "Archived")] if self.instance.status == Product.Status.ARCHIVED else []
         self.fields["status"].choices = SELLER_STATUSES + archived
-        self.fields["category"].empty_label = "No category"
+        # The tree, parents first and each level in the shop's order (the queryset still checks the choice).
+        self.fields["category"].choices = [("", "No category"), *selectors.category_choices()]
         self.fields["affiliate_commission_rate"].widget.attrs.update({"min": "0", "max": "80", "step": "0.01"})
         self.fields["hs_code"].widget.attrs.update({"inputmode": "numeric", "pattern": r"\d{6,10}"})
         for name in ("weight_grams", "length_mm", "width_mm", "height_mm"):

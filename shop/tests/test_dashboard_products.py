@@ -200,6 +200,31 @@ def test_product_create_page_has_labelled_fields_and_no_featured_field(seller_cl
     assert "is_featured" not in html
 
 
+def test_the_category_picker_shows_the_tree_in_order_with_the_products_category_chosen(seller_client):
+    home = CategoryFactory(name="Home", position=2)
+    CategoryFactory(name="Bedding", parent=home, position=2)
+    beauty = CategoryFactory(name="Beauty", position=1)
+    CategoryFactory(name="Makeup", parent=beauty, position=2)
+    decor = CategoryFactory(name="Decor", parent=home, position=1)
+    CategoryFactory(name="Skincare", parent=beauty, position=1)
+    product = ProductFactory(seller=seller_client.seller, category=decor)
+
+    html = seller_client.get(reverse("dashboard:product-edit", kwargs={"pk": product.pk})).content.decode()
+
+    picker = html.split('<select name="category"')[1].split("</select>")[0]
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', picker)
+    assert [label for _, _, label in options] == [
+        "No category",
+        "Beauty",
+        "Beauty \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} Skincare",
+        "Beauty \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} Makeup",
+        "Home",
+        "Home \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} Decor",
+        "Home \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} Bedding",
+    ]
+    assert [value for value, chosen, _ in options if chosen] == [str(decor.pk)]
+
+
 def test_featured_flag_sent_by_a_seller_is_ignored(seller_client):
     product = ProductFactory(seller=seller_client.seller, is_featured=False)
 

@@ -1,6 +1,6 @@
 // The video feed: plays the video on screen and pauses the others, shows tag chips at their
-// timestamps, opens the product sheet (htmx fills it), moves between videos with the keyboard,
-// and reports impressions in batches. Without this script every post still shows its video
+// timestamps inside the picture, opens the product sheet (htmx fills it), moves between videos with
+// the keyboard, and reports impressions in batches. Without this script every post still shows its video
 // (with controls off, the poster) and the list of tagged products links to their pages.
 (function () {
   "use strict";
@@ -108,15 +108,98 @@
     showState(article);
   }
 
-  // --- tag chips at their timestamps -------------------------------------------------------------
+  // --- tag chips at their timestamps, inside the picture ------------------------------------------
+  // The video is letterboxed (object-fit: contain): the chips' layer is fitted to the picture itself,
+  // and a placed chip is centred on its point, then moved as little as needed to stay inside it, clear
+  // of the search and cart buttons above and of the play and mute buttons (and unplaced chips) below.
+  var EDGE = 8; // px kept free around a chip
+
+  function pictureBox(video) {
+    var width = video.clientWidth;
+    var height = video.clientHeight;
+    var box = { left: video.offsetLeft, top: video.offsetTop, width: width, height: height };
+    if (video.videoWidth && video.videoHeight && width && height) {
+      var scale = Math.min(width / video.videoWidth, height / video.videoHeight);
+      box.width = video.videoWidth * scale;
+      box.height = video.videoHeight * scale;
+      box.left += (width - box.width) / 2;
+      box.top += (height - box.height) / 2;
+    }
+    return box;
+  }
+
+  function clamp(value, low, high) {
+    return Math.max(low, Math.min(value, Math.max(low, high)));
+  }
+
+  // The band of the picture where chips go, in the layer's pixels.
+  function chipBand(article, box) {
+    var band = { top: EDGE, bottom: box.height - EDGE };
+    var bar = document.querySelector(".feed-bar-links"); // sticky over the top of the video on screen
+    if (bar) {
+      band.top = Math.max(band.top, bar.offsetTop + bar.offsetHeight + EDGE - box.top);
+    }
+    var controls = article.querySelector(".feed-controls");
+    if (controls) {
+      band.bottom = Math.min(band.bottom, controls.offsetTop - EDGE - box.top);
+    }
+    article.querySelectorAll("[data-chip]:not([data-x])").forEach(function (chip) {
+      if (!chip.hidden) { // the chips without a place are listed at the bottom of the layer
+        band.bottom = Math.min(band.bottom, chip.offsetTop - EDGE);
+      }
+    });
+    return band;
+  }
+
+  function placeChip(chip, box, band) {
+    // Positions come from data attributes: the CSP forbids inline style attributes, not CSSOM.
+    var width = chip.offsetWidth;
+    var height = chip.offsetHeight;
+    var x = (box.width * parseFloat(chip.dataset.x)) / 100 - width / 2;
+    var y = (box.height * parseFloat(chip.dataset.y)) / 100 - height / 2;
+    y = clamp(y, band.top, band.bottom - height);
+    chip.style.left = clamp(x, EDGE, box.width - width - EDGE) + "px";
+    chip.style.top = clamp(y, EDGE, box.height - height - EDGE) + "px"; // on a tiny picture, inside it above all
+  }
+
+  function layOutChips(article) {
+    var layer = article.querySelector("[data-chips]");
+    if (!layer) {
+      return;
+    }
+    var box = pictureBox(videoOf(article));
+    layer.style.left = box.left + "px";
+    layer.style.top = box.top + "px";
+    layer.style.width = box.width + "px";
+    layer.style.height = box.height + "px";
+    var band = chipBand(article, box);
+    layer.querySelectorAll("[data-chip][data-x]").forEach(function (chip) {
+      if (!chip.hidden) {
+        placeChip(chip, box, band);
+      }
+    });
+  }
+
   function syncChips(article) {
     var time = videoOf(article).currentTime;
+    var shown = false;
     article.querySelectorAll("[data-chip]").forEach(function (chip) {
       var start = parseFloat(chip.dataset.start);
       var end = chip.dataset.end ? parseFloat(chip.dataset.end) : Infinity;
-      chip.hidden = !(time >= start && time < end);
+      var hidden = !(time >= start && time < end);
+      shown = shown || (chip.hidden && !hidden);
+      chip.hidden = hidden;
     });
+    if (shown) {
+      layOutChips(article); // a chip is measured once it is displayed
+    }
   }
+
+  var resized = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      layOutChips(entry.target.closest("[data-feed-item]"));
+    });
+  }) : null;
 
   function setUp(article) {
     if (article.dataset.feedReady) {
@@ -125,14 +208,18 @@
     article.dataset.feedReady = "1";
     var video = videoOf(article);
     article.querySelectorAll("[data-chip][data-x]").forEach(function (chip) {
-      // Positions come from data attributes: the CSP forbids inline style attributes, not CSSOM.
       chip.classList.add("is-placed");
-      chip.style.left = chip.dataset.x + "%";
-      chip.style.top = chip.dataset.y + "%";
     });
-    ["timeupdate", "seeked", "loadedmetadata"].forEach(function (name) {
+    ["timeupdate", "seeked"].forEach(function (name) {
       video.addEventListener(name, function () { syncChips(article); });
     });
+    video.addEventListener("loadedmetadata", function () {
+      layOutChips(article); // the picture's size is known now
+      syncChips(article);
+    });
+    if (resized) {
+      resized.observe(video);
+    }
     ["play", "pause", "volumechange"].forEach(function (name) {
       video.addEventListener(name, function () { showState(article); });
     });
@@ -152,6 +239,7 @@
     visibility.observe(article);
     seen.observe(article);
     showState(article);
+    layOutChips(article);
     syncChips(article);
   }
 
@@ -233,6 +321,19 @@
       return;
     }
     event.preventDefault();
+  });
+
+  // --- search over the video: back to the header's search box (the link's target without JS) ------
+  document.querySelectorAll("[data-feed-search]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var input = document.getElementById("site-search");
+      if (!input) {
+        return;
+      }
+      event.preventDefault();
+      window.scrollTo(0, 0);
+      input.focus({ preventScroll: true });
+    });
   });
 
   // --- the product sheet -------------------------------------------------------------------------

@@ -7,9 +7,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerDown
 
 from fulfillment.models import Allocation, Reservation
 from fulfillment.selectors import available_by_variant
+from marketplace import outbox
 from shop.models import CartLine, Order, Payment, Refund
 from shop.order_timeline import describe
 from shop.payments import gateway
@@ -356,3 +358,31 @@ def test_the_sweep_fulfils_a_session_that_was_paid_just_before_it(client, local_
 
     order.refresh_from_db()
     assert order.status == "paid"
+
+
+def test_the_success_page_answers_when_the_broker_is_down_and_the_paid_order_is_handled_later(
+    client, local_stripe, monkeypatch, django_capture_on_commit_callbacks, deliver_events
+):
+    """It answered 500 before: the order was paid, but never allocated nor confirmed, and nothing recovered it."""
+    tea = stocked_variant(quantity=5)
+    order = place_test_order((tea, 2))
+    payment = start_payment(order=order)
+    pay_on_page(client, payment)
+
+    def refuse(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(outbox.run_event_handler, "apply_async", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(f"/checkout/success/?session_id={payment.checkout_session_id}")
+
+    order.refresh_from_db()
+    assert (response.status_code, response["Location"].split("?")[0]) == (302, f"/orders/{order.number}/")
+    assert order.status == "paid"
+    assert not Allocation.objects.filter(order_line__order=order.pk).exists()
+
+    monkeypatch.undo()  # the broker is back; the sweep delivers the fact
+    deliver_events()
+
+    assert list(Allocation.objects.filter(order_line__order=order.pk).values_list("quantity", flat=True)) == [2]
+    assert [message.subject for message in mail.outbox] == [f"Your order {order.number} is confirmed"]

@@ -18,13 +18,14 @@ change does. After commit the relay enqueues `run_event_handler(event, handler)`
 broker that is down (or, with eager tasks, a handler that fails) is logged and leaves the event
 undispatched, never failing the request. The beat task `redispatch_events` sends again what was not
 dispatched, or not handled in time (a worker killed). A handler runs to completion at most once per
-event: a `HandledEvent(event, handler)` row is unique and written in the handler's own transaction.
-A handler that needs a fact which has not arrived yet raises `NotReady`: it is tried again, never
-dropped.
+event: a `HandledEvent(event, handler)` row is unique and written in the handler's own transaction
+(`atomic=False` handlers are idempotent by themselves, and marked after). A handler that needs a fact
+which has not arrived yet raises `NotReady`: it is tried again, never dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Subquery
 from django.utils import timezone
 
 from marketplace.models import HandledEvent, OutboxEvent
@@ -55,7 +56,8 @@ class Handler:
     name: str
     func: HandlerFunc
     queue: str
-    # False for long, naturally idempotent work (video processing): run outside a transaction, marked after.
+    # False for work that is idempotent by itself (allocation keyed by the order, video processing that
+    # only works on a `processing` post): it runs outside the outbox's transaction and is marked after.
     atomic: bool
     soft_time_limit: int | None = None  # seconds; the project's default when None
 
@@ -130,7 +132,10 @@ def dispatch(*, event_id: int) -> bool:
     failed = None
     for handler in pending:
         try:
-            run_event_handler.apply_async((event_id, handler.name), queue=handler.queue, **_limits(handler))
+            run_event_handler.apply_async(
+                (event_id, handler.name), {"name": event.name, "payload": event.payload},
+                queue=handler.queue, **_limits(handler),
+            )  # fmt: skip
         except Exception as error:  # noqa: BLE001 (whatever the broker or an eager handler raised: retried later)
             failed = error
             logger.warning("Event %s (%s) not dispatched to %s: %r", event_id, event.name, handler.name, error)
@@ -159,30 +164,56 @@ def _complete(event_id: int) -> None:
     OutboxEvent.objects.filter(pk=event_id, completed_at__isnull=True).update(completed_at=timezone.now())
 
 
-def handle(*, event_id: int, handler_name: str) -> bool:
-    """Run one handler on one event, once; False when it had run before (a repeated delivery)."""
-    event = OutboxEvent.objects.get(pk=event_id)
-    handler = event_named(event.name).handlers.get(handler_name)
+def handle(*, event_id: int, handler_name: str, name: str | None = None, payload: dict | None = None) -> bool:
+    """Run one handler on one event, once; False when it had run before (a repeated delivery).
+
+    The relay sends the event's name and payload with the task, so the row is read only when they are
+    missing. Whether every handler has run is recorded later, for many events at once (mark_completed).
+    """
+    if name is None or payload is None:
+        name, payload = OutboxEvent.objects.values_list("name", "payload").get(pk=event_id)
+    handler = event_named(name).handlers.get(handler_name)
     if handler is None:
-        logger.error("Event %s (%s): no handler %r is registered; skipped.", event_id, event.name, handler_name)
+        logger.error("Event %s (%s): no handler %r is registered; skipped.", event_id, name, handler_name)
         return False
-    payload = dict(event.payload)
-    if handler.atomic:
+    if not handler.atomic:
+        handler.func(dict(payload))
+        _mark_handled(event_id=event_id, handler_name=handler_name)
+        return True
+    try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    HandledEvent.objects.create(event_id=event_id, handler=handler_name)
-            except IntegrityError:  # handled before, or by a concurrent delivery that committed first
-                return False
-            handler.func(payload)
-    else:
+            # The mark first: a repeat (or a concurrent delivery that commits first) stops here.
+            HandledEvent.objects.create(event_id=event_id, handler=handler_name)
+            handler.func(dict(payload))
+    except IntegrityError:
         if HandledEvent.objects.filter(event_id=event_id, handler=handler_name).exists():
             return False
-        handler.func(payload)
-        HandledEvent.objects.get_or_create(event_id=event_id, handler=handler_name)
-    if not _pending_handlers(event):
-        _complete(event_id)
+        raise  # the handler's own integrity error
     return True
+
+
+def _mark_handled(*, event_id: int, handler_name: str) -> None:
+    """Record that a self-idempotent handler ran: one INSERT, whatever a concurrent repeat did first."""
+    mark = HandledEvent(event_id=event_id, handler=handler_name)
+    if transaction.get_connection().in_atomic_block:
+        HandledEvent.objects.bulk_create([mark], ignore_conflicts=True)
+        return
+    with contextlib.suppress(IntegrityError):  # a repeated delivery marked it first
+        mark.save()  # autocommit: one statement, no transaction around it
+
+
+def mark_completed() -> int:
+    """Stamp the events every handler has run for (one statement per kind of event); answers how many."""
+    now, count = timezone.now(), 0
+    for name, event in _EVENTS.items():
+        done = (
+            OutboxEvent.objects.filter(name=name, completed_at__isnull=True)
+            .annotate(handlers_done=Count("handled"))
+            .filter(handlers_done__gte=len(event.handlers))
+            .values("pk")
+        )
+        count += OutboxEvent.objects.filter(pk__in=Subquery(done)).update(completed_at=now)
+    return count
 
 
 def record_failure(*, event_id: int, handler_name: str, error: BaseException) -> None:
@@ -215,6 +246,7 @@ def deliver_pending() -> int:
         for event_id in sorted(pending):
             dispatch(event_id=event_id)
         done |= pending
+    mark_completed()
     return len(done)
 
 
@@ -239,10 +271,12 @@ def backlog(*, queue: str) -> int:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=6)
-def run_event_handler(self, event_id: int, handler_name: str) -> bool:
+def run_event_handler(
+    self, event_id: int, handler_name: str, name: str | None = None, payload: dict | None = None
+) -> bool:
     """Run one handler of one outbox event (idempotent); failures are retried with backoff, then by the sweep."""
     try:
-        return handle(event_id=event_id, handler_name=handler_name)
+        return handle(event_id=event_id, handler_name=handler_name, name=name, payload=payload)
     except Exception as error:
         record_failure(event_id=event_id, handler_name=handler_name, error=error)
         log = logger.info if isinstance(error, NotReady) else logger.warning
@@ -255,6 +289,7 @@ def run_event_handler(self, event_id: int, handler_name: str) -> bool:
 @shared_task(acks_late=True)
 def redispatch_events() -> int:
     """Beat, every minute: dispatch again what the broker never took or no worker finished."""
+    mark_completed()
     ids = due_for_dispatch()
     for event_id in ids:
         dispatch(event_id=event_id)

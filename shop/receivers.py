@@ -38,9 +38,12 @@ def confirm_paid_order(payload: Payload) -> None:
     send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.CONFIRMATION)
 
 
-@events.order_paid.handler("shop.request_fulfillment", queue="allocation")
+@events.order_paid.handler("shop.request_fulfillment", queue="allocation", atomic=False)
 def request_fulfillment(payload: Payload) -> None:
-    """Hand fulfillment the lines and address that were paid for (the fact's snapshot)."""
+    """Hand fulfillment the lines and address that were paid for (the fact's snapshot).
+
+    Idempotent by itself (fulfillment's copy is keyed by the order), so it runs in its own transaction.
+    """
     allocate_order(request=FulfillmentRequest.from_payload(payload["fulfillment"]))
 
 

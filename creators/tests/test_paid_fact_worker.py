@@ -96,6 +96,7 @@ def test_a_broker_outage_at_payment_delays_the_work_and_loses_none(
 
     assert _effects(order) == (2, 1, 1)
     assert HandledEvent.objects.filter(event=fact).count() == len(PAID_HANDLERS)
+    assert outbox.mark_completed() == 1
     fact.refresh_from_db()
     assert fact.completed_at is not None
 

@@ -57,6 +57,7 @@ def test_a_fact_exists_only_if_its_change_commits():
 def test_after_commit_each_handler_runs_once(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         event = tested.publish(order_id=7)
+    outbox.mark_completed()
 
     event.refresh_from_db()
     assert sorted(calls) == [("count", {"order_id": 7}), ("wait", {"order_id": 7})]
@@ -94,6 +95,7 @@ def test_a_broker_outage_at_commit_loses_nothing_and_the_sweep_delivers_it_later
         outbox.dispatch(event_id=event_id)
 
     assert sorted(name for name, _ in calls) == ["count", "wait"]
+    assert outbox.mark_completed() == 1
     assert OutboxEvent.objects.get().completed_at is not None
 
 
@@ -111,6 +113,7 @@ def test_an_early_fact_waits_and_is_applied_when_it_can_be():
     assert outbox.due_for_dispatch(now=later) == [event.pk]
     outbox.dispatch(event_id=event.pk)
     assert sorted(calls) == [("count", {"order_id": 4}), ("wait", {"order_id": 4})]
+    assert outbox.mark_completed() == 1
     assert OutboxEvent.objects.get().completed_at is not None
 
 
@@ -146,7 +149,7 @@ def test_the_sweep_command_dispatches_what_was_never_dispatched(broker_down, mon
     call_command("deliver_events", stdout=out)
 
     assert out.getvalue().strip() == "1 fact(s) dispatched again."
-    assert OutboxEvent.objects.get().completed_at is not None
+    assert sorted(name for name, _ in calls) == ["count", "wait"]
 
 
 def test_staff_see_stuck_facts_and_dispatch_them_again(staff_client, assert_changelist_queries_constant):
@@ -160,7 +163,17 @@ def test_staff_see_stuck_facts_and_dispatch_them_again(staff_client, assert_chan
     )
 
     assert "tests.something_happened" in page and "ValueError: boom" in page
-    assert OutboxEvent.objects.get().completed_at is not None
+    assert HandledEvent.objects.filter(event=event).count() == len(tested.handlers)
     assert_changelist_queries_constant(
         reverse("admin:marketplace_outboxevent_changelist"), lambda n: [tested.publish(order_id=i) for i in range(n)]
     )
+
+
+def test_completion_is_stamped_once_every_handler_has_run():
+    event = tested.publish(order_id=2)
+    outbox.handle(event_id=event.pk, handler_name="tests.count")
+
+    assert outbox.mark_completed() == 0  # one handler still to run
+    outbox.handle(event_id=event.pk, handler_name="tests.wait_for_another_fact")
+    assert outbox.mark_completed() == 1
+    assert outbox.due_for_dispatch(now=timezone.now() + timedelta(days=1)) == []

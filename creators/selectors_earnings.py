@@ -9,8 +9,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from creators.models import Commission, Creator, Payout, PostImpression, ProductTag, TagClick, VideoPost
+from shop.currencies import from_minor_units
 from shop.models import CartLine, OrderLine, Seller
-from shop.payments.gateway import from_minor_units
 
 DEFAULT_CURRENCY = "USD"
 

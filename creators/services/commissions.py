@@ -18,8 +18,8 @@ from django.utils import timezone
 from creators.models import Commission, Creator
 from creators.services.attribution import attribute_order
 from fulfillment.selectors import delivered_at_by_order
+from shop.currencies import to_minor_units
 from shop.models import Order, OrderLine, Refund
-from shop.payments.gateway import to_minor_units
 
 
 def round_minor(value: Fraction | Decimal) -> int:

@@ -309,3 +309,67 @@ def cart_item_count(*, user=None, session_token: str | None = None) -> int:
     else:
         return 0
     return lines.aggregate(units=Coalesce(Sum("quantity"), 0))["units"]
+
+
+# Products as creators show them (tags, the feed, profiles, the studio).
+
+
+def products_on_sale() -> QuerySet[Product]:
+    """Products shoppers can see and buy: what a creator's tag may show (use as a subquery)."""
+    return Product.objects.active()
+
+
+def is_on_sale(product: Product) -> bool:
+    """Whether shoppers can see and buy the product now (a tag on it shows; otherwise it needs a relink)."""
+    return product.status == Product.Status.ACTIVE and product.seller_id is not None
+
+
+def taggable_products(*, q: str = "") -> QuerySet[Product]:
+    """Active products open to affiliates (commission above 0), title matching `q`, by title, with their seller."""
+    products = products_on_sale().filter(affiliate_commission_rate__gt=0).select_related("seller")
+    q = (q or "").strip()
+    if q:
+        products = products.filter(title__icontains=q)
+    return products.order_by("title", "id")
+
+
+def taggable_product(*, product_id: int | str) -> Product | None:
+    """The product when a creator may tag it (see `taggable_products`); None otherwise or for a bad id."""
+    try:
+        product_id = int(product_id)
+    except (TypeError, ValueError):
+        return None
+    return taggable_products().filter(pk=product_id).first()
+
+
+def product_card_prefetches(*, through: str = "", with_availability: bool = False) -> list[Prefetch]:
+    """Prefetches giving each product at `through` its `active_variants` (with `available`) and `ordered_images`.
+
+    `through` is the relation that leads to the products (e.g. "product" from a tag); one query each.
+    """
+    prefix = f"{through}__" if through else ""
+    variants = Variant.objects.filter(is_active=True).order_by("position", "id")
+    if with_availability:
+        variants = variants.annotate(available=available_quantity())
+    return [
+        Prefetch(f"{prefix}variants", variants, to_attr="active_variants"),
+        Prefetch(f"{prefix}images", ProductImage.objects.order_by("position", "id"), to_attr="ordered_images"),
+    ]
+
+
+def summarise_product_card(product: Product) -> Product:
+    """Set `default_variant` (the first active one) and `image` (the first one), or None, from the prefetches."""
+    product.default_variant = next(iter(product.active_variants), None)
+    product.image = next(iter(product.ordered_images), None)
+    return product
+
+
+def product_cards(*, product_ids, limit: int) -> list[Product]:
+    """Products on sale among `product_ids` (ids or a values() subquery), last updated first, as cards (3 queries)."""
+    products = (
+        products_on_sale()
+        .filter(pk__in=product_ids)
+        .prefetch_related(*product_card_prefetches())
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    return [summarise_product_card(product) for product in products]

@@ -1,7 +1,8 @@
-"""Reads of the catalog shaped for pages and the API."""
+"""Reads of the catalog, carts and orders shaped for pages, the API and the creators app."""
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,7 +11,21 @@ from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce
 
 from fulfillment.selectors import available_quantity
-from shop.models import Cart, CartLine, Category, Product, ProductImage, Seller, SellerMember, Variant
+from shop.currencies import to_minor_units
+from shop.models import (
+    Cart,
+    CartLine,
+    Category,
+    Order,
+    OrderLine,
+    Payment,
+    Product,
+    ProductImage,
+    Refund,
+    Seller,
+    SellerMember,
+    Variant,
+)
 
 
 def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
@@ -373,3 +388,138 @@ def product_cards(*, product_ids, limit: int) -> list[Product]:
         .order_by("-updated_at", "-id")[:limit]
     )
     return [summarise_product_card(product) for product in products]
+
+
+# Paid orders as creators read them (attribution, commissions, payouts).
+
+
+@dataclass(frozen=True)
+class LineToAttribute:
+    order_line_id: int
+    product_id: int
+    tag_id: int | None  # the tag the line is credited to; until attribution, the one its cart line carried
+    creator_id: int | None
+
+
+@dataclass(frozen=True)
+class OrderToAttribute:
+    """Who paid an order, when, and its lines with the credit they carry now."""
+
+    order_id: int
+    paid_at: datetime | None
+    buyer_id: int | None  # the user who placed it, if logged in
+    cart_token: str | None  # the session token of the cart it was placed from, if it still has one
+    lines: list[LineToAttribute]
+
+
+def order_to_attribute(*, order_id: int) -> OrderToAttribute:
+    """The order and its lines as attribution needs them (2 queries); raises DoesNotExist for no such order."""
+    order = Order.objects.select_related("cart").get(pk=order_id)
+    lines = order.lines.order_by("pk").values_list(
+        "pk", "variant__product_id", "attribution_tag_id", "attribution_creator_id"
+    )
+    return OrderToAttribute(
+        order_id=order.pk,
+        paid_at=order.paid_at,
+        buyer_id=order.user_id,
+        cart_token=order.cart.session_key if order.cart_id and order.cart else None,
+        lines=[LineToAttribute(*line) for line in lines],
+    )
+
+
+def order_paid_at(*, order_id: int) -> datetime | None:
+    """When the order was paid (None until it is); raises DoesNotExist for no such order."""
+    return Order.objects.values_list("paid_at", flat=True).get(pk=order_id)
+
+
+@dataclass(frozen=True)
+class CreditedLine:
+    """An order line credited to a creator, with what a commission is computed from."""
+
+    order_line_id: int
+    creator_id: int
+    tag_id: int | None
+    commission_rate: Decimal  # percent, copied from the product when the order was placed
+    line_total: Decimal
+    currency: str
+
+    @property
+    def line_total_minor(self) -> int:
+        return to_minor_units(self.line_total, self.currency)
+
+
+def credited_lines(*, order_id: int) -> list[CreditedLine]:
+    """The order's lines credited to a creator at a commission rate above 0, by id (1 query)."""
+    lines = OrderLine.objects.filter(
+        order_id=order_id, attribution_creator_id__isnull=False, affiliate_commission_rate__gt=0
+    ).order_by("pk")
+    return [
+        CreditedLine(
+            order_line_id=line.pk,
+            creator_id=line.attribution_creator_id,
+            tag_id=line.attribution_tag_id,
+            commission_rate=line.affiliate_commission_rate,
+            line_total=line.line_total,
+            currency=line.currency,
+        )
+        for line in lines
+    ]
+
+
+@dataclass(frozen=True)
+class OrderRefunds:
+    """What of an order was refunded: in full, by line, and by amount alone."""
+
+    fully_refunded: bool  # the order is in status refunded
+    quantities: dict[int, tuple[int, int]]  # order line id -> (units bought, units refunded)
+    amount_only: Decimal  # succeeded refunds that name no line (shipping, goodwill)
+    amount_paid: Decimal  # what the shopper paid (the order's total when no payment amount is kept)
+
+
+def refunds_of_order(*, order_id: int) -> OrderRefunds:
+    """The order's refunded state (2 or 3 queries); raises DoesNotExist for no such order.
+
+    Line refunds are read from `OrderLine.quantity_refunded` (kept from `Refund.lines`).
+    """
+    order = Order.objects.get(pk=order_id)
+    quantities = {
+        pk: (bought, refunded)
+        for pk, bought, refunded in order.lines.values_list("pk", "quantity", "quantity_refunded")
+    }
+    fully_refunded = order.status == Order.Status.REFUNDED
+    amount_only = Decimal("0")
+    if not fully_refunded:
+        amount_only = Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED, lines=[]).aggregate(
+            total=Sum("amount")
+        )["total"] or Decimal("0")
+    return OrderRefunds(
+        fully_refunded=fully_refunded,
+        quantities=quantities,
+        amount_only=amount_only,
+        amount_paid=order.amount_paid or order.total,
+    )
+
+
+def order_ids_of_lines(*, order_line_ids) -> dict[int, int]:
+    """Order line id -> its order's id, for the given line ids (1 query)."""
+    return dict(OrderLine.objects.filter(pk__in=order_line_ids).values_list("pk", "order_id"))
+
+
+@dataclass(frozen=True)
+class PaidPayment:
+    payment_intent_id: str
+    order_number: str
+
+
+def paid_payments(*, order_ids) -> dict[int, PaidPayment]:
+    """Per order, its latest paid Stripe PaymentIntent and the order's number; orders without one are left out."""
+    payments = (
+        Payment.objects.filter(order_id__in=order_ids, status=Payment.Status.PAID)
+        .exclude(payment_intent_id="")
+        .select_related("order")
+        .order_by("order_id", "-attempt")
+    )
+    found: dict[int, PaidPayment] = {}
+    for payment in payments:
+        found.setdefault(payment.order_id, PaidPayment(payment.payment_intent_id, payment.order.number))
+    return found

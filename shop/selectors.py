@@ -2,13 +2,13 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 
 from fulfillment.selectors import available_quantity
 from shop.currencies import to_minor_units
@@ -523,3 +523,121 @@ def paid_payments(*, order_ids) -> dict[int, PaidPayment]:
     for payment in payments:
         found.setdefault(payment.order_id, PaidPayment(payment.payment_intent_id, payment.order.number))
     return found
+
+
+# Sales credited to creators (their earnings dashboard, the seller's creators page).
+
+
+def cart_lines_with_tag(tag_ref: str = "pk") -> Coalesce:
+    """Expression: how many cart lines still carry the creator tag whose id is at `tag_ref` (0 for none)."""
+    lines = (
+        CartLine.objects.filter(attribution_tag_id=OuterRef(tag_ref))
+        .order_by()
+        .values("attribution_tag_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(lines, output_field=IntegerField()), 0)
+
+
+def _credited_paid_lines(creator_id: int) -> QuerySet[OrderLine]:
+    return OrderLine.objects.filter(attribution_creator_id=creator_id, order__paid_at__isnull=False)
+
+
+@dataclass(frozen=True)
+class TagSales:
+    """Paid order lines credited to one tag, in one currency (refunded orders included)."""
+
+    tag_id: int
+    currency: str
+    orders: int
+    units: int
+    lines: int
+    sales: Decimal
+
+
+def creator_sales_by_tag(*, creator_id: int, tag_ids: list[int]) -> list[TagSales]:
+    """Per tag of `tag_ids` and currency: the creator's paid orders, units, lines and sales (1 query)."""
+    rows = (
+        _credited_paid_lines(creator_id)
+        .filter(attribution_tag_id__in=tag_ids)
+        .values("attribution_tag_id", "currency")
+        .annotate(
+            orders=Count("order_id", distinct=True), units=Sum("quantity"), lines=Count("pk"), sales=Sum("line_total")
+        )
+        .order_by()
+    )
+    return [
+        TagSales(
+            tag_id=row["attribution_tag_id"],
+            currency=row["currency"],
+            orders=row["orders"],
+            units=row["units"],
+            lines=row["lines"],
+            sales=row["sales"],
+        )
+        for row in rows
+    ]
+
+
+def creator_sales_by_currency(*, creator_id: int) -> dict[str, Decimal]:
+    """Currency -> sales of the paid order lines credited to the creator (1 query)."""
+    rows = _credited_paid_lines(creator_id).values("currency").annotate(sales=Sum("line_total")).order_by()
+    return {row["currency"]: row["sales"] for row in rows}
+
+
+def creator_order_count(*, creator_id: int) -> int:
+    """Paid orders with at least one line credited to the creator (1 query)."""
+    return _credited_paid_lines(creator_id).aggregate(n=Count("order_id", distinct=True))["n"]
+
+
+def creator_orders_by_day(*, creator_id: int, since: datetime) -> dict[date, int]:
+    """UTC day -> paid orders with a line credited to the creator, paid since `since` (1 query)."""
+    rows = (
+        _credited_paid_lines(creator_id)
+        .filter(order__paid_at__gte=since)
+        .annotate(day=TruncDate("order__paid_at", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("order_id", distinct=True))
+        .values_list("day", "n")
+        .order_by()
+    )
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class CreatorSalesOfSeller:
+    """Paid order lines of one seller's products credited to one creator, in one currency."""
+
+    creator_id: int
+    currency: str
+    orders: int
+    units: int
+    sales: Decimal
+
+
+def seller_sales_by_creator(*, seller_id: int) -> list[CreatorSalesOfSeller]:
+    """Per creator and currency: paid orders, units and sales of this seller's products only (1 query)."""
+    rows = (
+        OrderLine.objects.filter(
+            variant__product__seller_id=seller_id, attribution_creator_id__isnull=False, order__paid_at__isnull=False
+        )
+        .values("attribution_creator_id", "currency")
+        .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"), sales=Sum("line_total"))
+        .order_by()
+    )
+    return [
+        CreatorSalesOfSeller(
+            creator_id=row["attribution_creator_id"],
+            currency=row["currency"],
+            orders=row["orders"],
+            units=row["units"],
+            sales=row["sales"],
+        )
+        for row in rows
+    ]
+
+
+def seller_order_line_ids(*, seller_id: int) -> QuerySet[OrderLine]:
+    """The ids of the order lines of this seller's products, as a subquery (`order_line_id__in=`)."""
+    return OrderLine.objects.filter(variant__product__seller_id=seller_id).values("pk")

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from creators.models import Commission, Creator, Payout
 from creators.services.payouts import PayoutNotPossible, pay_creator, payable_totals
 from marketplace.admin_mixins import ReadOnlyAdminMixin
-from shop.payments.gateway import from_minor_units
+from shop.currencies import from_minor_units
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

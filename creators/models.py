@@ -120,8 +120,10 @@ class VideoPost(models.Model):
 
 class ProductTagQuerySet(models.QuerySet):
     def visible(self) -> "ProductTagQuerySet":
-        """Tags shown to shoppers: on an active product (an archived product's tag waits for a relink)."""
-        return self.filter(product__status="active")
+        """Tags shown to shoppers: on a product on sale (an archived product's tag waits for a relink)."""
+        from shop.selectors import products_on_sale  # the shop decides what is on sale; loaded after the models
+
+        return self.filter(product__in=products_on_sale())
 
 
 class ProductTag(models.Model):

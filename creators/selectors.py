@@ -15,8 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from creators.models import Creator, ProductTag, VideoPost
-from fulfillment.selectors import available_quantity
-from shop.models import Product, ProductImage, Variant
+from shop.selectors import product_card_prefetches, product_cards, summarise_product_card
 
 FEED_PAGE_SIZE = 10
 MAX_FEED_PAGE_SIZE = 30
@@ -58,23 +57,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 # --- shared prefetches ---------------------------------------------------------------------------
 
 
-def _active_variants() -> QuerySet[Variant]:
-    return Variant.objects.filter(is_active=True).order_by("position", "id")
-
-
-def _ordered_images() -> QuerySet[ProductImage]:
-    return ProductImage.objects.order_by("position", "id")
-
-
 def visible_tags() -> QuerySet[ProductTag]:
     """Tags shoppers see, each with its product, the product's active variants and images (3 queries)."""
     return (
         ProductTag.objects.visible()
         .select_related("product")
-        .prefetch_related(
-            Prefetch("product__variants", _active_variants(), to_attr="active_variants"),
-            Prefetch("product__images", _ordered_images(), to_attr="ordered_images"),
-        )
+        .prefetch_related(*product_card_prefetches(through="product"))
         .order_by("start_seconds", "id")
     )
 
@@ -83,19 +71,12 @@ def _with_tags(posts: QuerySet[VideoPost]) -> QuerySet[VideoPost]:
     return posts.select_related("creator").prefetch_related(Prefetch("tags", visible_tags(), to_attr="visible_tags"))
 
 
-def _summarise(product: Product) -> Product:
-    """Set `default_variant` (the first active one) and `image` (the first one), or None, from the prefetches."""
-    product.default_variant = next(iter(product.active_variants), None)
-    product.image = next(iter(product.ordered_images), None)
-    return product
-
-
 def _decorate(posts: list[VideoPost]) -> list[VideoPost]:
     """Give each tag its `default_variant` (the first active one) and `image` (the first one), or None."""
     for post in posts:
         post.caption_pieces = hashtag_links(post.caption)
         for tag in post.visible_tags:
-            _summarise(tag.product)
+            summarise_product_card(tag.product)
             tag.default_variant, tag.image = tag.product.default_variant, tag.product.image
     return posts
 
@@ -147,7 +128,7 @@ def post_detail(*, post_id: int, viewer=None) -> VideoPost | None:
 class CreatorProfile:
     creator: Creator
     posts: list[VideoPost]
-    products: list[Product]  # distinct products tagged in published posts, most recently tagged first
+    products: list  # shop's product cards: distinct products tagged in published posts, most recently tagged first
 
 
 def creator_profile(*, handle: str, with_tags: bool = False) -> CreatorProfile | None:
@@ -161,17 +142,7 @@ def creator_profile(*, handle: str, with_tags: bool = False) -> CreatorProfile |
     else:
         post_list = list(posts.select_related("creator")[:PROFILE_POSTS_LIMIT])
     tagged = ProductTag.objects.visible().filter(post__in=VideoPost.objects.published().filter(creator=creator))
-    products = list(
-        Product.objects.active()
-        .filter(pk__in=tagged.values("product_id"))
-        .prefetch_related(
-            Prefetch("variants", _active_variants(), to_attr="active_variants"),
-            Prefetch("images", _ordered_images(), to_attr="ordered_images"),
-        )
-        .order_by("-updated_at", "-id")[:SHOWCASE_LIMIT]
-    )
-    for product in products:
-        _summarise(product)
+    products = product_cards(product_ids=tagged.values("product_id"), limit=SHOWCASE_LIMIT)
     return CreatorProfile(creator=creator, posts=post_list, products=products)
 
 
@@ -180,15 +151,11 @@ def creator_profile(*, handle: str, with_tags: bool = False) -> CreatorProfile |
 
 def tag_for_sheet(*, tag_id: int) -> ProductTag | None:
     """A visible tag on a published post, with its creator, product images and variants (with `available`)."""
-    variants = _active_variants().annotate(available=available_quantity())
     return (
         ProductTag.objects.visible()
         .filter(post__in=VideoPost.objects.published(), pk=tag_id)
         .select_related("product", "post__creator")
-        .prefetch_related(
-            Prefetch("product__variants", variants, to_attr="active_variants"),
-            Prefetch("product__images", _ordered_images(), to_attr="ordered_images"),
-        )
+        .prefetch_related(*product_card_prefetches(through="product", with_availability=True))
         .first()
     )
 

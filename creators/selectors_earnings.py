@@ -9,8 +9,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from creators.models import Commission, Creator, Payout, PostImpression, ProductTag, TagClick, VideoPost
-from shop.models import CartLine, OrderLine, Seller
-from shop.payments.gateway import from_minor_units
+from shop import selectors as shop_selectors
+from shop.currencies import from_minor_units
 
 DEFAULT_CURRENCY = "USD"
 
@@ -131,10 +131,6 @@ def _count_subquery(queryset, *, field: str = "pk") -> Coalesce:
     )
 
 
-def _attributed_lines(creator_id: int):
-    return OrderLine.objects.filter(attribution_creator_id=creator_id, order__paid_at__isnull=False)
-
-
 def creator_earnings(*, creator: Creator, today: date | None = None) -> CreatorEarnings:
     """Everything the earnings dashboard shows, in a fixed number of queries whatever the posts and tags.
 
@@ -154,30 +150,20 @@ def creator_earnings(*, creator: Creator, today: date | None = None) -> CreatorE
         .select_related("product")
         .annotate(
             click_count=_count_subquery(TagClick.objects.filter(tag=OuterRef("pk")), field="tag"),
-            cart_count=_count_subquery(
-                CartLine.objects.filter(attribution_tag_id=OuterRef("pk")), field="attribution_tag_id"
-            ),
+            cart_count=shop_selectors.cart_lines_with_tag("pk"),
         )
         .order_by("post_id", "start_seconds", "id")
     )
     by_tag: dict[int, TagStats] = {
         tag.pk: TagStats(tag, clicks=tag.click_count, add_to_carts=tag.cart_count) for tag in tags
     }
-    lines = (
-        _attributed_lines(creator.pk)
-        .filter(attribution_tag_id__in=list(by_tag))
-        .values("attribution_tag_id", "currency")
-        .annotate(
-            orders=Count("order_id", distinct=True), units=Sum("quantity"), lines=Count("pk"), sales=Sum("line_total")
-        )
-    )
-    for row in lines:
-        stats = by_tag[row["attribution_tag_id"]]
-        stats.orders += row["orders"]
-        stats.units += row["units"]
-        stats.add_to_carts += row["lines"]
-        stats.sales += row["sales"]
-        stats.currency = row["currency"]
+    for row in shop_selectors.creator_sales_by_tag(creator_id=creator.pk, tag_ids=list(by_tag)):
+        stats = by_tag[row.tag_id]
+        stats.orders += row.orders
+        stats.units += row.units
+        stats.add_to_carts += row.lines
+        stats.sales += row.sales
+        stats.currency = row.currency
     for tag_id, net in (
         Commission.objects.filter(creator=creator, tag_id__in=list(by_tag))
         .values("tag_id")
@@ -204,9 +190,9 @@ def creator_earnings(*, creator: Creator, today: date | None = None) -> CreatorE
             entry.paid_cents += row["net"]
         else:  # payable, in a payout on its way included
             entry.payable_cents += row["net"]
-    for row in _attributed_lines(creator.pk).values("currency").annotate(sales=Sum("line_total")).order_by():
-        money.setdefault(row["currency"], MoneyByStatus(row["currency"])).sales = row["sales"]
-    orders = _attributed_lines(creator.pk).aggregate(n=Count("order_id", distinct=True))["n"]
+    for currency, sales in shop_selectors.creator_sales_by_currency(creator_id=creator.pk).items():
+        money.setdefault(currency, MoneyByStatus(currency)).sales = sales
+    orders = shop_selectors.creator_order_count(creator_id=creator.pk)
     return CreatorEarnings(
         creator=creator,
         impressions=sum(stats.impressions for stats in post_stats.values()),
@@ -243,15 +229,7 @@ def daily_series(*, creator: Creator, today: date, days: int = DAYS_IN_CHART) ->
     ):
         if day in points:
             points[day].clicks = n
-    for day, n in (
-        _attributed_lines(creator.pk)
-        .filter(order__paid_at__gte=start)
-        .annotate(day=TruncDate("order__paid_at", tzinfo=UTC))
-        .values("day")
-        .annotate(n=Count("order_id", distinct=True))
-        .values_list("day", "n")
-        .order_by()
-    ):
+    for day, n in shop_selectors.creator_orders_by_day(creator_id=creator.pk, since=start).items():
         if day in points:
             points[day].orders = n
     for day, cents in (
@@ -284,34 +262,29 @@ class CreatorSales:
         return from_minor_units(self.commission_cents, self.currency)
 
 
-def seller_creator_sales(*, seller: Seller) -> list[CreatorSales]:
+def seller_creator_sales(*, seller_id: int) -> list[CreatorSales]:
     """Per creator (and currency): paid orders, units, sales and commission on this seller's products only."""
-    lines = OrderLine.objects.filter(
-        variant__product__seller=seller, attribution_creator_id__isnull=False, order__paid_at__isnull=False
-    )
-    rows = list(
-        lines.values("attribution_creator_id", "currency")
-        .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"), sales=Sum("line_total"))
-        .order_by()
-    )
+    rows = shop_selectors.seller_sales_by_creator(seller_id=seller_id)
     commission = {
         (row["creator_id"], row["currency"]): row["net"] or 0
-        for row in Commission.objects.filter(order_line__variant__product__seller=seller)
+        for row in Commission.objects.filter(
+            order_line_id__in=shop_selectors.seller_order_line_ids(seller_id=seller_id)
+        )
         .values("creator_id", "currency")
         .annotate(net=Sum(F("amount_cents") - F("amount_reversed_cents")))
         .order_by()
     }
-    creators = Creator.objects.in_bulk([row["attribution_creator_id"] for row in rows])
+    creators = Creator.objects.in_bulk([row.creator_id for row in rows])
     answer = [
         CreatorSales(
-            creator=creators[row["attribution_creator_id"]],
-            currency=row["currency"],
-            orders=row["orders"],
-            units=row["units"],
-            sales=row["sales"],
-            commission_cents=commission.get((row["attribution_creator_id"], row["currency"]), 0),
+            creator=creators[row.creator_id],
+            currency=row.currency,
+            orders=row.orders,
+            units=row.units,
+            sales=row.sales,
+            commission_cents=commission.get((row.creator_id, row.currency), 0),
         )
         for row in rows
-        if row["attribution_creator_id"] in creators
+        if row.creator_id in creators
     ]
     return sorted(answer, key=lambda item: (-item.sales, item.creator.handle))

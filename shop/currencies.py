@@ -1,4 +1,6 @@
-"""ISO 4217 currency codes in circulation, and the minor-unit exponent of the exceptions."""
+"""ISO 4217 currency codes in circulation, the minor-unit exponent of the exceptions, and amounts in minor units."""
+
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 
@@ -25,3 +27,15 @@ MINOR_UNIT_EXPONENT = {
 def validate_currency(value: str) -> None:
     if value not in ISO_4217_CODES:
         raise ValidationError("%(value)s is not an ISO 4217 currency code.", params={"value": value}, code="currency")
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """An amount in a currency's smallest unit, as Stripe counts it (12.34 USD -> 1234, 500 JPY -> 500)."""
+    exponent = MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
+    return int((Decimal(amount) * (10**exponent)).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def from_minor_units(amount: int, currency: str) -> Decimal:
+    """An integer amount in minor units back to a Decimal in the currency's major unit."""
+    exponent = MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
+    return (Decimal(amount) / (10**exponent)).quantize(Decimal(1).scaleb(-max(exponent, 2)))

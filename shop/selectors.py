@@ -1,16 +1,31 @@
-"""Reads of the catalog shaped for pages and the API."""
+"""Reads of the catalog, carts and orders shaped for pages, the API and the creators app."""
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 
 from fulfillment.selectors import available_quantity
-from shop.models import Cart, CartLine, Category, Product, ProductImage, Seller, SellerMember, Variant
+from shop.currencies import to_minor_units
+from shop.models import (
+    Cart,
+    CartLine,
+    Category,
+    Order,
+    OrderLine,
+    Payment,
+    Product,
+    ProductImage,
+    Refund,
+    Seller,
+    SellerMember,
+    Variant,
+)
 
 
 def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
@@ -309,3 +324,320 @@ def cart_item_count(*, user=None, session_token: str | None = None) -> int:
     else:
         return 0
     return lines.aggregate(units=Coalesce(Sum("quantity"), 0))["units"]
+
+
+# Products as creators show them (tags, the feed, profiles, the studio).
+
+
+def products_on_sale() -> QuerySet[Product]:
+    """Products shoppers can see and buy: what a creator's tag may show (use as a subquery)."""
+    return Product.objects.active()
+
+
+def is_on_sale(product: Product) -> bool:
+    """Whether shoppers can see and buy the product now (a tag on it shows; otherwise it needs a relink)."""
+    return product.status == Product.Status.ACTIVE and product.seller_id is not None
+
+
+def taggable_products(*, q: str = "") -> QuerySet[Product]:
+    """Active products open to affiliates (commission above 0), title matching `q`, by title, with their seller."""
+    products = products_on_sale().filter(affiliate_commission_rate__gt=0).select_related("seller")
+    q = (q or "").strip()
+    if q:
+        products = products.filter(title__icontains=q)
+    return products.order_by("title", "id")
+
+
+def taggable_product(*, product_id: int | str) -> Product | None:
+    """The product when a creator may tag it (see `taggable_products`); None otherwise or for a bad id."""
+    try:
+        product_id = int(product_id)
+    except (TypeError, ValueError):
+        return None
+    return taggable_products().filter(pk=product_id).first()
+
+
+def product_card_prefetches(*, through: str = "", with_availability: bool = False) -> list[Prefetch]:
+    """Prefetches giving each product at `through` its `active_variants` (with `available`) and `ordered_images`.
+
+    `through` is the relation that leads to the products (e.g. "product" from a tag); one query each.
+    """
+    prefix = f"{through}__" if through else ""
+    variants = Variant.objects.filter(is_active=True).order_by("position", "id")
+    if with_availability:
+        variants = variants.annotate(available=available_quantity())
+    return [
+        Prefetch(f"{prefix}variants", variants, to_attr="active_variants"),
+        Prefetch(f"{prefix}images", ProductImage.objects.order_by("position", "id"), to_attr="ordered_images"),
+    ]
+
+
+def summarise_product_card(product: Product) -> Product:
+    """Set `default_variant` (the first active one) and `image` (the first one), or None, from the prefetches."""
+    product.default_variant = next(iter(product.active_variants), None)
+    product.image = next(iter(product.ordered_images), None)
+    return product
+
+
+def product_cards(*, product_ids, limit: int) -> list[Product]:
+    """Products on sale among `product_ids` (ids or a values() subquery), last updated first, as cards (3 queries)."""
+    products = (
+        products_on_sale()
+        .filter(pk__in=product_ids)
+        .prefetch_related(*product_card_prefetches())
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    return [summarise_product_card(product) for product in products]
+
+
+# Paid orders as creators read them (attribution, commissions, payouts).
+
+
+@dataclass(frozen=True)
+class LineToAttribute:
+    order_line_id: int
+    product_id: int
+    tag_id: int | None  # the tag the line is credited to; until attribution, the one its cart line carried
+    creator_id: int | None
+
+
+@dataclass(frozen=True)
+class OrderToAttribute:
+    """Who paid an order, when, and its lines with the credit they carry now."""
+
+    order_id: int
+    paid_at: datetime | None
+    buyer_id: int | None  # the user who placed it, if logged in
+    cart_token: str | None  # the session token of the cart it was placed from, if it still has one
+    lines: list[LineToAttribute]
+
+
+def order_to_attribute(*, order_id: int) -> OrderToAttribute:
+    """The order and its lines as attribution needs them (2 queries); raises DoesNotExist for no such order."""
+    order = Order.objects.select_related("cart").get(pk=order_id)
+    lines = order.lines.order_by("pk").values_list(
+        "pk", "variant__product_id", "attribution_tag_id", "attribution_creator_id"
+    )
+    return OrderToAttribute(
+        order_id=order.pk,
+        paid_at=order.paid_at,
+        buyer_id=order.user_id,
+        cart_token=order.cart.session_key if order.cart_id and order.cart else None,
+        lines=[LineToAttribute(*line) for line in lines],
+    )
+
+
+def order_paid_at(*, order_id: int) -> datetime | None:
+    """When the order was paid (None until it is); raises DoesNotExist for no such order."""
+    return Order.objects.values_list("paid_at", flat=True).get(pk=order_id)
+
+
+@dataclass(frozen=True)
+class CreditedLine:
+    """An order line credited to a creator, with what a commission is computed from."""
+
+    order_line_id: int
+    creator_id: int
+    tag_id: int | None
+    commission_rate: Decimal  # percent, copied from the product when the order was placed
+    line_total: Decimal
+    currency: str
+
+    @property
+    def line_total_minor(self) -> int:
+        return to_minor_units(self.line_total, self.currency)
+
+
+def credited_lines(*, order_id: int) -> list[CreditedLine]:
+    """The order's lines credited to a creator at a commission rate above 0, by id (1 query)."""
+    lines = OrderLine.objects.filter(
+        order_id=order_id, attribution_creator_id__isnull=False, affiliate_commission_rate__gt=0
+    ).order_by("pk")
+    return [
+        CreditedLine(
+            order_line_id=line.pk,
+            creator_id=line.attribution_creator_id,
+            tag_id=line.attribution_tag_id,
+            commission_rate=line.affiliate_commission_rate,
+            line_total=line.line_total,
+            currency=line.currency,
+        )
+        for line in lines
+    ]
+
+
+@dataclass(frozen=True)
+class OrderRefunds:
+    """What of an order was refunded: in full, by line, and by amount alone."""
+
+    fully_refunded: bool  # the order is in status refunded
+    quantities: dict[int, tuple[int, int]]  # order line id -> (units bought, units refunded)
+    amount_only: Decimal  # succeeded refunds that name no line (shipping, goodwill)
+    amount_paid: Decimal  # what the shopper paid (the order's total when no payment amount is kept)
+
+
+def refunds_of_order(*, order_id: int) -> OrderRefunds:
+    """The order's refunded state (2 or 3 queries); raises DoesNotExist for no such order.
+
+    Line refunds are read from `OrderLine.quantity_refunded` (kept from `Refund.lines`).
+    """
+    order = Order.objects.get(pk=order_id)
+    quantities = {
+        pk: (bought, refunded)
+        for pk, bought, refunded in order.lines.values_list("pk", "quantity", "quantity_refunded")
+    }
+    fully_refunded = order.status == Order.Status.REFUNDED
+    amount_only = Decimal("0")
+    if not fully_refunded:
+        amount_only = Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED, lines=[]).aggregate(
+            total=Sum("amount")
+        )["total"] or Decimal("0")
+    return OrderRefunds(
+        fully_refunded=fully_refunded,
+        quantities=quantities,
+        amount_only=amount_only,
+        amount_paid=order.amount_paid or order.total,
+    )
+
+
+def order_ids_of_lines(*, order_line_ids) -> dict[int, int]:
+    """Order line id -> its order's id, for the given line ids (1 query)."""
+    return dict(OrderLine.objects.filter(pk__in=order_line_ids).values_list("pk", "order_id"))
+
+
+@dataclass(frozen=True)
+class PaidPayment:
+    payment_intent_id: str
+    order_number: str
+
+
+def paid_payments(*, order_ids) -> dict[int, PaidPayment]:
+    """Per order, its latest paid Stripe PaymentIntent and the order's number; orders without one are left out."""
+    payments = (
+        Payment.objects.filter(order_id__in=order_ids, status=Payment.Status.PAID)
+        .exclude(payment_intent_id="")
+        .select_related("order")
+        .order_by("order_id", "-attempt")
+    )
+    found: dict[int, PaidPayment] = {}
+    for payment in payments:
+        found.setdefault(payment.order_id, PaidPayment(payment.payment_intent_id, payment.order.number))
+    return found
+
+
+# Sales credited to creators (their earnings dashboard, the seller's creators page).
+
+
+def cart_lines_with_tag(tag_ref: str = "pk") -> Coalesce:
+    """Expression: how many cart lines still carry the creator tag whose id is at `tag_ref` (0 for none)."""
+    lines = (
+        CartLine.objects.filter(attribution_tag_id=OuterRef(tag_ref))
+        .order_by()
+        .values("attribution_tag_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(lines, output_field=IntegerField()), 0)
+
+
+def _credited_paid_lines(creator_id: int) -> QuerySet[OrderLine]:
+    return OrderLine.objects.filter(attribution_creator_id=creator_id, order__paid_at__isnull=False)
+
+
+@dataclass(frozen=True)
+class TagSales:
+    """Paid order lines credited to one tag, in one currency (refunded orders included)."""
+
+    tag_id: int
+    currency: str
+    orders: int
+    units: int
+    lines: int
+    sales: Decimal
+
+
+def creator_sales_by_tag(*, creator_id: int, tag_ids: list[int]) -> list[TagSales]:
+    """Per tag of `tag_ids` and currency: the creator's paid orders, units, lines and sales (1 query)."""
+    rows = (
+        _credited_paid_lines(creator_id)
+        .filter(attribution_tag_id__in=tag_ids)
+        .values("attribution_tag_id", "currency")
+        .annotate(
+            orders=Count("order_id", distinct=True), units=Sum("quantity"), lines=Count("pk"), sales=Sum("line_total")
+        )
+        .order_by()
+    )
+    return [
+        TagSales(
+            tag_id=row["attribution_tag_id"],
+            currency=row["currency"],
+            orders=row["orders"],
+            units=row["units"],
+            lines=row["lines"],
+            sales=row["sales"],
+        )
+        for row in rows
+    ]
+
+
+def creator_sales_by_currency(*, creator_id: int) -> dict[str, Decimal]:
+    """Currency -> sales of the paid order lines credited to the creator (1 query)."""
+    rows = _credited_paid_lines(creator_id).values("currency").annotate(sales=Sum("line_total")).order_by()
+    return {row["currency"]: row["sales"] for row in rows}
+
+
+def creator_order_count(*, creator_id: int) -> int:
+    """Paid orders with at least one line credited to the creator (1 query)."""
+    return _credited_paid_lines(creator_id).aggregate(n=Count("order_id", distinct=True))["n"]
+
+
+def creator_orders_by_day(*, creator_id: int, since: datetime) -> dict[date, int]:
+    """UTC day -> paid orders with a line credited to the creator, paid since `since` (1 query)."""
+    rows = (
+        _credited_paid_lines(creator_id)
+        .filter(order__paid_at__gte=since)
+        .annotate(day=TruncDate("order__paid_at", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("order_id", distinct=True))
+        .values_list("day", "n")
+        .order_by()
+    )
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class CreatorSalesOfSeller:
+    """Paid order lines of one seller's products credited to one creator, in one currency."""
+
+    creator_id: int
+    currency: str
+    orders: int
+    units: int
+    sales: Decimal
+
+
+def seller_sales_by_creator(*, seller_id: int) -> list[CreatorSalesOfSeller]:
+    """Per creator and currency: paid orders, units and sales of this seller's products only (1 query)."""
+    rows = (
+        OrderLine.objects.filter(
+            variant__product__seller_id=seller_id, attribution_creator_id__isnull=False, order__paid_at__isnull=False
+        )
+        .values("attribution_creator_id", "currency")
+        .annotate(orders=Count("order_id", distinct=True), units=Sum("quantity"), sales=Sum("line_total"))
+        .order_by()
+    )
+    return [
+        CreatorSalesOfSeller(
+            creator_id=row["attribution_creator_id"],
+            currency=row["currency"],
+            orders=row["orders"],
+            units=row["units"],
+            sales=row["sales"],
+        )
+        for row in rows
+    ]
+
+
+def seller_order_line_ids(*, seller_id: int) -> QuerySet[OrderLine]:
+    """The ids of the order lines of this seller's products, as a subquery (`order_line_id__in=`)."""
+    return OrderLine.objects.filter(variant__product__seller_id=seller_id).values("pk")

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from creators.models import ProductTag, VideoPost
 from creators.services.posts import hashtags
-from shop.models import Product
+from shop.selectors import is_on_sale
 
 
 def _media_url(request, field) -> str | None:
@@ -14,10 +14,10 @@ def _media_url(request, field) -> str | None:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-class StudioTaggedProductSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Product
-        fields = ["id", "title", "slug"]
+class StudioTaggedProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    slug = serializers.SlugField(read_only=True)
 
 
 class StudioTagSerializer(serializers.ModelSerializer):
@@ -29,7 +29,7 @@ class StudioTagSerializer(serializers.ModelSerializer):
         fields = ["id", "post", "product", "start_seconds", "end_seconds", "position_x", "position_y", "needs_relink"]
 
     def get_needs_relink(self, tag: ProductTag) -> bool:
-        return tag.product.status != Product.Status.ACTIVE
+        return not is_on_sale(tag.product)
 
 
 class StudioPostSerializer(serializers.ModelSerializer):
@@ -95,9 +95,15 @@ class TagUpdateSerializer(TagWriteSerializer):
     )
 
 
-class TaggableProductSerializer(serializers.ModelSerializer):
+class TaggableProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    slug = serializers.SlugField(read_only=True)
     seller = serializers.CharField(source="seller.name", read_only=True)
-
-    class Meta:
-        model = Product
-        fields = ["id", "title", "slug", "seller", "affiliate_commission_rate"]
+    affiliate_commission_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        read_only=True,
+        label="Affiliate commission rate (%)",
+        help_text="Share of the sale, 0 to 80 %, that a creator who sells this product earns.",
+    )

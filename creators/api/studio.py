@@ -29,7 +29,6 @@ from creators.services import posts, profiles, tags
 from creators.studio import selectors
 from creators.uploads import content_length_too_large, install_video_upload_limit, too_large_message
 from marketplace.api_errors import DomainError, error_response
-from shop.models import Product
 
 FORBIDDEN = error_response("Not logged in, or not an approved creator.")
 INVALID = error_response("The input is invalid; `fields` names each problem.")
@@ -318,7 +317,7 @@ class StudioTagDetailView(StudioAPIView):
 class TaggableProductListView(StudioAPIView, generics.ListAPIView):
     serializer_class = TaggableProductSerializer
 
-    def get_queryset(self) -> QuerySet[Product]:
+    def get_queryset(self) -> QuerySet:
         if self.schema_only():
-            return Product.objects.none()
+            return tags.taggable_products().none()
         return tags.taggable_products(q=self.request.query_params.get("q", "")[:100])

@@ -94,5 +94,5 @@ def payout_account_return(request: HttpRequest) -> HttpResponse:
 @seller_required
 def seller_creators(request: HttpRequest) -> HttpResponse:
     """Which creators sell the seller's products, and how much (this seller's products only)."""
-    rows = selectors_earnings.seller_creator_sales(seller=request.seller)
+    rows = selectors_earnings.seller_creator_sales(seller_id=request.seller.pk)
     return render(request, "creators/earnings/seller_creators.html", {"rows": rows, "dash_page": "creators"})

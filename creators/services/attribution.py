@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db.models import F, Q
 
 from creators.models import Commission, Creator, ProductTag, TagClick
-from shop.models import Order
+from shop.selectors import OrderToAttribute, order_to_attribute
 from shop.services.attribution import record_line_attribution
 
 
@@ -45,24 +45,23 @@ def attribution_window() -> timedelta:
     return timedelta(days=settings.CREATOR_ATTRIBUTION_WINDOW_DAYS)
 
 
-def _visitor_filter(order: Order) -> Q | None:
-    token = order.cart.session_key if order.cart_id and order.cart else None
+def _visitor_filter(order: OrderToAttribute) -> Q | None:
     visitor = Q()
-    if order.user_id:
-        visitor |= Q(user_id=order.user_id)
-    if token:
-        visitor |= Q(session_key=token)
+    if order.buyer_id:
+        visitor |= Q(user_id=order.buyer_id)
+    if order.cart_token:
+        visitor |= Q(session_key=order.cart_token)
     return visitor or None
 
 
-def decide_attribution(*, order: Order) -> list[LineAttribution]:
+def decide_attribution(*, order: OrderToAttribute) -> list[LineAttribution]:
     """Which tag and creator each line of a paid order is credited to (nothing written)."""
-    lines = list(order.lines.select_related("variant"))
+    lines = order.lines
     paid_at = order.paid_at
     if paid_at is None or not lines:
-        return [LineAttribution(line.pk, None, None) for line in lines]
+        return [LineAttribution(line.order_line_id, None, None) for line in lines]
     since = paid_at - attribution_window()
-    product_ids = {line.variant.product_id for line in lines}
+    product_ids = {line.product_id for line in lines}
     approved = Q(creator__status=Creator.Status.APPROVED)
     in_window = Q(created_at__gte=since, created_at__lte=paid_at, product_id__in=product_ids)
     # The tag must still point at the clicked product (a relinked tag does not carry old clicks).
@@ -75,42 +74,39 @@ def decide_attribution(*, order: Order) -> list[LineAttribution]:
         )
         for click in clicks:
             last_click[click.product_id] = click  # ordered oldest first: the last one wins
-    cart_tag_ids = {line.attribution_tag_id for line in lines if line.attribution_tag_id}
+    cart_tag_ids = {line.tag_id for line in lines if line.tag_id}
     cart_tags = {
         tag.pk: tag
         for tag in ProductTag.objects.filter(pk__in=cart_tag_ids, post__creator__status=Creator.Status.APPROVED)
         .select_related("post")
         .filter(
             Q(clicks__created_at__gte=since, clicks__created_at__lte=paid_at)
-            & (Q(clicks__user__isnull=True) | Q(clicks__user_id=order.user_id))
+            & (Q(clicks__user__isnull=True) | Q(clicks__user_id=order.buyer_id))
         )
         .distinct()
     }
     decided = []
     for line in lines:
-        click = last_click.get(line.variant.product_id)
+        click = last_click.get(line.product_id)
         if click is not None:
-            decided.append(LineAttribution(line.pk, click.tag_id, click.creator_id))
+            decided.append(LineAttribution(line.order_line_id, click.tag_id, click.creator_id))
             continue
-        tag = cart_tags.get(line.attribution_tag_id)
-        if tag is not None and tag.product_id == line.variant.product_id:
-            decided.append(LineAttribution(line.pk, tag.pk, tag.post.creator_id))
+        tag = cart_tags.get(line.tag_id)
+        if tag is not None and tag.product_id == line.product_id:
+            decided.append(LineAttribution(line.order_line_id, tag.pk, tag.post.creator_id))
         else:
-            decided.append(LineAttribution(line.pk, None, None))
+            decided.append(LineAttribution(line.order_line_id, None, None))
     return decided
 
 
 def attribute_order(*, order_id: int) -> list[LineAttribution]:
     """Decide and record the attribution of every line of a paid order; safe to repeat."""
-    order = Order.objects.select_related("cart").get(pk=order_id)
+    order = order_to_attribute(order_id=order_id)
     decided = decide_attribution(order=order)
-    current = {
-        pk: (tag, creator)
-        for pk, tag, creator in order.lines.values_list("pk", "attribution_tag_id", "attribution_creator_id")
-    }
+    current = {line.order_line_id: (line.tag_id, line.creator_id) for line in order.lines}
     # A line that already earned a commission keeps the attribution it was paid on.
     settled = set(
-        Commission.objects.filter(order_line__order_id=order_id, kind=Commission.Kind.EARNING).values_list(
+        Commission.objects.filter(order_line_id__in=list(current), kind=Commission.Kind.EARNING).values_list(
             "order_line_id", flat=True
         )
     )

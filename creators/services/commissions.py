@@ -18,8 +18,7 @@ from django.utils import timezone
 from creators.models import Commission, Creator
 from creators.services.attribution import attribute_order
 from fulfillment.selectors import delivered_at_by_order
-from shop.models import Order, OrderLine, Refund
-from shop.payments.gateway import to_minor_units
+from shop.selectors import OrderRefunds, credited_lines, order_ids_of_lines, order_paid_at, refunds_of_order
 
 
 def round_minor(value: Fraction | Decimal) -> int:
@@ -44,33 +43,30 @@ def return_window() -> timedelta:
 
 def record_order_commissions(*, order_id: int) -> list[Commission]:
     """Attribute a paid order's lines and make one earning per attributed line; safe to repeat."""
-    order = Order.objects.only("pk", "status", "paid_at").get(pk=order_id)
-    if order.paid_at is None:
+    if order_paid_at(order_id=order_id) is None:
         return []
     attribute_order(order_id=order_id)
-    lines = OrderLine.objects.filter(
-        order_id=order_id, attribution_creator_id__isnull=False, affiliate_commission_rate__gt=0
-    ).order_by("pk")
+    lines = credited_lines(order_id=order_id)
     approved = set(
-        Creator.objects.filter(
-            pk__in=[line.attribution_creator_id for line in lines], status=Creator.Status.APPROVED
-        ).values_list("pk", flat=True)
+        Creator.objects.filter(pk__in=[line.creator_id for line in lines], status=Creator.Status.APPROVED).values_list(
+            "pk", flat=True
+        )
     )
     rows = []
     for line in lines:
-        if line.attribution_creator_id not in approved:
+        if line.creator_id not in approved:
             continue
-        base = to_minor_units(line.line_total, line.currency)
+        base = line.line_total_minor
         rows.append(
             Commission(
-                creator_id=line.attribution_creator_id,
-                order_line=line,
-                tag_id=line.attribution_tag_id,
+                creator_id=line.creator_id,
+                order_line_id=line.order_line_id,
+                tag_id=line.tag_id,
                 kind=Commission.Kind.EARNING,
                 status=Commission.Status.PENDING,
-                rate=line.affiliate_commission_rate,
+                rate=line.commission_rate,
                 base_cents=base,
-                amount_cents=commission_cents(base_cents=base, rate_percent=line.affiliate_commission_rate),
+                amount_cents=commission_cents(base_cents=base, rate_percent=line.commission_rate),
                 currency=line.currency,
             )
         )
@@ -78,7 +74,11 @@ def record_order_commissions(*, order_id: int) -> list[Commission]:
     Commission.objects.bulk_create(rows, ignore_conflicts=True)
     # A refund that came before this task ran is applied now.
     apply_order_refunds(order_id=order_id)
-    return list(Commission.objects.filter(order_line__order_id=order_id, kind=Commission.Kind.EARNING))
+    return list(
+        Commission.objects.filter(
+            order_line_id__in=[line.order_line_id for line in lines], kind=Commission.Kind.EARNING
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------- release
@@ -88,15 +88,18 @@ def release_payable_commissions(*, now: datetime | None = None) -> int:
     """Pending earnings of orders delivered more than the return window ago become payable."""
     now = now or timezone.now()
     pending = Commission.objects.filter(status=Commission.Status.PENDING, kind=Commission.Kind.EARNING)
-    order_ids = set(pending.values_list("order_line__order_id", flat=True))
-    if not order_ids:
+    order_of_line = order_ids_of_lines(order_line_ids=set(pending.values_list("order_line_id", flat=True)))
+    if not order_of_line:
         return 0
+    lines_of_order: dict[int, list[int]] = {}
+    for line_id, order_id in order_of_line.items():
+        lines_of_order.setdefault(order_id, []).append(line_id)
     released = 0
     window = return_window()
-    for order_id, delivered_at in delivered_at_by_order(order_ids=order_ids).items():
+    for order_id, delivered_at in delivered_at_by_order(order_ids=set(lines_of_order)).items():
         if delivered_at is None or delivered_at + window > now:
             continue
-        released += pending.filter(order_line__order_id=order_id).update(
+        released += pending.filter(order_line_id__in=lines_of_order[order_id]).update(
             status=Commission.Status.PAYABLE, payable_after=delivered_at + window, updated_at=now
         )
     return released
@@ -112,28 +115,24 @@ class RefundedShare:
     by_line: dict[int, Fraction]
 
 
-def refunded_share(*, order: Order) -> RefundedShare:
+def refunded_share(*, refunds: OrderRefunds) -> RefundedShare:
     """Per line: units refunded / units bought, plus amount-only refunds pro rata on the amount paid.
 
-    Line refunds are read from `OrderLine.quantity_refunded` (kept by shop from `Refund.lines`);
-    a refund without lines counts for every line in proportion of the amount paid (so a refund of
-    shipping alone lowers every commission a little: we cannot tell it from a goodwill refund).
-    An order in status refunded is refunded in full. Always computed from the refunded state,
-    never by increments, so a replayed event finds nothing more to reverse.
+    Line refunds are the shop's refunded units per line; a refund without lines counts for every
+    line in proportion of the amount paid (so a refund of shipping alone lowers every commission a
+    little: we cannot tell it from a goodwill refund). An order in status refunded is refunded in
+    full. Always computed from the refunded state, never by increments, so a replayed event finds
+    nothing more to reverse.
     """
-    lines = list(order.lines.only("pk", "quantity", "quantity_refunded"))
-    if order.status == Order.Status.REFUNDED:
-        return RefundedShare({line.pk: Fraction(1) for line in lines})
-    amount_only = (
-        Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED, lines=[]).aggregate(total=Sum("amount"))[
-            "total"
-        ]
-        or 0
-    )
-    paid = order.amount_paid or order.total
-    pro_rata = Fraction(amount_only) / Fraction(paid) if paid else Fraction(0)
+    if refunds.fully_refunded:
+        return RefundedShare(dict.fromkeys(refunds.quantities, Fraction(1)))
+    paid = refunds.amount_paid
+    pro_rata = Fraction(refunds.amount_only) / Fraction(paid) if paid else Fraction(0)
     return RefundedShare(
-        {line.pk: min(Fraction(1), Fraction(line.quantity_refunded, line.quantity) + pro_rata) for line in lines}
+        {
+            pk: min(Fraction(1), Fraction(refunded, bought) + pro_rata)
+            for pk, (bought, refunded) in refunds.quantities.items()
+        }
     )
 
 
@@ -144,13 +143,12 @@ def apply_order_refunds(*, order_id: int) -> list[Commission]:
     lowers), status reversed once nothing is left. Once a payout claimed or paid the row, it is never
     edited: a negative payable `adjustment` row carries what is still to be taken back.
     """
-    order = Order.objects.get(pk=order_id)
-    share = refunded_share(order=order).by_line
+    share = refunded_share(refunds=refunds_of_order(order_id=order_id)).by_line
     adjustments = []
     with transaction.atomic():
         earnings = list(
             Commission.objects.select_for_update()
-            .filter(order_line__order_id=order_id, kind=Commission.Kind.EARNING)
+            .filter(order_line_id__in=list(share), kind=Commission.Kind.EARNING)
             .order_by("pk")
         )
         if not earnings:

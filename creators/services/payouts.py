@@ -18,8 +18,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from creators.models import Commission, Creator, Payout
-from shop.models import Payment
 from shop.payments import gateway
+from shop.selectors import order_ids_of_lines, paid_payments
 
 
 class PayoutNotPossible(Exception):
@@ -133,19 +133,10 @@ def _claim(*, creator_id: int, by) -> list[tuple[Payout, list[Commission]]]:
 
 def _charges(order_ids: set[int]) -> dict[int, tuple[str, str]]:
     """Order id -> (charge id, order number), from each order's paid payment (Stripe calls, no lock held)."""
-    payments = (
-        Payment.objects.filter(order_id__in=order_ids, status=Payment.Status.PAID)
-        .exclude(payment_intent_id="")
-        .select_related("order")
-        .order_by("order_id", "-attempt")
-    )
-    found: dict[int, tuple[str, str]] = {}
-    for payment in payments:
-        if payment.order_id not in found:
-            found[payment.order_id] = (
-                gateway.charge_of_payment_intent(payment.payment_intent_id),
-                payment.order.number,
-            )
+    found = {
+        order_id: (gateway.charge_of_payment_intent(payment.payment_intent_id), payment.order_number)
+        for order_id, payment in paid_payments(order_ids=order_ids).items()
+    }
     missing = order_ids - found.keys()
     if missing:
         raise PayoutNotPossible("no_charge", f"No paid Stripe charge for order(s) {sorted(missing)}.")
@@ -153,9 +144,8 @@ def _charges(order_ids: set[int]) -> dict[int, tuple[str, str]]:
 
 
 def _pay(payout: Payout, rows: list[Commission], *, destination: str) -> Payout:
-    order_of = dict(
-        Commission.objects.filter(pk__in=[row.pk for row in rows]).values_list("pk", "order_line__order_id")
-    )
+    order_of_line = order_ids_of_lines(order_line_ids={row.order_line_id for row in rows})
+    order_of = {row.pk: order_of_line[row.order_line_id] for row in rows}
     transfer_ids: list[str] = []
     try:
         charges = _charges(set(order_of.values()))

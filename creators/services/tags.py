@@ -8,26 +8,22 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from creators.models import Creator, ProductTag, VideoPost
-from shop.models import Product
+from shop import selectors as shop_selectors
 
 MAX_TAGS_PER_POST = 20
 RELINK_MESSAGE = "This product is no longer sold: choose another one."
 
 
-def taggable_products(*, q: str = "") -> QuerySet[Product]:
-    """Active products open to affiliates (commission above 0), title matching `q`, by title."""
-    products = Product.objects.active().filter(affiliate_commission_rate__gt=0).select_related("seller")
-    q = (q or "").strip()
-    if q:
-        products = products.filter(title__icontains=q)
-    return products.order_by("title", "id")
+def taggable_products(*, q: str = ""):
+    """Products a creator may tag (active, commission above 0, as the shop decides), title matching `q`, by title."""
+    return shop_selectors.taggable_products(q=q)
 
 
 def tags_needing_relink(*, creator: Creator) -> QuerySet[ProductTag]:
     """The creator's tags whose product is no longer sold (hidden from shoppers until relinked)."""
     return (
         ProductTag.objects.filter(post__creator=creator)
-        .exclude(product__status=Product.Status.ACTIVE)
+        .exclude(product__in=shop_selectors.products_on_sale())
         .select_related("product", "post")
         .order_by("post_id", "start_seconds", "id")
     )
@@ -92,12 +88,9 @@ def check_placement(*, post: VideoPost, start_seconds, end_seconds=None, positio
     return Placement(start, end, x, y)
 
 
-def check_taggable(*, product_id: int) -> Product:
+def check_taggable(*, product_id: int):
     """The product, when a tag may show it: active and offering creators a commission."""
-    try:
-        product = taggable_products().filter(pk=int(product_id)).first()
-    except (TypeError, ValueError):
-        product = None
+    product = shop_selectors.taggable_product(product_id=product_id)
     if product is None:
         raise ValidationError(
             {"product": ["Choose an active product that offers creators a commission."]}, code="not_taggable"

@@ -3,7 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from creators.models import Creator, ProductTag, VideoPost
-from shop.models import Product
+from shop.selectors import products_on_sale
 
 
 def studio_posts(*, creator: Creator) -> QuerySet[VideoPost]:
@@ -12,7 +12,7 @@ def studio_posts(*, creator: Creator) -> QuerySet[VideoPost]:
         VideoPost.objects.filter(creator=creator)
         .annotate(
             tag_count=Count("tags"),
-            relink_count=Count("tags", filter=~Q(tags__product__status=Product.Status.ACTIVE)),
+            relink_count=Count("tags", filter=~Q(tags__product__in=products_on_sale())),
         )
         .order_by("-created_at", "-id")
     )

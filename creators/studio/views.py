@@ -34,6 +34,7 @@ from creators.studio.forms import (
 )
 from creators.uploads import content_length_too_large, install_video_upload_limit, too_large_message
 from marketplace.forms import add_service_errors
+from shop.selectors import is_on_sale
 
 PRODUCT_RESULTS = 10
 
@@ -214,7 +215,7 @@ def _render_post(request: HttpRequest, post: VideoPost, status: int = 200, **for
         "tag_rows": [
             {
                 "tag": tag,
-                "needs_relink": tag.product.status != tag.product.Status.ACTIVE,
+                "needs_relink": not is_on_sale(tag.product),
                 "form": edit_forms.get(tag.pk)
                 or TagTimesForm(
                     prefix=f"tag{tag.pk}",

@@ -11,7 +11,6 @@ its HTTP client; a live key is refused there.
 
 import json
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
@@ -20,7 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from shop.currencies import MINOR_UNIT_EXPONENT
+# The money helpers live in shop.currencies; named here too for the payment services.
+from shop.currencies import from_minor_units, to_minor_units
 from shop.models import Payment
 
 # Stripe refuses a Checkout Session that expires sooner than 30 minutes (or later than 24 hours).
@@ -40,21 +40,6 @@ class InvalidWebhook(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-# ---------------------------------------------------------------------------------- money
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    """An amount in a currency's smallest unit, as Stripe counts it (12.34 USD -> 1234, 500 JPY -> 500)."""
-    exponent = MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
-    return int((Decimal(amount) * (10**exponent)).to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def from_minor_units(amount: int, currency: str) -> Decimal:
-    """Stripe's integer amount back to a Decimal in the currency's major unit."""
-    exponent = MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
-    return (Decimal(amount) / (10**exponent)).quantize(Decimal(1).scaleb(-max(exponent, 2)))
 
 
 # ---------------------------------------------------------------------------------- client

@@ -121,7 +121,8 @@ class VideoPost(models.Model):
 class ProductTagQuerySet(models.QuerySet):
     def visible(self) -> "ProductTagQuerySet":
         """Tags shown to shoppers: on a product on sale (an archived product's tag waits for a relink)."""
-        from shop.selectors import products_on_sale  # the shop decides what is on sale; loaded after the models
+        # The shop decides what is on sale; its selectors load after the models (apps first import models).
+        from shop.selectors import products_on_sale  # noqa: PLC0415
 
         return self.filter(product__in=products_on_sale())
 

@@ -16,6 +16,7 @@ from fulfillment.carriers import CarrierError
 from fulfillment.models import Parcel, Shipment, ShippingLabel, TrackingEvent
 from fulfillment.services.labels import LabelError, batch_labels_pdf, batch_labels_zpl, reprint, void_label
 from fulfillment.services.tracking import TrackingError, hand_over_to_carrier
+from fulfillment.tasks.labels import buy_label_task
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 
 
@@ -153,7 +154,6 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Buy labels for the selected packed shipments", permissions=["change"])
     def buy_labels(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
-        from fulfillment.tasks.labels import buy_label_task
 
         ids = sorted(queryset.filter(status=Shipment.Status.PACKED).values_list("pk", flat=True))
         for shipment_id in ids:

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class FulfillmentConfig(AppConfig):
     name = "fulfillment"
+
+    def ready(self) -> None:
+        from fulfillment import receivers  # noqa: F401  (registers the outbox handlers)

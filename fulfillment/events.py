@@ -17,6 +17,8 @@ fulfillment_order_moved = Event(
     doc="order_id, fulfillment_order_id, warehouse (the new one), from_warehouse, by_id, reason",
 )
 backorder_allocated = Event("fulfillment.backorder_allocated", doc="order_id, units, still_awaited")
+stock_arrived = Event("fulfillment.stock_arrived", doc="variant_id: units arrived while lines of it wait (backorders)")
+shipment_packed = Event("fulfillment.shipment_packed", doc="shipment_id: its label is bought next (queue `labels`)")
 shipment_handed_over = Event(
     "fulfillment.shipment_handed_over", doc="order_id, shipment_id, tracking_number, carrier, service"
 )

@@ -11,4 +11,8 @@ order_paid = Event(
 )
 order_refunded = Event("shop.order_refunded", doc="order_id, number, refund_id, fully_refunded")
 order_cancelled = Event("shop.order_cancelled", doc="order_id, number")
+refund_requested = Event("shop.refund_requested", doc="refund_id: a pending refund to send to Stripe")
+stripe_event_ready = Event(
+    "shop.stripe_event_ready", doc="event_pk: a stored Stripe event that waited for its payment, to apply now"
+)
 product_image_uploaded = Event("shop.product_image_uploaded", doc="image_id: its renditions are to be made")

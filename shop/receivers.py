@@ -4,6 +4,7 @@ Registered with marketplace.outbox: each runs as its own Celery task after the f
 fact, and again later if it fails. The queue says which workers run it.
 """
 
+import logging
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
@@ -13,13 +14,15 @@ from fulfillment import events as fulfillment_events
 from fulfillment.requests import FulfillmentRequest
 from fulfillment.services.allocation import allocate_order
 from shop import events
-from shop.models import Order, OrderEvent, ProductImage, SentEmail
+from shop.models import Order, OrderEvent, ProductImage, Refund, SentEmail
+from shop.services import payments
 from shop.services.cart import merge_session_cart
 from shop.services.images import make_renditions
 from shop.services.notifications import send_order_email
 from shop.services.order_fulfillment import stop_fulfillment_of, sync_order_status
 from shop.services.orders import record_order_event
 
+logger = logging.getLogger(__name__)
 K = OrderEvent.Kind
 Payload = dict[str, Any]
 
@@ -56,6 +59,32 @@ def stop_fulfillment_of_cancelled_order(payload: Payload) -> None:
 def stop_fulfillment_of_refunded_order(payload: Payload) -> None:
     if payload.get("fully_refunded"):  # a partial refund: the order still ships
         stop_fulfillment_of(order_id=payload["order_id"], number=payload["number"])
+
+
+@events.order_refunded.handler("shop.automatic_refund_email")
+def email_automatic_refund(payload: Payload) -> None:
+    """The shopper is told when the shop refunded a payment on its own (not when staff refund on request)."""
+    refund = Refund.objects.filter(pk=payload["refund_id"]).only("reason").first()
+    if refund is not None and refund.reason.startswith(payments.AUTOMATIC_REFUND):
+        send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.AUTOMATIC_REFUND, refund_id=refund.pk)
+
+
+@events.refund_requested.handler("shop.submit_refund", atomic=False)
+def submit_refund(payload: Payload) -> None:
+    """Send a pending refund to Stripe; its idempotency key makes a repeat harmless (a network call: no transaction)."""
+    refund = Refund.objects.filter(pk=payload["refund_id"]).first()
+    if refund is None:
+        return
+    try:
+        payments.submit_refund(refund=refund)
+    except payments.RefundFailed as error:  # final: marked failed on the order; staff see it
+        logger.error("Refund %s refused by Stripe: %s", refund.pk, error.message)
+
+
+@events.stripe_event_ready.handler("shop.apply_stripe_event", atomic=False)
+def apply_stripe_event(payload: Payload) -> None:
+    """A Stripe event that waited for its payment: applied once (its effect and mark commit together)."""
+    payments.process_event(event_pk=payload["event_pk"])
 
 
 @events.product_image_uploaded.handler("shop.make_image_renditions", queue="media", atomic=False)

@@ -1,5 +1,6 @@
 """Video posts: upload, processing (probe, poster, transcode), retry, delete, caption, publish."""
 
+import io
 import logging
 import os
 import re
@@ -169,7 +170,6 @@ def _delete_unreferenced(names: list[str], post_id: int) -> None:
 
 
 def _jpeg_bytes(image) -> File:
-    import io
 
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85)

@@ -4,13 +4,16 @@ import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from PIL import Image
 
 from creators import events
-from creators.images import rendition_names
+from creators.images import AVATAR_WIDTHS, rendition_names
 from creators.models import HANDLE_VALIDATOR, Creator
+from marketplace.images import write_renditions
 from shop.services.images import check_image
 
 CREATOR_TRANSITIONS = {
@@ -57,7 +60,6 @@ def _store_avatar(creator: Creator, avatar: UploadedFile, extension: str) -> lis
 
 
 def _delete_files_on_commit(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
 
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
@@ -145,10 +147,6 @@ def suspend_creator(*, creator: Creator, by: AbstractBaseUser) -> Creator:
 
 def make_avatar_renditions(*, creator: Creator) -> dict:
     """Resize the creator's avatar into its WebP and JPEG renditions."""
-    from PIL import Image
-
-    from creators.images import AVATAR_WIDTHS
-    from marketplace.images import write_renditions
 
     if not creator.avatar:
         return {}

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 
 class CarrierError(Exception):
     """Base class for carrier failures; carries the carrier code."""
@@ -191,7 +194,6 @@ BUILTIN_CARRIERS = (
 
 def carrier_paths() -> tuple[str, ...]:
     """Dotted paths of the configured carriers: settings.FULFILLMENT_CARRIERS, else the built-ins."""
-    from django.conf import settings
 
     configured = getattr(settings, "FULFILLMENT_CARRIERS", None) if settings.configured else None
     if configured is None:
@@ -208,7 +210,6 @@ def all_carriers(**options: Any) -> list[Carrier]:
 
 def get_carrier(code: str, **options: Any) -> Carrier:
     """A fresh instance of the configured carrier with this code; options (e.g. store=) go to its constructor."""
-    from django.utils.module_loading import import_string
 
     for path in carrier_paths():
         if getattr(import_string(path), "code", None) == code:
@@ -233,7 +234,6 @@ def carrier_names(carrier_code: str, service_code: str) -> tuple[str, str]:
 
 
 def _instantiate(path: str, options: dict[str, Any]) -> Carrier:
-    from django.utils.module_loading import import_string
 
     carrier = import_string(path)(**options)
     if not isinstance(carrier, Carrier):

@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.pdfgen.canvas import Canvas
+
 from .base import Address
 
 PAGE_WIDTH_PT, PAGE_HEIGHT_PT = 288, 432  # 4 x 6 in
@@ -68,7 +71,6 @@ def render_pdf(label_data: LabelData) -> bytes:
 
 def render_pdf_batch(labels: Iterable[LabelData]) -> bytes:
     """Many labels as one PDF, one 4x6 page per label."""
-    from reportlab.pdfgen.canvas import Canvas
 
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(PAGE_WIDTH_PT, PAGE_HEIGHT_PT), invariant=True)
@@ -86,7 +88,6 @@ def render_pdf_batch(labels: Iterable[LabelData]) -> bytes:
 
 def _fit_code128(value: str, *, max_width: float, bar_height: float):
     """A Code 128 barcode for the value, its bars narrowed until it fits max_width."""
-    from reportlab.graphics.barcode.code128 import Code128
 
     bar_width = 1.4
     while True:

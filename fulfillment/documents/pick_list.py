@@ -5,7 +5,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fulfillment.selectors import PickItem
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from fulfillment.models import PickList
+from fulfillment.selectors import PickItem, pick_list_items
 
 NO_BIN = "(no bin)"
 
@@ -47,11 +54,6 @@ def pick_rows(items: Iterable[PickItem]) -> list[PickRow]:
 
 def render_pick_list(*, title: str, subtitle: str, items: list[PickItem]) -> bytes:
     """The PDF bytes: the pick table (with a total), then one packing block per order."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
@@ -120,8 +122,6 @@ def render_pick_list(*, title: str, subtitle: str, items: list[PickItem]) -> byt
 
 def pick_list_pdf(*, pick_list_id: int) -> bytes:
     """The pick list's PDF, from the database (two queries)."""
-    from fulfillment.models import PickList
-    from fulfillment.selectors import pick_list_items
 
     pick_list = PickList.objects.select_related("warehouse").get(pk=pick_list_id)
     items = pick_list_items(pick_list_id=pick_list_id)

@@ -33,6 +33,7 @@ from fulfillment.carriers.db_store import DatabaseLabelStore
 from fulfillment.models import Parcel, Shipment, ShippingLabel, TrackingEvent
 from fulfillment.services.shipments import set_shipment_status
 from fulfillment.services.tracking import Place, create_legs, ingest_tracking_event
+from fulfillment.simulation import first_step_at
 
 logger = logging.getLogger(__name__)
 S = Shipment.Status
@@ -257,7 +258,6 @@ def _store_label(*, shipment_id: int, bought, choice: RateChoice, spec: Shipment
 
 
 def _first_simulation_time(carrier_code: str):
-    from fulfillment.simulation import first_step_at
 
     return first_step_at(carrier_code=carrier_code)
 

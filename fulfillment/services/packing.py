@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from fulfillment import events
 from fulfillment.models import Allocation, Box, Parcel, Shipment
 from fulfillment.packing import BoxSize, ItemSize, ParcelSuggestion
 from fulfillment.packing import suggest_parcels as plan_parcels
@@ -99,14 +100,8 @@ def pack_shipment(*, shipment_id: int, parcels: list[ParcelSpec], by=None) -> Sh
         Parcel.objects.bulk_create(rows)
         set_shipment_status(shipment=shipment, to=Shipment.Status.PACKED)
         # The packing station prints the label next: bought on the `labels` queue once committed.
-        transaction.on_commit(lambda: _queue_label(shipment.pk), robust=True)
+        events.shipment_packed.publish(shipment_id=shipment.pk)
     return shipment
-
-
-def _queue_label(shipment_id: int) -> None:
-    from fulfillment.tasks.labels import buy_label_task  # tasks import the services
-
-    buy_label_task.delay(shipment_id)
 
 
 def _parcel_rows(*, shipment: Shipment, parcels: list[ParcelSpec], boxes: dict[int, Box]) -> list[Parcel]:

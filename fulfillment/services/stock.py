@@ -8,7 +8,8 @@ from django.db.models import F, Sum
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from fulfillment.models import Reservation, Stock, StockMovement, Warehouse
+from fulfillment import events
+from fulfillment.models import Backorder, Reservation, Stock, StockMovement, Warehouse
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,9 @@ def adjust_stock(
 
 
 def _allocate_backorders_on_commit(*, variant_id: int) -> None:
-    """Units arrived: once committed, backordered lines of the variant may be allocated (queue `allocation`)."""
-    from fulfillment.tasks.fulfillment_orders import allocate_backorders_task  # the task module imports this one
-
-    # robust: the count is saved whatever the broker does; a missed run waits for the next rise.
-    transaction.on_commit(lambda: allocate_backorders_task.delay(variant_ids=[variant_id]), robust=True)
+    """Units arrived: once committed, backordered lines of the variant are allocated (queue `allocation`)."""
+    if Backorder.objects.filter(order_line__variant_id=variant_id, allocated_at__isnull=True).exists():
+        events.stock_arrived.publish(variant_id=variant_id)
 
 
 # ---------------------------------------------------------------- reservations (soft claims while paying)

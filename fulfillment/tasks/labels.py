@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from fulfillment.models import Shipment
 from fulfillment.services.labels import TRANSIENT_ERRORS, LabelError, buy_label
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,6 @@ def buy_labels_for_packed_shipments(limit: int = 500) -> int:
 
     A shipment whose label staff voided is left to staff: they voided it for a reason (repacking, another carrier).
     """
-    from fulfillment.models import Shipment
 
     ids = list(
         Shipment.objects.filter(status=Shipment.Status.PACKED)

@@ -156,10 +156,11 @@ class SentEmail(models.Model):
         CONFIRMATION = "confirmation", "Order confirmation"
         SHIPMENT_SHIPPED = "shipment_shipped", "Shipment on its way"
         SHIPMENT_DELIVERED = "shipment_delivered", "Shipment delivered"
+        AUTOMATIC_REFUND = "automatic_refund", "Payment refunded automatically"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sent_emails")
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    # What the email is about within the order: a shipment id, or "" for the order itself.
+    # What the email is about within the order: a shipment or refund id, or "" for the order itself.
     subject_key = models.CharField(max_length=40, blank=True, default="")
     sent_at = models.DateTimeField(auto_now_add=True)
 

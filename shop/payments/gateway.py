@@ -22,6 +22,7 @@ from django.utils import timezone
 # The money helpers live in shop.currencies; named here too for the payment services.
 from shop.currencies import from_minor_units, to_minor_units
 from shop.models import Payment
+from shop.payments.local_stripe.http_client import LocalStripeHTTPClient
 
 # Stripe refuses a Checkout Session that expires sooner than 30 minutes (or later than 24 hours).
 SESSION_MIN_LIFETIME = timedelta(minutes=30)
@@ -58,7 +59,6 @@ def _client(use_local: bool, secret_key: str) -> stripe.StripeClient:
                 "STRIPE_USE_LOCAL is set together with a live STRIPE_SECRET_KEY: the local Stripe stand-in "
                 "never runs with live keys. Unset one of them."
             )
-        from shop.payments.local_stripe.http_client import LocalStripeHTTPClient
 
         return stripe.StripeClient(LOCAL_API_KEY, http_client=LocalStripeHTTPClient())
     if not secret_key:

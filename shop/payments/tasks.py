@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
-from shop.models import Payment, Refund, StripeEvent
+from shop.models import Payment, StripeEvent
 from shop.services import payments
 
 logger = logging.getLogger(__name__)
@@ -71,27 +71,6 @@ def retry_unprocessed_events() -> int:
 def expire_stale_checkouts() -> int:
     """Beat, every minute: cancel orders whose reservation ran out unpaid (their sessions expired first)."""
     return payments.expire_stale_checkouts()
-
-
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=10,
-    retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=10,
-)
-def submit_refund_task(self, refund_pk: int) -> str | None:
-    """Send a pending refund to Stripe (its idempotency key makes a repeat harmless)."""
-    refund = Refund.objects.filter(pk=refund_pk).first()
-    if refund is None:
-        return None
-    try:
-        return payments.submit_refund(refund=refund).status
-    except payments.RefundFailed as error:
-        logger.error("Refund %s refused by Stripe: %s", refund_pk, error.message)
-        return Refund.Status.FAILED
 
 
 @shared_task

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from shop.models import StripeEvent
 from shop.payments import gateway
+from shop.payments.tasks import process_stripe_event
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,5 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
 
 def _enqueue(event_pk: int) -> None:
     # A broker that is down loses nothing: the event is stored and the beat sweep queues it again.
-    from shop.payments.tasks import process_stripe_event
 
     process_stripe_event.delay(event_pk)

@@ -13,43 +13,64 @@ from django.urls import reverse
 from fulfillment.selectors import shipment_for_email
 from shop.checkout.emails import confirmation_message
 from shop.checkout.links import order_url
-from shop.models import Order, OrderEvent, SentEmail
+from shop.models import Order, OrderEvent, Refund, SentEmail
 from shop.services.orders import record_order_event
+from shop.services.payments import AUTOMATIC_REFUND
 
 E = SentEmail.Kind
 # Statuses in which a confirmation makes no sense (not paid, or already undone).
 NOT_CONFIRMED = {Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED, Order.Status.REFUNDED}
 
 
-def send_order_email(*, order_id: int, kind: str, shipment_id: int | None = None) -> bool:
+def send_order_email(*, order_id: int, kind: str, shipment_id: int | None = None, refund_id: int | None = None) -> bool:
     """Send one of the order's emails unless it went before; False when it had (or makes no sense now)."""
+    about = shipment_id or refund_id
     with transaction.atomic():
         order = Order.objects.get(pk=order_id)
         if kind == E.CONFIRMATION and order.status in NOT_CONFIRMED:
             return False
         try:
             with transaction.atomic():
-                SentEmail.objects.create(order=order, kind=kind, subject_key=str(shipment_id or ""))
+                SentEmail.objects.create(order=order, kind=kind, subject_key=str(about or ""))
         except IntegrityError:
             return False
-        message = (
-            confirmation_message(order=order) if kind == E.CONFIRMATION else _shipment_message(order, kind, shipment_id)
-        )
+        if kind == E.CONFIRMATION:
+            message = confirmation_message(order=order)
+        elif kind == E.AUTOMATIC_REFUND:
+            message = _refund_message(order, Refund.objects.get(pk=refund_id, order=order))
+        else:
+            message = _shipment_message(order, kind, shipment_id)
         record_order_event(
             order=order,
             kind=OrderEvent.Kind.EMAIL_SENT,
-            params={"email": kind, "shipment_id": shipment_id, "email_label": _label(kind, shipment_id)},
+            params={"email": kind, "about": about, "email_label": _label(kind, about)},
         )
         message.send(fail_silently=False)
     return True
 
 
-def _label(kind: str, shipment_id: int | None) -> str:
+def _label(kind: str, about: int | None) -> str:
     return {
         E.CONFIRMATION: "Order confirmation",
-        E.SHIPMENT_SHIPPED: f"Shipment {shipment_id} is on its way",
-        E.SHIPMENT_DELIVERED: f"Shipment {shipment_id} was delivered",
+        E.SHIPMENT_SHIPPED: f"Shipment {about} is on its way",
+        E.SHIPMENT_DELIVERED: f"Shipment {about} was delivered",
+        E.AUTOMATIC_REFUND: "Automatic refund",
     }[kind]
+
+
+def _refund_message(order: Order, refund: Refund) -> EmailMultiAlternatives:
+    """The shop refunded a payment on its own (paid twice, or after the stock was gone): say why."""
+    why = refund.reason.removeprefix(AUTOMATIC_REFUND)
+    return EmailMultiAlternatives(
+        subject=f"Your payment for order {order.number} has been refunded",
+        body=(
+            f"Hello,\n\nWe received your payment of {refund.amount} {refund.currency} for order {order.number}, "
+            f"but {why}, so we have refunded it in full. You have not been charged. The refund reaches your "
+            "account within 5 to 10 business days, depending on your bank.\n\nWe are sorry for the trouble.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[order.email],
+    )
 
 
 def _shipment_message(order: Order, kind: str, shipment_id: int | None) -> EmailMultiAlternatives:

@@ -16,7 +16,6 @@ from typing import Any
 from uuid import uuid4
 
 import stripe
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -262,15 +261,9 @@ def _requeue_events_waiting_for(payment: Payment) -> None:
             "pk", flat=True
         )
     )
-    if waiting:
-        StripeEvent.objects.filter(pk__in=waiting).update(waiting_for="")
-        transaction.on_commit(lambda: [_enqueue_stripe_event(pk) for pk in waiting], robust=True)
-
-
-def _enqueue_stripe_event(event_pk: int) -> None:
-    from shop.payments.tasks import process_stripe_event
-
-    process_stripe_event.delay(event_pk)
+    StripeEvent.objects.filter(pk__in=waiting).update(waiting_for="")
+    for event_pk in waiting:
+        events.stripe_event_ready.publish(event_pk=event_pk)
 
 
 def _hold_stock_if_free(order: Order) -> None:
@@ -288,15 +281,8 @@ def _refund_automatically(*, order: Order, payment: Payment, why: str) -> Refund
         order=order, payment=payment, amount=payment.amount_paid - payment.amount_refunded, lines=[], by=None,
         reason=f"{AUTOMATIC_REFUND}{why}",
     )  # fmt: skip
-    refund_id = refund.pk
-    transaction.on_commit(lambda: _enqueue_refund(refund_id), robust=True)
+    events.refund_requested.publish(refund_id=refund.pk)
     return refund
-
-
-def _enqueue_refund(refund_id: int) -> None:
-    from shop.payments.tasks import submit_refund_task
-
-    submit_refund_task.delay(refund_id)
 
 
 def release_hold(*, order: Order, by=None, note: str = "") -> Order:
@@ -672,25 +658,6 @@ def _count_refund(*, order: Order, refund: Refund, sign: int) -> None:
         record_order_event(order=order, kind=K.REFUNDED, params=what, by=refund.by)
     events.order_refunded.publish(
         order_id=order.pk, number=order.number, refund_id=refund.pk, fully_refunded=order.status == S.REFUNDED
-    )
-    refund_id = refund.pk
-    if refund.reason.startswith(AUTOMATIC_REFUND):
-        transaction.on_commit(lambda: _tell_shopper_about_refund(refund_id), robust=True)
-
-
-def _tell_shopper_about_refund(refund_id: int) -> None:
-    refund = Refund.objects.select_related("order").get(pk=refund_id)
-    order = refund.order
-    why = refund.reason.removeprefix(AUTOMATIC_REFUND)
-    send_mail(
-        subject=f"Your payment for order {order.number} has been refunded",
-        message=(
-            f"Hello,\n\nWe received your payment of {refund.amount} {refund.currency} for order {order.number}, "
-            f"but {why}, so we have refunded it in full. You have not been charged. The refund reaches your "
-            "account within 5 to 10 business days, depending on your bank.\n\nWe are sorry for the trouble.\n"
-        ),
-        from_email=None,
-        recipient_list=[order.email],
     )
 
 

@@ -9,11 +9,13 @@ from django.db import transaction
 from django.urls import reverse
 
 from shop.currencies import ISO_4217_CODES
+from shop.models import LocalStripeObject
 
 from . import store
 from .encoding import check_known, read_int, read_metadata, read_str
 from .errors import invalid, missing_param
 from .events import emit_event
+from .payments import create_paid_intent
 
 MIN_LIFETIME_SECONDS = 30 * 60
 MAX_LIFETIME_SECONDS = 24 * 60 * 60
@@ -228,7 +230,6 @@ def _expire(session: dict) -> dict:
 
 def expire_due_sessions() -> int:
     """Expire every open session past its time (for a periodic task); returns how many."""
-    from shop.models import LocalStripeObject
 
     due = LocalStripeObject.objects.filter(
         object="checkout.session", data__status="open", data__expires_at__lte=store.now()
@@ -266,7 +267,6 @@ class SessionNotOpen(Exception):
 
 def pay_session(*, session_id: str, card: PaidCard) -> dict:
     """Mark an open session paid: PaymentIntent (succeeded) and Charge made, `checkout.session.completed` sent."""
-    from .payments import create_paid_intent
 
     expire_if_due(store.load(session_id, "checkout.session", label="checkout.session"))  # commits on its own
     with transaction.atomic():

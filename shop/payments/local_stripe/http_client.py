@@ -16,6 +16,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .api import handle_request
 from .encoding import decode_form
 
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
@@ -41,7 +42,6 @@ class LocalStripeHTTPClient(stripe.HTTPClient):
         super().__init__(**kwargs)
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
-        from .api import handle_request
 
         headers = dict(headers or {})
         authorization = next((value for key, value in headers.items() if key.lower() == "authorization"), "")

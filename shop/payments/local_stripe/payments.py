@@ -10,6 +10,7 @@ from . import store
 from .encoding import check_known, read_int, read_metadata, read_str
 from .errors import invalid, missing_param
 from .events import emit_event
+from .formatting import format_amount
 
 if TYPE_CHECKING:
     from .checkout import PaidCard
@@ -178,6 +179,5 @@ def create_refund(params: dict) -> dict:
 
 
 def _money(amount: int, currency: str) -> str:
-    from .formatting import format_amount
 
     return format_amount(amount, currency)

@@ -12,6 +12,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import store
+from .checkout import expire_due_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,5 @@ def _log_failure(event_id: str, error: Exception, attempt: int) -> None:
 @shared_task
 def expire_due_sessions_task() -> int:
     """Expire open Checkout Sessions past their `expires_at` (each sends `checkout.session.expired`)."""
-    from .checkout import expire_due_sessions
 
     return expire_due_sessions()

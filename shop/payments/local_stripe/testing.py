@@ -9,6 +9,7 @@ response = pay_with_test_card(django_client, session_id, number="4242 4242 4242 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -92,7 +93,6 @@ class WebhookReceiver:
 
 def checkout_session_params(**overrides) -> dict:
     """Parameters of a valid Checkout Session (two lines, 2 x 12.50 + 1 x 5.00 USD), for tests."""
-    import time
 
     params = {
         "mode": "payment",

@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from creators.models import Commission, Creator, Payout
+from creators.money import cents_in_words
 from creators.services.payouts import PayoutNotPossible, pay_creator, payable_totals
 from marketplace.admin_mixins import ReadOnlyAdminMixin
-from shop.currencies import from_minor_units
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -29,7 +29,7 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 {
                     "creator": creator,
                     "amounts": [
-                        (currency, from_minor_units(cents, currency))
+                        cents_in_words(cents, currency)
                         for (creator_id, currency), cents in sorted(totals.items())
                         if creator_id == creator.pk
                     ],
@@ -56,7 +56,7 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if not payouts:
                 self.message_user(request, f"{creator}: nothing payable.", messages.INFO)
             for payout in payouts:
-                amount = f"{from_minor_units(payout.amount_cents, payout.currency)} {payout.currency}"
+                amount = cents_in_words(payout.amount_cents, payout.currency)
                 if payout.status == Payout.Status.PAID:
                     self.message_user(request, f"{creator}: paid {amount} (payout {payout.pk}).", messages.SUCCESS)
                 else:
@@ -76,9 +76,8 @@ class CommissionAdmin(ReadOnlyAdmin):
         "kind",
         "status",
         "order_number",
-        "amount_cents",
-        "amount_reversed_cents",
-        "currency",
+        "amount",
+        "taken_back",
         "payable_after",
         "payout",
         "created_at",
@@ -87,10 +86,48 @@ class CommissionAdmin(ReadOnlyAdmin):
     search_fields = ("creator__handle", "order_line__order__number")
     list_select_related = ("creator", "order_line__order", "payout")
     actions = ("pay_payable_commissions",)
+    fields = (
+        "creator",
+        "kind",
+        "status",
+        "order_number",
+        "tag_id",
+        "rate_percent",
+        "base",
+        "amount",
+        "taken_back",
+        "net",
+        "payable_after",
+        "payout",
+        "note",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("order_number", "rate_percent", "base", "amount", "taken_back", "net")
 
     @admin.display(description="Order", ordering="order_line__order__number")
     def order_number(self, commission: Commission) -> str:
         return commission.order_line.order.number
+
+    @admin.display(description="rate")
+    def rate_percent(self, commission: Commission) -> str:
+        return f"{commission.rate} %"
+
+    @admin.display(description="sale it is on")
+    def base(self, commission: Commission) -> str:
+        return cents_in_words(commission.base_cents, commission.currency)
+
+    @admin.display(description="commission", ordering="amount_cents")
+    def amount(self, commission: Commission) -> str:
+        return cents_in_words(commission.amount_cents, commission.currency)
+
+    @admin.display(description="taken back (refunds)", ordering="amount_reversed_cents")
+    def taken_back(self, commission: Commission) -> str:
+        return cents_in_words(commission.amount_reversed_cents, commission.currency)
+
+    @admin.display(description="net")
+    def net(self, commission: Commission) -> str:
+        return cents_in_words(commission.net_cents, commission.currency)
 
     @admin.action(description="Pay payable commissions of the selected rows' creators", permissions=["pay"])
     def pay_payable_commissions(self, request: HttpRequest, queryset: QuerySet[Commission]):
@@ -103,8 +140,7 @@ class PayoutAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "creator",
-        "amount_cents",
-        "currency",
+        "amount",
         "status",
         "created_by",
         "created_at",
@@ -115,6 +151,22 @@ class PayoutAdmin(ReadOnlyAdmin):
     search_fields = ("creator__handle", "idempotency_key")
     list_select_related = ("creator", "created_by")
     actions = ("pay_again",)
+    fields = (
+        "creator",
+        "amount",
+        "status",
+        "idempotency_key",
+        "stripe_transfer_ids",
+        "failure_message",
+        "created_by",
+        "created_at",
+        "paid_at",
+    )
+    readonly_fields = ("amount",)
+
+    @admin.display(description="amount", ordering="amount_cents")
+    def amount(self, payout: Payout) -> str:
+        return cents_in_words(payout.amount_cents, payout.currency)
 
     @admin.action(description="Pay the selected payouts' creators what is payable now", permissions=["pay"])
     def pay_again(self, request: HttpRequest, queryset: QuerySet[Payout]):

@@ -226,7 +226,9 @@ class Payout(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payout_amount_positive")]
 
     def __str__(self) -> str:
-        return f"Payout {self.pk} to {self.creator_id}: {self.amount_cents} {self.currency}"
+        from creators.money import cents_in_words
+
+        return f"Payout {self.pk} to {self.creator_id}: {cents_in_words(self.amount_cents, self.currency)}"
 
 
 class Commission(models.Model):
@@ -281,7 +283,10 @@ class Commission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount_cents} {self.currency} for line {self.order_line_id}"
+        from creators.money import cents_in_words
+
+        amount = cents_in_words(self.amount_cents, self.currency)
+        return f"{self.get_kind_display()} of {amount} for order line {self.order_line_id}"
 
     @property
     def net_cents(self) -> int:

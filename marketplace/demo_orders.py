@@ -1,36 +1,46 @@
 """Demo orders for `seed_demo`: paid orders in every fulfillment state, some sold through creators' tags.
 
-Every step goes through the services the site uses (checkout's order placement and stock holds,
-allocation, pick lists, packing, labels, tracking, commissions), so the admin work queues, the
-shopper's order pages and the creators' dashboards show real data. Idempotent: skipped when the
-demo shopper already has orders. Lives in the project package because it drives all three apps.
+Every step goes through the services the site uses: checkout places the order and opens its payment
+page on the local Stripe stand-in, the demo shopper pays it there with a test card, and the payment is
+recorded as the success page records it (a Payment with the stand-in's PaymentIntent and Charge, so
+staff can refund it), announcing `order_paid`; its handlers allocate, record commissions and email.
+Then pick lists, packing, labels and tracking. So the admin work queues and actions, the shopper's
+order pages and the creators' dashboards show real data. Idempotent: skipped when the demo shopper
+already has orders. Lives in the project package because it drives all three apps.
 """
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from creators.models import ProductTag, TagClick
-from creators.services.commissions import record_order_commissions, release_payable_commissions
+from creators.services.commissions import release_payable_commissions
 from fulfillment.models import Box, FulfillmentOrder, Shipment, TrackingEvent, Warehouse
 from fulfillment.services.fulfillment_orders import hold_fulfillment_order
 from fulfillment.services.labels import buy_label, void_label
 from fulfillment.services.packing import pack_shipment, suggest_parcels
 from fulfillment.services.picking import create_pick_list
-from fulfillment.services.stock import hold_reservations, set_stock_quantity
+from fulfillment.services.stock import set_stock_quantity
 from fulfillment.services.tracking import hand_over_to_carrier, ingest_tracking_event
 from fulfillment.simulated_warehouse import parcel_spec
 from fulfillment.simulation import Chances, ingest_scan, next_scan
-from shop.models import Cart, CartLine, Order, OrderEvent, Variant
-from shop.services.order_fulfillment import send_to_fulfillment
-from shop.services.orders import ShippingAddress, cancel_unpaid_order, claims_of, place_order, set_order_status
+from marketplace.outbox import deliver_pending
+from shop.models import Cart, CartLine, Order, Payment, Variant
+from shop.payments.local_stripe.checkout import PaidCard, pay_session
+from shop.services.checkout import check_out
+from shop.services.orders import ShippingAddress
+from shop.services.payments import cancel_order, fulfill_checkout
 from shop.services.shipping import quote_shipping
 
 SEED = 11
+# Stripe's test card 4242 4242 4242 4242, as the demo shopper types it on the stand-in's payment page.
+TEST_CARD = PaidCard(
+    brand="visa", last4="4242", exp_month=12, exp_year=2034, funding="credit", name="Sam Rivera", email=""
+)
 CALM = Chances(delay=0, customs_hold=0, missed_delivery=0)
 BOXES = (  # code, name, inner L x W x H mm, max weight g, tare g
     ("S", "Small mailer", 250, 180, 80, 2000, 60),
@@ -135,7 +145,7 @@ def _seed_boxes(report) -> None:
 
 
 def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants) -> Order | None:
-    """Place and pay an order as checkout and the Stripe webhook would (stock held, then paid)."""
+    """Check out and pay an order as the shopper would: checkout, the stand-in's payment page, the success page."""
     chosen: list[tuple[Variant, ProductTag | None]] = []
     in_stock = {variant.product_id: variant for variant in variants}
     sold_by_tags = [tag for tag in tags if tag.product_id in in_stock]
@@ -146,6 +156,8 @@ def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants)
     chosen += [(variant, None) for variant in rng.sample(others, min(plan.lines - len(chosen), len(others)))]
     if not chosen:
         return None
+    # One transaction per order (the stand-in answers in-process, so no network call is made inside it):
+    # the seed commits once per order, and the backordered order's recount lands before order_paid is handled.
     with transaction.atomic():
         cart = Cart.objects.create(session_key=f"demo-{rng.getrandbits(64):x}")
         for variant, tag in chosen:
@@ -164,22 +176,33 @@ def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants)
         subtotal = sum((variant.price for variant, _ in chosen), start=chosen[0][0].price * 0)
         address = ADDRESSES[plan.address]
         shipping = quote_shipping(country=address.country, subtotal=subtotal, currency=currency)[0]
-        order = place_order(cart=cart, email=shopper.email, address=address, shipping=shipping, user=shopper)
-        if plan.state == "cancelled":
-            cancel_unpaid_order(order=order, note="The shopper left the payment page (demo).")
+        checkout = check_out(
+            cart=cart,
+            email=shopper.email,
+            address=address,
+            shipping_code=shipping.code,
+            expected_total=None,
+            user=shopper,
+        )
+        order = checkout.order
+        if checkout.payment is None:
+            raise RuntimeError(f"The stand-in did not open a payment page for demo order {order.number}.")
+        if plan.state == "cancelled":  # the shopper left the payment page; the order is cancelled
+            cancel_order(order=order, reason="The shopper left the payment page (demo).")
             return order
-        hold_reservations(claims=claims_of(list(order.lines.all())))
-        paid = {"amount": str(order.total), "currency": order.currency, "attempt": 1}
-        set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID, params=paid)
-        Order.objects.filter(pk=order.pk).update(amount_paid=F("total"))
+        session_id = checkout.payment.checkout_session_id
+        pay_session(session_id=session_id, card=replace(TEST_CARD, email=shopper.email))  # the hosted page
+        order = fulfill_checkout(session_id=session_id)  # as the success page does
+        if order.status != Order.Status.PAID:
+            raise RuntimeError(f"Demo order {order.number} is {order.status} after payment, not paid.")
         if plan.state == "backordered":  # paid, then a recount finds the shelf empty
             for line in order.lines.all():
                 for stock in line.variant.stocks.all():
                     set_stock_quantity(
                         warehouse=stock.warehouse, variant_id=stock.variant_id, quantity=0, reference="demo recount"
                     )
-    send_to_fulfillment(order_id=order.pk)
-    record_order_commissions(order_id=order.pk)
+    # Allocation, commissions and the confirmation now, even inside a caller's transaction (tests).
+    deliver_pending()
     return order
 
 
@@ -254,6 +277,8 @@ def _move_back_in_time(shipment: Shipment, *, days: int) -> None:
     Shipment.objects.filter(pk=shipment.pk).update(
         delivered_at=F("delivered_at") - shift, handed_over_at=F("handed_over_at") - shift
     )
-    Order.objects.filter(pk=shipment.fulfillment_order.order_id).update(
-        paid_at=F("paid_at") - shift, created_at=F("created_at") - shift
+    order_id = shipment.fulfillment_order.order_id
+    Order.objects.filter(pk=order_id).update(paid_at=F("paid_at") - shift, created_at=F("created_at") - shift)
+    Payment.objects.filter(order_id=order_id).update(
+        created_at=F("created_at") - shift, updated_at=F("updated_at") - shift
     )

@@ -13,7 +13,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from shop.models import Order, OrderEvent, OrderLine, Payment, Refund, StripeEvent
@@ -52,13 +53,30 @@ class PaymentInline(ReadOnlyInline):
     ordering = ("attempt",)
 
 
+def refund_lines_in_words(refund: Refund) -> SafeString | str:
+    """What a line refund gave back, one line each: `2 \N{MULTIPLICATION SIGN} SKU-1 — Linen apron`."""
+    if not refund.lines:
+        return "None: an amount, not lines"
+    order_lines = {line.pk: line for line in refund.order.lines.all()}
+    words = []
+    for item in refund.lines:
+        line = order_lines.get(int(item["order_line_id"]))
+        what = f"{line.sku} — {line.product_title}" if line else f"order line {item['order_line_id']}"
+        words.append((f"{item['quantity']} \N{MULTIPLICATION SIGN} {what}",))
+    return format_html_join(mark_safe("<br>"), "{}", words)
+
+
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ("created_at", "amount", "currency", "status", "reason", "lines", "by", "stripe_refund_id")
+    fields = ("created_at", "amount", "currency", "status", "reason", "lines_in_words", "by", "stripe_refund_id")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Refund]:
-        return super().get_queryset(request).select_related("by")
+        return super().get_queryset(request).select_related("by").prefetch_related("order__lines")
+
+    @admin.display(description="lines")
+    def lines_in_words(self, refund: Refund) -> SafeString | str:
+        return refund_lines_in_words(refund)
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -316,6 +334,24 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("order", "by")
     list_filter = ("status", "created_at")
     search_fields = ("order__number", "stripe_refund_id", "idempotency_key")
+    fields = (
+        "order",
+        "payment",
+        ("amount", "currency"),
+        "status",
+        "reason",
+        "lines_in_words",
+        "by",
+        "stripe_refund_id",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("lines_in_words",)
+
+    @admin.display(description="lines")
+    def lines_in_words(self, refund: Refund) -> SafeString | str:
+        return refund_lines_in_words(refund)
 
 
 @admin.register(StripeEvent)

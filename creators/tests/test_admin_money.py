@@ -82,7 +82,7 @@ def test_the_pay_action_confirms_the_amounts_then_pays_through_stripe(local_stri
     confirm = staff_client.post(COMMISSIONS, selection)
 
     assert confirm.status_code == 200
-    assert "4.00 USD" in confirm.content.decode() and "@ada.pays" in confirm.content.decode()
+    assert "$4.00 USD" in confirm.content.decode() and "@ada.pays" in confirm.content.decode()
     assert not Payout.objects.exists()
 
     done = staff_client.post(COMMISSIONS, {**selection, "confirm": "yes"}, follow=True)
@@ -90,7 +90,7 @@ def test_the_pay_action_confirms_the_amounts_then_pays_through_stripe(local_stri
     payout = Payout.objects.get()
     assert (payout.status, payout.amount_cents, len(payout.stripe_transfer_ids)) == ("paid", 400, 1)
     assert Commission.objects.get().status == "paid"
-    assert "paid 4.00 USD" in done.content.decode()
+    assert "paid $4.00 USD" in done.content.decode()
 
 
 def test_the_pay_action_tells_staff_when_a_creator_has_no_payout_account(staff_client):
@@ -106,3 +106,35 @@ def test_the_pay_action_tells_staff_when_a_creator_has_no_payout_account(staff_c
 
     assert "has not connected a payout account yet" in response.content.decode()
     assert Commission.objects.get().status == "payable"
+
+
+def test_commissions_and_payouts_show_money_not_cents(staff_client):
+    commission = _commission()  # 10 % of 2 x $20.00
+    Commission.objects.filter(pk=commission.pk).update(amount_reversed_cents=150)
+    payout = Payout.objects.create(
+        creator=commission.creator, amount_cents=123456, currency="USD", idempotency_key=uuid.uuid4().hex
+    )
+    Commission.objects.filter(pk=commission.pk).update(payout=payout)
+
+    listed = staff_client.get(COMMISSIONS).content.decode()
+    shown = staff_client.get(f"{COMMISSIONS}{commission.pk}/change/").content.decode()
+    payouts = staff_client.get(PAYOUTS).content.decode()
+    payout_page = staff_client.get(f"{PAYOUTS}{payout.pk}/change/").content.decode()
+
+    assert '<td class="field-amount">$4.00 USD</td>' in listed
+    assert '<td class="field-taken_back">$1.50 USD</td>' in listed
+    assert f"Payout {payout.pk} to {commission.creator_id}: $1,234.56 USD" in listed
+    for text in ("$40.00 USD", "$4.00 USD", "$1.50 USD", "$2.50 USD", "10.00 %"):
+        assert text in shown
+    assert '<td class="field-amount">$1,234.56 USD</td>' in payouts
+    assert "$1,234.56 USD" in payout_page
+    assert "123456" not in payouts + payout_page and ">400<" not in listed + shown
+
+
+def test_money_in_words_keeps_the_sign_and_the_currency():
+    from creators.money import cents_in_words
+
+    assert cents_in_words(1234, "USD") == "$12.34 USD"
+    assert cents_in_words(-150, "USD") == "-$1.50 USD"
+    assert cents_in_words(500, "JPY") == "¥500 JPY"
+    assert cents_in_words(1234, "CHF") == "12.34 CHF"

@@ -1,15 +1,19 @@
-"""`seed_demo` gives `make run` creators with playable tagged videos and paid orders in every fulfillment state."""
+"""`seed_demo` gives `make run` creators with playable tagged videos and orders paid on the stand-in in every state."""
 
 import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from creators.models import Commission, Creator, ProductTag, VideoPost
 from fulfillment.models import Backorder, FulfillmentOrder, Shipment, ShippingLabel, TrackingEvent
 from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
 from marketplace.outbox import deliver_pending
-from shop.models import Order
+from shop.models import Order, OrderEvent, Payment, Refund, SentEmail
+from shop.payments.gateway import to_minor_units
+from shop.payments.local_stripe.testing import local_client
+from shop.services.payments import refund_order
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +63,57 @@ def test_the_demo_keeps_the_books_straight(seeded):
     assert allocation_mismatches() == []
     assert Commission.objects.filter(status="pending").exists()
     assert Commission.objects.filter(status="payable").exists()  # delivered long enough ago
+
+
+def test_seeded_orders_are_paid_on_the_stand_in(seeded):
+    paid = Order.objects.exclude(status__in=["pending_payment", "cancelled"])
+    assert paid.exists()
+    client = local_client()
+    for order in paid:
+        payment = order.payments.get(status=Payment.Status.PAID)
+        intent = client.v1.payment_intents.retrieve(payment.payment_intent_id)
+        charge = client.v1.charges.retrieve(intent.latest_charge)
+        assert (payment.amount_paid, order.amount_paid) == (order.total, order.total)
+        assert (intent.status, charge.paid, charge.amount) == ("succeeded", True, to_minor_units(order.total, "USD"))
+        assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.PAID).exists()
+        assert SentEmail.objects.filter(order_id=order.pk, kind=SentEmail.Kind.CONFIRMATION).exists()
+    cancelled = Order.objects.get(status="cancelled")
+    assert list(cancelled.payments.values_list("status", flat=True)) == [Payment.Status.EXPIRED]
+
+
+def test_staff_refund_a_seeded_paid_order_in_full_from_the_admin(seeded, staff_client):
+    order = Order.objects.filter(status=Order.Status.PAID).order_by("pk").first()
+    intent_id = order.payments.get().payment_intent_id
+
+    response = staff_client.post(
+        "/admin/shop/order/", {"action": "refund_in_full", "_selected_action": [order.pk]}, follow=True
+    )
+
+    assert f"Refunded: {order.number}." in response.content.decode()
+    order.refresh_from_db()
+    assert (order.status, order.amount_refunded) == (Order.Status.REFUNDED, order.total)
+    refund = order.refunds.get()
+    at_stripe = local_client().v1.refunds.retrieve(refund.stripe_refund_id)
+    assert (refund.status, at_stripe.status, at_stripe.payment_intent) == ("succeeded", "succeeded", intent_id)
+    assert at_stripe.amount == to_minor_units(order.total, "USD")
+    page = staff_client.get(reverse("admin:shop_order_change", args=[order.pk])).content.decode()
+    assert refund.stripe_refund_id in page
+    assert "Nothing to refund." in page
+
+
+def test_staff_refund_a_line_of_a_delivered_demo_order_sold_through_a_creator(seeded, staff_user):
+    commission = Commission.objects.filter(
+        kind=Commission.Kind.EARNING, amount_cents__gt=0, order_line__order__status=Order.Status.DELIVERED
+    ).first()
+    line = commission.order_line
+    order = line.order
+
+    refund = refund_order(order=order, lines=[(line.pk, 1)], by=staff_user, reason="Arrived broken")
+    deliver_pending()  # order_refunded: the creator's commission is taken back
+
+    order.refresh_from_db()
+    assert (refund.status, order.amount_refunded) == (Refund.Status.SUCCEEDED, line.unit_price)
+    assert local_client().v1.refunds.retrieve(refund.stripe_refund_id).status == "succeeded"
+    assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.REFUNDED).exists()
+    commission.refresh_from_db()
+    assert (commission.status, commission.amount_reversed_cents) == ("reversed", commission.amount_cents)

@@ -26,3 +26,15 @@ def payment_state(order: Order) -> str:
     if order.payments.filter(status=Payment.Status.PROCESSING).exists():
         return "processing"
     return "payable"
+
+
+def last_unpaid_order(*, cart) -> Order | None:
+    """The cart's latest order if nothing was paid for it (waiting for payment, or cancelled unpaid), else None.
+
+    What the shopper typed at the checkout last time, for a shopper back from the payment page.
+    """
+    latest = Order.objects.filter(cart=cart).order_by("-pk").first()
+    unpaid = (Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED)
+    if latest is None or latest.status not in unpaid or latest.amount_paid > 0:
+        return None
+    return latest

@@ -21,7 +21,7 @@ from fulfillment.services.stock import InsufficientStock
 from shop import selectors as shop_selectors
 from shop.checkout.forms import CheckoutForm
 from shop.checkout.links import can_see_order, order_path, remember_order, token_matches
-from shop.checkout.selectors import order_for_page, orders_for_shopper, payment_state
+from shop.checkout.selectors import last_unpaid_order, order_for_page, orders_for_shopper, payment_state
 from shop.checkout.shortages import describe_shortages, variant_name
 from shop.models import Cart, Order
 from shop.order_timeline import timeline
@@ -102,7 +102,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("cart")
 
     data = request.POST if request.method == "POST" else None
-    country = _country_of(data)
+    # Back from the payment page (or later): the form starts from what the shopper typed last time.
+    typed = _typed(data, request) if data is not None else _typed_last_time(cart, request)
+    country = _country_of(data if data is not None else typed)
     options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
     refusal = Refusal()
     if data is not None and data.get("action") == "pay":
@@ -111,7 +113,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             # The country changed without "Update shipping": show its rates before anyone pays them.
             notice = f"Shipping rates updated for {countries.name(country)}. Check the method and total, then pay."
             refusal = Refusal(notice=notice)
-            form = CheckoutForm(initial=_typed(data, request), user=request.user, shipping_options=options)
+            form = CheckoutForm(initial=typed, user=request.user, shipping_options=options)
         elif form.is_valid():
             shown_total = _shown_total(data)
             if shown_total is None:  # a page without its total (an old copy): show it before anyone pays
@@ -122,7 +124,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     return answer
                 refusal = answer
     else:
-        form = CheckoutForm(initial=_typed(data, request), user=request.user, shipping_options=options)
+        form = CheckoutForm(initial=typed, user=request.user, shipping_options=options)
 
     form.fields["country"].widget.attrs.update(REQUOTE_IN_PLACE)
     summary = summary_context(contents, _chosen(options, form["shipping_method"].value()))
@@ -181,7 +183,7 @@ def _to_payment_page(request: HttpRequest, result: CheckoutResult) -> HttpRespon
     return see_other(result.payment.checkout_url)
 
 
-def _country_of(data: QueryDict | None) -> str:
+def _country_of(data: QueryDict | dict | None) -> str:
     code = (data.get("country") or "").upper() if data is not None else ""
     return code if code and countries.name(code) else settings.SHOP_HOME_COUNTRY
 
@@ -226,6 +228,28 @@ def _typed(data: QueryDict | None, request: HttpRequest) -> dict:
     if request.user.is_authenticated and request.user.email:
         initial.pop("email", None)
     return initial
+
+
+def _typed_last_time(cart: Cart, request: HttpRequest) -> dict:
+    """What the shopper typed for the cart's last unpaid order (they left the payment page), to fill the form."""
+    order = last_unpaid_order(cart=cart)
+    if order is None:
+        return {}
+    typed = {
+        "email": order.email,
+        "country": str(order.ship_country),
+        "name": order.ship_name,
+        "line1": order.ship_line1,
+        "line2": order.ship_line2,
+        "city": order.ship_city,
+        "region": order.ship_region,
+        "postal_code": order.ship_postal_code,
+        "phone": order.ship_phone,
+        "shipping_method": order.shipping_method,
+    }
+    if request.user.is_authenticated and request.user.email:
+        typed.pop("email")
+    return typed
 
 
 def _shown_total(data: QueryDict) -> Decimal | None:

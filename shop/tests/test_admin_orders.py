@@ -102,6 +102,25 @@ def test_refunding_some_lines_from_the_order_page(staff_client, paid_order):
     assert Refund.objects.get().reason == "Broken"
 
 
+def test_refunded_lines_read_as_quantity_sku_and_title_not_json(staff_client, paid_order):
+    tea = paid_order.lines.get(unit_price=Decimal("12.50"))
+    cup = paid_order.lines.get(unit_price=Decimal("8.00"))
+    staff_client.post(
+        reverse("admin:shop_order_refund_lines", args=[paid_order.pk]),
+        {f"line_{tea.pk}": 2, f"line_{cup.pk}": 1, "reason": "Broken"},
+    )
+    refund = Refund.objects.get()
+
+    order_page = staff_client.get(reverse("admin:shop_order_change", args=[paid_order.pk])).content.decode()
+    refund_page = staff_client.get(reverse("admin:shop_refund_change", args=[refund.pk])).content.decode()
+
+    times = "\N{MULTIPLICATION SIGN}"
+    words = f"2 {times} {tea.sku} — {tea.product_title}<br>1 {times} {cup.sku} — {cup.product_title}"
+    assert words in order_page
+    assert words in refund_page
+    assert "order_line_id" not in order_page + refund_page
+
+
 def test_the_cancel_action_cancels_an_unpaid_order_and_refunds_a_paid_one(staff_client, paid_order):
     unpaid = place_test_order((stocked_variant(), 1))
 

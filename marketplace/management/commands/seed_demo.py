@@ -73,10 +73,18 @@ class Command(BaseCommand):
             if not skip_creators:
                 with transaction.atomic():
                     seed_creators(report, approved_by=users.get(username="admin"))
-            if not skip_orders:
+            if not skip_orders and not settings.STRIPE_USE_LOCAL:
+                self.stderr.write(
+                    "Demo orders skipped: they are paid on the local Stripe stand-in, and STRIPE_USE_LOCAL is off."
+                )
+            elif not skip_orders:
                 # Outside one transaction: each step commits, as tasks would, so on-commit work runs in turn.
-                # Shipment emails of the demo orders are kept in memory, not printed.
-                with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                # The demo orders' emails are kept in memory, not printed. The seed records each payment as
+                # the success page does; the stand-in keeps its events instead of posting them to a server
+                # that is not running yet.
+                with override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", STRIPE_LOCAL_WEBHOOK_URL=""
+                ):
                     seed_demo_orders(report, shopper=users.get(username="shopper"), by=users.get(username="admin"))
         elapsed = time.monotonic() - started
         if report.anything_created:

@@ -9,6 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from creators.money import cents_in_words
+from shop.selectors import products_on_sale
+
 HANDLE_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9_.]{1,28}[a-z0-9])$",
     "3 to 30 lower-case letters, digits, dots or underscores, starting and ending with a letter or digit.",
@@ -121,9 +124,6 @@ class VideoPost(models.Model):
 class ProductTagQuerySet(models.QuerySet):
     def visible(self) -> "ProductTagQuerySet":
         """Tags shown to shoppers: on a product on sale (an archived product's tag waits for a relink)."""
-        # The shop decides what is on sale; its selectors load after the models (apps first import models).
-        from shop.selectors import products_on_sale  # noqa: PLC0415
-
         return self.filter(product__in=products_on_sale())
 
 
@@ -226,8 +226,6 @@ class Payout(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payout_amount_positive")]
 
     def __str__(self) -> str:
-        from creators.money import cents_in_words
-
         return f"Payout {self.pk} to {self.creator_id}: {cents_in_words(self.amount_cents, self.currency)}"
 
 
@@ -283,8 +281,6 @@ class Commission(models.Model):
         ]
 
     def __str__(self) -> str:
-        from creators.money import cents_in_words
-
         amount = cents_in_words(self.amount_cents, self.currency)
         return f"{self.get_kind_display()} of {amount} for order line {self.order_line_id}"
 

@@ -21,9 +21,6 @@ from fulfillment.models import (
 from fulfillment.models.shipping import HANDED_OVER_STATUSES
 from marketplace.outbox import backlog
 
-# The catalogue's variant model, reached through the relation fulfillment declares (no import of the shop).
-Variant = Stock.variant.field.related_model
-
 
 def _reserved(variant_ref: str) -> Coalesce:
     """Units of the variant held by unexpired reservations (and by paid orders not yet allocated)."""
@@ -54,7 +51,8 @@ def available_quantity(variant_ref: str = "pk") -> Greatest:
 def available_by_variant(*, variant_ids: list[int]) -> dict[int, int]:
     """Free units per variant id, one query."""
     rows = (
-        Variant.objects.filter(pk__in=variant_ids)
+        # The catalogue's variants, through the relation fulfillment declares (no import of the shop).
+        Stock.variant.field.related_model.objects.filter(pk__in=variant_ids)
         .annotate(available=available_quantity())
         .values_list("pk", "available")
     )

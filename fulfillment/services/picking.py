@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from fulfillment.models import FulfillmentOrder, PickList, Shipment
+from fulfillment.services.fulfillment_orders import set_fulfillment_orders_status
 from fulfillment.services.shipments import set_shipment_status
 
 DEFAULT_BATCH = 25
@@ -46,8 +47,8 @@ def create_pick_list(
         pick_list = PickList.objects.create(
             warehouse_id=warehouse_id, created_by=by if by is not None and by.is_authenticated else None
         )
-        FulfillmentOrder.objects.filter(pk__in=[fo.pk for fo in fulfillment_orders]).update(
-            pick_list=pick_list, status=FulfillmentOrder.Status.IN_PROGRESS
+        set_fulfillment_orders_status(
+            fulfillment_orders=fulfillment_orders, to=FulfillmentOrder.Status.IN_PROGRESS, pick_list=pick_list
         )
         reusable = {
             shipment.fulfillment_order_id: shipment

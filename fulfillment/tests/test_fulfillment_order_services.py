@@ -12,6 +12,7 @@ from fulfillment.services.fulfillment_orders import (
     move_fulfillment_order,
     move_shortages,
     release_fulfillment_order,
+    set_fulfillment_order_status,
 )
 from fulfillment.services.stock import InsufficientStock
 from fulfillment.tests.factories import WarehouseFactory, stock_of
@@ -214,3 +215,32 @@ def test_moving_to_the_same_or_an_inactive_warehouse_is_refused(staff_user):
         )
 
     assert FulfillmentOrder.objects.get(pk=fulfillment_order.pk).warehouse_id == fulfillment_order.warehouse_id
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "allowed"),
+    [
+        ("open", "on_hold", True),
+        ("on_hold", "open", True),
+        ("open", "in_progress", True),
+        ("in_progress", "closed", True),
+        ("closed", "on_hold", False),
+        ("cancelled", "open", False),
+        ("in_progress", "on_hold", False),
+    ],
+)
+def test_a_fulfillment_order_moves_only_along_its_machine(start, to, allowed):
+    _, fulfillment_order = _allocated((VariantFactory(), 1))
+    FulfillmentOrder.objects.filter(pk=fulfillment_order.pk).update(status=start)
+    fulfillment_order.refresh_from_db()
+
+    if allowed:
+        set_fulfillment_order_status(fulfillment_order=fulfillment_order, to=to, hold_reason=HOLD.OTHER)
+        fulfillment_order.refresh_from_db()
+        assert fulfillment_order.status == to
+    else:
+        with pytest.raises(IllegalFulfillmentOrderTransition) as refused:
+            set_fulfillment_order_status(fulfillment_order=fulfillment_order, to=to)
+        assert FulfillmentOrder.objects.get(pk=fulfillment_order.pk).status == start
+        labels = dict(FulfillmentOrder.Status.choices)
+        assert f"cannot go from {labels[start].lower()} to {labels[to].lower()}" in refused.value.message

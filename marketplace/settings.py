@@ -315,3 +315,6 @@ CREATOR_RETURN_WINDOW_DAYS = env.int("CREATOR_RETURN_WINDOW_DAYS", default=30)
 # Creator video uploads: longest clip and largest file accepted (the size is enforced while uploading).
 CREATOR_VIDEO_MAX_SECONDS = env.int("CREATOR_VIDEO_MAX_SECONDS", default=600)
 CREATOR_VIDEO_MAX_BYTES = env.int("CREATOR_VIDEO_MAX_BYTES", default=500 * 1024 * 1024)
+# ... and the largest frame: at most this many pixels on the longest side and in all (4K: 4096 x 2160).
+CREATOR_VIDEO_MAX_SIDE = env.int("CREATOR_VIDEO_MAX_SIDE", default=4096)
+CREATOR_VIDEO_MAX_PIXELS = env.int("CREATOR_VIDEO_MAX_PIXELS", default=4096 * 2160)

@@ -151,6 +151,9 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
 )
 
+# /bench/trivial, the benchmark's baseline view: served only under DEBUG or when bench/run.py asks for it.
+BENCH_TRIVIAL_VIEW = env.bool("BENCH_TRIVIAL_VIEW", default=DEBUG)
+
 # Public pages are shared from the cache for this long with visitors who have no session (0: off).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=30)
 

@@ -172,9 +172,15 @@ STRIPE_USE_LOCAL = env.bool("STRIPE_USE_LOCAL", default=not STRIPE_SECRET_KEY)
 # Where the stand-in delivers its webhook events (our own endpoint, over HTTP).
 STRIPE_LOCAL_WEBHOOK_URL = env.str("STRIPE_LOCAL_WEBHOOK_URL", default=f"{SITE_URL}/stripe/webhook/")
 
-# Log-in and token endpoints: this many failures per account or address in the window, then 429.
+# Log-in and token endpoints (marketplace/login_throttle.py), failures counted within the window:
+# per account from one address, then that address may not try that account (the owner elsewhere can);
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# per address over all accounts (spraying), then that address may not log in: high, for offices behind one address;
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=100)
+# per account from all addresses, then only clients that logged into it within LOGIN_KNOWN_CLIENT_DAYS may try.
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=50)
+LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=30)
 # Proxies in front of the app that append to X-Forwarded-For (0: use the connection's address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

@@ -53,7 +53,7 @@ class TaggedProductSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "slug", "price", "currency", "variant_id", "image", "url"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_image(self, product: Product) -> str | None:
         return _file_url(self.context, product.image.image) if product.image else None
 
@@ -73,7 +73,9 @@ class FeedTagSerializer(serializers.ModelSerializer):
 
 class FeedPostSerializer(serializers.ModelSerializer):
     creator = CreatorSummarySerializer(read_only=True)
-    video_url = serializers.SerializerMethodField(help_text="H.264/AAC MP4; byte ranges are served.")
+    video_url = serializers.SerializerMethodField(
+        help_text="H.264/AAC MP4; byte ranges are served. Null while the video is still being processed."
+    )
     poster_url = serializers.SerializerMethodField(help_text="Poster frame, or null.")
     url = serializers.SerializerMethodField(help_text="The post's shareable page.")
     tags = FeedTagSerializer(source="visible_tags", many=True, read_only=True, help_text="Visible tags by start time.")
@@ -86,11 +88,11 @@ class FeedPostSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_video_url(self, post: VideoPost) -> str | None:
         return _file_url(self.context, post.video)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_poster_url(self, post: VideoPost) -> str | None:
         return _file_url(self.context, post.poster)
 

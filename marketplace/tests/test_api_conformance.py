@@ -10,7 +10,9 @@ password, a variant out of stock, an id that does not exist).
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -31,6 +33,17 @@ class RoleToken:
 
     def set(self, case, data: str, context) -> None:
         case.headers = {**(case.headers or {}), "Authorization": f"Token {data}"}
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI handler closes database connections after each request, which would end the test's
+    transaction on PostgreSQL; Django's own test client keeps them open the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=("anonymous", "seller", "creator"))

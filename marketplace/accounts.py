@@ -1,6 +1,7 @@
 """Shopper accounts: sign-up, and a log-in page that slows down password guessing."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
@@ -20,8 +21,8 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Log-in with the throttle of marketplace/login_throttle.py: refused (429) before the password is checked."""
+class ThrottledLogInMixin:
+    """marketplace/login_throttle.py on an authentication form: refused before the password is checked."""
 
     def clean(self):
         username = self.data.get("username", "")
@@ -33,6 +34,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         except forms.ValidationError:
             login_throttle.record_failure(self.request, username)
             raise
+
+
+class ThrottledAuthenticationForm(ThrottledLogInMixin, AuthenticationForm):
+    """The shoppers' and sellers' log-in page (refusals answer 429)."""
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLogInMixin, AdminAuthenticationForm):
+    """The admin's log-in page: staff passwords are guessed at too."""
 
 
 class ThrottledLoginView(LoginView):

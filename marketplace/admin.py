@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from .accounts import ThrottledAdminAuthenticationForm
 from .models import User
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)

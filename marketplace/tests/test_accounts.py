@@ -268,3 +268,17 @@ def test_behind_a_proxy_failures_count_per_client_not_per_proxy(client, settings
     )
 
     assert response.status_code == 302  # another shopper behind the same proxy still logs in
+
+
+def test_the_admin_log_in_is_throttled_the_same_way(client):
+    staff = UserFactory(is_staff=True)
+    for _ in range(6):
+        client.post("/admin/login/", {"username": staff.username, "password": "guess"}, REMOTE_ADDR="203.0.113.9")
+
+    guesser = client.post(
+        "/admin/login/", {"username": staff.username, "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    owner = client.post("/admin/login/", {"username": staff.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.1")
+
+    assert LOCKED_OUT in guesser.content.decode()
+    assert SESSION_KEY in client.session and owner.status_code == 302

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import av
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageDraw
 
@@ -197,8 +198,28 @@ def _human_seconds(seconds: float) -> str:
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
-def validate_video(file: PathOrFile, *, max_seconds: float, max_bytes: int) -> VideoInfo:
-    """Check an upload by its content; return its VideoInfo or raise ValidationError saying what is wrong."""
+def _resolution_problem(info: VideoInfo, *, max_pixels: int, max_side: int) -> str | None:
+    if max(info.width, info.height) <= max_side and info.width * info.height <= max_pixels:
+        return None
+    return (
+        f"This video is {info.width}\u00d7{info.height} pixels; the largest accepted is {max_side} pixels on its "
+        f"longest side and {max_pixels / 1_000_000:.1f} megapixels a frame. Export it at 4K or less."
+    )
+
+
+def validate_video(
+    file: PathOrFile,
+    *,
+    max_seconds: float,
+    max_bytes: int,
+    max_pixels: int | None = None,
+    max_side: int | None = None,
+) -> VideoInfo:
+    """Check an upload by its content; return its VideoInfo or raise ValidationError saying what is wrong.
+
+    The resolution limits default to settings.CREATOR_VIDEO_MAX_PIXELS and CREATOR_VIDEO_MAX_SIDE: every
+    frame of a huge video would be decoded for the poster and the transcode (10000x10000 is 150 MB a frame).
+    """
     size = _file_size(file)
     if size is not None and size > max_bytes:
         raise _error(
@@ -218,6 +239,13 @@ def validate_video(file: PathOrFile, *, max_seconds: float, max_bytes: int) -> V
             f"Videos must use H.264, HEVC, VP9 or AV1 (this one uses {info.codec}). Export it again with one of those.",
             "codec",
         )
+    problem = _resolution_problem(
+        info,
+        max_pixels=settings.CREATOR_VIDEO_MAX_PIXELS if max_pixels is None else max_pixels,
+        max_side=settings.CREATOR_VIDEO_MAX_SIDE if max_side is None else max_side,
+    )
+    if problem:
+        raise _error(problem, "too_many_pixels")
     if info.duration_seconds > max_seconds:
         raise _error(
             f"This video is {_human_seconds(info.duration_seconds)} long; the limit is {_human_seconds(max_seconds)}.",

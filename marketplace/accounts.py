@@ -1,9 +1,10 @@
 """Shopper accounts: sign-up, and a log-in page that slows down password guessing."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -20,33 +21,51 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked_out": "Too many failed log-ins. Wait 15 minutes and try again, or reset your password.",
-    }
+class ThrottledLogInMixin:
+    """marketplace/login_throttle.py on an authentication form: refused before the password is checked."""
 
     def clean(self):
         username = self.data.get("username", "")
-        if login_throttle.is_locked_out(self.request, username):
-            raise forms.ValidationError(self.error_messages["locked_out"], code="locked_out")
+        refusal = login_throttle.refusal(self.request, username)
+        if refusal is not None:
+            raise forms.ValidationError(refusal.message, code="locked_out")
         try:
-            cleaned = super().clean()
+            return super().clean()
         except forms.ValidationError:
             login_throttle.record_failure(self.request, username)
             raise
-        login_throttle.clear_failures(self.request, username)
-        return cleaned
+
+
+class ThrottledAuthenticationForm(ThrottledLogInMixin, AuthenticationForm):
+    """The shoppers' and sellers' log-in page (refusals answer 429)."""
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLogInMixin, AdminAuthenticationForm):
+    """The admin's log-in page: staff passwords are guessed at too."""
 
 
 class ThrottledLoginView(LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        login_throttle.record_success(self.request, form.cleaned_data["username"], response)
+        return response
+
     def form_invalid(self, form):
         response = super().form_invalid(form)
         if form.has_error("__all__", "locked_out"):
             response.status_code = 429
+        return response
+
+
+class ThrottleClearingPasswordResetConfirmView(PasswordResetConfirmView):
+    """Setting a new password from the emailed link proves control of the account: its failure counts go."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        login_throttle.record_password_reset(self.request, form.user.get_username())
         return response
 
 

@@ -4,8 +4,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from marketplace import outbox
+from marketplace.accounts import ThrottledAdminAuthenticationForm
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from marketplace.models import HandledEvent, OutboxEvent, User
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)

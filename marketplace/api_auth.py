@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from marketplace import login_throttle
 from marketplace.api_errors import DomainError, error_response
 
-LOCKED_OUT_MESSAGE = "Too many failed log-ins. Wait 15 minutes and try again, or reset your password."
 BAD_CREDENTIALS_MESSAGE = "Unable to log in with this username and password."
 
 
@@ -39,8 +38,9 @@ class ObtainTokenView(APIView):
             200: TokenSerializer,
             400: error_response("Missing fields, or a wrong username or password (`code` invalid_credentials)."),
             429: error_response(
-                "Too many failed attempts for this account or address (`code` throttled); refused even with the "
-                "right password until the window passes."
+                "Too many failed attempts (`code` throttled), refused before the password is checked: for this "
+                "account from this address, or from this address, until the window passes; or for this account "
+                "from many addresses, where only an address that logged into it before may try."
             ),
         },
         auth=[],
@@ -49,12 +49,13 @@ class ObtainTokenView(APIView):
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         username = serializer.validated_data["username"]
-        if login_throttle.is_locked_out(request, username):
-            raise exceptions.Throttled(detail=LOCKED_OUT_MESSAGE)
+        refusal = login_throttle.refusal(request, username)
+        if refusal is not None:
+            raise exceptions.Throttled(detail=refusal.message)
         user = authenticate(request, username=username, password=serializer.validated_data["password"])
         if user is None:
             login_throttle.record_failure(request, username)
             raise DomainError("invalid_credentials", BAD_CREDENTIALS_MESSAGE)
-        login_throttle.clear_failures(request, username)
+        login_throttle.record_success(request, username)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, headers={"Cache-Control": "no-store"})

@@ -5,7 +5,8 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
-from drf_spectacular.utils import OpenApiResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,15 +24,17 @@ class DomainError(exceptions.APIException):
         self.status_code = status_code
 
 
+@extend_schema_field({"$ref": "#/components/schemas/ErrorFields"})  # recursive: see marketplace/api_schema.py
+class ErrorFieldsField(serializers.DictField):
+    pass
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx answer of the API (documentation only)."""
 
     code = serializers.CharField(help_text="Machine-readable reason, e.g. `invalid`, `not_found`, `throttled`.")
     message = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Input field name -> its problems; empty unless the input was refused.",
-    )
+    fields = ErrorFieldsField(help_text="Input field name -> its problems; empty unless the input was refused.")
 
 
 def error_response(description: str) -> OpenApiResponse:
@@ -89,6 +92,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+@csrf_exempt  # nothing is changed here; a POST without a CSRF token must get this 404, not the HTML 403 page
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under the API answer in the API's error shape, not with the HTML 404 page."""
     return JsonResponse({"code": "not_found", "message": "No API endpoint at this address.", "fields": {}}, status=404)

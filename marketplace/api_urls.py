@@ -8,6 +8,6 @@ urlpatterns = [
     path("", include("shop.api.commerce_urls")),
     path("", include("creators.api.urls")),
     # Last: any other address under /api/v1/ ending in a slash is a JSON 404 (without the slash,
-    # CommonMiddleware first redirects to it).
-    re_path(r"^.*/$", api_errors.not_found),
+    # CommonMiddleware first redirects to it); [\s\S], not ".", so a newline in the path is caught too.
+    re_path(r"^[\s\S]*/$", api_errors.not_found),
 ]

@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "marketplace.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: NUL characters and over-deep JSON are refused here, once.
+    "marketplace.request_guard.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,6 +124,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 IMAGE_RENDITION_WIDTHS = (320, 640, 1280)
+# JSON bodies nested deeper than this are refused (400) before any view parses them.
+REQUEST_JSON_MAX_DEPTH = env.int("REQUEST_JSON_MAX_DEPTH", default=32)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -147,6 +151,9 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
 )
 
+# /bench/trivial, the benchmark's baseline view: served only under DEBUG or when bench/run.py asks for it.
+BENCH_TRIVIAL_VIEW = env.bool("BENCH_TRIVIAL_VIEW", default=DEBUG)
+
 # Public pages are shared from the cache for this long with visitors who have no session (0: off).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=30)
 
@@ -165,9 +172,15 @@ STRIPE_USE_LOCAL = env.bool("STRIPE_USE_LOCAL", default=not STRIPE_SECRET_KEY)
 # Where the stand-in delivers its webhook events (our own endpoint, over HTTP).
 STRIPE_LOCAL_WEBHOOK_URL = env.str("STRIPE_LOCAL_WEBHOOK_URL", default=f"{SITE_URL}/stripe/webhook/")
 
-# Log-in and token endpoints: this many failures per account or address in the window, then 429.
+# Log-in and token endpoints (marketplace/login_throttle.py), failures counted within the window:
+# per account from one address, then that address may not try that account (the owner elsewhere can);
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# per address over all accounts (spraying), then that address may not log in: high, for offices behind one address;
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=100)
+# per account from all addresses, then only clients that logged into it within LOGIN_KNOWN_CLIENT_DAYS may try.
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=50)
+LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=30)
 # Proxies in front of the app that append to X-Forwarded-For (0: use the connection's address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -194,6 +207,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.api_schema.postprocess",
+    ],
 }
 
 # Celery: unset broker means tasks run eagerly in-process.
@@ -321,3 +338,6 @@ CREATOR_RETURN_WINDOW_DAYS = env.int("CREATOR_RETURN_WINDOW_DAYS", default=30)
 # Creator video uploads: longest clip and largest file accepted (the size is enforced while uploading).
 CREATOR_VIDEO_MAX_SECONDS = env.int("CREATOR_VIDEO_MAX_SECONDS", default=600)
 CREATOR_VIDEO_MAX_BYTES = env.int("CREATOR_VIDEO_MAX_BYTES", default=500 * 1024 * 1024)
+# ... and the largest frame: at most this many pixels on the longest side and in all (4K: 4096 x 2160).
+CREATOR_VIDEO_MAX_SIDE = env.int("CREATOR_VIDEO_MAX_SIDE", default=4096)
+CREATOR_VIDEO_MAX_PIXELS = env.int("CREATOR_VIDEO_MAX_PIXELS", default=4096 * 2160)

@@ -60,7 +60,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def trivial(request: HttpRequest) -> HttpResponse:
-    """No database, no template: the ceiling of this stack, for the benchmark."""
+    """No database, no template: the ceiling of this stack, for the benchmark (bench/run.py turns it on).
+
+    Not found unless settings.BENCH_TRIVIAL_VIEW: a production site serves no benchmark endpoints.
+    """
+    if not settings.BENCH_TRIVIAL_VIEW:
+        raise Http404("No such page.")
     return HttpResponse(b"ok", content_type="text/plain")
 
 

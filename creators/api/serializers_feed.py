@@ -50,7 +50,7 @@ class TaggedProductSerializer(serializers.Serializer):
     image = serializers.SerializerMethodField(help_text="URL of the first photo, or null.")
     url = serializers.SerializerMethodField(help_text="The product page.")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_image(self, product) -> str | None:
         return _file_url(self.context, product.image.image) if product.image else None
 
@@ -70,7 +70,9 @@ class FeedTagSerializer(serializers.ModelSerializer):
 
 class FeedPostSerializer(serializers.ModelSerializer):
     creator = CreatorSummarySerializer(read_only=True)
-    video_url = serializers.SerializerMethodField(help_text="H.264/AAC MP4; byte ranges are served.")
+    video_url = serializers.SerializerMethodField(
+        help_text="H.264/AAC MP4; byte ranges are served. Null while the video is still being processed."
+    )
     poster_url = serializers.SerializerMethodField(help_text="Poster frame, or null.")
     url = serializers.SerializerMethodField(help_text="The post's shareable page.")
     tags = FeedTagSerializer(source="visible_tags", many=True, read_only=True, help_text="Visible tags by start time.")
@@ -83,11 +85,11 @@ class FeedPostSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_video_url(self, post: VideoPost) -> str | None:
         return _file_url(self.context, post.video)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_poster_url(self, post: VideoPost) -> str | None:
         return _file_url(self.context, post.poster)
 

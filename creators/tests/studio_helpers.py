@@ -20,6 +20,12 @@ def clip_upload(tmp_path: Path, name: str = "clip.mp4", **options) -> SimpleUplo
     return SimpleUploadedFile(name, path.read_bytes(), content_type="video/mp4")
 
 
+@pytest.fixture(scope="session")
+def huge_clip(tmp_path_factory) -> Path:
+    """A real 10000x10000 H.264 MP4 of one frame (about 3 s to encode, so made once per run)."""
+    return make_test_clip(tmp_path_factory.mktemp("huge") / "huge.mp4", seconds=1 / 24, width=10_000, height=10_000)
+
+
 def stored_files(folder: str = "videos") -> list[str]:
     """Every file under MEDIA_ROOT/<folder>, as paths relative to MEDIA_ROOT."""
     root = Path(settings.MEDIA_ROOT)

@@ -16,6 +16,7 @@ creator = studio_helpers.creator
 creator_api = studio_helpers.creator_api
 creator_client = studio_helpers.creator_client
 isolated_media = studio_helpers.isolated_media
+huge_clip = studio_helpers.huge_clip
 
 PAGE, API = "/studio/upload/", "/api/v1/creator/posts/"
 
@@ -105,6 +106,16 @@ def test_a_too_long_clip_is_refused(creator_client, creator_api, tmp_path, setti
     assert page.status_code == 400
     assert "This video is 2 s long; the limit is 1 s." in page.text
     assert (api.status_code, api.json()["code"]) == (400, "too_long")
+    _assert_nothing_stored()
+
+
+def test_a_10000x10000_clip_is_refused_on_the_page_and_by_the_api(creator_client, creator_api, huge_clip):
+    page = _post_page(creator_client, SimpleUploadedFile("huge.mp4", huge_clip.read_bytes()))
+    api = _post_api(creator_api, SimpleUploadedFile("huge.mp4", huge_clip.read_bytes()))
+
+    assert page.status_code == 400
+    assert "This video is 10000\u00d710000 pixels; the largest accepted is 4096 pixels" in page.text
+    assert (api.status_code, api.json()["code"]) == (400, "too_many_pixels")
     _assert_nothing_stored()
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from creators.tests.studio_helpers import huge_clip  # noqa: F401  (fixture)
 from creators.video import (
     extract_poster,
     make_test_clip,
@@ -48,6 +49,36 @@ def test_an_uploaded_file_object_is_validated_too(tmp_path):
     assert (info.codec, info.audio_codec) == ("h264", "aac")
     assert not needs_transcode(info)
     assert upload.tell() == 0  # left ready to be stored
+
+
+def test_a_10000x10000_video_is_refused_by_its_resolution(huge_clip):  # noqa: F811
+    with pytest.raises(ValidationError) as excinfo:
+        validate_video(huge_clip, **LIMITS)
+
+    assert _code(excinfo) == "too_many_pixels"
+    assert excinfo.value.messages == [
+        "This video is 10000\u00d710000 pixels; the largest accepted is 4096 pixels on its longest side and "
+        "8.8 megapixels a frame. Export it at 4K or less."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("limits", "accepted"),
+    [
+        ({"max_side": H, "max_pixels": W * H}, True),
+        ({"max_side": H - 1, "max_pixels": W * H}, False),
+        ({"max_side": H, "max_pixels": W * H - 1}, False),
+    ],
+    ids=["exactly at both limits", "one pixel too tall", "one pixel too many"],
+)
+def test_the_resolution_limits_are_inclusive(tmp_path, limits, accepted):
+    clip = make_test_clip(tmp_path / "ok.mp4", seconds=1 / 24, width=W, height=H)
+
+    if accepted:
+        assert validate_video(clip, **LIMITS, **limits).height == H
+    else:
+        with pytest.raises(ValidationError, match=f"This video is {W}\u00d7{H} pixels"):
+            validate_video(clip, **LIMITS, **limits)
 
 
 def test_a_text_file_named_mp4_is_refused(tmp_path):

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from marketplace.models import User
@@ -12,7 +13,14 @@ from marketplace.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-LOCKED_OUT = "Too many failed log-ins. Wait 15 minutes and try again, or reset your password."
+LOCKED_OUT = (
+    "Too many failed log-ins for this account from your address. Wait 15 minutes and try again, or reset your password."
+)
+ADDRESS_REFUSED = "Too many failed log-ins from your address. Wait 15 minutes and try again."
+ACCOUNT_GUARDED = (
+    "Too many failed log-ins for this account from many places. Log in from a device you have used before, "
+    "or reset your password."
+)
 
 
 def log_in(client, username: str, password: str, address: str = "127.0.0.1"):
@@ -105,7 +113,7 @@ def test_logout_is_post_only(client):
     assert "Log in" in client.get(reverse("home")).content.decode()
 
 
-def test_after_six_failed_logins_even_the_right_password_is_refused_with_429(client):
+def test_after_six_failed_logins_from_one_address_even_the_right_password_is_refused_there_with_429(client):
     user = UserFactory()
     for _ in range(6):
         log_in(client, user.username, "wrong")
@@ -118,15 +126,89 @@ def test_after_six_failed_logins_even_the_right_password_is_refused_with_429(cli
     assert SESSION_KEY not in client.session
 
 
-def test_another_accounts_failures_from_another_address_do_not_lock_a_good_account(client):
-    attacked, good = UserFactory(), UserFactory()
-    for _ in range(6):
-        log_in(client, attacked.username, "wrong", address="203.0.113.9")
+def test_a_guesser_cannot_lock_the_owner_out(client):
+    owner = UserFactory()
+    for _ in range(20):
+        log_in(client, owner.username, "guess", address="203.0.113.9")
 
-    response = log_in(client, good.username, PASSWORD, address="198.51.100.7")
+    response = log_in(client, owner.username, PASSWORD, address="198.51.100.7")
 
     assert response.status_code == 302
-    assert client.session[SESSION_KEY] == str(good.pk)
+    assert client.session[SESSION_KEY] == str(owner.pk)
+
+
+def test_an_office_behind_one_address_is_not_shut_out_by_its_typos(client):
+    colleagues = UserFactory.create_batch(8)
+    for colleague in colleagues:
+        log_in(client, colleague.username, "typo", address="192.0.2.10")
+
+    response = log_in(client, colleagues[0].username, PASSWORD, address="192.0.2.10")
+
+    assert response.status_code == 302
+
+
+def test_spraying_many_accounts_from_one_address_is_refused_there(client, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    user = UserFactory()
+    for name in ("amy", "bob", "cyd"):
+        log_in(client, name, "guess", address="203.0.113.9")
+
+    sprayer = log_in(client, user.username, PASSWORD, address="203.0.113.9")
+    elsewhere = log_in(client, user.username, PASSWORD, address="198.51.100.7")
+
+    assert sprayer.status_code == 429
+    assert ADDRESS_REFUSED in sprayer.content.decode()
+    assert elsewhere.status_code == 302
+
+
+def _guessed_from_many_addresses(client, username: str, settings) -> None:
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+    for n in range(3):
+        log_in(client, username, "guess", address=f"203.0.113.{n}")
+
+
+def test_guessing_one_account_from_many_addresses_asks_for_a_client_it_knows(client, settings):
+    owner = UserFactory()
+    _guessed_from_many_addresses(client, owner.username, settings)
+
+    response = log_in(client, owner.username, PASSWORD, address="198.51.100.7")
+
+    assert response.status_code == 429
+    assert ACCOUNT_GUARDED in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_during_a_distributed_guess_the_owner_logs_in_from_a_known_address_or_browser(client, settings):
+    owner = UserFactory()
+    assert log_in(client, owner.username, PASSWORD, address="198.51.100.7").status_code == 302
+    device = client.cookies["login_device"].value
+    client.post(reverse("logout"))
+    _guessed_from_many_addresses(client, owner.username, settings)
+
+    same_address = log_in(client, owner.username, PASSWORD, address="198.51.100.7")
+    client.post(reverse("logout"))
+    client.cookies.clear()
+    same_browser_elsewhere = Client(raise_request_exception=True)
+    same_browser_elsewhere.cookies["login_device"] = device
+    new_address = log_in(same_browser_elsewhere, owner.username, PASSWORD, address="192.0.2.44")
+    stranger = log_in(Client(), owner.username, PASSWORD, address="192.0.2.45")
+
+    assert (same_address.status_code, new_address.status_code, stranger.status_code) == (302, 302, 429)
+
+
+def test_a_password_reset_lifts_the_guard_of_a_distributed_guess(client, settings):
+    owner = UserFactory(email="grace@example.com")
+    _guessed_from_many_addresses(client, owner.username, settings)
+
+    client.post(reverse("password_reset"), {"email": "grace@example.com"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"},
+    )
+
+    assert log_in(client, owner.username, "a brand new secret 42", address="192.0.2.99").status_code == 302
 
 
 def test_password_reset_emails_a_link_that_sets_a_new_password(client):
@@ -186,3 +268,17 @@ def test_behind_a_proxy_failures_count_per_client_not_per_proxy(client, settings
     )
 
     assert response.status_code == 302  # another shopper behind the same proxy still logs in
+
+
+def test_the_admin_log_in_is_throttled_the_same_way(client):
+    staff = UserFactory(is_staff=True)
+    for _ in range(6):
+        client.post("/admin/login/", {"username": staff.username, "password": "guess"}, REMOTE_ADDR="203.0.113.9")
+
+    guesser = client.post(
+        "/admin/login/", {"username": staff.username, "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    owner = client.post("/admin/login/", {"username": staff.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.1")
+
+    assert LOCKED_OUT in guesser.content.decode()
+    assert SESSION_KEY in client.session and owner.status_code == 302

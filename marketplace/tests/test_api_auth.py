@@ -16,7 +16,8 @@ INVALID_CREDENTIALS = {
 }
 THROTTLED = {
     "code": "throttled",
-    "message": "Too many failed log-ins. Wait 15 minutes and try again, or reset your password.",
+    "message": "Too many failed log-ins for this account from your address. Wait 15 minutes and try again, "
+    "or reset your password.",
     "fields": {},
 }
 
@@ -89,21 +90,23 @@ def test_missing_fields_are_400_naming_them(api_client):
     }
 
 
-def test_after_the_failure_limit_even_the_right_password_is_429(api_client, settings):
+def test_after_the_failure_limit_the_right_password_is_429_from_that_address_only(api_client, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
-    UserFactory(username="ada")
+    user = UserFactory(username="ada")
 
-    failures = [_post(api_client, "ada", "guess", address=f"10.0.0.{n}").status_code for n in range(3)]
-    locked = _post(api_client, "ada", PASSWORD, address="10.0.0.99")
+    failures = [_post(api_client, "ada", "guess", address="10.0.0.1").status_code for _ in range(3)]
+    locked = _post(api_client, "ada", PASSWORD, address="10.0.0.1")
+    owner_elsewhere = _post(api_client, "ada", PASSWORD, address="10.0.0.99")
 
     assert failures == [400, 400, 400]
     assert locked.status_code == 429
     assert locked.json() == THROTTLED
-    assert not Token.objects.exists()
+    assert owner_elsewhere.status_code == 200
+    assert owner_elsewhere.json() == {"token": Token.objects.get(user=user).key}
 
 
 def test_guessing_many_accounts_from_one_address_is_throttled(api_client, settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
     UserFactory(username="ada")
 
     for username in ("bob", "cy", "dee"):
@@ -111,7 +114,26 @@ def test_guessing_many_accounts_from_one_address_is_throttled(api_client, settin
     locked = _post(api_client, "ada", PASSWORD)
 
     assert locked.status_code == 429
-    assert locked.json() == THROTTLED
+    assert locked.json() == {
+        "code": "throttled",
+        "message": "Too many failed log-ins from your address. Wait 15 minutes and try again.",
+        "fields": {},
+    }
+
+
+def test_guessing_one_account_from_many_addresses_leaves_only_known_addresses_in(api_client, settings):
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+    UserFactory(username="ada")
+    assert _post(api_client, "ada", PASSWORD, address="10.0.0.7").status_code == 200
+    for n in range(3):
+        _post(api_client, "ada", "guess", address=f"203.0.113.{n}")
+
+    known = _post(api_client, "ada", PASSWORD, address="10.0.0.7")
+    unknown = _post(api_client, "ada", PASSWORD, address="10.0.0.8")
+
+    assert known.status_code == 200
+    assert unknown.status_code == 429
+    assert unknown.json()["message"].startswith("Too many failed log-ins for this account from many places.")
 
 
 def test_a_successful_log_in_clears_the_accounts_failures(api_client, settings):

@@ -137,3 +137,44 @@ def test_swagger_ui_loads_only_our_own_static_files(client):
     assert script["Content-Type"].startswith("application/javascript")
     assert '"/api/schema/"' in script.content.decode()
     assert not re.search(r"https?://", script.content.decode())
+
+
+def test_answers_that_can_be_null_are_documented_as_nullable(schema):
+    components = schema["components"]["schemas"]
+
+    assert components["Category"]["properties"]["parent"]["nullable"] is True
+    assert components["FeedPost"]["properties"]["video_url"]["nullable"] is True
+    assert components["FeedPost"]["properties"]["poster_url"]["nullable"] is True
+    assert components["TaggedProduct"]["properties"]["image"]["nullable"] is True
+
+
+def test_error_fields_are_described_as_they_nest(schema):
+    """`{"address": {"postal_code": [...]}}` and per-item lists are answered: the schema says so."""
+    components = schema["components"]["schemas"]
+    problems = {"$ref": "#/components/schemas/ErrorFieldProblems"}
+
+    assert components["Error"]["properties"]["fields"]["allOf"] == [{"$ref": "#/components/schemas/ErrorFields"}]
+    assert components["ErrorFields"]["additionalProperties"] == problems
+    assert components["ErrorFieldProblems"]["anyOf"] == [
+        {"type": "array", "items": {"type": "string"}},
+        {"$ref": "#/components/schemas/ErrorFields"},
+        {"type": "array", "items": problems},
+    ]
+
+
+def test_every_query_parameter_may_be_empty_and_every_page_may_be_missing(schema):
+    """`?seller=` is no filter and `?page=` the first page, on every endpoint; a page past the last is a 404."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert {"type": "string", "maxLength": 0} in parameter["schema"]["anyOf"], (method, path)
+                    if parameter["name"] == "page":
+                        assert "404" in operation["responses"], (method, path)
+
+
+def test_every_operation_documents_the_400_of_refused_input(schema):
+    """marketplace/request_guard.py answers 400 for a NUL anywhere or over-deep JSON, before any endpoint."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation["responses"]["400"]["content"]["application/json"]["schema"] == ERROR_REF, (method, path)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api_errors import error_response
+from marketplace.api_fields import IdRelatedField
 from shop import selectors
 from shop.models import CartLine, Variant
 from shop.services.cart import (
@@ -54,7 +55,7 @@ class CartSerializer(serializers.Serializer):
 
 
 class CartLineCreateSerializer(serializers.Serializer):
-    variant = serializers.PrimaryKeyRelatedField(
+    variant = IdRelatedField(
         queryset=Variant.objects.select_related("product"),
         help_text="Id of the variant to add (`variants[].id` of a product).",
         error_messages={"does_not_exist": "No variant has the id {pk_value}."},

@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 from django.core.files.storage import default_storage
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.api_fields import CountryCodeField, IdRelatedField
 from shop.models import Category, Product, ProductImage, Seller, Variant
 
 MAX_STOCK_QUANTITY = 2_147_483_647  # the largest value an IntegerField holds on every database
@@ -40,7 +40,9 @@ class CategorySummarySerializer(serializers.ModelSerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the parent, or null.")
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="Slug of the parent, or null."
+    )
 
     class Meta:
         model = Category
@@ -215,8 +217,8 @@ class SellerVariantSerializer(serializers.ModelSerializer):
 class SellerProductSerializer(serializers.ModelSerializer):
     """A product as its seller sees and edits it; variants and images have their own endpoints."""
 
-    country_of_origin = CountryField(required=False, allow_blank=True)
-    category = serializers.PrimaryKeyRelatedField(
+    country_of_origin = CountryCodeField(required=False, allow_blank=True)
+    category = IdRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True, help_text="Category id (see /categories/)."
     )
     min_price = serializers.DecimalField(**PRICE, read_only=True, allow_null=True)

@@ -267,3 +267,26 @@ def test_a_refund_that_arrives_before_its_payment_waits_and_is_applied_when_the_
     assert early.processed_at is not None and early.waiting_for == ""
     assert (order.amount_paid, order.amount_refunded, order.status) == (Decimal("17.49"), Decimal("17.49"), "refunded")
     assert order.refunds.get().stripe_refund_id == "re_early"
+
+
+def test_a_timestamp_from_the_future_is_refused(client, paid_session, django_capture_on_commit_callbacks):
+    """A signature dated ahead would let a captured request be replayed until then (an hour: refused)."""
+    order, _, event = paid_session
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_event(client, event, timestamp=int(time.time()) + 3600)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "stale_signature",
+        "message": "The signature's timestamp is more than 5 minutes in the future.",
+    }
+    _unchanged(order)
+
+
+def test_a_timestamp_a_little_ahead_is_accepted_as_clock_skew(client, paid_session):
+    _order, _, event = paid_session
+
+    response = post_event(client, event, timestamp=int(time.time()) + 240)
+
+    assert response.status_code == 200

@@ -238,7 +238,9 @@ def _advance(order: Order, state: str, *, by) -> None:
         if state == "delivered_long_ago":
             _move_back_in_time(shipment, days=40)
     if state == "packed":
-        # Packing bought the label; this demo order shows a label voided at the bench, waiting for a new one.
+        # Packing bought the label (its fact handled now, even inside a caller's transaction); this demo
+        # order shows a label voided at the bench, waiting for a new one.
+        deliver_pending()
         for shipment in Shipment.objects.filter(fulfillment_order__order=order.pk, status=Shipment.Status.LABELLED):
             void_label(shipment_id=shipment.pk, by=by)
 

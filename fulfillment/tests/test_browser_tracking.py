@@ -4,6 +4,7 @@ import pytest
 
 from fulfillment.services.tracking import ingest_tracking_event
 from fulfillment.tests.shipping_helpers import T0, labelled_shipment
+from shop.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +46,7 @@ def test_the_order_page_shows_the_shipment_under_the_csp(live_server, page):
     cookie = session.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
 
-    page.goto(live_server.url + shipment.fulfillment_order.order.get_absolute_url())
+    page.goto(live_server.url + Order.objects.get(pk=shipment.fulfillment_order.order_id).get_absolute_url())
 
     link = page.get_by_role("link", name=shipment.tracking_number)
     assert link.get_attribute("href") == f"/carriers/track/{shipment.tracking_number}/"

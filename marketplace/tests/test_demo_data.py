@@ -9,6 +9,7 @@ from django.urls import reverse
 from creators.models import Commission, Creator, ProductTag, VideoPost
 from fulfillment.models import Backorder, FulfillmentOrder, Shipment, ShippingLabel, TrackingEvent
 from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
+from marketplace.celery import app as celery_app
 from marketplace.outbox import deliver_pending
 from shop.models import Order, OrderEvent, Payment, Refund, SentEmail
 from shop.payments.gateway import to_minor_units
@@ -23,6 +24,8 @@ def seeded(django_db_setup, django_db_blocker):
     """Seed once for the module (videos are encoded for real), in a transaction rolled back at the end."""
     from django.db import transaction
 
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True  # handlers run here, as with `make run` and no broker
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -33,6 +36,7 @@ def seeded(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            celery_app.conf.task_always_eager = eager
 
 
 def test_creators_have_published_playable_posts_with_visible_tags(seeded):

@@ -1,12 +1,17 @@
 """Forms of the seller dashboard: they parse and check input; the services write."""
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
+from fulfillment.models import Stock, Warehouse
+from fulfillment.services.stock import StockShortage
 from shop import selectors
 from shop.models import Product, ProductImage, Variant
+from shop.services.stock_counts import StockCount
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
 SELLER_STATUSES = [(Product.Status.DRAFT, "Draft (not on sale)"), (Product.Status.ACTIVE, "Active (on sale)")]
@@ -164,9 +169,119 @@ class ImageMoveForm(forms.Form):
 
 
 class StockForm(forms.Form):
-    """The on-hand count of one variant in one warehouse, and where it sits."""
+    """The on-hand count of one variant in one warehouse, and where it sits.
+
+    Each field also posts the value the page showed (a hidden initial), so `has_changed()` tells
+    what the seller changed, not what someone else changed since the page was shown.
+    """
 
     quantity = forms.IntegerField(
-        label="On hand", min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label="On hand",
+        min_value=0,
+        show_hidden_initial=True,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    bin_location = forms.CharField(label="Bin", max_length=32, required=False)
+    bin_location = forms.CharField(label="Bin", max_length=32, required=False, show_hidden_initial=True)
+
+
+@dataclass
+class StockCell:
+    variant: Variant
+    warehouse: Warehouse
+    form: StockForm
+
+
+@dataclass
+class StockRow:
+    variant: Variant
+    cells: list[StockCell]
+
+
+@dataclass
+class StockCellError:
+    cell: StockCell
+    field: forms.BoundField
+    message: str
+
+
+class StockGrid:
+    """A product's stock as one form: a row per variant, a column per warehouse, a StockForm a cell.
+
+    Bound to POST data, only the cells the seller changed are counted; a cell the data does not
+    have (a variant added or a warehouse opened since the page was shown) is left as it is.
+    """
+
+    def __init__(
+        self,
+        *,
+        variants: list[Variant],
+        warehouses: list[Warehouse],
+        stocks: dict[tuple[int, int], Stock],
+        data: QueryDict | None = None,
+    ) -> None:
+        self.warehouses = warehouses
+        self.rows: list[StockRow] = []
+        for variant in variants:
+            cells = []
+            for warehouse in warehouses:
+                stock = stocks.get((variant.pk, warehouse.pk))
+                prefix = f"stock-{variant.pk}-{warehouse.pk}"
+                posted = data is not None and any(
+                    key in data for key in (f"{prefix}-quantity", f"initial-{prefix}-quantity")
+                )
+                form = StockForm(
+                    data if posted else None,
+                    prefix=prefix,
+                    initial={
+                        "quantity": stock.quantity if stock else 0,
+                        "bin_location": stock.bin_location if stock else "",
+                    },
+                )
+                form.fields["quantity"].help_text = f"{stock.quantity_allocated if stock else 0} allocated"
+                cells.append(StockCell(variant=variant, warehouse=warehouse, form=form))
+            self.rows.append(StockRow(variant=variant, cells=cells))
+        self._cells = {(cell.variant.pk, cell.warehouse.pk): cell for row in self.rows for cell in row.cells}
+
+    def _bound(self) -> list[StockCell]:
+        return [cell for cell in self._cells.values() if cell.form.is_bound]
+
+    def is_valid(self) -> bool:
+        checked = [cell.form.is_valid() for cell in self._bound()]  # every cell, so each gets its errors
+        return all(checked)
+
+    def changed_counts(self) -> list[StockCount]:
+        """The counts of the cells the seller changed (a valid grid); an unchanged part stays None."""
+        counts = []
+        for cell in self._bound():
+            changed, data = cell.form.changed_data, cell.form.cleaned_data
+            if changed:
+                counts.append(
+                    StockCount(
+                        warehouse=cell.warehouse,
+                        variant_id=cell.variant.pk,
+                        quantity=data["quantity"] if "quantity" in changed else None,
+                        bin_location=data["bin_location"] if "bin_location" in changed else None,
+                    )
+                )
+        return counts
+
+    def refuse(self, shortages: list[StockShortage]) -> None:
+        """Put the stock service's refusals on their cells."""
+        for shortage in shortages:
+            cell = self._cells[(shortage.variant_id, shortage.warehouse_id)]
+            cell.form.add_error(
+                "quantity",
+                f"Cannot be lower than {shortage.allocated}: that many units here are allocated to orders.",
+            )
+
+    @property
+    def errors(self) -> list[StockCellError]:
+        """Every cell's error, in the grid's order, for the summary above it."""
+        return [
+            StockCellError(
+                cell=cell, field=cell.form[name if name in cell.form.fields else "quantity"], message=message
+            )
+            for cell in self._bound()
+            for name, messages in cell.form.errors.items()
+            for message in messages
+        ]

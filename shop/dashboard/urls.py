@@ -14,7 +14,7 @@ urlpatterns = [
     path(
         "products/<int:pk>/variants/<int:variant_pk>/deactivate/", views.variant_deactivate, name="variant-deactivate"
     ),
-    path("products/<int:pk>/variants/<int:variant_pk>/stock/<int:warehouse_pk>/", views.stock_set, name="stock-set"),
+    path("products/<int:pk>/stock/", views.stock_save, name="stock-save"),
     path("products/<int:pk>/images/", views.image_upload, name="image-upload"),
     path("products/<int:pk>/images/<int:image_pk>/", views.image_edit, name="image-edit"),
     path("products/<int:pk>/images/<int:image_pk>/move/", views.image_move, name="image-move"),

@@ -5,19 +5,17 @@ service's InsufficientStock) comes back as a form error on the page. Every objec
 through `Product.objects.for_seller(request.seller)`, so another seller's object answers 404.
 """
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from fulfillment.models import Warehouse
 from fulfillment.selectors import stock_levels, stocking_warehouses
-from fulfillment.services.stock import InsufficientStock, set_stock_quantity
+from fulfillment.services.stock import InsufficientStock
 from marketplace.forms import add_service_errors
 from shop import selectors
 from shop.dashboard.forms import (
@@ -26,12 +24,12 @@ from shop.dashboard.forms import (
     ImageUploadForm,
     ProductFilterForm,
     ProductForm,
-    StockForm,
+    StockGrid,
     VariantForm,
 )
 from shop.dashboard.permissions import seller_required, with_seller_image, with_seller_product, with_seller_variant
 from shop.models import Product, ProductImage, Variant
-from shop.services import catalog, images
+from shop.services import catalog, images, stock_counts
 
 PAGE_SIZE = 25
 STOCK_REFERENCE = "dashboard"
@@ -42,34 +40,15 @@ def _edit_url(product: Product, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _stock_prefix(variant_id: int, warehouse_id: int) -> str:
-    return f"stock-{variant_id}-{warehouse_id}"
-
-
 def _image_prefix(image_id: int) -> str:
     return f"image-{image_id}"
 
 
-def _stock_rows(
-    variants: list[Variant], warehouses: list[Warehouse], bound: dict[tuple[int, int], StockForm]
-) -> list[dict[str, Any]]:
-    """Per variant, one stock form per fulfillment warehouse with what is allocated there (one query)."""
+def _stock_grid(variants: list[Variant], data: QueryDict | None = None) -> StockGrid:
+    """The stock grid of these variants in every stocking warehouse (two queries, whatever its size)."""
+    warehouses = stocking_warehouses()
     stocks = stock_levels(variant_ids=[v.pk for v in variants], warehouse_ids=[w.pk for w in warehouses])
-    rows = []
-    for variant in variants:
-        cells = []
-        for warehouse in warehouses:
-            stock = stocks.get((variant.pk, warehouse.pk))
-            form = bound.get((variant.pk, warehouse.pk)) or StockForm(
-                prefix=_stock_prefix(variant.pk, warehouse.pk),
-                initial={
-                    "quantity": stock.quantity if stock else 0,
-                    "bin_location": stock.bin_location if stock else "",
-                },
-            )
-            cells.append({"warehouse": warehouse, "stock": stock, "form": form})
-        rows.append({"variant": variant, "cells": cells})
-    return rows
+    return StockGrid(variants=variants, warehouses=warehouses, stocks=stocks, data=data)
 
 
 def _render_edit(
@@ -79,7 +58,7 @@ def _render_edit(
     product_form: ProductForm | None = None,
     upload_form: ImageUploadForm | None = None,
     alt_forms: dict[int, ImageAltForm] | None = None,
-    stock_forms: dict[tuple[int, int], StockForm] | None = None,
+    stock_grid: StockGrid | None = None,
 ) -> HttpResponse:
     """The product page of the dashboard; a rejected form is passed in bound, with its errors."""
     variants = list(product.variants.all())
@@ -89,7 +68,7 @@ def _render_edit(
         "product": product,
         "form": product_form or ProductForm(instance=product),
         "variants": variants,
-        "stock_rows": _stock_rows(variants, stocking_warehouses(), stock_forms or {}),
+        "stock_grid": stock_grid or _stock_grid(variants),
         "images": [
             {
                 "image": image,
@@ -210,32 +189,25 @@ def variant_deactivate(request: HttpRequest, product: Product, variant: Variant)
 
 
 @seller_required
-@with_seller_variant
+@with_seller_product
 @require_POST
-def stock_set(request: HttpRequest, product: Product, variant: Variant, warehouse_pk: int) -> HttpResponse:
-    """Set the on-hand count (a stock count) of one variant in one fulfillment warehouse."""
-    warehouse = get_object_or_404(Warehouse, pk=warehouse_pk, kind=Warehouse.Kind.FULFILLMENT_CENTRE, is_active=True)
-    form = StockForm(request.POST, prefix=_stock_prefix(variant.pk, warehouse.pk))
-    if form.is_valid():
+def stock_save(request: HttpRequest, product: Product) -> HttpResponse:
+    """Save the stock grid: every count the seller changed, all in one go or none (a refused cell says why)."""
+    grid = _stock_grid(list(product.variants.all()), data=request.POST)
+    if grid.is_valid():
+        counts = grid.changed_counts()
         try:
-            set_stock_quantity(
-                warehouse=warehouse,
-                variant_id=variant.pk,
-                quantity=form.cleaned_data["quantity"],
-                bin_location=form.cleaned_data["bin_location"],
-                by=request.user,
-                reference=STOCK_REFERENCE,
-            )
+            stock_counts.set_stock_counts(counts=counts, by=request.user, reference=STOCK_REFERENCE)
         except InsufficientStock as shortage:
-            allocated = shortage.lines[0].allocated
-            form.add_error(
-                "quantity",
-                f"{allocated} units here are allocated to orders; the count cannot be lower than that.",
-            )
+            grid.refuse(shortage.lines)
         else:
-            messages.success(request, f"Stock of {variant.sku} at {warehouse.code} was saved.")
-            return redirect(_edit_url(product, f"stock-{variant.pk}"))
-    return _render_edit(request, product, stock_forms={(variant.pk, warehouse.pk): form})
+            if counts:
+                changed = f"{len(counts)} cell{pluralize(len(counts))}"
+                messages.success(request, f"The stock was saved: {changed} changed.")
+            else:
+                messages.info(request, "Nothing to save: no count or bin was changed.")
+            return redirect(_edit_url(product, "stock"))
+    return _render_edit(request, product, stock_grid=grid)
 
 
 # Images

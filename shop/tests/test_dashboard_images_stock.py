@@ -1,16 +1,18 @@
-"""Seller dashboard: pictures (upload, text alternative, order, delete) and stock per warehouse."""
+"""Seller dashboard: pictures (upload, text alternative, order, delete) and the stock grid (one form, one save)."""
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fulfillment.models import Stock, StockMovement, Warehouse
-from fulfillment.services.stock import _apply, lock_stocks
+from fulfillment.services.stock import _apply, adjust_stock, lock_stocks
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from shop.models import ProductImage
 from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory, image_upload
@@ -160,18 +162,42 @@ def test_seller_deletes_a_picture_and_its_file(seller_client, django_capture_on_
     assert not default_storage.exists(name)
 
 
-# Stock
+# Stock: one grid, one save
 
 
-def stock_url(variant, warehouse) -> str:
-    return reverse(
-        "dashboard:stock-set", kwargs={"pk": variant.product_id, "variant_pk": variant.pk, "warehouse_pk": warehouse.pk}
-    )
+class _FormInputs(HTMLParser):
+    """The inputs of one form of a page, as a browser would post them (name -> value)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.inside, self.forms, self.values = action, False, 0, {}
+
+    def handle_starttag(self, tag, attrs) -> None:
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("action") == self.action:
+            self.inside, self.forms = True, self.forms + 1
+        elif tag == "input" and self.inside:
+            self.values[attrs["name"]] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "form":
+            self.inside = False
 
 
-def stock_form(variant, warehouse, quantity, bin_location="") -> dict:
-    prefix = f"stock-{variant.pk}-{warehouse.pk}"
-    return {f"{prefix}-quantity": quantity, f"{prefix}-bin_location": bin_location}
+def save_url(product) -> str:
+    return reverse("dashboard:stock-save", kwargs={"pk": product.pk})
+
+
+def grid_inputs(client, product) -> dict[str, str]:
+    """GET the product page; the stock grid's inputs with the values it shows (exactly one such form)."""
+    parser = _FormInputs(save_url(product))
+    parser.feed(client.get(edit_url(product)).content.decode())
+    assert parser.forms == 1
+    return parser.values
+
+
+def cell(variant, warehouse, field="quantity") -> str:
+    return f"stock-{variant.pk}-{warehouse.pk}-{field}"
 
 
 def allocate(stock: Stock, quantity: int) -> None:
@@ -181,90 +207,252 @@ def allocate(stock: Stock, quantity: int) -> None:
         _apply(stock=locked, quantity_change=0, allocated_change=quantity, reason=StockMovement.Reason.ALLOCATED)
 
 
-def test_stock_page_shows_a_form_per_active_fulfillment_warehouse(seller_client):
+def stock_table() -> dict[tuple[int, int], tuple[int, int, str]]:
+    return {
+        (s.variant_id, s.warehouse_id): (s.quantity, s.quantity_allocated, s.bin_location) for s in Stock.objects.all()
+    }
+
+
+@pytest.fixture
+def two_by_four(seller_client):
+    """The phone shopper's issue: 2 variants x 4 fulfillment centres, some stock already counted."""
+    product = ProductFactory(seller=seller_client.seller)
+    variants = [
+        VariantFactory(product=product, sku="TEE-S", position=0),
+        VariantFactory(product=product, sku="TEE-M", position=1),
+    ]
+    warehouses = [WarehouseFactory(code=f"FC-{n}", name=f"Centre {n}") for n in range(1, 5)]
+    for variant in variants:
+        stock_of(variant, warehouses[0], quantity=10)
+    return product, variants, warehouses
+
+
+def test_the_stock_grid_has_a_row_per_variant_and_a_column_per_active_fulfillment_centre(seller_client):
     variant = VariantFactory(product__seller=seller_client.seller, sku="LIN-M")
+    other = VariantFactory(product=variant.product, sku="LIN-L")
     newark = WarehouseFactory(code="US-NJ1", name="Newark")
+    reno = WarehouseFactory(code="US-NV1", name="Reno")
     WarehouseFactory(code="HUB-1", kind=Warehouse.Kind.CONSOLIDATION_HUB)
     WarehouseFactory(code="RET-1", kind=Warehouse.Kind.RETURNS_CENTRE)
     WarehouseFactory(code="OLD-1", is_active=False)
-    allocate(stock_of(variant, newark, quantity=9), 4)
+    stock = stock_of(variant, newark, quantity=9)
+    Stock.objects.filter(pk=stock.pk).update(bin_location="A-03-2")
+    allocate(stock, 4)
 
     html = seller_client.get(edit_url(variant.product)).content.decode()
+    inputs = grid_inputs(seller_client, variant.product)
 
-    assert "US-NJ1 · Newark" in html
+    assert html.count(f'action="{save_url(variant.product)}"') == 1
+    assert html.count(">Save stock</button>") == 1
+    assert "US-NJ1<span" in html and "US-NV1<span" in html
     assert "HUB-1" not in html and "RET-1" not in html and "OLD-1" not in html
-    assert f'name="stock-{variant.pk}-{newark.pk}-quantity" value="9"' in html
-    assert "Allocated to orders: <strong>4</strong>" in html
+    assert {name: value for name, value in inputs.items() if name.startswith(("stock-", "initial-"))} == {
+        cell(variant, newark): "9", f"initial-{cell(variant, newark)}": "9",
+        cell(variant, newark, "bin_location"): "A-03-2", f"initial-{cell(variant, newark, 'bin_location')}": "A-03-2",
+        **{
+            name: "0" if name.endswith("quantity") else ""
+            for v, w in ((variant, reno), (other, newark), (other, reno))
+            for field in ("quantity", "bin_location")
+            for name in (cell(v, w, field), f"initial-{cell(v, w, field)}")
+        },
+    }  # fmt: skip
+    assert f'<p class="dash-allocated" id="id_{cell(variant, newark)}_helptext">4 allocated</p>' in html
+    assert f'aria-describedby="id_{cell(variant, newark)}_helptext"' in html
+    assert '<span class="visually-hidden">LIN-M at US-NJ1: </span>On hand</label>' in html
 
 
-def test_seller_sets_stock_which_is_ledgered_and_shown(seller_client, seller_member):
-    variant = VariantFactory(product__seller=seller_client.seller)
-    warehouse = WarehouseFactory()
+def test_one_save_writes_every_changed_cell_with_one_movement_each(seller_client, seller_member, two_by_four):
+    product, (small, medium), (fc1, fc2, fc3, fc4) = two_by_four
+    movements_before = StockMovement.objects.count()
+    data = grid_inputs(seller_client, product)
+    data |= {
+        cell(small, fc1): "12",
+        cell(small, fc3): "5",
+        cell(medium, fc4): "7",
+        cell(medium, fc2, "bin_location"): "B-1",
+    }
 
-    response = seller_client.post(stock_url(variant, warehouse), stock_form(variant, warehouse, 12, "A-03-2"))
+    response = seller_client.post(save_url(product), data)
 
     assert response.status_code == 302
-    assert response["Location"] == edit_url(variant.product) + f"#stock-{variant.pk}"
-    stock = Stock.objects.get(variant=variant, warehouse=warehouse)
-    assert (stock.quantity, stock.quantity_allocated, stock.bin_location) == (12, 0, "A-03-2")
-    movement = stock.movements.get()
-    assert (movement.reason, movement.quantity_change, movement.quantity_after) == ("counted", 12, 12)
-    assert (movement.by, movement.reference) == (seller_member.user, "dashboard")
+    assert response["Location"] == edit_url(product) + "#stock"
+    assert stock_table() == {
+        (small.pk, fc1.pk): (12, 0, ""),
+        (small.pk, fc3.pk): (5, 0, ""),
+        (medium.pk, fc1.pk): (10, 0, ""),
+        (medium.pk, fc2.pk): (0, 0, "B-1"),
+        (medium.pk, fc4.pk): (7, 0, ""),
+    }  # untouched empty cells got no stock row
+    new = StockMovement.objects.order_by("pk")[movements_before:]
+    assert sorted(
+        (m.stock.variant_id, m.stock.warehouse_id, m.quantity_change, m.quantity_after) for m in new
+    ) == sorted([(small.pk, fc1.pk, 2, 12), (small.pk, fc3.pk, 5, 5), (medium.pk, fc4.pk, 7, 7)])
+    assert {(m.reason, m.by, m.reference) for m in new} == {("counted", seller_member.user, "dashboard")}
 
     page = seller_client.get(response["Location"])
-    html = page.content.decode()
-    assert f'name="stock-{variant.pk}-{warehouse.pk}-quantity" value="12"' in html
-    assert 'value="A-03-2"' in html
-    list_page = seller_client.get(reverse("dashboard:products"))
-    assert list_page.context["products"][0].available == 12
+    assert "The stock was saved: 4 cells changed." in page.content.decode()
+    assert grid_inputs(seller_client, product)[cell(small, fc3)] == "5"
+    assert seller_client.get(reverse("dashboard:products")).context["products"][0].available == 12 + 5 + 10 + 7
 
 
-def test_stock_below_what_is_allocated_is_refused(seller_client):
-    variant = VariantFactory(product__seller=seller_client.seller)
-    warehouse = WarehouseFactory()
-    stock = stock_of(variant, warehouse, quantity=10)
-    allocate(stock, 6)
-    movements = StockMovement.objects.count()
+def test_a_cell_left_as_shown_is_not_written_even_if_its_stock_moved_since(seller_client, two_by_four):
+    product, (small, medium), (fc1, fc2, _, _) = two_by_four
+    data = grid_inputs(seller_client, product)  # the seller sees 10 of each at FC-1
+    adjust_stock(warehouse=fc1, variant_id=small.pk, change=5, reason=StockMovement.Reason.RECEIVED)  # then 5 arrive
+    data |= {cell(medium, fc2): "3", cell(small, fc1, "bin_location"): "A-1"}  # only the bin of that cell changes
 
-    response = seller_client.post(stock_url(variant, warehouse), stock_form(variant, warehouse, 5, "Z-9"))
+    response = seller_client.post(save_url(product), data)
+
+    assert response.status_code == 302
+    assert stock_table() == {
+        (small.pk, fc1.pk): (15, 0, "A-1"),
+        (medium.pk, fc1.pk): (10, 0, ""),
+        (medium.pk, fc2.pk): (3, 0, ""),
+    }
+
+
+def test_saving_an_unchanged_grid_writes_nothing(seller_client, two_by_four):
+    product = two_by_four[0]
+    before, movements = stock_table(), StockMovement.objects.count()
+
+    response = seller_client.post(save_url(product), grid_inputs(seller_client, product), follow=True)
+
+    assert "Nothing to save: no count or bin was changed." in response.content.decode()
+    assert (stock_table(), StockMovement.objects.count()) == (before, movements)
+
+
+def test_a_count_below_what_is_allocated_saves_nothing_and_says_which_cell(seller_client, two_by_four):
+    product, (small, medium), (fc1, fc2, _, _) = two_by_four
+    allocate(Stock.objects.get(variant=medium, warehouse=fc1), 6)
+    data = grid_inputs(seller_client, product)
+    data |= {
+        cell(small, fc1): "14",
+        cell(small, fc2): "3",
+        cell(medium, fc1): "5",
+        cell(medium, fc1, "bin_location"): "Z-9",
+    }
+    before, movements = stock_table(), StockMovement.objects.count()
+
+    response = seller_client.post(save_url(product), data)
 
     assert response.status_code == 200
-    message = "6 units here are allocated to orders; the count cannot be lower than that."
-    assert message in response.content.decode()
-    stock.refresh_from_db()
-    assert (stock.quantity, stock.quantity_allocated, stock.bin_location) == (10, 6, "")
-    assert StockMovement.objects.count() == movements
+    assert (stock_table(), StockMovement.objects.count()) == (before, movements)  # not even the valid cells
+    html = response.content.decode()
+    message = "Cannot be lower than 6: that many units here are allocated to orders."
+    assert f'<ul class="errorlist" id="id_{cell(medium, fc1)}_error"><li>{message}</li></ul>' in html
+    assert html.count(message) == 2  # on the cell, and in the summary above the grid
+    assert f'<a href="#id_{cell(medium, fc1)}">TEE-M at FC-1: {message}</a>' in html
+    assert "Nothing was saved: one cell needs fixing." in html
+    again = _FormInputs(save_url(product))
+    again.feed(html)
+    typed = {name: value for name, value in data.items() if name != "csrfmiddlewaretoken"}
+    assert {name: again.values[name] for name in typed} == typed  # what was typed, and what was shown
+    assert 'aria-invalid="true"' in html
+
+
+def test_every_refused_cell_gets_its_error_at_once(seller_client, two_by_four):
+    product, (small, medium), (fc1, _, _, _) = two_by_four
+    allocate(Stock.objects.get(variant=small, warehouse=fc1), 3)
+    allocate(Stock.objects.get(variant=medium, warehouse=fc1), 8)
+    data = grid_inputs(seller_client, product) | {cell(small, fc1): "2", cell(medium, fc1): "7"}
+
+    response = seller_client.post(save_url(product), data)
+
+    html = response.content.decode()
+    assert "Nothing was saved: 2 cells need fixing." in html
+    assert "TEE-S at FC-1: Cannot be lower than 3: that many units here are allocated to orders." in html
+    assert "TEE-M at FC-1: Cannot be lower than 8: that many units here are allocated to orders." in html
+    assert [s.quantity for s in Stock.objects.order_by("pk")] == [10, 10]
 
 
 @pytest.mark.parametrize(
     ("quantity", "message"),
     [
-        (-1, "Ensure this value is greater than or equal to 0."),
+        ("-1", "Ensure this value is greater than or equal to 0."),
         ("lots", "Enter a whole number."),
         ("", "This field is required."),
     ],
 )
-def test_bad_stock_quantity_is_a_form_error(seller_client, quantity, message):
-    variant = VariantFactory(product__seller=seller_client.seller)
-    warehouse = WarehouseFactory()
-    stock_of(variant, warehouse, quantity=3)
+def test_a_bad_count_is_a_field_error_and_nothing_is_saved(seller_client, two_by_four, quantity, message):
+    product, (small, medium), (fc1, _, _, _) = two_by_four
+    data = grid_inputs(seller_client, product) | {cell(small, fc1): "20", cell(medium, fc1): quantity}
+    before, movements = stock_table(), StockMovement.objects.count()
 
-    response = seller_client.post(stock_url(variant, warehouse), stock_form(variant, warehouse, quantity))
+    response = seller_client.post(save_url(product), data)
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert message in html
-    assert f'id="id_stock-{variant.pk}-{warehouse.pk}-quantity_error"' in html
-    assert Stock.objects.get(variant=variant, warehouse=warehouse).quantity == 3
-    assert StockMovement.objects.count() == 1
+    assert f'<ul class="errorlist" id="id_{cell(medium, fc1)}_error"><li>{message}</li></ul>' in html
+    assert (stock_table(), StockMovement.objects.count()) == (before, movements)
 
 
-def test_stock_cannot_be_set_in_a_hub_or_a_closed_warehouse(seller_client):
-    variant = VariantFactory(product__seller=seller_client.seller)
+def test_cells_of_a_hub_a_closed_warehouse_or_a_variant_added_since_are_left_alone(seller_client, two_by_four):
+    product, (small, _), (fc1, _, _, _) = two_by_four
+    data = grid_inputs(seller_client, product)
+    newer = VariantFactory(product=product)  # added in another tab: not on the page the seller saves
     hub = WarehouseFactory(kind=Warehouse.Kind.CONSOLIDATION_HUB)
     closed = WarehouseFactory(is_active=False)
+    data |= {cell(small, fc1): "11", cell(small, hub): "5", cell(small, closed): "5"}
 
-    for warehouse in (hub, closed):
-        response = seller_client.post(stock_url(variant, warehouse), stock_form(variant, warehouse, 5))
-        assert response.status_code == 404
-    assert not Stock.objects.exists()
+    response = seller_client.post(save_url(product), data)
+
+    assert response.status_code == 302
+    assert Stock.objects.get(variant=small, warehouse=fc1).quantity == 11
+    assert not Stock.objects.filter(warehouse__in=[hub, closed]).exists()
+    assert not Stock.objects.filter(variant=newer).exists()
+
+
+def test_the_save_answers_only_post(seller_client, two_by_four):
+    assert seller_client.get(save_url(two_by_four[0])).status_code == 405
+
+
+def _save_queries(client, product, data) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(save_url(product), data)
+    return response.status_code, len(queries)
+
+
+def test_saving_and_refusing_cost_the_same_queries_for_a_small_and_a_large_grid(seller_client):
+    """One changed cell costs as much in a 1 x 1 grid as in a 6 x 4 one: untouched cells cost nothing."""
+    product = ProductFactory(seller=seller_client.seller)
+    first = VariantFactory(product=product)
+    warehouse = WarehouseFactory()
+    allocate(stock_of(first, warehouse, quantity=10), 4)
+
+    def both(data_for):
+        data = grid_inputs(seller_client, product)
+        saved = _save_queries(seller_client, product, data | {cell(first, warehouse): data_for("save")})
+        refused = _save_queries(seller_client, product, data | {cell(first, warehouse): data_for("refuse")})
+        return saved, refused
+
+    small = both(lambda what: "11" if what == "save" else "3")
+    for _ in range(5):
+        variant = VariantFactory(product=product)
+        stock_of(variant, warehouse, quantity=2)
+    for _ in range(3):
+        extra = WarehouseFactory()
+        for variant in product.variants.all():
+            stock_of(variant, extra, quantity=1)
+    Stock.objects.filter(variant=first, warehouse=warehouse).update(quantity=10)  # as before the first save
+    large = both(lambda what: "11" if what == "save" else "3")
+
+    assert small[0][0] == large[0][0] == 302 and small[1][0] == large[1][0] == 200
+    assert large == small
+
+
+def test_the_product_page_with_its_grid_costs_the_same_queries_for_1_and_many_cells(
+    seller_client, get_counting_queries
+):
+    product = ProductFactory(seller=seller_client.seller)
+    stock_of(VariantFactory(product=product), WarehouseFactory())
+    one_response, one = get_counting_queries(seller_client, edit_url(product))
+
+    for _ in range(5):
+        VariantFactory(product=product)
+    for _ in range(3):
+        WarehouseFactory()
+    many_response, many = get_counting_queries(seller_client, edit_url(product))
+
+    assert one_response.context["stock_grid"].rows[0].cells and len(many_response.context["stock_grid"].rows) == 6
+    assert sum(len(row.cells) for row in many_response.context["stock_grid"].rows) == 6 * 4
+    assert many == one

@@ -43,8 +43,9 @@ def object_urls(product, variant, image, warehouse) -> list[tuple[str, dict]]:
         (reverse("dashboard:variant-edit", kwargs={"pk": pk, "variant_pk": variant.pk}),
          {"sku": "HACK", "price": "1.00", "currency": "USD"}),
         (reverse("dashboard:variant-deactivate", kwargs={"pk": pk, "variant_pk": variant.pk}), {}),
-        (reverse("dashboard:stock-set", kwargs={"pk": pk, "variant_pk": variant.pk, "warehouse_pk": warehouse.pk}),
-         {f"{stock_prefix}-quantity": "0", f"{stock_prefix}-bin_location": "X"}),
+        (reverse("dashboard:stock-save", kwargs={"pk": pk}),
+         {f"{stock_prefix}-quantity": "0", f"initial-{stock_prefix}-quantity": "5",
+          f"{stock_prefix}-bin_location": "X"}),
         (reverse("dashboard:image-upload", kwargs={"pk": pk}), {"image": image_upload}),
         (reverse("dashboard:image-edit", kwargs={"pk": pk, "image_pk": image.pk}), {f"image-{image.pk}-alt_text": "x"}),
         (reverse("dashboard:image-move", kwargs={"pk": pk, "image_pk": image.pk}), {"direction": "down"}),
@@ -128,7 +129,6 @@ def test_another_sellers_variant_or_picture_under_my_own_product_answers_404(sel
     urls = [
         reverse("dashboard:variant-edit", kwargs={"pk": mine, "variant_pk": variant}),
         reverse("dashboard:variant-deactivate", kwargs={"pk": mine, "variant_pk": variant}),
-        reverse("dashboard:stock-set", kwargs={"pk": mine, "variant_pk": variant, "warehouse_pk": warehouse}),
         reverse("dashboard:image-edit", kwargs={"pk": mine, "image_pk": image}),
         reverse("dashboard:image-move", kwargs={"pk": mine, "image_pk": image}),
         reverse("dashboard:image-delete", kwargs={"pk": mine, "image_pk": image}),
@@ -142,6 +142,20 @@ def test_another_sellers_variant_or_picture_under_my_own_product_answers_404(sel
         assert seller_client.get(url).status_code == 404, url
         assert seller_client.post(url, data).status_code == 404, url
 
+    assert everything() == before
+
+
+def test_my_stock_grid_ignores_cells_of_another_sellers_variant(seller_client, other_sellers_things):
+    mine = VariantFactory(product__seller=seller_client.seller)
+    theirs, warehouse = other_sellers_things["variant"], other_sellers_things["warehouse"]
+    before = everything()
+
+    response = seller_client.post(
+        reverse("dashboard:stock-save", kwargs={"pk": mine.product_id}),
+        {f"stock-{theirs.pk}-{warehouse.pk}-quantity": "0", f"initial-stock-{theirs.pk}-{warehouse.pk}-quantity": "5"},
+    )
+
+    assert response.status_code == 302  # nothing of mine changed
     assert everything() == before
 
 

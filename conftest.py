@@ -196,6 +196,25 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         log.close()
 
 
+def wait_until(condition, *, timeout: float, what: str) -> None:
+    """Poll `condition` until it holds (a real worker is doing the work); fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def worker_idle(*queues: str) -> bool:
+    """Nothing waits in these queues, and no worker has a task running or reserved."""
+    with celery_app.connection_for_write() as connection:
+        if any(connection.default_channel.client.llen(queue) for queue in queues):
+            return False
+    inspect = celery_app.control.inspect(timeout=1)
+    return not any([*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()])
+
+
 def _database_url(database: dict) -> str:
     if database["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{database['NAME']}"

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
+from conftest import wait_until, worker_idle
 from creators.models import Commission
 from creators.tests.money import click, tagged_variant
 from fulfillment.models import Allocation
@@ -29,15 +30,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(tr
 
 ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="Springfield", country="US", postal_code="62701")
 PAID_HANDLERS = {"shop.request_fulfillment", "shop.send_order_confirmation", "creators.record_commissions"}
-
-
-def _wait_until(condition, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _attributed_order() -> Order:
@@ -82,7 +74,7 @@ def test_a_broker_outage_at_payment_delays_the_work_and_loses_none(
     monkeypatch.undo()  # the broker is back; the beat sweep finds what was never dispatched
     settings.OUTBOX_DISPATCH_GRACE_SECONDS = 0
     assert outbox.redispatch_events() >= 1
-    _wait_until(
+    wait_until(
         lambda: set(HandledEvent.objects.filter(event=fact).values_list("handler", flat=True)) == PAID_HANDLERS,
         timeout=60,
         what="every handler of the paid fact",
@@ -92,20 +84,10 @@ def test_a_broker_outage_at_payment_delays_the_work_and_loses_none(
     for _ in range(5):  # the same fact handed to the worker five more times
         for handler in PAID_HANDLERS:
             outbox.run_event_handler.apply_async((fact.pk, handler), queue="default")
-    _wait_until(_worker_idle, timeout=60, what="the repeats to be run")
+    wait_until(lambda: worker_idle("default", "allocation"), timeout=60, what="the repeats to be run")
 
     assert _effects(order) == (2, 1, 1)
     assert HandledEvent.objects.filter(event=fact).count() == len(PAID_HANDLERS)
     assert outbox.mark_completed() == 1
     fact.refresh_from_db()
     assert fact.completed_at is not None
-
-
-def _worker_idle() -> bool:
-    """Nothing queued, nothing reserved or running in the worker (so the test's own tables can be emptied)."""
-    with celery_app.connection_for_write() as connection:
-        if any(connection.default_channel.client.llen(queue) for queue in ("default", "allocation")):
-            return False
-    inspect = celery_app.control.inspect(timeout=1)
-    busy = [*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()]
-    return not any(busy)

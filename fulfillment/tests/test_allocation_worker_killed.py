@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from conftest import _database_url
+from conftest import _database_url, wait_until
 from fulfillment.models import Allocation, Stock
 from fulfillment.selectors import stock_ledger_mismatches
 from fulfillment.services.stock import hold_reservations
@@ -54,15 +54,6 @@ def _start_worker(log_name: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def _wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
     variants = [VariantFactory() for _ in range(3)]
     for variant in variants:
@@ -84,7 +75,7 @@ def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
 
     first = _start_worker("worker-killed.log")
     try:
-        _wait_until(lambda: Allocation.objects.count() >= 10, 60, "the first allocations")
+        wait_until(lambda: Allocation.objects.count() >= 10, timeout=60, what="the first allocations")
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-batch
         first.wait(timeout=10)
     finally:
@@ -95,7 +86,7 @@ def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
 
     second = _start_worker("worker-restarted.log")
     try:
-        _wait_until(lambda: Allocation.objects.count() >= ORDERS, 120, "every order to be allocated")
+        wait_until(lambda: Allocation.objects.count() >= ORDERS, timeout=120, what="every order to be allocated")
         time.sleep(4)  # let any redelivered duplicate run, to prove it changes nothing
     finally:
         os.killpg(second.pid, signal.SIGTERM)

@@ -1,32 +1,14 @@
 """Labels bought by a real Celery worker on Redis and PostgreSQL, from the `labels` queue."""
 
-import time
-
 import pytest
 
+from conftest import wait_until, worker_idle
 from fulfillment.models import IssuedTrackingNumber, Shipment, ShippingLabel
 from fulfillment.tasks.labels import buy_label_task
 from fulfillment.tests.shipping_helpers import packed_shipment
 from marketplace.celery import app as celery_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_until(condition, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _worker_idle() -> bool:
-    inspect = celery_app.control.inspect(timeout=1)
-    busy = [*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()]
-    with celery_app.connection_for_write() as conn:
-        queued = conn.default_channel.client.llen("labels")
-    return queued == 0 and not any(busy)
 
 
 def test_a_worker_buys_each_label_once_however_often_it_is_queued(celery_worker_process):
@@ -36,8 +18,8 @@ def test_a_worker_buys_each_label_once_however_often_it_is_queued(celery_worker_
     for shipment in shipments:
         for _ in range(3):
             buy_label_task.delay(shipment.pk)
-    _wait_until(lambda: ShippingLabel.objects.count() == 2, "two labels")
-    _wait_until(_worker_idle, "the worker to finish every queued task")
+    wait_until(lambda: ShippingLabel.objects.count() == 2, timeout=60, what="two labels")
+    wait_until(lambda: worker_idle("labels"), timeout=60, what="the worker to finish every queued task")
 
     assert set(Shipment.objects.values_list("status", flat=True)) == {"labelled"}
     assert ShippingLabel.objects.count() == 2

@@ -1,7 +1,6 @@
 """Orders: the status machine (one door for every change) and placing an order from a cart."""
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from fulfillment.requests import ShipTo
 from fulfillment.services.stock import InsufficientStock, LineClaim, release_reservations, reserve_stock
 from shop import events
 from shop.models import Cart, Order, OrderEvent, OrderLine
@@ -46,16 +46,8 @@ class EmptyCart(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class ShippingAddress:
-    name: str
-    line1: str
-    city: str
-    country: str
-    line2: str = ""
-    region: str = ""
-    postal_code: str = ""
-    phone: str = ""
+# The address a shopper gives is the one fulfillment ships to: one value type for both.
+ShippingAddress = ShipTo
 
 
 def set_order_status(*, order: Order, to: str, kind: str, params: dict | None = None, by=None) -> OrderEvent:

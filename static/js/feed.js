@@ -114,19 +114,7 @@
   // of the search and cart buttons above and of the play and mute buttons (and unplaced chips) below.
   var EDGE = 8; // px kept free around a chip
 
-  function pictureBox(video) {
-    var width = video.clientWidth;
-    var height = video.clientHeight;
-    var box = { left: video.offsetLeft, top: video.offsetTop, width: width, height: height };
-    if (video.videoWidth && video.videoHeight && width && height) {
-      var scale = Math.min(width / video.videoWidth, height / video.videoHeight);
-      box.width = video.videoWidth * scale;
-      box.height = video.videoHeight * scale;
-      box.left += (width - box.width) / 2;
-      box.top += (height - box.height) / 2;
-    }
-    return box;
-  }
+  var pictureBox = window.pictureBox; // static/js/picture-box.js
 
   function clamp(value, low, high) {
     return Math.max(low, Math.min(value, Math.max(low, high)));

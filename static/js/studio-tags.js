@@ -32,17 +32,7 @@
 
   // Where the picture is drawn inside the player (letterboxed when the player is capped in height).
   function pictureBox() {
-    var width = video.clientWidth;
-    var height = video.clientHeight;
-    var box = { left: video.offsetLeft, top: video.offsetTop, width: width, height: height };
-    if (video.videoWidth && video.videoHeight && width && height) {
-      var scale = Math.min(width / video.videoWidth, height / video.videoHeight);
-      box.width = video.videoWidth * scale;
-      box.height = video.videoHeight * scale;
-      box.left += (width - box.width) / 2;
-      box.top += (height - box.height) / 2;
-    }
-    return box;
+    return window.pictureBox(video); // static/js/picture-box.js
   }
 
   // Sizes and places through CSSOM: the CSP forbids style attributes, not this.

@@ -150,6 +150,8 @@ def _upload_context(form: UploadForm, upload_error: str = "") -> dict:
         "form": form,
         "upload_error": upload_error,
         "max_bytes": settings.CREATOR_VIDEO_MAX_BYTES,
+        "max_minutes": settings.CREATOR_VIDEO_MAX_SECONDS // 60,
+        "max_side": settings.CREATOR_VIDEO_MAX_SIDE,
         "studio_page": "upload",
     }
 

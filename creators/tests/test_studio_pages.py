@@ -199,3 +199,11 @@ def test_a_tag_edited_on_the_page_gets_its_new_times(creator_client):
     assert good.status_code == 302
     tag.refresh_from_db()
     assert (tag.start_seconds, tag.end_seconds, tag.position_y) == (4, 6, 90)
+
+
+def test_the_upload_page_states_the_limits_it_enforces(creator_client, settings):
+    settings.CREATOR_VIDEO_MAX_SECONDS, settings.CREATOR_VIDEO_MAX_SIDE = 300, 1920
+
+    page = creator_client.get("/studio/upload/").text
+
+    assert "5 minutes and 1920 pixels on the longer side" in page

@@ -97,8 +97,8 @@ class Event:
     def publish(self, **payload: Any) -> OutboxEvent:
         """Write the fact in the current transaction; it is dispatched after commit (or by the sweep)."""
         event = OutboxEvent.objects.create(name=self.name, payload=payload)
-        event_id = event.pk
-        transaction.on_commit(lambda: dispatch(event_id=event_id), robust=True)
+        # A fresh fact: no handler has run it, and its row need not be read again after commit.
+        transaction.on_commit(lambda: dispatch(event_id=event.pk, fresh=event), robust=True)
         return event
 
 
@@ -116,16 +116,17 @@ def registered_events() -> dict[str, Event]:
 # --------------------------------------------------------------------------------------- relay
 
 
-def dispatch(*, event_id: int) -> bool:
+def dispatch(*, event_id: int, fresh: OutboxEvent | None = None) -> bool:
     """Enqueue one task per handler not yet done; True when every one was handed to the broker.
 
     Never raises: a broker outage (or, with eager tasks, a failing handler) is logged and counted, and
-    the sweep dispatches the event again later.
+    the sweep dispatches the event again later. `fresh` is the row just published (every handler pending).
     """
-    event = OutboxEvent.objects.filter(pk=event_id).first()
+    event = fresh or OutboxEvent.objects.filter(pk=event_id).first()
     if event is None or event.completed_at is not None:
         return True
-    pending = _pending_handlers(event)
+    done = set() if fresh else set(HandledEvent.objects.filter(event_id=event_id).values_list("handler", flat=True))
+    pending = [handler for name, handler in sorted(event_named(event.name).handlers.items()) if name not in done]
     if not pending:
         _complete(event_id)
         return True
@@ -152,12 +153,6 @@ def _limits(handler: Handler) -> dict[str, int]:
     if handler.soft_time_limit is None:
         return {}
     return {"soft_time_limit": handler.soft_time_limit, "time_limit": handler.soft_time_limit + 60}
-
-
-def _pending_handlers(event: OutboxEvent) -> list[Handler]:
-    handlers = event_named(event.name).handlers
-    done = set(HandledEvent.objects.filter(event_id=event.pk).values_list("handler", flat=True))
-    return [handler for name, handler in sorted(handlers.items()) if name not in done]
 
 
 def _complete(event_id: int) -> None:

@@ -28,3 +28,14 @@ shipment_returned_to_sender = Event(
     "fulfillment.shipment_returned_to_sender", doc="order_id, shipment_id, tracking_number"
 )
 shipment_cancelled = Event("fulfillment.shipment_cancelled", doc="order_id, shipment_id")
+return_label_ready = Event(
+    "fulfillment.return_label_ready", doc="return_id, order_id, tracking_number, carrier, service (label bought)"
+)
+return_in_transit = Event("fulfillment.return_in_transit", doc="return_id, order_id, tracking_number (first scan)")
+return_arrived = Event("fulfillment.return_arrived", doc="return_id, order_id: the carrier delivered it to the centre")
+return_received = Event("fulfillment.return_received", doc="return_id, order_id, warehouse: staff scanned it in")
+return_inspected = Event(
+    "fulfillment.return_inspected",
+    doc="return_id, order_id, lines: [{line_id, order_line_id, restocked, refurbished, written_off, missing}], "
+    "mismatch_note",
+)

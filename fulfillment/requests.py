@@ -60,3 +60,42 @@ class FulfillmentRequest:
                 FulfillmentLine(**{**line, "unit_value": Decimal(str(line["unit_value"]))}) for line in data["lines"]
             ),
         )
+
+
+@dataclass(frozen=True)
+class ReturnLineRequest:
+    line_id: int  # the shop's return line id
+    order_line_id: int
+    variant_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ReturnRequestToReceive:
+    """Bring these units of order `order_id` back to warehouse `warehouse_id`, from the shopper's address.
+
+    `shipment_id` names an outbound shipment already coming back (returned to sender): no label is bought.
+    """
+
+    return_id: int
+    number: str
+    order_id: int
+    warehouse_id: int
+    ship_from: ShipTo
+    lines: tuple[ReturnLineRequest, ...]
+    shipment_id: int | None = None
+
+    def as_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> "ReturnRequestToReceive":
+        return cls(
+            return_id=int(data["return_id"]),
+            number=data["number"],
+            order_id=int(data["order_id"]),
+            warehouse_id=int(data["warehouse_id"]),
+            ship_from=ShipTo(**data["ship_from"]),
+            lines=tuple(ReturnLineRequest(**line) for line in data["lines"]),
+            shipment_id=data.get("shipment_id"),
+        )

@@ -1,18 +1,21 @@
-"""Reads of stock shaped for pages, the API and reconciliation."""
+"""Reads of stock, shipments and returns shaped for pages, the API and reconciliation."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
+from fulfillment.allocation.zones import distance
 from fulfillment.carriers import carrier_names
 from fulfillment.models import (
     Allocation,
     Backorder,
     FulfillmentOrder,
+    InboundReturn,
     Reservation,
     Shipment,
+    ShippingLabel,
     Stock,
     StockMovement,
     TrackingEvent,
@@ -344,3 +347,90 @@ def shipping_progress(*, order_id: int) -> ShippingProgress:
         delivered=statuses.count(Shipment.Status.DELIVERED),
         waiting=waiting,
     )
+
+
+# --- returns ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveredUnits:
+    quantity: int
+    delivered_at: datetime | None  # the latest delivery of units of the line
+
+
+def delivered_units(*, order_id: int) -> dict[int, DeliveredUnits]:
+    """Per order line id: units in delivered shipments and when they arrived, one query."""
+    rows = (
+        Allocation.objects.filter(
+            fulfillment_order__order_id=order_id,
+            consumed_at__isnull=False,
+            fulfillment_order__shipments__status=Shipment.Status.DELIVERED,
+        )
+        .values("order_line_id", "pk", "quantity")
+        .annotate(delivered_at=Max("fulfillment_order__shipments__delivered_at"))
+    )
+    units: dict[int, list] = {}
+    for row in rows:  # one row per allocation (grouped by its pk: several delivered shipments count once)
+        quantity, at = units.get(row["order_line_id"], (0, None))
+        latest = max(filter(None, (at, row["delivered_at"])), default=None)
+        units[row["order_line_id"]] = (quantity + row["quantity"], latest)
+    return {line_id: DeliveredUnits(quantity, at) for line_id, (quantity, at) in units.items()}
+
+
+def returns_centre_for(*, country: str, postal_code: str = "") -> Warehouse | None:
+    """The nearest active returns centre (one in the shopper's country first); a fulfillment centre if none."""
+    for kind in (Warehouse.Kind.RETURNS_CENTRE, Warehouse.Kind.FULFILLMENT_CENTRE):
+        centres = list(Warehouse.objects.filter(kind=kind, is_active=True))
+        if centres:
+            return min(
+                centres,
+                key=lambda w: (distance(w.country, w.postal_code, country, postal_code), -w.priority, w.pk),
+            )
+    return None
+
+
+def inbound_returns(*, return_ids: list[int]) -> dict[int, InboundReturn]:
+    """Fulfillment's side of the shop's returns: status, label, timeline and carrier names, three queries."""
+    rows = list(
+        InboundReturn.objects.filter(pk__in=return_ids)
+        .select_related("warehouse", "shipment")
+        .prefetch_related(
+            Prefetch(
+                "shipment__labels",
+                ShippingLabel.objects.filter(voided_at__isnull=True),
+                to_attr="live_labels",
+            ),
+            Prefetch(
+                "shipment__tracking_events",
+                TrackingEvent.objects.order_by("occurred_at", "id"),
+                to_attr="events_in_order",
+            ),
+        )
+    )
+    shipments = [row.shipment for row in rows if row.shipment is not None]
+    _with_display_names(shipments)
+    for row in rows:
+        row.live_label = row.shipment.live_labels[0] if row.shipment is not None and row.shipment.live_labels else None
+    return {row.pk: row for row in rows}
+
+
+def return_label(*, return_id: int) -> ShippingLabel | None:
+    """The live label of a return's own shipment, if one was bought."""
+    return (
+        ShippingLabel.objects.filter(
+            shipment__inbound_return__pk=return_id,
+            shipment__direction=Shipment.Direction.RETURN,
+            voided_at__isnull=True,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def returns_work_queue() -> dict[str, QuerySet]:
+    """The returns centres' queues: to receive (expected or on the way), to inspect (received)."""
+    base = InboundReturn.objects.select_related("warehouse", "shipment", "order").order_by("created_at", "pk")
+    return {
+        "to_receive": base.filter(status__in=(InboundReturn.Status.EXPECTED, InboundReturn.Status.IN_TRANSIT)),
+        "to_inspect": base.filter(status=InboundReturn.Status.RECEIVED),
+    }

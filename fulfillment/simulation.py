@@ -68,10 +68,25 @@ class Route:
     dest: str  # the shopper's city (never the street or the name)
     dest_country: str
     international: bool
+    start: str = "fulfillment centre"  # a return starts at a drop-off point
+
+
+def route_of(shipment: Shipment) -> Route:
+    """Warehouse to shopper; for a return, the shopper's town to the returns centre."""
+    if shipment.is_return:
+        inbound = shipment.inbound_return
+        warehouse, country = inbound.warehouse, str(inbound.warehouse.country).upper()
+        international = str(inbound.ship_country).upper() != country
+        return Route(inbound.ship_city, f"{warehouse.city} returns centre", country, international, "drop-off point")
+    warehouse, order = shipment.fulfillment_order.warehouse, shipment.fulfillment_order.order
+    dest_country = str(order.ship_country).upper()
+    return Route(warehouse.city, order.ship_city, dest_country, str(warehouse.country).upper() != dest_country)
 
 
 def _picked_up(r: Route) -> Scan:
-    return Scan(E.PICKED_UP, K.FIRST_MILE, "Picked up by the carrier", f"{r.origin} fulfillment centre")
+    if r.start != "fulfillment centre":
+        return Scan(E.PICKED_UP, K.FIRST_MILE, "Dropped off by the shopper", f"{r.origin} {r.start}")
+    return Scan(E.PICKED_UP, K.FIRST_MILE, "Picked up by the carrier", f"{r.origin} {r.start}")
 
 
 def _at_sorting(r: Route) -> Scan:
@@ -138,9 +153,7 @@ def next_scan(
     *, shipment: Shipment, last: TrackingEvent | None, rng: random.Random, chances: Chances = Chances()
 ) -> Scan | None:
     """The scan that follows the last one on this shipment's route; None once it has arrived."""
-    warehouse, order = shipment.fulfillment_order.warehouse, shipment.fulfillment_order.order
-    dest_country = str(order.ship_country).upper()
-    route = Route(warehouse.city, order.ship_city, dest_country, str(warehouse.country).upper() != dest_country)
+    route = route_of(shipment)
     status = last.status if last is not None else E.LABEL_CREATED
     stage = last.leg.kind if last is not None and last.leg is not None else ""
     if status in (E.DELIVERED, E.RETURNED_TO_SENDER):
@@ -156,7 +169,7 @@ def _due(now: dt.datetime, limit: int) -> list[Shipment]:
     return list(
         Shipment.objects.filter(carrier__in=SIMULATED_CARRIERS, status__in=ACTIVE, next_simulated_at__lte=now)
         .exclude(tracking_number="")
-        .select_related("fulfillment_order__warehouse", "fulfillment_order__order")
+        .select_related("fulfillment_order__warehouse", "fulfillment_order__order", "inbound_return__warehouse")
         .prefetch_related(
             Prefetch("tracking_events", TrackingEvent.objects.select_related("leg").order_by("occurred_at", "id"))
         )

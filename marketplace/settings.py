@@ -236,6 +236,7 @@ CELERY_TASK_ROUTES = {
     "fulfillment.tasks.fulfillment_orders.allocate_backorders_task": {"queue": "allocation"},
     "fulfillment.tasks.labels.*": {"queue": "labels"},
     "shop.payments.tasks.*": {"queue": "default"},
+    "shop.tasks.*": {"queue": "returns"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Facts whose handlers were never enqueued (broker down) or never finished (worker killed).
@@ -296,6 +297,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
         "options": {"queue": "default"},
     },
+    # Returns: a reminder for labels still unused, and the end of approved returns never sent.
+    "returns-remind-unused-labels": {
+        "task": "shop.tasks.remind_unused_return_labels",
+        "schedule": crontab(minute=23),
+        "options": {"queue": "returns"},
+    },
+    "returns-expire-unsent": {
+        "task": "shop.tasks.expire_unsent_returns",
+        "schedule": crontab(minute=53),
+        "options": {"queue": "returns"},
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -306,6 +318,26 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 OUTBOX_DISPATCH_GRACE_SECONDS = env.int("OUTBOX_DISPATCH_GRACE_SECONDS", default=10)
 OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=900)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=50)
+
+# Free returns (README "Returns"): the policy's knobs. Days from delivery to ask; days an approved
+# return has to be sent before it expires, and after which an unused label is reminded; the value per
+# currency up to which a return is approved without staff (a currency not listed always waits for
+# staff); reasons that need photos and a look by staff; reasons whose cost the seller carries (the
+# rest: the platform); reasons refunded at the carrier's first scan (the rest: after inspection);
+# reasons that refund the shipping paid as well (the shop's fault).
+RETURNS_WINDOW_DAYS = env.int("RETURNS_WINDOW_DAYS", default=30)
+RETURNS_SHIP_BY_DAYS = env.int("RETURNS_SHIP_BY_DAYS", default=14)
+RETURNS_REMINDER_DAYS = env.int("RETURNS_REMINDER_DAYS", default=5)
+RETURNS_MAX_PHOTOS = 5
+RETURNS_AUTO_APPROVE_MAX_VALUE = env.json(
+    "RETURNS_AUTO_APPROVE_MAX_VALUE",
+    default={"USD": "200", "EUR": "185", "GBP": "160", "CAD": "275", "AUD": "300", "JPY": "30000"},
+)
+RETURNS_REVIEW_REASONS = ["damaged", "not_as_described"]
+RETURNS_PHOTO_REQUIRED_REASONS = ["damaged", "not_as_described"]
+RETURNS_SELLER_PAYS_REASONS = ["changed_mind", "doesnt_fit", "not_as_described"]
+RETURNS_REFUND_AT_FIRST_SCAN_REASONS = env.list("RETURNS_REFUND_AT_FIRST_SCAN_REASONS", default=["wrong_item"])
+RETURNS_REFUND_SHIPPING_REASONS = ["damaged", "not_as_described", "wrong_item", "arrived_late", "returned_to_sender"]
 
 # Carrier tracking webhooks (/carriers/webhook/<code>/): the HMAC secret per carrier code, as JSON,
 # e.g. CARRIER_WEBHOOK_SECRETS='{"ups": "..."}'. Under DEBUG the built-in carriers get local secrets.

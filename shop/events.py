@@ -16,3 +16,12 @@ stripe_event_ready = Event(
     "shop.stripe_event_ready", doc="event_pk: a stored Stripe event that waited for its payment, to apply now"
 )
 product_image_uploaded = Event("shop.product_image_uploaded", doc="image_id: its renditions are to be made")
+return_requested = Event(
+    "shop.return_requested", doc="return_id, order_id, in_review: a shopper asked to send units back"
+)
+return_approved = Event(
+    "shop.return_approved",
+    doc="return_id, order_id, receive (fulfillment.requests.ReturnRequestToReceive.as_payload()): bring it back",
+)
+return_closed = Event("shop.return_closed", doc="return_id, order_id, status (completed, rejected, expired, kept)")
+return_reminder_due = Event("shop.return_reminder_due", doc="return_id, order_id: the label is still unused")

@@ -11,11 +11,12 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from fulfillment import events as fulfillment_events
-from fulfillment.requests import FulfillmentRequest
+from fulfillment.requests import FulfillmentRequest, ReturnRequestToReceive
 from fulfillment.services.allocation import allocate_order
+from fulfillment.services.returns import buy_return_label, expect_return
 from shop import events
-from shop.models import Order, OrderEvent, ProductImage, Refund, SentEmail
-from shop.services import payments
+from shop.models import Order, OrderEvent, ProductImage, Refund, ReturnRequest, SentEmail
+from shop.services import payments, returns
 from shop.services.cart import merge_session_cart
 from shop.services.images import make_renditions
 from shop.services.notifications import send_order_email
@@ -63,10 +64,18 @@ def stop_fulfillment_of_refunded_order(payload: Payload) -> None:
 
 @events.order_refunded.handler("shop.automatic_refund_email")
 def email_automatic_refund(payload: Payload) -> None:
-    """The shopper is told when the shop refunded a payment on its own (not when staff refund on request)."""
-    refund = Refund.objects.filter(pk=payload["refund_id"]).only("reason").first()
-    if refund is not None and refund.reason.startswith(payments.AUTOMATIC_REFUND):
+    """The shopper is told when the shop refunded a payment on its own or for a return (not on staff's request)."""
+    refund = Refund.objects.filter(pk=payload["refund_id"]).only("reason", "idempotency_key").first()
+    if refund is None:
+        return
+    if refund.reason.startswith(payments.AUTOMATIC_REFUND):
         send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.AUTOMATIC_REFUND, refund_id=refund.pk)
+    elif refund.idempotency_key.startswith("return:"):
+        send_order_email(
+            order_id=payload["order_id"],
+            kind=SentEmail.Kind.RETURN_REFUNDED,
+            return_id=int(refund.idempotency_key.removeprefix("return:")),
+        )
 
 
 @events.refund_requested.handler("shop.submit_refund", atomic=False)
@@ -147,3 +156,75 @@ def email_shipment_delivered(payload: Payload) -> None:
     send_order_email(
         order_id=payload["order_id"], kind=SentEmail.Kind.SHIPMENT_DELIVERED, shipment_id=payload["shipment_id"]
     )
+
+
+# --- returns: the shop's decisions, fulfillment's progress ---------------------------------------
+
+
+@events.return_approved.handler("shop.bring_return_back", queue="returns", atomic=False)
+def bring_return_back(payload: Payload) -> None:
+    """Fulfillment expects the parcel and buys its prepaid label (both idempotent: a repeat finds them done)."""
+    if not ReturnRequest.objects.filter(pk=payload["return_id"]).exclude(status=ReturnRequest.Status.EXPIRED).exists():
+        return
+    inbound = expect_return(request=ReturnRequestToReceive.from_payload(payload["receive"]))
+    buy_return_label(return_id=inbound.pk)
+
+
+@events.return_requested.handler("shop.return_requested_email")
+def email_return_requested(payload: Payload) -> None:
+    if payload.get("in_review"):  # an approved one is told with its label
+        send_order_email(
+            order_id=payload["order_id"], kind=SentEmail.Kind.RETURN_REQUESTED, return_id=payload["return_id"]
+        )
+
+
+@events.return_closed.handler("shop.return_closed_email")
+def email_return_closed(payload: Payload) -> None:
+    kind = {
+        ReturnRequest.Status.REJECTED: SentEmail.Kind.RETURN_REJECTED,
+        ReturnRequest.Status.EXPIRED: SentEmail.Kind.RETURN_EXPIRED,
+    }.get(payload["status"])
+    if kind is not None:
+        send_order_email(order_id=payload["order_id"], kind=kind, return_id=payload["return_id"])
+
+
+@events.return_reminder_due.handler("shop.return_reminder_email")
+def email_return_reminder(payload: Payload) -> None:
+    send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.RETURN_REMINDER, return_id=payload["return_id"])
+
+
+@fulfillment_events.return_label_ready.handler("shop.return_label_ready", queue="returns")
+def return_label_ready(payload: Payload) -> None:
+    returns.label_ready(return_id=payload["return_id"], tracking_number=payload["tracking_number"])
+    send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.RETURN_APPROVED, return_id=payload["return_id"])
+
+
+@fulfillment_events.return_in_transit.handler("shop.return_in_transit", queue="returns")
+def return_in_transit(payload: Payload) -> None:
+    returns.return_in_transit(return_id=payload["return_id"])
+
+
+@fulfillment_events.return_received.handler("shop.return_received", queue="returns")
+def return_received(payload: Payload) -> None:
+    returns.return_received(return_id=payload["return_id"])
+    send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.RETURN_RECEIVED, return_id=payload["return_id"])
+
+
+@fulfillment_events.return_inspected.handler("shop.return_inspected", queue="returns")
+def return_inspected(payload: Payload) -> None:
+    returns.return_inspected(
+        return_id=payload["return_id"], lines=payload["lines"], mismatch_note=payload.get("mismatch_note", "")
+    )
+
+
+@fulfillment_events.shipment_returned_to_sender.handler("shop.open_return_to_sender", queue="returns")
+def open_return_to_sender(payload: Payload) -> None:
+    ret = returns.open_return_to_sender(
+        order_id=payload["order_id"],
+        shipment_id=payload["shipment_id"],
+        warehouse_id=payload.get("warehouse_id"),
+        lines=payload.get("lines", []),
+        tracking_number=payload.get("tracking_number", ""),
+    )
+    if ret is not None:
+        send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.RETURNED_TO_SENDER, return_id=ret.pk)

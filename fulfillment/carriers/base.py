@@ -92,6 +92,8 @@ class ShipmentSpec:
     parcels: tuple[Parcel, ...]
     reference: str = ""
     promised_days: int | None = None
+    # A return's code for label-free drop-off: printed as a QR code on the label.
+    drop_off_code: str = ""
 
     @property
     def is_domestic(self) -> bool:

@@ -132,6 +132,7 @@ class BuiltinCarrier(Carrier):
                 parcel_count=len(numbers),
                 weight_grams=parcel.weight_grams,
                 ship_date=now.date(),
+                drop_off_code=shipment.drop_off_code,
             )
             for i, (number, parcel) in enumerate(zip(numbers, shipment.parcels, strict=True), start=1)
         ]

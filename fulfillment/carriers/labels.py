@@ -2,7 +2,8 @@
 
 Each label shows the service, from and to addresses, a GS1-128 routing barcode with AI (420) and
 the destination postal code, a Code 128 tracking barcode with the number printed under it, the
-order reference, "parcel n of m", the weight and the date.
+order reference, "parcel n of m", the weight and the date. A return label also carries a QR code
+(segno) of its drop-off code, so a drop-off point can print the label for a shopper without a printer.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import segno
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.pdfgen.canvas import Canvas
 
@@ -37,6 +39,7 @@ class LabelData:
     parcel_count: int = 1
     weight_grams: int = 0
     ship_date: dt.date | None = None
+    drop_off_code: str = ""  # a return: printed as a QR code
 
 
 def routing_postal_code(postal_code: str) -> str:
@@ -149,6 +152,9 @@ def _draw_label(canvas, data: LabelData) -> None:
     y -= 13
     canvas.drawCentredString(width / 2, y, data.tracking_number)
 
+    if data.drop_off_code:
+        _draw_drop_off(canvas, data.drop_off_code, x=margin, y=44, size=66)
+
     # Footer: reference, parcel n of m, weight.
     canvas.line(margin, 40, width - margin, 40)
     canvas.setFont("Helvetica", 9)
@@ -156,6 +162,36 @@ def _draw_label(canvas, data: LabelData) -> None:
     canvas.drawRightString(width - margin, 27, _parcel_text(data))
     canvas.drawString(margin, 14, f"Weight: {_weight_text(data.weight_grams)}")
     canvas.drawRightString(width - margin, 14, _date_text(data))
+
+
+def _draw_drop_off(canvas, code: str, *, x: float, y: float, size: float) -> None:
+    """The drop-off QR code as vector squares (sharp at any printer resolution), and what it is for."""
+    matrix = segno.make(code, error="m").matrix
+    module = size / len(matrix)
+    for row_index, row in enumerate(matrix):
+        for col_index, dark in enumerate(row):
+            if dark:
+                canvas.rect(
+                    x + col_index * module, y + size - (row_index + 1) * module, module, module, stroke=0, fill=1
+                )
+    canvas.setFont("Helvetica-Bold", 12)
+    canvas.drawString(x + size + 10, y + size - 14, "RETURN")
+    canvas.setFont("Helvetica", 8)
+    canvas.drawString(x + size + 10, y + size - 28, "No printer? Show this code")
+    canvas.drawString(x + size + 10, y + size - 38, "at a drop-off point.")
+    canvas.drawString(x + size + 10, y + size - 50, code[:40])
+
+
+def drop_off_qr_svg(code: str, *, scale: int = 4) -> str:
+    """The drop-off QR code as inline SVG for the return's page."""
+    return segno.make(code, error="m").svg_inline(scale=scale, border=2)
+
+
+def drop_off_qr_png(code: str, *, scale: int = 6) -> bytes:
+    """The drop-off QR code as PNG, attached to the return's email."""
+    out = io.BytesIO()
+    segno.make(code, error="m").save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
 
 
 # --- ZPL -----------------------------------------------------------------------------------
@@ -234,6 +270,13 @@ def render_zpl(label_data: LabelData) -> str:
     out.append(f"^FO40,{y}^BY{_module_width(_code128_modules(tracking_symbols))}^BCN,200,N,N,N^FD{tracking_data}^FS")
     y += 210
     out.append(f"^FO0,{y}^FB{ZPL_WIDTH_DOTS},1,0,C^A0N,36,36^FH^FD{_zpl_text(d.tracking_number)}^FS")
+
+    if d.drop_off_code:
+        # ^BQ: QR code, model 2, magnification 4, error correction M.
+        out.append(f"^FO40,950^BQN,2,4^FH^FDMA,{_zpl_text(d.drop_off_code)}^FS")
+        text(220, 965, 40, "RETURN")
+        text(220, 1015, 24, "No printer? Show this code at a drop-off point.")
+        text(220, 1050, 24, d.drop_off_code[:40])
 
     rule(1110)
     text(30, 1130, 28, f"Ref: {d.reference}"[:40])

@@ -1,7 +1,8 @@
 """Fulfillment models: its copy of paid orders (outbound.py); stock and its claims (stock.py); shipments, parcels,
-labels, tracking (shipping.py)."""
+labels, tracking (shipping.py); returns coming back (returns.py)."""
 
 from .outbound import OutboundLine, OutboundOrder
+from .returns import InboundReturn, InboundReturnLine
 from .shipping import (
     Box,
     CarrierSerial,
@@ -30,6 +31,8 @@ __all__ = [
     "Box",
     "CarrierSerial",
     "FulfillmentOrder",
+    "InboundReturn",
+    "InboundReturnLine",
     "IssuedTrackingNumber",
     "OutboundLine",
     "OutboundOrder",

@@ -66,7 +66,15 @@ class Shipment(models.Model):
         RETURNED_TO_SENDER = "returned_to_sender", "Returned to sender"
         CANCELLED = "cancelled", "Cancelled"
 
-    fulfillment_order = models.ForeignKey(FulfillmentOrder, on_delete=models.PROTECT, related_name="shipments")
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "To the shopper"
+        RETURN = "return", "Back to a returns centre"
+
+    # Empty for a return shipment: it comes back for an InboundReturn (its `inbound_return`).
+    fulfillment_order = models.ForeignKey(
+        FulfillmentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="shipments"
+    )
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.OUTBOUND)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ALLOCATED, db_index=True)
     # The carrier and service of the current label (empty until one is bought).
     carrier = models.CharField(max_length=40, blank=True)
@@ -82,9 +90,19 @@ class Shipment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(direction="return") | Q(fulfillment_order__isnull=False),
+                name="outbound_shipment_has_fulfillment_order",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Shipment {self.pk} ({self.status})"
+
+    @property
+    def is_return(self) -> bool:
+        return self.direction == self.Direction.RETURN
 
 
 class Parcel(models.Model):

@@ -34,6 +34,10 @@ class Warehouse(models.Model):
         return f"{self.code} {self.name}"
 
 
+# Warehouses that ship to shoppers: a returns centre sells again what it restocked.
+SHIPPING_WAREHOUSE_KINDS = (Warehouse.Kind.FULFILLMENT_CENTRE, Warehouse.Kind.RETURNS_CENTRE)
+
+
 class Stock(models.Model):
     """How many units of a variant a warehouse holds, and how many of those are promised."""
 

@@ -15,8 +15,8 @@ from fulfillment.models import (
     OutboundOrder,
     Reservation,
     Stock,
-    Warehouse,
 )
+from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.requests import FulfillmentRequest
 from fulfillment.services.fulfillment_orders import set_fulfillment_order_status
 from fulfillment.services.stock import allocate_units, deallocate_units, free_units
@@ -35,7 +35,7 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
             .filter(
                 variant_id__in=sorted({line.variant_id for line in lines}),
                 warehouse__is_active=True,
-                warehouse__kind=Warehouse.Kind.FULFILLMENT_CENTRE,
+                warehouse__kind__in=SHIPPING_WAREHOUSE_KINDS,
             )
             .select_related("warehouse")
             .order_by("pk")

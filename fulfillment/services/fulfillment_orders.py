@@ -16,6 +16,7 @@ from django.utils import timezone
 from fulfillment import events
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
 from fulfillment.models import Allocation, Backorder, FulfillmentOrder, OutboundOrder, Shipment, Stock, Warehouse
+from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.services.stock import (
     InsufficientStock,
     StockShortage,
@@ -179,7 +180,7 @@ def move_fulfillment_order(*, fulfillment_order_id: int, to_warehouse_id: int, b
         order_id = FulfillmentOrder.objects.values_list("order_id", flat=True).get(pk=fulfillment_order_id)
         order = OutboundOrder.objects.select_for_update().get(pk=order_id)
         target = Warehouse.objects.filter(pk=to_warehouse_id).first()
-        if target is None or not target.is_active or target.kind != Warehouse.Kind.FULFILLMENT_CENTRE:
+        if target is None or not target.is_active or target.kind not in SHIPPING_WAREHOUSE_KINDS:
             raise CannotMoveFulfillmentOrder(
                 "The target is not an active fulfillment centre.", fulfillment_order_id=fulfillment_order_id
             )
@@ -364,7 +365,7 @@ def _lock_free_stock(*, backorders: list[Backorder], order_ids: list[int]) -> _F
         .filter(
             variant_id__in=sorted({b.order_line.variant_id for b in backorders}),
             warehouse__is_active=True,
-            warehouse__kind=Warehouse.Kind.FULFILLMENT_CENTRE,
+            warehouse__kind__in=SHIPPING_WAREHOUSE_KINDS,
         )
         .select_related("warehouse")
         .order_by("pk")

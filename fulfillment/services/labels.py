@@ -100,16 +100,30 @@ def choose_rate(rates: list[Rate], *, promised_days: int | None) -> RateChoice |
 
 def _shipment_for_label(shipment_id: int) -> Shipment:
     return (
-        Shipment.objects.select_related("fulfillment_order__warehouse", "fulfillment_order__order")
+        Shipment.objects.select_related(
+            "fulfillment_order__warehouse", "fulfillment_order__order", "inbound_return__warehouse"
+        )
         .prefetch_related(Prefetch("parcels", Parcel.objects.order_by("sequence", "id")))
         .get(pk=shipment_id)
     )
 
 
-def _from_address(shipment: Shipment) -> Address:
-    w = shipment.fulfillment_order.warehouse
+@dataclass(frozen=True)
+class Ends:
+    """Where a shipment leaves from and goes to: warehouse to shopper, or, for a return, shopper to the centre."""
+
+    from_address: Address
+    to_address: Address
+    origin: Place
+    destination: Place
+    reference: str
+    promised_days: int | None = None
+    drop_off_code: str = ""
+
+
+def _warehouse_address(w, *, name: str = "") -> Address:
     return Address(
-        name=w.name,
+        name=name or w.name,
         company="Marketplace",
         line1=w.address_line1,
         line2=w.address_line2,
@@ -120,8 +134,8 @@ def _from_address(shipment: Shipment) -> Address:
     )
 
 
-def _to_address(shipment: Shipment) -> Address:
-    o = shipment.fulfillment_order.order
+def _shopper_address(o) -> Address:
+    """The ship-to fields of an OutboundOrder or an InboundReturn (the same names)."""
     return Address(
         name=o.ship_name,
         line1=o.ship_line1,
@@ -134,20 +148,43 @@ def _to_address(shipment: Shipment) -> Address:
     )
 
 
+def shipment_ends(shipment: Shipment) -> Ends:
+    if shipment.is_return:
+        inbound, w = shipment.inbound_return, shipment.inbound_return.warehouse
+        return Ends(
+            from_address=_shopper_address(inbound),
+            to_address=_warehouse_address(w, name=f"Returns {inbound.number}"),
+            origin=Place(city=inbound.ship_city, country=str(inbound.ship_country), facility="drop-off point"),
+            destination=Place(city=f"{w.city} returns centre", country=str(w.country)),
+            reference=inbound.number,
+            drop_off_code=inbound.drop_off_code,
+        )
+    w, o = shipment.fulfillment_order.warehouse, shipment.fulfillment_order.order
+    return Ends(
+        from_address=_warehouse_address(w),
+        to_address=_shopper_address(o),
+        origin=Place(city=w.city, country=str(w.country)),
+        destination=Place(city=o.ship_city, country=str(o.ship_country)),
+        reference=o.number,
+        promised_days=o.shipping_days_max or None,
+    )
+
+
 def shipment_spec(shipment: Shipment) -> ShipmentSpec:
-    """What the carrier needs: warehouse to shopper, one entry per parcel, the promised days."""
-    order = shipment.fulfillment_order.order
+    """What the carrier needs: from, to, one entry per parcel, the promised days."""
+    ends = shipment_ends(shipment)
     return ShipmentSpec(
-        from_address=_from_address(shipment),
-        to_address=_to_address(shipment),
+        from_address=ends.from_address,
+        to_address=ends.to_address,
         parcels=tuple(
             carriers.Parcel(
                 weight_grams=p.weight_grams, length_mm=p.length_mm, width_mm=p.width_mm, height_mm=p.height_mm
             )
             for p in shipment.parcels.all()
         ),
-        reference=order.number,
-        promised_days=order.shipping_days_max or None,
+        reference=ends.reference,
+        promised_days=ends.promised_days,
+        drop_off_code=ends.drop_off_code,
     )
 
 
@@ -195,7 +232,7 @@ def _store_label(*, shipment_id: int, bought, choice: RateChoice, spec: Shipment
         with transaction.atomic():
             shipment = (
                 Shipment.objects.select_for_update(of=("self",))
-                .select_related("fulfillment_order__warehouse", "fulfillment_order__order")
+                .select_related("fulfillment_order__warehouse", "fulfillment_order__order", "inbound_return__warehouse")
                 .get(pk=shipment_id)
             )
             if shipment.status != S.PACKED or live_label(shipment_id) is not None:
@@ -232,12 +269,8 @@ def _store_label(*, shipment_id: int, bought, choice: RateChoice, spec: Shipment
                 ]
             )
             set_shipment_status(shipment=shipment, to=S.LABELLED)
-            order = shipment.fulfillment_order.order
-            create_legs(
-                shipment=shipment,
-                warehouse=shipment.fulfillment_order.warehouse,
-                destination=Place(city=order.ship_city, country=str(order.ship_country)),
-            )
+            ends = shipment_ends(shipment)
+            create_legs(shipment=shipment, origin=ends.origin, destination=ends.destination)
             description = "Label created, shipment information sent to the carrier"
             if choice.note:
                 description = f"{description}. {choice.note}"[:240]
@@ -245,7 +278,7 @@ def _store_label(*, shipment_id: int, bought, choice: RateChoice, spec: Shipment
                 tracking_number=bought.tracking_number,
                 status=TrackingEvent.Status.LABEL_CREATED,
                 occurred_at=label.created_at,
-                location=f"{shipment.fulfillment_order.warehouse.city}, {shipment.fulfillment_order.warehouse.country}",
+                location=f"{ends.origin.city}, {ends.origin.country}",
                 description=description,
                 source=TrackingEvent.Source.SYSTEM,
             )
@@ -331,7 +364,11 @@ def reprint(*, label_id: int) -> Printout:
 def _live_labels(shipment_ids: list[int]) -> list[ShippingLabel]:
     labels = list(
         ShippingLabel.objects.filter(shipment_id__in=shipment_ids, voided_at__isnull=True)
-        .select_related("shipment__fulfillment_order__warehouse", "shipment__fulfillment_order__order")
+        .select_related(
+            "shipment__fulfillment_order__warehouse",
+            "shipment__fulfillment_order__order",
+            "shipment__inbound_return__warehouse",
+        )
         .prefetch_related(Prefetch("shipment__parcels", Parcel.objects.order_by("sequence", "id")))
         .order_by("shipment_id")
     )
@@ -344,14 +381,16 @@ def _label_pages(label: ShippingLabel) -> list[label_render.LabelData]:
     shipment = label.shipment
     carrier_name, service_name = carrier_names(label.carrier, label.service)
     parcels = list(shipment.parcels.all())
+    ends = shipment_ends(shipment)
     return [
         label_render.LabelData(
             carrier_name=carrier_name,
             service_name=service_name,
-            from_address=_from_address(shipment),
-            to_address=_to_address(shipment),
+            from_address=ends.from_address,
+            to_address=ends.to_address,
             tracking_number=parcel.tracking_number or label.tracking_number,
-            reference=shipment.fulfillment_order.order.number,
+            reference=ends.reference,
+            drop_off_code=ends.drop_off_code,
             parcel_index=i,
             parcel_count=len(parcels),
             weight_grams=parcel.weight_grams,

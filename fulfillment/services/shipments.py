@@ -6,10 +6,11 @@ shop derives the order's status from them.
 """
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from fulfillment import events
-from fulfillment.models import Allocation, FulfillmentOrder, OutboundOrder, Shipment, Stock
+from fulfillment.models import Allocation, FulfillmentOrder, InboundReturn, OutboundOrder, Shipment, Stock
 from fulfillment.models.shipping import HANDED_OVER_STATUSES, MOVING_STATUSES
 from fulfillment.services.fulfillment_orders import set_fulfillment_order_status
 from fulfillment.services.stock import ship_units
@@ -64,6 +65,9 @@ def set_shipment_status(*, shipment: Shipment, to: str) -> bool:
 
 def _announce(shipment: Shipment, *, before: str) -> None:
     """Write the facts of this move in the same transaction (the shop's order status and emails follow)."""
+    if shipment.is_return:
+        _announce_return(shipment, before=before)
+        return
     facts = []
     if before not in HANDED_OVER and shipment.status in HANDED_OVER:
         facts.append(events.shipment_handed_over)
@@ -75,11 +79,48 @@ def _announce(shipment: Shipment, *, before: str) -> None:
     }.get(shipment.status, [])
     if not facts:
         return
-    order_id = FulfillmentOrder.objects.values_list("order_id", flat=True).get(pk=shipment.fulfillment_order_id)
+    fulfillment_order = FulfillmentOrder.objects.only("order_id", "warehouse_id").get(pk=shipment.fulfillment_order_id)
     for fact in facts:
+        extra = {}
+        if fact is events.shipment_returned_to_sender:
+            # What comes back, so the shop can open the return: the units that left in this shipment.
+            extra = {"warehouse_id": fulfillment_order.warehouse_id, "lines": _shipped_lines(fulfillment_order)}
         fact.publish(
-            order_id=order_id,
+            order_id=fulfillment_order.order_id,
             shipment_id=shipment.pk,
+            tracking_number=shipment.tracking_number,
+            carrier=shipment.carrier,
+            service=shipment.service,
+            **extra,
+        )
+
+
+def _shipped_lines(fulfillment_order: FulfillmentOrder) -> list[dict[str, int]]:
+    rows = (
+        Allocation.objects.filter(fulfillment_order=fulfillment_order, consumed_at__isnull=False)
+        .values("order_line_id")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("order_line_id")
+    )
+    return [{"order_line_id": row["order_line_id"], "quantity": row["quantity"]} for row in rows]
+
+
+def _announce_return(shipment: Shipment, *, before: str) -> None:
+    """A return parcel's label, its first scan and its delivery to the centre, as facts about its return."""
+    fact = None
+    if shipment.status == S.LABELLED:
+        fact = events.return_label_ready
+    elif before not in HANDED_OVER and shipment.status in HANDED_OVER:
+        fact = events.return_in_transit
+    elif shipment.status == S.DELIVERED:
+        fact = events.return_arrived
+    if fact is None:
+        return
+    inbound = InboundReturn.objects.only("pk", "order_id").filter(shipment=shipment).first()
+    if inbound is not None:
+        fact.publish(
+            return_id=inbound.pk,
+            order_id=inbound.order_id,
             tracking_number=shipment.tracking_number,
             carrier=shipment.carrier,
             service=shipment.service,

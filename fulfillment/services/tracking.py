@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from fulfillment.models import Shipment, TrackingEvent, TrackingLeg, Warehouse
+from fulfillment.models import Shipment, TrackingEvent, TrackingLeg
 from fulfillment.services.shipments import HANDED_OVER, SHIPMENT_TRANSITIONS, hand_over_shipment, set_shipment_status
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class Place:
 
     city: str
     country: str
+    facility: str = "fulfillment centre"  # where the first mile starts (a drop-off point for returns)
 
 
 def fingerprint(*, tracking_number: str, status: str, occurred_at: dt.datetime, location: str) -> str:
@@ -84,9 +85,10 @@ def leg_plan(*, origin: Place, destination: Place) -> list[tuple[str, str, str]]
     """(kind, origin, destination) of each leg, in order: three at home, six across a border."""
     sorting = f"{origin.city} sorting facility"
     station = f"{destination.city} delivery station"
+    start = f"{origin.city} {origin.facility}"
     if origin.country.upper() == destination.country.upper():
         return [
-            (K.FIRST_MILE, f"{origin.city} fulfillment centre", sorting),
+            (K.FIRST_MILE, start, sorting),
             (K.LINE_HAUL, sorting, station),
             (K.LAST_MILE, station, destination.city),
         ]
@@ -94,7 +96,7 @@ def leg_plan(*, origin: Place, destination: Place) -> list[tuple[str, str, str]]
     hub = "International hub"
     customs = f"{destination.country.upper()} import customs"
     return [
-        (K.FIRST_MILE, f"{origin.city} fulfillment centre", sorting),
+        (K.FIRST_MILE, start, sorting),
         (K.LINE_HAUL, sorting, gateway),
         (K.EXPORT, gateway, hub),
         (K.HUB, hub, customs),
@@ -103,10 +105,9 @@ def leg_plan(*, origin: Place, destination: Place) -> list[tuple[str, str, str]]
     ]
 
 
-def create_legs(*, shipment: Shipment, warehouse: Warehouse, destination: Place) -> list[TrackingLeg]:
+def create_legs(*, shipment: Shipment, origin: Place, destination: Place) -> list[TrackingLeg]:
     """The shipment's legs for its current label, replacing any from an earlier (voided) label."""
     TrackingLeg.objects.filter(shipment=shipment).delete()
-    origin = Place(city=warehouse.city, country=str(warehouse.country))
     return TrackingLeg.objects.bulk_create(
         [
             TrackingLeg(shipment=shipment, sequence=i, kind=kind, origin=frm[:120], destination=to[:120])
@@ -182,7 +183,12 @@ def _path(current: str, target: str) -> list[str] | None:
 
 
 def _move(shipment: Shipment, *, target: str, at: dt.datetime, by) -> None:
-    if shipment.status == S.LABELLED:
+    if shipment.status == S.LABELLED and shipment.is_return:
+        # A return parcel takes no stock with it: the carrier has it, that is all.
+        set_shipment_status(shipment=shipment, to=S.IN_TRANSIT)
+        Shipment.objects.filter(pk=shipment.pk).update(handed_over_at=at)
+        shipment.handed_over_at = at
+    elif shipment.status == S.LABELLED:
         hand_over_shipment(shipment_id=shipment.pk, by=by)
         shipment.refresh_from_db()
         # The carrier's scan time, not the time we heard of it.

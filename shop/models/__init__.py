@@ -14,8 +14,17 @@ from shop.models.catalog import (
 from shop.models.local_stripe import LocalStripeIdempotencyKey, LocalStripeObject
 from shop.models.orders import Order, OrderEvent, OrderLine, SentEmail
 from shop.models.payments import Payment, Refund, StripeEvent
+from shop.models.returns import (
+    CLAIMING_RETURN_STATUSES,
+    OPEN_RETURN_STATUSES,
+    ReturnLine,
+    ReturnPhoto,
+    ReturnRequest,
+)
 
 __all__ = [
+    "CLAIMING_RETURN_STATUSES",
+    "OPEN_RETURN_STATUSES",
     "OPTION_ORDER",
     "Cart",
     "CartLine",
@@ -29,6 +38,9 @@ __all__ = [
     "Product",
     "ProductImage",
     "Refund",
+    "ReturnLine",
+    "ReturnPhoto",
+    "ReturnRequest",
     "Seller",
     "SellerMember",
     "SentEmail",

@@ -96,6 +96,9 @@ class Product(models.Model):
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     is_featured = models.BooleanField(default=False)
+    final_sale = models.BooleanField(
+        default=False, help_text="Cannot be returned (e.g. hygiene products, personalised items); said on the page."
+    )
     affiliate_commission_rate = models.DecimalField(
         "affiliate commission rate (%)",
         max_digits=5,

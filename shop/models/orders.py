@@ -131,6 +131,17 @@ class OrderEvent(models.Model):
         FULFILLMENT_RELEASED = "fulfillment_released", "Released at a warehouse"
         FULFILLMENT_MOVED = "fulfillment_moved", "Moved to another warehouse"
         BACKORDER_ALLOCATED = "backorder_allocated", "Backordered units allocated"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_APPROVED = "return_approved", "Return approved"
+        RETURN_REJECTED = "return_rejected", "Return not accepted"
+        RETURN_LABEL_READY = "return_label_ready", "Return label ready"
+        RETURN_IN_TRANSIT = "return_in_transit", "Return on its way back"
+        RETURN_RECEIVED = "return_received", "Return received"
+        RETURN_INSPECTED = "return_inspected", "Return inspected"
+        RETURN_REFUNDED_WITHOUT_RETURN = "return_refunded_keep", "Refunded without return"
+        RETURN_EXPIRED = "return_expired", "Return expired"
+        RETURN_REMINDER = "return_reminder", "Return reminder sent"
+        RETURNS_PROGRESS = "returns_progress", "Returns progress"
         EMAIL_SENT = "email_sent", "Email sent"
         NOTE = "note", "Note"
 
@@ -157,6 +168,14 @@ class SentEmail(models.Model):
         SHIPMENT_SHIPPED = "shipment_shipped", "Shipment on its way"
         SHIPMENT_DELIVERED = "shipment_delivered", "Shipment delivered"
         AUTOMATIC_REFUND = "automatic_refund", "Payment refunded automatically"
+        RETURN_REQUESTED = "return_requested", "Return request received"
+        RETURN_APPROVED = "return_approved", "Return approved, with its label"
+        RETURN_REJECTED = "return_rejected", "Return not accepted"
+        RETURN_RECEIVED = "return_received", "Return received"
+        RETURN_REFUNDED = "return_refunded", "Return refunded"
+        RETURN_REMINDER = "return_reminder", "Return label not used yet"
+        RETURN_EXPIRED = "return_expired", "Return expired"
+        RETURNED_TO_SENDER = "returned_to_sender", "Parcel returned to us"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sent_emails")
     kind = models.CharField(max_length=32, choices=Kind.choices)

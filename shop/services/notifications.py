@@ -13,7 +13,8 @@ from django.urls import reverse
 from fulfillment.selectors import shipment_for_email
 from shop.checkout.emails import confirmation_message
 from shop.checkout.links import order_url
-from shop.models import Order, OrderEvent, Refund, SentEmail
+from shop.models import Order, OrderEvent, Refund, ReturnRequest, SentEmail
+from shop.return_emails import return_message
 from shop.services.orders import record_order_event
 from shop.services.payments import AUTOMATIC_REFUND
 
@@ -22,9 +23,16 @@ E = SentEmail.Kind
 NOT_CONFIRMED = {Order.Status.PENDING_PAYMENT, Order.Status.CANCELLED, Order.Status.REFUNDED}
 
 
-def send_order_email(*, order_id: int, kind: str, shipment_id: int | None = None, refund_id: int | None = None) -> bool:
+def send_order_email(
+    *,
+    order_id: int,
+    kind: str,
+    shipment_id: int | None = None,
+    refund_id: int | None = None,
+    return_id: int | None = None,
+) -> bool:
     """Send one of the order's emails unless it went before; False when it had (or makes no sense now)."""
-    about = shipment_id or refund_id
+    about = shipment_id or refund_id or return_id
     with transaction.atomic():
         order = Order.objects.get(pk=order_id)
         if kind == E.CONFIRMATION and order.status in NOT_CONFIRMED:
@@ -38,6 +46,8 @@ def send_order_email(*, order_id: int, kind: str, shipment_id: int | None = None
             message = confirmation_message(order=order)
         elif kind == E.AUTOMATIC_REFUND:
             message = _refund_message(order, Refund.objects.get(pk=refund_id, order=order))
+        elif return_id is not None:
+            message = return_message(order=order, kind=kind, ret=ReturnRequest.objects.get(pk=return_id, order=order))
         else:
             message = _shipment_message(order, kind, shipment_id)
         record_order_event(
@@ -55,7 +65,7 @@ def _label(kind: str, about: int | None) -> str:
         E.SHIPMENT_SHIPPED: f"Shipment {about} is on its way",
         E.SHIPMENT_DELIVERED: f"Shipment {about} was delivered",
         E.AUTOMATIC_REFUND: "Automatic refund",
-    }[kind]
+    }.get(kind) or E(kind).label
 
 
 def _refund_message(order: Order, refund: Refund) -> EmailMultiAlternatives:

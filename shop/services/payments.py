@@ -468,7 +468,7 @@ def refund_order(
 
 
 def _check_line_refund(
-    *, order: Order, lines: list[tuple[int, int]], pending: list[Refund]
+    *, order: Order, lines: list[tuple[int, int]], pending: list[Refund], include_shipping: bool = False
 ) -> tuple[list[dict[str, int]], Decimal]:
     asked: Counter[int] = Counter()
     for line_id, quantity in lines:
@@ -494,7 +494,47 @@ def _check_line_refund(
                 "exceeds_quantity", f"Only {left} of {line.sku} can still be refunded; {quantity} was asked for."
             )
         total += line.unit_price * quantity
-    return [{"order_line_id": line_id, "quantity": quantity} for line_id, quantity in sorted(asked.items())], total
+    return [{"order_line_id": line_id, "quantity": quantity} for line_id, quantity in sorted(asked.items())], (
+        total + _charges_share(order, total, include_shipping=include_shipping)
+    )
+
+
+def _charges_share(order: Order, items: Decimal, *, include_shipping: bool) -> Decimal:
+    """Tax (and, when asked, shipping) in proportion of the items' value: what goes back with them."""
+    if not order.subtotal:
+        return Decimal("0")
+    charges = order.tax_total + (order.shipping_total if include_shipping else Decimal("0"))
+    return (charges * items / order.subtotal).quantize(Decimal("0.01"))
+
+
+def open_line_refund(
+    *, order: Order, lines: list[tuple[int, int]], include_shipping: bool, reason: str, key: str, by=None
+) -> Refund:
+    """Write a pending refund of line units (their tax, and shipping when asked, in proportion), once per key.
+
+    For a caller inside its own transaction (a return's decision): the refund is sent to Stripe after
+    commit by the `refund_requested` handler. A second call with the same key answers the first refund.
+    Raises RefundNotAllowed when the units or the money are no longer refundable (nothing is written).
+    """
+    existing = Refund.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        pending = list(order.refunds.filter(status=Refund.Status.PENDING))
+        refund_lines, amount = _check_line_refund(
+            order=order, lines=lines, pending=pending, include_shipping=include_shipping
+        )
+        refundable = order.amount_paid - order.amount_refunded - sum((r.amount for r in pending), Decimal("0"))
+        amount = min(amount, refundable)  # never more than was paid, whatever the shares add up to
+        if amount <= 0:
+            raise RefundNotAllowed("nothing_to_refund", f"Nothing is left to refund on order {order.number}.")
+        payment = _payment_to_refund(order=order, amount=amount, pending=pending)
+        refund = _new_refund(order=order, payment=payment, amount=amount, lines=refund_lines, by=by, reason=reason)
+        refund.idempotency_key = key
+        refund.save(update_fields=["idempotency_key"])
+        events.refund_requested.publish(refund_id=refund.pk)
+    return refund
 
 
 def _payment_to_refund(*, order: Order, amount: Decimal, pending: list[Refund]) -> Payment:
@@ -650,7 +690,9 @@ def _count_refund(*, order: Order, refund: Refund, sign: int) -> None:
         return
     what = {**_money(refund), "reason": refund.reason}
     fully = order.amount_refunded >= order.amount_paid
-    if fully and S.REFUNDED in ORDER_TRANSITIONS[order.status]:
+    # A return's refund leaves the order returned (or partly), never "refunded": the goods came back.
+    from_return = refund.idempotency_key.startswith("return:")
+    if fully and not from_return and S.REFUNDED in ORDER_TRANSITIONS[order.status]:
         # Stock held for an order that will not ship goes back on sale.
         release_reservations(order_line_ids=list(order.lines.values_list("pk", flat=True)))
         set_order_status(order=order, to=S.REFUNDED, kind=K.REFUNDED, params=what, by=refund.by)
@@ -809,6 +851,7 @@ __all__ = [
     "expire_stale_checkouts",
     "fulfill_checkout",
     "handle_event",
+    "open_line_refund",
     "process_event",
     "record_event_failure",
     "refund_order",

@@ -1,0 +1,55 @@
+"""Shared set-up for the returns tests: an order paid through the Stripe stand-in and delivered."""
+
+import pytest
+
+from fulfillment.models import FulfillmentOrder, Shipment, Warehouse
+from fulfillment.services.shipments import hand_over_shipment, set_shipment_status
+from fulfillment.tests.factories import WarehouseFactory
+from shop.models import Order
+from shop.services.order_fulfillment import send_to_fulfillment
+from shop.services.payments import start_payment
+from shop.tests.test_payments_support import deliver_stand_in_events, pay_on_page, place_test_order, stocked_variant
+
+
+def deliver(order: Order) -> list[Shipment]:
+    """Allocate the order and carry every fulfillment order's shipment to the door."""
+    send_to_fulfillment(order_id=order.pk)
+    shipments = []
+    for fulfillment_order in FulfillmentOrder.objects.filter(order_id=order.pk):
+        shipment = Shipment.objects.create(
+            fulfillment_order=fulfillment_order,
+            status=Shipment.Status.LABELLED,
+            tracking_number=f"9400{fulfillment_order.pk:018d}",
+            carrier="domestic_ground",
+            service="ground",
+        )
+        hand_over_shipment(shipment_id=shipment.pk)
+        shipment.refresh_from_db()
+        for step in (Shipment.Status.OUT_FOR_DELIVERY, Shipment.Status.DELIVERED):
+            set_shipment_status(shipment=shipment, to=step)
+        shipments.append(shipment)
+    return shipments
+
+
+@pytest.fixture
+def returns_centre(db) -> Warehouse:
+    return WarehouseFactory(
+        code="US-RC1", name="Returns Edison", kind=Warehouse.Kind.RETURNS_CENTRE, city="Edison", postal_code="08817"
+    )
+
+
+@pytest.fixture
+def delivered_order(client, local_stripe, returns_centre, deliver_events, django_capture_on_commit_callbacks):
+    """2 x tea at 12.50 and 1 x cup at 8.00 (+ 4.99 shipping = 37.99 USD), paid on the stand-in and delivered."""
+    tea, cup = stocked_variant(price="12.50"), stocked_variant(price="8.00")
+    order = place_test_order((tea, 2), (cup, 1))
+    pay_on_page(client, start_payment(order=order))
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver_stand_in_events(client)
+    deliver_events()
+    deliver(order)
+    deliver_events()
+    order.refresh_from_db()
+    assert order.status == Order.Status.DELIVERED
+    order.tea, order.cup = order.lines.get(variant=tea), order.lines.get(variant=cup)
+    return order

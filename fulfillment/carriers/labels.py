@@ -166,7 +166,7 @@ def _draw_label(canvas, data: LabelData) -> None:
 
 def _draw_drop_off(canvas, code: str, *, x: float, y: float, size: float) -> None:
     """The drop-off QR code as vector squares (sharp at any printer resolution), and what it is for."""
-    matrix = segno.make(code, error="m").matrix
+    matrix = segno.make_qr(code, error="m").matrix
     module = size / len(matrix)
     for row_index, row in enumerate(matrix):
         for col_index, dark in enumerate(row):
@@ -184,13 +184,13 @@ def _draw_drop_off(canvas, code: str, *, x: float, y: float, size: float) -> Non
 
 def drop_off_qr_svg(code: str, *, scale: int = 4) -> str:
     """The drop-off QR code as inline SVG for the return's page."""
-    return segno.make(code, error="m").svg_inline(scale=scale, border=2)
+    return segno.make_qr(code, error="m").svg_inline(scale=scale, border=2)
 
 
 def drop_off_qr_png(code: str, *, scale: int = 6) -> bytes:
     """The drop-off QR code as PNG, attached to the return's email."""
     out = io.BytesIO()
-    segno.make(code, error="m").save(out, kind="png", scale=scale, border=2)
+    segno.make_qr(code, error="m").save(out, kind="png", scale=scale, border=2)
     return out.getvalue()
 
 

@@ -39,3 +39,10 @@ return_inspected = Event(
     doc="return_id, order_id, lines: [{line_id, order_line_id, restocked, refurbished, written_off, missing}], "
     "mismatch_note",
 )
+shipment_held_at_customs = Event(
+    "fulfillment.shipment_held_at_customs", doc="order_id, shipment_id, tracking_number, reason (in words)"
+)
+shipment_cleared_customs = Event("fulfillment.shipment_cleared_customs", doc="order_id, shipment_id, tracking_number")
+shipment_duties_due = Event(
+    "fulfillment.shipment_duties_due", doc="order_id, shipment_id, tracking_number, description (DAP: pay at the door)"
+)

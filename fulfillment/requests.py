@@ -39,6 +39,11 @@ class FulfillmentRequest:
     shipping_method: str = ""
     shipping_days_max: int = 0
     lines: tuple[FulfillmentLine, ...] = field(default_factory=tuple)
+    # Across a border: DDP (duties and taxes collected at checkout) or DAP (the buyer pays at the door), the
+    # goods' value in SDR (postal CN22 or CN23) and the exporter on the declaration (fulfillment.customs.Party).
+    incoterm: str = ""
+    value_in_sdr: str = ""
+    exporter: dict[str, str] = field(default_factory=dict)
 
     def as_payload(self) -> dict[str, Any]:
         """JSON-safe (money as a string), for an event's payload."""
@@ -56,6 +61,9 @@ class FulfillmentRequest:
             ship_to=ShipTo(**data["ship_to"]),
             shipping_method=data.get("shipping_method", ""),
             shipping_days_max=int(data.get("shipping_days_max") or 0),
+            incoterm=data.get("incoterm", ""),
+            value_in_sdr=data.get("value_in_sdr", ""),
+            exporter=dict(data.get("exporter") or {}),
             lines=tuple(
                 FulfillmentLine(**{**line, "unit_value": Decimal(str(line["unit_value"]))}) for line in data["lines"]
             ),

@@ -3,7 +3,9 @@
 Every shipment labelled by a built-in carrier is moved one scan at a time, when its
 `next_simulated_at` is due: picked up -> at the sorting facility -> in transit -> (across a border:
 export, international hub, import customs, sometimes held there then cleared) -> out for delivery
--> delivered, with a small chance of a delay (exception) or a missed delivery (attempted). Each
+-> delivered, with a small chance of a delay (exception) or a missed delivery (attempted). Across a
+border: export cleared, import customs (sometimes held with a reason, then released), and for a DAP
+parcel "import charges to pay on delivery", paid at the door (or refused: returned to sender). Each
 scan goes through `ingest_tracking_event`, the same door a real carrier's webhook uses.
 
 The pace is `CARRIER_SIMULATION_STEP_SECONDS` (seconds between scans; fast under DEBUG). Tests pass
@@ -28,6 +30,7 @@ from fulfillment.services.tracking import ingest_tracking_event
 logger = logging.getLogger(__name__)
 S = Shipment.Status
 E = TrackingEvent.Status
+R = TrackingEvent.CustomsReason
 K = TrackingLeg.Kind
 
 SIMULATED_CARRIERS = {c.code for c in (DomesticGround, DomesticExpress, InternationalPostal, InternationalExpress)}
@@ -41,6 +44,7 @@ class Chances:
     delay: float = 0.03  # an exception on the line haul
     customs_hold: float = 0.10
     missed_delivery: float = 0.05
+    refused_charges: float = 0.10  # DAP: the buyer will not pay the import charges at the door
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Scan:
     stage: str
     description: str
     location: str
+    customs_reason: str = ""
 
 
 def step_seconds() -> int:
@@ -69,6 +74,7 @@ class Route:
     dest_country: str
     international: bool
     start: str = "fulfillment centre"  # a return starts at a drop-off point
+    dap: bool = False  # the buyer pays import charges at the door
 
 
 def route_of(shipment: Shipment) -> Route:
@@ -80,7 +86,10 @@ def route_of(shipment: Shipment) -> Route:
         return Route(inbound.ship_city, f"{warehouse.city} returns centre", country, international, "drop-off point")
     warehouse, order = shipment.fulfillment_order.warehouse, shipment.fulfillment_order.order
     dest_country = str(order.ship_country).upper()
-    return Route(warehouse.city, order.ship_city, dest_country, str(warehouse.country).upper() != dest_country)
+    international = str(warehouse.country).upper() != dest_country
+    return Route(
+        warehouse.city, order.ship_city, dest_country, international, dap=international and order.incoterm == "DAP"
+    )
 
 
 def _picked_up(r: Route) -> Scan:
@@ -95,7 +104,7 @@ def _at_sorting(r: Route) -> Scan:
 
 def _departed(r: Route) -> Scan:
     if r.international:
-        return Scan(E.IN_TRANSIT, K.EXPORT, "Export cleared, departed the country", f"{r.origin} export gateway")
+        return Scan(E.EXPORT_CLEARED, K.EXPORT, "Export cleared, departed the country", f"{r.origin} export gateway")
     return Scan(E.IN_TRANSIT, K.LINE_HAUL, "In transit to the destination area", f"{r.dest} regional facility")
 
 
@@ -108,7 +117,23 @@ def _at_customs(r: Route) -> Scan:
 
 
 def _cleared(r: Route) -> Scan:
-    return Scan(E.IN_TRANSIT, K.IMPORT_CUSTOMS, "Cleared customs", f"{r.dest_country} import customs")
+    if r.dap:
+        return Scan(
+            E.DUTIES_DUE,
+            K.IMPORT_CUSTOMS,
+            "Cleared customs: import charges to pay on delivery",
+            f"{r.dest_country} import customs",
+        )
+    return Scan(
+        E.CUSTOMS_RELEASED,
+        K.IMPORT_CUSTOMS,
+        "Cleared customs: duties and taxes were paid at checkout",
+        f"{r.dest_country} import customs",
+    )
+
+
+def _released(r: Route) -> Scan:
+    return Scan(E.CUSTOMS_RELEASED, K.IMPORT_CUSTOMS, "Released by customs", f"{r.dest_country} import customs")
 
 
 def _out_for_delivery(r: Route) -> Scan:
@@ -126,8 +151,13 @@ _NEXT = {
     (E.PICKED_UP, ""): _at_sorting,
     (E.AT_SORTING_FACILITY, ""): _departed,
     (E.IN_TRANSIT, K.EXPORT): _at_hub,
+    (E.EXPORT_CLEARED, ""): _at_hub,
     (E.IN_TRANSIT, K.HUB): _at_customs,
-    (E.EXCEPTION, K.IMPORT_CUSTOMS): _cleared,
+    (E.IN_TRANSIT, K.IMPORT_CUSTOMS): _cleared,
+    (E.EXCEPTION, K.IMPORT_CUSTOMS): _released,
+    (E.CUSTOMS_HELD, ""): _released,
+    (E.CUSTOMS_RELEASED, ""): lambda r: _cleared(r) if r.dap else _out_for_delivery(r),
+    (E.DUTIES_PAID, ""): _delivered,
     (E.DELIVERY_ATTEMPTED, ""): lambda r: Scan(E.DELIVERED, K.LAST_MILE, "Delivered on the second attempt", r.dest),
 }
 
@@ -136,17 +166,30 @@ def _mishap(status: str, stage: str, *, shipment_status: str, r: Route, rng: ran
     """A delay, a customs hold or a missed delivery, when the dice say so; else None."""
     if status == E.IN_TRANSIT and stage == K.IMPORT_CUSTOMS and shipment_status != S.CLEARED:
         if rng.random() < chances.customs_hold:
+            reason = rng.choice((R.DOCUMENTS_MISSING, R.VALUE_QUERIED))
             return Scan(
-                E.EXCEPTION, K.IMPORT_CUSTOMS, "Held at customs for inspection", f"{r.dest_country} import customs"
+                E.CUSTOMS_HELD,
+                K.IMPORT_CUSTOMS,
+                f"Held at import customs: {R(reason).label.lower()}",
+                f"{r.dest_country} import customs",
+                customs_reason=reason,
             )
     elif status == E.IN_TRANSIT and stage == K.LINE_HAUL:
         if rng.random() < chances.delay:
             return Scan(E.EXCEPTION, K.LINE_HAUL, "Delayed in transit (weather)", f"{r.dest} regional facility")
     elif status == E.OUT_FOR_DELIVERY:
-        if rng.random() < chances.missed_delivery:
-            return Scan(E.DELIVERY_ATTEMPTED, K.LAST_MILE, "Delivery attempted: nobody was in", r.dest)
-        return _delivered(r)
+        return _at_the_door(r, rng, chances)
     return None
+
+
+def _at_the_door(r: Route, rng: random.Random, chances: Chances) -> Scan:
+    if rng.random() < chances.missed_delivery:
+        return Scan(E.DELIVERY_ATTEMPTED, K.LAST_MILE, "Delivery attempted: nobody was in", r.dest)
+    if not r.dap:
+        return _delivered(r)
+    if rng.random() < chances.refused_charges:
+        return Scan(E.RETURNED_TO_SENDER, K.LAST_MILE, "Refused: the import charges were not paid; returning", r.dest)
+    return Scan(E.DUTIES_PAID, K.LAST_MILE, "Import charges paid at the door", r.dest)
 
 
 def next_scan(
@@ -187,6 +230,7 @@ def ingest_scan(*, shipment: Shipment, scan: Scan, at: dt.datetime) -> TrackingE
         description=scan.description,
         source=TrackingEvent.Source.SIMULATION,
         stage=scan.stage,
+        customs_reason=scan.customs_reason,
     )
 
 

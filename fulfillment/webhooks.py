@@ -5,7 +5,9 @@ carrier's secret from settings.CARRIER_WEBHOOK_SECRETS. A signature older (or ne
 minutes is refused, so a captured request cannot be replayed later.
 
 Body: one event or a list of events, each
-`{"tracking_number", "status", "occurred_at" (ISO 8601 with offset), "location"?, "description"?, "stage"?}`.
+`{"tracking_number", "status", "occurred_at" (ISO 8601 with offset), "location"?, "description"?, "stage"?,
+"customs_reason"?}` (a customs_held event's reason: documents_missing, value_queried, restricted_item,
+duties_unpaid).
 Answers:
 - 400 `{"code": "invalid_signature"}`: missing, wrong or stale signature; nothing stored.
 - 400 `{"code": "invalid", "fields": {"events[0].status": [...]}}`: a malformed body; nothing stored
@@ -93,7 +95,7 @@ def parse_events(body: object) -> tuple[list[dict], dict[str, list[str]]]:
             errors[f"{prefix(i)}".rstrip(".") or "body"] = ["An event must be a JSON object."]
             continue
         event = {}
-        for name, required in (*_TEXT_FIELDS.items(), ("stage", False)):
+        for name, required in (*_TEXT_FIELDS.items(), ("stage", False), ("customs_reason", False)):
             value = item.get(name, "")
             if not isinstance(value, str) or (required and not value.strip()):
                 errors[f"{prefix(i)}{name}"] = ["Required, as text." if required else "Must be text."]
@@ -118,6 +120,9 @@ def _problems(event: dict) -> dict[str, str]:
         problems["status"] = f"Unknown status; one of: {', '.join(TrackingEvent.Status.values)}."
     if event.get("stage") and event["stage"] not in TrackingLeg.Kind.values:
         problems["stage"] = f"Unknown stage; one of: {', '.join(TrackingLeg.Kind.values)}."
+    if event.get("customs_reason") and event["customs_reason"] not in TrackingEvent.CustomsReason.values:
+        reasons = ", ".join(value for value in TrackingEvent.CustomsReason.values if value)
+        problems["customs_reason"] = f"Unknown customs reason; one of: {reasons}."
     for name, limit in (("tracking_number", 40), ("location", 120), ("description", 240)):
         if len(event.get(name, "")) > limit:
             problems[name] = f"At most {limit} characters."

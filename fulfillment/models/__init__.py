@@ -6,6 +6,7 @@ from .returns import InboundReturn, InboundReturnLine
 from .shipping import (
     Box,
     CarrierSerial,
+    CustomsDocument,
     IssuedTrackingNumber,
     Parcel,
     PickList,
@@ -30,6 +31,7 @@ __all__ = [
     "Backorder",
     "Box",
     "CarrierSerial",
+    "CustomsDocument",
     "FulfillmentOrder",
     "InboundReturn",
     "InboundReturnLine",

@@ -30,6 +30,11 @@ class OutboundOrder(models.Model):
     ship_postal_code = models.CharField("postal code", max_length=20, blank=True)
     ship_country = CountryField("country", blank=True)
     ship_phone = models.CharField("phone", max_length=40, blank=True)
+    # Across a border: who pays duties and taxes (DDP: paid at checkout; DAP: at the door), the goods'
+    # value in SDR (CN22 up to 300), and the exporter named on the declaration.
+    incoterm = models.CharField(max_length=3, blank=True)
+    value_in_sdr = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    exporter = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

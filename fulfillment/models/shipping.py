@@ -227,6 +227,18 @@ class TrackingEvent(models.Model):
         DELIVERY_ATTEMPTED = "delivery_attempted", "Delivery attempted"
         RETURNED_TO_SENDER = "returned_to_sender", "Returned to sender"
         VOIDED = "voided", "Label voided"
+        EXPORT_CLEARED = "export_cleared", "Export cleared"
+        CUSTOMS_HELD = "customs_held", "Held at import customs"
+        CUSTOMS_RELEASED = "customs_released", "Released by customs"
+        DUTIES_DUE = "duties_due", "Import charges to pay on delivery"
+        DUTIES_PAID = "duties_paid", "Import charges paid"
+
+    class CustomsReason(models.TextChoices):
+        NONE = "", "-"
+        DOCUMENTS_MISSING = "documents_missing", "Documents missing"
+        VALUE_QUERIED = "value_queried", "Declared value queried"
+        RESTRICTED_ITEM = "restricted_item", "Restricted item"
+        DUTIES_UNPAID = "duties_unpaid", "Import charges unpaid"
 
     class Source(models.TextChoices):
         CARRIER = "carrier", "Carrier webhook"
@@ -242,6 +254,8 @@ class TrackingEvent(models.Model):
     location = models.CharField(max_length=120, blank=True)
     description = models.CharField(max_length=240, blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.CARRIER)
+    # Why customs hold it (a customs_held event).
+    customs_reason = models.CharField(max_length=20, choices=CustomsReason.choices, blank=True)
     # sha256 of (tracking number, status, time, location): the same event twice is stored once.
     fingerprint = models.CharField(max_length=64, unique=True)
     received_at = models.DateTimeField(auto_now_add=True)
@@ -258,3 +272,30 @@ _S = Shipment.Status
 # Statuses of a shipment the carrier has taken (it left the warehouse), whatever happened since.
 MOVING_STATUSES = frozenset({_S.IN_TRANSIT, _S.AT_HUB, _S.CUSTOMS_HOLD, _S.CLEARED, _S.OUT_FOR_DELIVERY})
 HANDED_OVER_STATUSES = MOVING_STATUSES | {_S.EXCEPTION, _S.DELIVERED, _S.RETURNED_TO_SENDER}
+
+
+def customs_document_path(instance: "CustomsDocument", filename: str) -> str:
+    return f"customs/{instance.shipment_id}/{filename}"
+
+
+class CustomsDocument(models.Model):
+    """The declaration an international label travels with (CN22, CN23 or commercial invoice) and its record."""
+
+    class Kind(models.TextChoices):
+        CN22 = "cn22", "CN22"
+        CN23 = "cn23", "CN23"
+        COMMERCIAL_INVOICE = "commercial_invoice", "Commercial invoice"
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="customs_documents")
+    label = models.OneToOneField(ShippingLabel, on_delete=models.CASCADE, related_name="customs_document")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    pdf = models.FileField(upload_to=customs_document_path)
+    # The advance electronic data for the carrier or broker (fulfillment.customs.electronic_record).
+    record = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of shipment {self.shipment_id}"

@@ -4,6 +4,8 @@ The choice of warehouses is fulfillment.allocation.choose_warehouses (a pure fun
 locks, asks it, and writes the result. Idempotent: an order handed over before gets nothing more.
 """
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
@@ -90,6 +92,9 @@ def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:
         ship_postal_code=ship_to.postal_code,
         ship_country=ship_to.country,
         ship_phone=ship_to.phone,
+        incoterm=request.incoterm,
+        value_in_sdr=Decimal(request.value_in_sdr) if request.value_in_sdr else None,
+        exporter=request.exporter,
     )
     OutboundLine.objects.bulk_create(
         [

@@ -10,7 +10,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from fulfillment import events
-from fulfillment.models import Allocation, FulfillmentOrder, InboundReturn, OutboundOrder, Shipment, Stock
+from fulfillment.models import (
+    Allocation,
+    FulfillmentOrder,
+    InboundReturn,
+    OutboundOrder,
+    Shipment,
+    Stock,
+    TrackingEvent,
+)
 from fulfillment.models.shipping import HANDED_OVER_STATUSES, MOVING_STATUSES
 from fulfillment.services.fulfillment_orders import set_fulfillment_order_status
 from fulfillment.services.stock import ship_units
@@ -76,7 +84,10 @@ def _announce(shipment: Shipment, *, before: str) -> None:
         S.EXCEPTION: [events.shipment_failed],
         S.RETURNED_TO_SENDER: [events.shipment_returned_to_sender],
         S.CANCELLED: [events.shipment_cancelled],
+        S.CUSTOMS_HOLD: [events.shipment_held_at_customs],
     }.get(shipment.status, [])
+    if before == S.CUSTOMS_HOLD and shipment.status == S.CLEARED:
+        facts.append(events.shipment_cleared_customs)
     if not facts:
         return
     fulfillment_order = FulfillmentOrder.objects.only("order_id", "warehouse_id").get(pk=shipment.fulfillment_order_id)
@@ -85,6 +96,8 @@ def _announce(shipment: Shipment, *, before: str) -> None:
         if fact is events.shipment_returned_to_sender:
             # What comes back, so the shop can open the return: the units that left in this shipment.
             extra = {"warehouse_id": fulfillment_order.warehouse_id, "lines": _shipped_lines(fulfillment_order)}
+        elif fact is events.shipment_held_at_customs:
+            extra = {"reason": _customs_reason(shipment)}
         fact.publish(
             order_id=fulfillment_order.order_id,
             shipment_id=shipment.pk,
@@ -93,6 +106,16 @@ def _announce(shipment: Shipment, *, before: str) -> None:
             service=shipment.service,
             **extra,
         )
+
+
+def _customs_reason(shipment: Shipment) -> str:
+    """Why customs hold it, as the last hold event said (its label, in words)."""
+    held = (
+        TrackingEvent.objects.filter(shipment=shipment, status=TrackingEvent.Status.CUSTOMS_HELD)
+        .order_by("-occurred_at", "-pk")
+        .first()
+    )
+    return held.get_customs_reason_display() if held is not None and held.customs_reason else ""
 
 
 def _shipped_lines(fulfillment_order: FulfillmentOrder) -> list[dict[str, int]]:

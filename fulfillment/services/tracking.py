@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from fulfillment import events
 from fulfillment.models import Shipment, TrackingEvent, TrackingLeg
 from fulfillment.services.shipments import HANDED_OVER, SHIPMENT_TRANSITIONS, hand_over_shipment, set_shipment_status
 
@@ -39,6 +40,11 @@ STATUS_LEG = {
     E.OUT_FOR_DELIVERY: K.LAST_MILE,
     E.DELIVERY_ATTEMPTED: K.LAST_MILE,
     E.DELIVERED: K.LAST_MILE,
+    E.EXPORT_CLEARED: K.EXPORT,
+    E.CUSTOMS_HELD: K.IMPORT_CUSTOMS,
+    E.CUSTOMS_RELEASED: K.IMPORT_CUSTOMS,
+    E.DUTIES_DUE: K.IMPORT_CUSTOMS,
+    E.DUTIES_PAID: K.LAST_MILE,
 }
 
 
@@ -147,24 +153,33 @@ def _update_leg_times(legs: list[TrackingLeg], leg: TrackingLeg, *, status: str,
 # --- the shipment's machine -----------------------------------------------------------------------
 
 
+# Statuses that mean the same shipment status wherever the shipment is.
+_PLAIN_TARGETS = {
+    E.EXPORT_CLEARED: S.IN_TRANSIT,
+    E.CUSTOMS_HELD: S.CUSTOMS_HOLD,
+    E.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY,
+    E.DELIVERY_ATTEMPTED: S.OUT_FOR_DELIVERY,  # still out: the courier comes back
+    E.DELIVERED: S.DELIVERED,
+    E.RETURNED_TO_SENDER: S.RETURNED_TO_SENDER,
+}
+
+
 def _target_status(status: str, stage: str, current: str) -> str | None:
     """The shipment status an event means, given where the shipment is; None: the event moves nothing."""
     if status in (E.AT_SORTING_FACILITY, E.IN_TRANSIT):
         if stage == K.HUB:
             return S.AT_HUB
-        if stage == K.IMPORT_CUSTOMS and current == S.CUSTOMS_HOLD:
-            return S.CLEARED
-        return S.IN_TRANSIT
+        return S.CLEARED if stage == K.IMPORT_CUSTOMS and current == S.CUSTOMS_HOLD else S.IN_TRANSIT
     if status == E.PICKED_UP:
         return S.IN_TRANSIT if current == S.LABELLED else None
-    if status == E.EXCEPTION:
-        return S.CUSTOMS_HOLD if stage == K.IMPORT_CUSTOMS else S.EXCEPTION
-    return {
-        E.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY,
-        E.DELIVERY_ATTEMPTED: S.OUT_FOR_DELIVERY,  # still out: the courier comes back
-        E.DELIVERED: S.DELIVERED,
-        E.RETURNED_TO_SENDER: S.RETURNED_TO_SENDER,
-    }.get(status)
+    if status in (E.CUSTOMS_RELEASED, E.DUTIES_PAID):
+        # Released, or paid to be released, at the border: cleared. Duties paid at the door move nothing.
+        return S.CLEARED if current == S.CUSTOMS_HOLD else None
+    if status == E.EXCEPTION and stage != K.IMPORT_CUSTOMS:
+        return S.EXCEPTION
+    if status == E.EXCEPTION:  # an exception at import customs is a hold
+        status = E.CUSTOMS_HELD
+    return _PLAIN_TARGETS.get(status)
 
 
 def _path(current: str, target: str) -> list[str] | None:
@@ -212,7 +227,9 @@ def _move(shipment: Shipment, *, target: str, at: dt.datetime, by) -> None:
 # --- ingestion ------------------------------------------------------------------------------------
 
 
-def _clean(*, tracking_number: str, status: str, occurred_at, location: str, description: str, stage: str) -> None:
+def _clean(
+    *, tracking_number: str, status: str, occurred_at, location: str, description: str, stage: str, customs_reason: str
+) -> None:
     if not tracking_number or len(tracking_number) > 40:
         raise InvalidTrackingEvent("tracking_number", "A tracking number of 1 to 40 characters is required.")
     if status not in E.values:
@@ -225,6 +242,9 @@ def _clean(*, tracking_number: str, status: str, occurred_at, location: str, des
         raise InvalidTrackingEvent("description", "At most 240 characters.")
     if stage and stage not in K.values:
         raise InvalidTrackingEvent("stage", f"Unknown stage {stage!r}; one of: {', '.join(K.values)}.")
+    if customs_reason and customs_reason not in TrackingEvent.CustomsReason.values:
+        reasons = ", ".join(value for value in TrackingEvent.CustomsReason.values if value)
+        raise InvalidTrackingEvent("customs_reason", f"Unknown customs reason {customs_reason!r}; one of: {reasons}.")
 
 
 def shipment_id_for(tracking_number: str) -> int | None:
@@ -245,6 +265,7 @@ def ingest_tracking_event(
     description: str = "",
     source: str = TrackingEvent.Source.CARRIER,
     stage: str = "",
+    customs_reason: str = "",
     by=None,
 ) -> TrackingEvent:
     """Store a tracking event once and move its shipment; a repeat returns the stored event (`.duplicate` True)."""
@@ -256,6 +277,7 @@ def ingest_tracking_event(
         location=location,
         description=description,
         stage=stage,
+        customs_reason=customs_reason,
     )
     print_ = fingerprint(tracking_number=tracking_number, status=status, occurred_at=occurred_at, location=location)
     stored = TrackingEvent.objects.filter(fingerprint=print_).first()
@@ -280,6 +302,7 @@ def ingest_tracking_event(
                     location=location,
                     description=description or E(status).label,
                     source=source,
+                    customs_reason=customs_reason,
                     fingerprint=print_,
                 )
         except IntegrityError:  # the same event, stored by a concurrent delivery meanwhile
@@ -300,6 +323,14 @@ def ingest_tracking_event(
         target = _target_status(status, stage, shipment.status) if tracking_number in numbers else None
         if newest and target is not None:
             _move(shipment, target=target, at=occurred_at, by=by)
+        if status == E.DUTIES_DUE and shipment.fulfillment_order_id is not None:
+            # Not a move: the shopper learns the parcel will ask for import charges at the door.
+            events.shipment_duties_due.publish(
+                order_id=shipment.fulfillment_order.order_id,
+                shipment_id=shipment.pk,
+                tracking_number=shipment.tracking_number,
+                description=event.description,
+            )
     return event
 
 

@@ -12,9 +12,10 @@ from django.test import TestCase
 from django.utils import timezone
 
 from fulfillment import simulation
-from fulfillment.models import Shipment, TrackingEvent
+from fulfillment.models import OutboundOrder, Shipment, TrackingEvent
 from fulfillment.simulation import Chances, advance
 from fulfillment.tests.shipping_helpers import LONDON, T0, labelled_shipment, signed_post
+from marketplace.models import OutboxEvent
 from shop.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -78,16 +79,50 @@ def test_an_international_shipment_crosses_export_hub_and_a_customs_hold_and_a_m
         ("label_created", "first_mile"),
         ("picked_up", "first_mile"),
         ("at_sorting_facility", "line_haul"),
-        ("in_transit", "export"),
+        ("export_cleared", "export"),
         ("in_transit", "hub"),
         ("in_transit", "import_customs"),
-        ("exception", "import_customs"),
-        ("in_transit", "import_customs"),
+        ("customs_held", "import_customs"),
+        ("customs_released", "import_customs"),
         ("out_for_delivery", "last_mile"),
         ("delivery_attempted", "last_mile"),
         ("delivered", "last_mile"),
     ]
     assert Shipment.objects.get(pk=shipment.pk).status == "delivered"
+    held = shipment.tracking_events.get(status="customs_held")
+    assert held.customs_reason in ("documents_missing", "value_queried")
+    assert held.description.startswith("Held at import customs: ")
+
+
+def test_a_dap_parcel_asks_for_import_charges_at_the_door_and_the_shop_hears_of_it():
+    shipment = labelled_shipment(address=LONDON)
+    OutboundOrder.objects.filter(pk=shipment.fulfillment_order.order_id).update(incoterm="DAP")
+
+    drive()
+
+    assert journey(shipment)[3:] == [
+        ("export_cleared", "export"),
+        ("in_transit", "hub"),
+        ("in_transit", "import_customs"),
+        ("duties_due", "import_customs"),
+        ("out_for_delivery", "last_mile"),
+        ("duties_paid", "last_mile"),
+        ("delivered", "last_mile"),
+    ]
+    assert OutboxEvent.objects.filter(name="fulfillment.shipment_duties_due").count() == 1
+
+
+def test_a_dap_parcel_whose_charges_are_refused_goes_back_to_the_sender():
+    shipment = labelled_shipment(address=LONDON)
+    OutboundOrder.objects.filter(pk=shipment.fulfillment_order.order_id).update(incoterm="DAP")
+
+    drive(chances=Chances(delay=0, customs_hold=0, missed_delivery=0, refused_charges=1))
+
+    assert journey(shipment)[-1] == ("returned_to_sender", "last_mile")
+    assert Shipment.objects.get(pk=shipment.pk).status == "returned_to_sender"
+    fact = OutboxEvent.objects.get(name="fulfillment.shipment_returned_to_sender")
+    allocation = shipment.fulfillment_order.allocations.get()
+    assert fact.payload["lines"] == [{"order_line_id": allocation.order_line_id, "quantity": allocation.quantity}]
 
 
 def test_the_same_seed_takes_the_same_route():

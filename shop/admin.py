@@ -448,4 +448,5 @@ class ProductImageAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued renditions of {len(ids)} image(s).", messages.SUCCESS)
 
 
-from shop import admin_orders  # noqa: E402, F401  (registers the order and payment admins)
+# Register the order and payment admins, and the duty, tax and exchange-rate tables.
+from shop import admin_landed_cost, admin_orders  # noqa: E402, F401

@@ -39,3 +39,13 @@ def from_minor_units(amount: int, currency: str) -> Decimal:
     """An integer amount in minor units back to a Decimal in the currency's major unit."""
     exponent = MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
     return (Decimal(amount) / (10**exponent)).quantize(Decimal(1).scaleb(-max(exponent, 2)))
+
+
+def minor_unit_exponent(currency: str) -> int:
+    """Decimal places of a currency's minor unit: 2 for USD and EUR, 0 for JPY, 3 for KWD."""
+    return MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
+
+
+def quantize_money(amount: Decimal, currency: str) -> Decimal:
+    """An amount rounded half-up to the currency's minor unit (12.345 USD -> 12.35, 1234.5 JPY -> 1235)."""
+    return Decimal(amount).quantize(Decimal(1).scaleb(-minor_unit_exponent(currency)), rounding=ROUND_HALF_UP)

@@ -13,10 +13,12 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from fulfillment.selectors import available_quantity
 from shop.currencies import to_minor_units
+from shop.exchange_rates import ExchangeRates, Rate
 from shop.models import (
     Cart,
     CartLine,
     Category,
+    ExchangeRate,
     Order,
     OrderLine,
     Payment,
@@ -640,3 +642,26 @@ def seller_sales_by_creator(*, seller_id: int) -> list[CreatorSalesOfSeller]:
 def seller_order_line_ids(*, seller_id: int) -> QuerySet[OrderLine]:
     """The ids of the order lines of this seller's products, as a subquery (`order_line_id__in=`)."""
     return OrderLine.objects.filter(variant__product__seller_id=seller_id).values("pk")
+
+
+def exchange_rates_on(*, on: date) -> ExchangeRates:
+    """Each currency pair's newest exchange-rate row effective on `on`, in one query."""
+    newest = (
+        ExchangeRate.objects.filter(base=OuterRef("base"), quote=OuterRef("quote"), effective_from__lte=on)
+        .order_by("-effective_from", "pk")
+        .values("pk")[:1]
+    )
+    rows = ExchangeRate.objects.filter(effective_from__lte=on, pk=Subquery(newest)).order_by("base", "quote")
+    return ExchangeRates(
+        tuple(
+            Rate(
+                id=row.pk,
+                base=row.base,
+                quote=row.quote,
+                rate=row.rate,
+                effective_from=row.effective_from,
+                source=row.source,
+            )
+            for row in rows
+        )
+    )

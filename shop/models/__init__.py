@@ -11,6 +11,7 @@ from shop.models.catalog import (
     Variant,
     product_image_path,
 )
+from shop.models.landed_cost import DeMinimis, DutyRate, ExchangeRate, TaxRate
 from shop.models.local_stripe import LocalStripeIdempotencyKey, LocalStripeObject
 from shop.models.orders import Order, OrderEvent, OrderLine, SentEmail
 from shop.models.payments import Payment, Refund, StripeEvent
@@ -29,6 +30,9 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "DeMinimis",
+    "DutyRate",
+    "ExchangeRate",
     "LocalStripeIdempotencyKey",
     "LocalStripeObject",
     "Order",
@@ -45,6 +49,7 @@ __all__ = [
     "SellerMember",
     "SentEmail",
     "StripeEvent",
+    "TaxRate",
     "Variant",
     "product_image_path",
 ]

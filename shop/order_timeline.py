@@ -28,6 +28,9 @@ SENTENCES: dict[str, str] = {
     K.FULFILLMENT_RELEASED: "Fulfillment order {fulfillment_order_id} at {warehouse} released.",
     K.FULFILLMENT_MOVED: "Moved from {from_warehouse} to {warehouse} (fulfillment order {fulfillment_order_id}).",
     K.BACKORDER_ALLOCATED: "{units} backordered unit(s) allocated as stock arrived.",
+    K.CUSTOMS_HELD: "Parcel {tracking_number} is held at import customs; we are on it. Why:",
+    K.CUSTOMS_CLEARED: "Parcel {tracking_number} was released by customs.",
+    K.DUTIES_DUE: "Parcel {tracking_number}: import charges are to be paid to the carrier on delivery.",
     K.EMAIL_SENT: "{email_label}: email sent.",
     K.NOTE: "",
 }

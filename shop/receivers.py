@@ -135,6 +135,21 @@ def backorder_allocated(payload: Payload) -> None:
     _note(payload, K.BACKORDER_ALLOCATED, ("units", "still_awaited"))
 
 
+@fulfillment_events.shipment_held_at_customs.handler("shop.timeline")
+def shipment_held_at_customs(payload: Payload) -> None:
+    _note(payload, K.CUSTOMS_HELD, ("shipment_id", "tracking_number", "reason"))
+
+
+@fulfillment_events.shipment_cleared_customs.handler("shop.timeline")
+def shipment_cleared_customs(payload: Payload) -> None:
+    _note(payload, K.CUSTOMS_CLEARED, ("shipment_id", "tracking_number"))
+
+
+@fulfillment_events.shipment_duties_due.handler("shop.timeline")
+def shipment_duties_due(payload: Payload) -> None:
+    _note(payload, K.DUTIES_DUE, ("shipment_id", "tracking_number", "description"))
+
+
 @fulfillment_events.shipment_handed_over.handler("shop.order_status")
 @fulfillment_events.shipment_delivered.handler("shop.order_status")
 @fulfillment_events.shipment_failed.handler("shop.order_status")

@@ -6,6 +6,7 @@ from .returns import InboundReturn, InboundReturnLine
 from .shipping import (
     Box,
     CarrierSerial,
+    ClearanceDocument,
     CustomsDocument,
     IssuedTrackingNumber,
     Parcel,
@@ -31,6 +32,7 @@ __all__ = [
     "Backorder",
     "Box",
     "CarrierSerial",
+    "ClearanceDocument",
     "CustomsDocument",
     "FulfillmentOrder",
     "InboundReturn",

@@ -299,3 +299,23 @@ class CustomsDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of shipment {self.shipment_id}"
+
+
+def clearance_document_path(instance: "ClearanceDocument", filename: str) -> str:
+    return f"clearance/{instance.shipment_id}/{filename}"
+
+
+class ClearanceDocument(models.Model):
+    """What staff sent customs to release a held shipment (a document, a note), kept with the shipment."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="clearance_documents")
+    document = models.FileField(upload_to=clearance_document_path, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Clearance of shipment {self.shipment_id}"

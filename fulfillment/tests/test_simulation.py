@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.test import TestCase
@@ -13,10 +14,12 @@ from django.utils import timezone
 
 from fulfillment import simulation
 from fulfillment.models import OutboundOrder, Shipment, TrackingEvent
+from fulfillment.services.clearance import InvalidClearanceDocument, NotHeldAtCustoms, release_from_customs
 from fulfillment.simulation import Chances, advance
 from fulfillment.tests.shipping_helpers import LONDON, T0, labelled_shipment, signed_post
 from marketplace.models import OutboxEvent
 from shop.models import Order
+from shop.order_timeline import describe
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +229,25 @@ def test_a_shipment_that_fails_does_not_stop_the_others(monkeypatch, caplog):
     assert [e.shipment_id for e in scans] == [fine.pk]
     assert Shipment.objects.get(pk=broken.pk).next_simulated_at > T0  # tried again later, not every minute
     assert "Simulated scan of shipment" in caplog.text
+
+
+def test_a_held_parcel_is_released_by_staff_with_a_document_and_the_shopper_reads_it(deliver_events):
+    shipment = labelled_shipment(address=LONDON)
+    drive(chances=Chances(delay=0, customs_hold=1, missed_delivery=0), rounds=6)
+    shipment.refresh_from_db()
+    assert shipment.status == "customs_hold"
+
+    with pytest.raises(InvalidClearanceDocument):
+        release_from_customs(shipment_id=shipment.pk, document=SimpleUploadedFile("x.pdf", b"not a pdf"))
+    invoice = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 the seller's invoice", content_type="application/pdf")
+    release_from_customs(shipment_id=shipment.pk, note="Sent the seller's invoice", document=invoice)
+    with pytest.raises(NotHeldAtCustoms):
+        release_from_customs(shipment_id=shipment.pk)
+    deliver_events()
+
+    shipment.refresh_from_db()
+    assert shipment.status == "cleared" and shipment.clearance_documents.get().note == "Sent the seller's invoice"
+    order = Order.objects.get(pk=shipment.fulfillment_order.order_id)
+    texts = [describe(event) for event in order.events.filter(kind__in=("customs_held", "customs_cleared"))]
+    assert texts[0].startswith(f"Parcel {shipment.tracking_number} is held at import customs; we are on it. Why: ")
+    assert texts[-1] == f"Parcel {shipment.tracking_number} was released by customs."

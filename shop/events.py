@@ -16,3 +16,7 @@ stripe_event_ready = Event(
     "shop.stripe_event_ready", doc="event_pk: a stored Stripe event that waited for its payment, to apply now"
 )
 product_image_uploaded = Event("shop.product_image_uploaded", doc="image_id: its renditions are to be made")
+customs_data_changed = Event(
+    "shop.customs_data_changed",
+    doc="variant_ids: their customs data (variant or product) changed; fulfillment's copy of lines to ship follows",
+)

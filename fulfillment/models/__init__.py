@@ -1,7 +1,8 @@
 """Fulfillment models: its copy of paid orders (outbound.py); stock and its claims (stock.py); shipments, parcels,
-labels, tracking (shipping.py)."""
+labels, tracking (shipping.py); hazards and where carriers refuse them (restrictions.py)."""
 
 from .outbound import OutboundLine, OutboundOrder
+from .restrictions import ANY_COUNTRY, Hazard, ServiceKind, ShippingRestriction
 from .shipping import (
     Box,
     CarrierSerial,
@@ -25,11 +26,13 @@ from .stock import (
 )
 
 __all__ = [
+    "ANY_COUNTRY",
     "Allocation",
     "Backorder",
     "Box",
     "CarrierSerial",
     "FulfillmentOrder",
+    "Hazard",
     "IssuedTrackingNumber",
     "OutboundLine",
     "OutboundOrder",
@@ -37,8 +40,10 @@ __all__ = [
     "PickList",
     "Reservation",
     "ReservationQuerySet",
+    "ServiceKind",
     "Shipment",
     "ShippingLabel",
+    "ShippingRestriction",
     "Stock",
     "StockMovement",
     "TrackingEvent",

@@ -11,6 +11,7 @@ from shop.models.catalog import (
     Variant,
     product_image_path,
 )
+from shop.models.customs import SellerCustomsProfile
 from shop.models.local_stripe import LocalStripeIdempotencyKey, LocalStripeObject
 from shop.models.orders import Order, OrderEvent, OrderLine, SentEmail
 from shop.models.payments import Payment, Refund, StripeEvent
@@ -30,6 +31,7 @@ __all__ = [
     "ProductImage",
     "Refund",
     "Seller",
+    "SellerCustomsProfile",
     "SellerMember",
     "SentEmail",
     "StripeEvent",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django_countries import countries
 
+from fulfillment.models import ServiceKind
 from fulfillment.restrictions import RestrictionRule, refusing_rules, restriction_rules, service_kind_for
 from fulfillment.selectors import stock_countries
 from shop.customs import describe_missing, missing_customs_fields
@@ -24,6 +25,9 @@ from shop.models import Seller, SellerCustomsProfile, Variant
 
 MISSING_CUSTOMS_DATA = "missing_customs_data"
 RESTRICTED_ITEM = "restricted_item"
+# The shop's shipping methods as a shopper knows them (shop.services.shipping offers both everywhere).
+SHIPPING_METHODS = {"standard": "Standard", "express": "Express"}
+HOW_IT_TRAVELS = {ServiceKind.AIR: "it flies", ServiceKind.GROUND: "it goes by road"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class ShippingCheck:
                 )
             )
         kind = service_kind_for(shipping_method=shipping_method, domestic=domestic)
+        method = SHIPPING_METHODS.get(shipping_method, shipping_method)
         for rule in self.refusals(variant, service_kind=kind):
             found.append(
                 ShippingProblem(
@@ -103,7 +108,7 @@ class ShippingCheck:
                     item=item,
                     code=RESTRICTED_ITEM,
                     reason=rule.note,
-                    message=f"{item} cannot be shipped to {country} this way ({rule.hazard_label.lower()}): "
+                    message=f"{item} cannot be shipped to {country} by {method} shipping ({HOW_IT_TRAVELS[kind]}): "
                     f"{rule.note}",
                 )
             )
@@ -136,9 +141,6 @@ def shipping_problems(
 
 
 # --- the product page -----------------------------------------------------------------------------
-
-# The shop's shipping methods as a shopper knows them (shop.services.shipping offers both everywhere).
-SHIPPING_METHODS = {"standard": "Standard", "express": "Express"}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ PUB52 = "USPS Publication 52, Hazardous, Restricted, and Perishable Mail"
 RULES = (
     (
         "aerosol", "*", "air", False,
-        "Aerosols are dangerous goods in an aircraft: air services, and so every parcel abroad, refuse them.",
+        "Aerosols are dangerous goods in an aircraft, so air services (and every parcel abroad) refuse them.",
         f"{IATA}, UN1950 aerosols (Class 2); {PUB52}, 342 (aerosols: ground only, not mailable abroad); {UPU}",
     ),
     (
@@ -51,7 +51,7 @@ RULES = (
     ),
     (
         "magnetised", "*", "air", False,
-        "Strongly magnetised material can disturb aircraft instruments: air services refuse it.",
+        "Strongly magnetised material can disturb aircraft instruments, so air services refuse it.",
         f"{IATA}, Packing Instruction 953 (magnetized material, UN2807, Class 9)",
     ),
 )  # fmt: skip

@@ -183,10 +183,12 @@ def product_shipping(*, variants: Sequence[Variant], destination: str, on: dt.da
         label = variant.label or variant.product.title
         by_method = {code: check.problems(variant, shipping_method=code) for code in SHIPPING_METHODS}
         if all(by_method.values()):
-            reasons = dict.fromkeys(problem.reason for problems in by_method.values() for problem in problems)
-            if any(problem.code == MISSING_CUSTOMS_DATA for problems in by_method.values() for problem in problems):
-                within = ", ".join(sorted(countries.name(code) or code for code in check.origins[variant.pk]))
-                reasons[f"Until then it ships only within {within}."] = None
+            reasons: dict[str, None] = {}
+            for problem in (problem for problems in by_method.values() for problem in problems):
+                reasons[problem.reason] = None
+                if problem.code == MISSING_CUSTOMS_DATA:  # right after it: "until then" is about the data
+                    within = ", ".join(sorted(countries.name(code) or code for code in check.origins[variant.pk]))
+                    reasons[f"Until then it ships only within {within}."] = None
             cannot.setdefault(" ".join(reasons), []).append(label)
             continue
         for code, problems in by_method.items():

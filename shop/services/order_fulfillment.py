@@ -16,8 +16,8 @@ from fulfillment.selectors import shipping_progress
 from fulfillment.services.allocation import allocate_order, stop_fulfillment
 from fulfillment.services.customs import LineCustoms, update_customs_data
 from shop import events
-from shop.customs import CustomsData, customs_by_variant
-from shop.models import Order, OrderEvent
+from shop.customs import CustomsData, customs_by_variant, effective_customs_data
+from shop.models import Order, OrderEvent, OrderLine, Variant
 from shop.services.orders import ORDER_TRANSITIONS, set_order_status
 
 S = Order.Status
@@ -30,7 +30,7 @@ def fulfillment_request(order: Order) -> FulfillmentRequest:
     what crosses a border without it.
     """
     lines = list(order.lines.all())
-    customs = customs_by_variant(variant_ids=[line.variant_id for line in lines])
+    customs = _customs_of_lines(lines)
     empty = CustomsData(hs_code="", country_of_origin="", customs_description="", net_weight_grams=0)
     return FulfillmentRequest(
         order_id=order.pk,
@@ -62,6 +62,13 @@ def fulfillment_request(order: Order) -> FulfillmentRequest:
             for line in lines
         ),
     )
+
+
+def _customs_of_lines(lines: list[OrderLine]) -> dict[int, CustomsData]:
+    """Each line's variant's customs data: from the variants loaded with the lines, else in one query."""
+    if lines and all(OrderLine.variant.is_cached(line) and Variant.product.is_cached(line.variant) for line in lines):
+        return {line.variant_id: effective_customs_data(line.variant) for line in lines}
+    return customs_by_variant(variant_ids=[line.variant_id for line in lines])
 
 
 def announce_paid(order: Order) -> None:

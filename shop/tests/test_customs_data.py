@@ -9,6 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fulfillment.models import Reservation
@@ -16,7 +19,7 @@ from fulfillment.requests import FulfillmentRequest
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from shop.cross_border import shipping_problems
 from shop.customs import CustomsData, customs_data_of, effective_customs_data, missing_customs_fields
-from shop.models import Cart, CartLine, Order, Payment, Product, Variant
+from shop.models import Cart, CartLine, Order, OrderLine, Payment, Product, Variant
 from shop.services import catalog
 from shop.services.checkout import CannotShip, check_out
 from shop.services.customs import save_customs_profile
@@ -161,6 +164,25 @@ def test_the_fulfillment_request_carries_each_lines_customs_data_and_survives_th
     )
     assert first.has_customs_data
     assert (second.hs_code, second.customs_description, second.has_customs_data) == ("", "", False)
+
+
+def test_the_request_reads_customs_data_in_one_query_or_none_when_the_lines_come_with_their_variants(
+    django_assert_num_queries,
+):
+    variants = [VariantFactory() for _ in range(3)]
+    for variant in variants:
+        stock_of(variant, quantity=1)
+    order = paid_order(*[(variant, 1) for variant in variants])
+    order = Order.objects.prefetch_related("lines").get(pk=order.pk)
+
+    with django_assert_num_queries(1):
+        fulfillment_request(order)
+    loaded = Order.objects.prefetch_related(Prefetch("lines", OrderLine.objects.select_related("variant__product")))
+    order = loaded.get(pk=order.pk)
+    with django_assert_num_queries(0):
+        request = fulfillment_request(order)
+
+    assert all(line.has_customs_data for line in request.lines)
 
 
 # ---------------------------------------------------------------- where it ships from
@@ -473,6 +495,22 @@ def test_bad_customs_input_through_the_api_is_a_400_with_field_errors_and_change
     assert response.status_code == 400
     assert response.json() == {"code": "invalid", "message": f"Invalid input: {', '.join(fields)}.", "fields": fields}
     assert Variant.objects.filter(pk=variant.pk).values().get() == before
+
+
+def test_the_variant_list_costs_the_same_queries_for_one_variant_or_many(seller_api_client):
+    product = ProductFactory(seller=seller_api_client.seller, hs_code="")
+    VariantFactory(product=product)
+    url = f"/api/v1/seller/products/{product.pk}/variants/"
+    with CaptureQueriesContext(connection) as one:
+        seller_api_client.get(url)
+    for _ in range(9):
+        VariantFactory(product=product)
+
+    with CaptureQueriesContext(connection) as ten:
+        response = seller_api_client.get(url)
+
+    assert [variant["missing_customs_fields"] for variant in response.json()["results"]] == [["hs_code"]] * 10
+    assert len(ten) == len(one)
 
 
 def test_the_api_answers_404_for_another_sellers_variant(seller_api_client):

@@ -387,11 +387,11 @@ class AllocationInline(admin.TabularInline):
 class FulfillmentOrderAdmin(admin.ModelAdmin):
     """Read-only until the fulfillment issue's work queues; allocation writes go through the services."""
 
-    list_display = ("id", "order", "warehouse", "status", "hold_reason", "created_at")
+    list_display = ("id", "order", "warehouse", "status", "hold_reason", "hold_note", "created_at")
     list_filter = ("status", "hold_reason", "warehouse")
-    search_fields = ("order__number",)
+    search_fields = ("order__number", "hold_note")
     list_select_related = ("order", "warehouse")
-    readonly_fields = ("order", "warehouse", "status", "hold_reason", "created_at", "updated_at")
+    readonly_fields = ("order", "warehouse", "status", "hold_reason", "hold_note", "created_at", "updated_at")
     inlines = [AllocationInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -416,5 +416,6 @@ class BackorderAdmin(admin.ModelAdmin):
         return False
 
 
-# Work on fulfillment orders (boxes, pick lists, packing, work queues) and on shipments (labels, tracking).
-from fulfillment import admin_picking, admin_shipping  # noqa: E402, F401
+# Work on fulfillment orders (boxes, pick lists, packing, work queues) and on shipments (labels, tracking);
+# the shipping restrictions rule table.
+from fulfillment import admin_picking, admin_restrictions, admin_shipping  # noqa: E402, F401

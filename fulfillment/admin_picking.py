@@ -175,6 +175,11 @@ class PickListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 {
                     "queue": queue,
                     "held_url": _fulfillment_orders_url(status="on_hold", warehouse_id=queue.warehouse_id),
+                    "customs_url": _fulfillment_orders_url(
+                        status="on_hold",
+                        warehouse_id=queue.warehouse_id,
+                        hold_reason=FulfillmentOrder.HoldReason.MISSING_CUSTOMS_DATA,
+                    ),
                     "pick_url": _fulfillment_orders_url(status="open", warehouse_id=queue.warehouse_id),
                     "pack_url": url_or_none(
                         "admin:fulfillment_shipment_changelist", query={"status__exact": "picking", **warehouse_filter}
@@ -254,9 +259,12 @@ class PickListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/fulfillment/pack_shipment.html", context)
 
 
-def _fulfillment_orders_url(*, status: str, warehouse_id: int) -> str:
+def _fulfillment_orders_url(*, status: str, warehouse_id: int, hold_reason: str = "") -> str:
     url = reverse("admin:fulfillment_fulfillmentorder_changelist")
-    return f"{url}?{urlencode({'status__exact': status, 'warehouse__id__exact': warehouse_id})}"
+    query = {"status__exact": status, "warehouse__id__exact": warehouse_id}
+    if hold_reason:
+        query["hold_reason__exact"] = hold_reason
+    return f"{url}?{urlencode(query)}"
 
 
 # --- actions on fulfillment orders ----------------------------------------------------------------

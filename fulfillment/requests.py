@@ -26,6 +26,16 @@ class FulfillmentLine:
     quantity: int
     unit_value: Decimal
     variant_label: str = ""
+    # Customs data of the variant (falling back to its product); empty where the seller has not given it.
+    # Defaults keep payloads written before these fields parseable.
+    hs_code: str = ""
+    country_of_origin: str = ""
+    customs_description: str = ""
+    net_weight_grams: int = 0
+
+    @property
+    def has_customs_data(self) -> bool:
+        return bool(self.hs_code and self.country_of_origin and self.customs_description and self.net_weight_grams)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Reads of stock, shipments and returns shaped for pages, the API and reconciliation."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,6 +74,30 @@ def stock_levels(*, variant_ids: list[int], warehouse_ids: list[int] | None = No
     if warehouse_ids is not None:
         rows = rows.filter(warehouse_id__in=warehouse_ids)
     return {(stock.variant_id, stock.warehouse_id): stock for stock in rows}
+
+
+def stock_countries(*, variant_ids: list[int]) -> dict[int, set[str]]:
+    """Per variant, the countries of the active fulfillment centres holding units of it (it ships from there).
+
+    One query.
+
+    A variant held nowhere is missing from the answer.
+    """
+    rows = (
+        Stock.objects.filter(
+            variant_id__in=variant_ids,
+            quantity__gt=0,
+            warehouse__is_active=True,
+            warehouse__kind=Warehouse.Kind.FULFILLMENT_CENTRE,
+        )
+        .order_by()
+        .values_list("variant_id", "warehouse__country")
+        .distinct()
+    )
+    countries: dict[int, set[str]] = {}
+    for variant_id, country in rows:
+        countries.setdefault(variant_id, set()).add(str(country))
+    return countries
 
 
 @dataclass(frozen=True)
@@ -237,6 +262,7 @@ class WarehouseQueue:
     code: str
     name: str
     held: int  # fulfillment orders on hold
+    held_for_customs: int  # of those, held because a line going abroad lacks customs data
     to_pick: int  # open fulfillment orders, not on a pick list
     to_pack: int  # shipments being picked
     to_label: int  # shipments packed, waiting for a label
@@ -271,6 +297,12 @@ def work_queues() -> WorkQueues:
         Warehouse.objects.filter(kind=Warehouse.Kind.FULFILLMENT_CENTRE, is_active=True)
         .annotate(
             held=_count_per_warehouse(FulfillmentOrder.objects.filter(status=fo.ON_HOLD), "warehouse"),
+            held_for_customs=_count_per_warehouse(
+                FulfillmentOrder.objects.filter(
+                    status=fo.ON_HOLD, hold_reason=FulfillmentOrder.HoldReason.MISSING_CUSTOMS_DATA
+                ),
+                "warehouse",
+            ),
             to_pick=_count_per_warehouse(
                 FulfillmentOrder.objects.filter(status=fo.OPEN, pick_list__isnull=True), "warehouse"
             ),
@@ -281,7 +313,7 @@ def work_queues() -> WorkQueues:
             ),
         )
         .order_by("code")
-        .values_list("pk", "code", "name", "held", "to_pick", "to_pack", "to_label", "exceptions")
+        .values_list("pk", "code", "name", "held", "held_for_customs", "to_pick", "to_pack", "to_label", "exceptions")
     )
     unallocated = backlog(queue="allocation")  # paid orders announced, not yet taken by allocation
     backorders = Backorder.objects.filter(allocated_at__isnull=True).aggregate(
@@ -293,6 +325,45 @@ def work_queues() -> WorkQueues:
         backordered_orders=backorders["orders"],
         warehouses=[WarehouseQueue(*row) for row in warehouses],
     )
+
+
+@dataclass(frozen=True)
+class CustomsHold:
+    """A fulfillment order held for missing customs data, as a seller sees it."""
+
+    order_number: str
+    fulfillment_order_id: int
+    warehouse: str
+    skus_missing: tuple[str, ...]  # the seller's SKUs on it still lacking data; empty: fixed, awaiting release
+
+
+def customs_holds(*, variant_ids: Iterable[int]) -> list[CustomsHold]:
+    """Fulfillment orders held for missing customs data that hold any of these variants, oldest first; one query.
+
+    `variant_ids` may be a subquery (a seller's variants).
+    """
+    rows = (
+        Allocation.objects.filter(
+            fulfillment_order__status=FulfillmentOrder.Status.ON_HOLD,
+            fulfillment_order__hold_reason=FulfillmentOrder.HoldReason.MISSING_CUSTOMS_DATA,
+            consumed_at__isnull=True,
+            order_line__variant_id__in=variant_ids,
+        )
+        .select_related("order_line", "fulfillment_order__order", "fulfillment_order__warehouse")
+        .order_by("fulfillment_order__created_at", "fulfillment_order_id", "order_line__sku")
+    )
+    holds: dict[int, tuple[str, str, list[str]]] = {}
+    for allocation in rows:
+        fulfillment_order, line = allocation.fulfillment_order, allocation.order_line
+        _, _, skus = holds.setdefault(
+            fulfillment_order.pk, (fulfillment_order.order.number, fulfillment_order.warehouse.code, [])
+        )
+        if not line.has_customs_data and line.sku not in skus:
+            skus.append(line.sku)
+    return [
+        CustomsHold(order_number=number, fulfillment_order_id=pk, warehouse=warehouse, skus_missing=tuple(skus))
+        for pk, (number, warehouse, skus) in holds.items()
+    ]
 
 
 def delivered_at_by_order(*, order_ids: set[int] | list[int]) -> dict[int, datetime | None]:

@@ -29,8 +29,10 @@ from fulfillment.services.tracking import hand_over_to_carrier, ingest_tracking_
 from fulfillment.simulated_warehouse import parcel_spec
 from fulfillment.simulation import Chances, ingest_scan, next_scan
 from marketplace.outbox import deliver_pending
+from shop.cross_border import shipping_check
 from shop.models import Cart, CartLine, Order, Payment, Variant
 from shop.payments.local_stripe.checkout import PaidCard, pay_session
+from shop.services.catalog import update_product
 from shop.services.checkout import check_out
 from shop.services.orders import ShippingAddress
 from shop.services.payments import cancel_order, fulfill_checkout
@@ -93,8 +95,13 @@ PLAN = (
     DemoOrder("delivered_long_ago", via_creator=True),
     DemoOrder("exception", "DE"),
     DemoOrder("cancelled"),
+    # Paid for a demo seller's item shipped from the US to the UK, whose HS code the seller cleared while the
+    # shopper paid: fulfillment holds it for missing customs data (the seller's dashboard and the work queue
+    # show it; once the code is back, staff release it).
+    DemoOrder("customs_hold", "GB"),
     DemoOrder("backordered"),  # last: it zeroes its variant's stock, which no later order may need
 )
+CUSTOMS_HOLD_SELLER = "glow-theory"  # the demo seller log-in's shop
 
 
 def seed_demo_orders(report, *, shopper, by) -> list[Order]:
@@ -106,7 +113,7 @@ def seed_demo_orders(report, *, shopper, by) -> list[Order]:
     tags = list(ProductTag.objects.visible().select_related("post").order_by("pk"))
     variants = list(
         Variant.objects.filter(is_active=True, product__status="active", currency="USD", stocks__quantity__gte=5)
-        .select_related("product")
+        .select_related("product__seller__customs_profile")
         .distinct()
         .order_by("pk")[:80]
     )
@@ -114,6 +121,11 @@ def seed_demo_orders(report, *, shopper, by) -> list[Order]:
     for plan in PLAN:
         # The backordered order takes a variant no other demo order holds, so zeroing its stock harms none.
         pool = [v for v in variants if v.pk not in used] if plan.state == "backordered" else variants
+        pool = _sellable(pool, to=ADDRESSES[plan.address].country)
+        if plan.state == "customs_hold":
+            pool = [
+                v for v in pool if _ships_only_from_abroad(v, plan) and v.product.seller.slug == CUSTOMS_HOLD_SELLER
+            ]
         order = _paid_order(plan, shopper=shopper, rng=rng, tags=tags, variants=pool)
         if order is None:
             continue
@@ -123,6 +135,18 @@ def seed_demo_orders(report, *, shopper, by) -> list[Order]:
         report.add("orders")
     release_payable_commissions()
     return orders
+
+
+def _sellable(variants: list[Variant], *, to: str) -> list[Variant]:
+    """The variants checkout accepts for this country by standard shipping (customs data, restricted items)."""
+    check = shipping_check(variants=variants, destination=to)
+    return [variant for variant in variants if not check.problems(variant, shipping_method="standard")]
+
+
+def _ships_only_from_abroad(variant: Variant, plan: DemoOrder) -> bool:
+    """No fulfillment centre in the destination's country holds the variant: its order crosses a border."""
+    country = ADDRESSES[plan.address].country
+    return not variant.stocks.filter(warehouse__country=country, quantity__gt=0).exists()
 
 
 def _seed_boxes(report) -> None:
@@ -191,6 +215,9 @@ def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants)
             cancel_order(order=order, reason="The shopper left the payment page (demo).")
             return order
         session_id = checkout.payment.checkout_session_id
+        if plan.state == "customs_hold":  # the seller clears the HS code to check it while the shopper pays
+            product = chosen[0][0].product
+            update_product(product=product, data={"hs_code": ""})
         pay_session(session_id=session_id, card=replace(TEST_CARD, email=shopper.email))  # the hosted page
         order = fulfill_checkout(session_id=session_id)  # as the success page does
         if order.status != Order.Status.PAID:
@@ -211,7 +238,7 @@ SCANS_TO = {"in_transit": 2, "out_for_delivery": 3, "exception": 1}
 
 def _advance(order: Order, state: str, *, by) -> None:
     """Take a paid order's fulfillment as far as `state`, through the services staff and carriers use."""
-    if state in {"allocated", "backordered", "cancelled"}:
+    if state in {"allocated", "backordered", "cancelled", "customs_hold"}:  # customs_hold: held by allocation
         return
     for fulfillment_order in FulfillmentOrder.objects.filter(order_id=order.pk).order_by("pk"):
         if state == "on_hold":

@@ -19,8 +19,9 @@ from fulfillment.admin import VariantStockInline, set_stock_url
 from fulfillment.selectors import available_quantity
 from marketplace.forms import add_service_errors
 from shop.admin_writes import ServiceWritesAdmin, adopt
-from shop.models import Category, Product, ProductImage, Seller, SellerMember, Variant
+from shop.models import Category, Product, ProductImage, Seller, SellerCustomsProfile, SellerMember, Variant
 from shop.services import catalog
+from shop.services.customs import CUSTOMS_PROFILE_FIELDS, save_customs_profile
 from shop.services.images import add_product_image, check_image, delete_product_image, request_renditions
 
 THUMBNAIL_WIDTH = 64
@@ -56,6 +57,17 @@ class SellerMemberInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user")
 
 
+class SellerCustomsProfileInline(admin.StackedInline):
+    """The exporter on the seller's customs declarations; saved through the customs profile service."""
+
+    model = SellerCustomsProfile
+    fields = (*CUSTOMS_PROFILE_FIELDS, "updated_at")
+    readonly_fields = ("updated_at",)
+    max_num = 1
+    can_delete = False
+    verbose_name_plural = "customs profile (exporter on customs declarations)"
+
+
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "country", "support_email", "product_count", "created_at")
@@ -63,11 +75,20 @@ class SellerAdmin(admin.ModelAdmin):
     list_filter = ("country",)
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at",)
-    inlines = (SellerMemberInline,)
+    inlines = (SellerMemberInline, SellerCustomsProfileInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Seller]:
         # A GROUP BY drops Meta.ordering: order explicitly (autocomplete pages through this too).
         return super().get_queryset(request).annotate(product_total=Count("products")).order_by("name", "pk")
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not SellerCustomsProfile:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)  # sorts the rows into new and changed (the change message lists them)
+        for profile in [*formset.new_objects, *(changed for changed, _fields in formset.changed_objects)]:
+            data = {name: getattr(profile, name) for name in CUSTOMS_PROFILE_FIELDS}
+            adopt(profile, save_customs_profile(seller=form.instance, data=data))
 
     @admin.display(description="products", ordering="product_total")
     def product_count(self, seller: Seller) -> int:
@@ -226,13 +247,16 @@ class ProductAdmin(ServiceWritesAdmin):
         (
             "Customs and shipping",
             {
-                "description": "Without an HS code, an origin and a customs description it cannot ship abroad.",
+                "description": "Without an HS code, an origin, a customs description and a weight (here or on the "
+                "variant) it is not sold abroad, and an order that still lacks them is held. Saving a change "
+                "updates the orders still to ship; release their holds from the work queues.",
                 "fields": (
                     "hs_code",
                     "country_of_origin",
                     "customs_description",
-                    "weight_grams",
+                    ("weight_grams", "net_weight_grams"),
                     ("length_mm", "width_mm", "height_mm"),
+                    "hazards",
                 ),
             },
         ),
@@ -370,6 +394,10 @@ class VariantAdmin(ServiceWritesAdmin):
         (None, {"fields": ("product", "sku", "name", "option_values", "position", "is_active")}),
         ("Price", {"fields": ("price", "currency", "compare_at_price")}),
         ("Identifiers", {"fields": ("gtin",)}),
+        (
+            "Customs (only where this variant differs from its product; empty: the product's)",
+            {"fields": ("hs_code", "country_of_origin", "customs_description", "net_weight_grams")},
+        ),
         ("Stock", {"fields": ("stock_tools",)}),
         ("History", {"fields": ("created_at", "updated_at")}),
     )

@@ -25,8 +25,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from fulfillment.models import Warehouse
 from fulfillment.services.stock import set_stock_quantity
-from shop.models import Category, Product, Seller, SellerMember
+from shop.models import Category, Product, Seller, SellerCustomsProfile, SellerMember
 from shop.services.catalog import create_product, create_variant
+from shop.services.customs import save_customs_profile
 from shop.services.images import add_product_image
 from shop.validators import gtin_check_digit
 
@@ -149,6 +150,36 @@ SELLERS = (
 )  # fmt: skip
 
 APPAREL = ("XS", "S", "M", "L", "XL")
+
+# Each seller's customs profile: exporter, address, tax numbers where registered (demo numbers, in valid formats).
+# seller slug -> (exporter name, address line 1, city, postal code, country, EORI, VAT number, IOSS number)
+CUSTOMS_PROFILES = {
+    "glow-theory": ("Glow Theory Inc.", "2200 Wilshire Boulevard, Suite 400", "Los Angeles", "90057", "US",
+                    "", "", "IM8400000142"),
+    "sudsy-botanics": ("Sudsy Botanics Ltd", "Unit 3, Paintworks, Bath Road", "Bristol", "BS4 3EH", "GB",
+                       "GB123456789000", "GB123456789", ""),
+    "thread-and-loom": ("Thread & Loom LLC", "55 Water Street", "Brooklyn", "11201", "US", "", "", "IM8400000217"),
+    "northbound-supply": ("Northbound Supply Ltd", "14 Ancoats Street", "Manchester", "M4 6DH", "GB",
+                          "GB987654321000", "GB987654321", ""),
+    "lune-and-co": ("Lune & Co SAS", "12 rue de Turenne", "Paris", "75004", "FR",
+                    "FR12345678900012", "FR32123456789", ""),
+    "casa-calma": ("Casa Calma Lda", "Rua das Flores 88", "Porto", "4050-262", "PT",
+                   "PT509876543", "PT509876543", ""),
+    "copper-and-crumb": ("Copper & Crumb Inc.", "810 Fulton Market", "Chicago", "60607", "US", "", "", ""),
+    "pulsefit": ("PulseFit Inc.", "1 Fitness Way", "Austin", "78701", "US", "", "", "IM8400000308"),
+    "voltwise": ("Shenzhen Voltwise Technology Co., Ltd.", "Building 6, Nanshan Science Park", "Shenzhen", "518057",
+                 "CN", "", "", "IM1560000419"),
+    "good-paws-co": ("Good Paws Co.", "400 Bark Avenue", "Portland", "97209", "US", "", "", ""),
+}  # fmt: skip
+
+# What carriers restrict, by product title (fulfillment.models.Hazard): the power bank cannot fly (so it is sold
+# only where it is stocked, by ground); batteries installed in the equipment may fly.
+HAZARDS = {
+    "10,000 mAh Magnetic Power Bank": ("lithium_battery_loose",),
+    "Wireless Earbuds with ANC": ("lithium_battery_installed",),
+    "Bluetooth Shower Speaker": ("lithium_battery_installed",),
+    "Mini Massage Gun": ("lithium_battery_installed",),
+}
 
 
 def _p(*args, **kwargs) -> ProductSpec:
@@ -607,6 +638,7 @@ def plan_catalog(seed: int = SEED) -> list[ProductPlan]:
             "length_mm": spec.dimensions[0],
             "width_mm": spec.dimensions[1],
             "height_mm": spec.dimensions[2],
+            "hazards": list(HAZARDS.get(spec.title, ())),
         }
         plans.append(
             ProductPlan(number, seller_slug, slugify(spec.title), spec.category, data, tuple(variants), images)
@@ -806,7 +838,29 @@ def _seed_sellers(report: SeedReport, users: dict[str, object]) -> dict[str, Sel
     )
     if created:
         report.add("seller memberships")
+    _seed_customs_profiles(report, existing)
     return existing
+
+
+def _seed_customs_profiles(report: SeedReport, sellers: dict[str, Seller]) -> None:
+    with_profile = set(SellerCustomsProfile.objects.values_list("seller__slug", flat=True))
+    for slug, (name, line1, city, postal_code, country, eori, vat, ioss) in CUSTOMS_PROFILES.items():
+        if slug in with_profile or slug not in sellers:
+            continue
+        save_customs_profile(
+            seller=sellers[slug],
+            data={
+                "exporter_name": name,
+                "address_line1": line1,
+                "city": city,
+                "postal_code": postal_code,
+                "country": country,
+                "eori_number": eori,
+                "vat_number": vat,
+                "ioss_number": ioss,
+            },
+        )
+        report.add("customs profiles")
 
 
 def _seed_warehouses(report: SeedReport) -> dict[str, Warehouse]:

@@ -25,3 +25,7 @@ return_approved = Event(
 )
 return_closed = Event("shop.return_closed", doc="return_id, order_id, status (completed, rejected, expired, kept)")
 return_reminder_due = Event("shop.return_reminder_due", doc="return_id, order_id: the label is still unused")
+customs_data_changed = Event(
+    "shop.customs_data_changed",
+    doc="variant_ids: their customs data (variant or product) changed; fulfillment's copy of lines to ship follows",
+)

@@ -20,7 +20,7 @@ from shop.services import payments, returns
 from shop.services.cart import merge_session_cart
 from shop.services.images import make_renditions
 from shop.services.notifications import send_order_email
-from shop.services.order_fulfillment import stop_fulfillment_of, sync_order_status
+from shop.services.order_fulfillment import send_customs_data, stop_fulfillment_of, sync_order_status
 from shop.services.orders import record_order_event
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,12 @@ def submit_refund(payload: Payload) -> None:
 def apply_stripe_event(payload: Payload) -> None:
     """A Stripe event that waited for its payment: applied once (its effect and mark commit together)."""
     payments.process_event(event_pk=payload["event_pk"])
+
+
+@events.customs_data_changed.handler("shop.send_customs_data")
+def send_customs_data_to_fulfillment(payload: Payload) -> None:
+    """The seller or staff corrected customs data: lines still to ship (perhaps held for it) take it."""
+    send_customs_data(variant_ids=payload["variant_ids"])
 
 
 @events.product_image_uploaded.handler("shop.make_image_renditions", queue="media", atomic=False)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
-from fulfillment.selectors import available_quantity
+from fulfillment.selectors import CustomsHold, available_quantity, customs_holds
 from shop.currencies import to_minor_units
 from shop.exchange_rates import ExchangeRates, Rate
 from shop.models import (
@@ -26,6 +26,7 @@ from shop.models import (
     ProductImage,
     Refund,
     Seller,
+    SellerCustomsProfile,
     SellerMember,
     Variant,
 )
@@ -154,7 +155,7 @@ def product_for_page(*, slug: str) -> Product | None:
     )
     return (
         Product.objects.active()
-        .select_related("seller", "category")
+        .select_related("seller__customs_profile", "category")
         .prefetch_related(
             Prefetch("variants", variants, to_attr="active_variants"),
             Prefetch("images", ProductImage.objects.order_by("position", "id")),
@@ -170,6 +171,16 @@ def seller_for_user(*, user) -> Seller | None:
         return None
     membership = SellerMember.objects.select_related("seller").filter(user=user).order_by("pk").first()
     return membership.seller if membership else None
+
+
+def customs_profile_of(*, seller: Seller) -> SellerCustomsProfile | None:
+    """The seller's customs profile, or None when they have not filled it in."""
+    return SellerCustomsProfile.objects.filter(seller=seller).first()
+
+
+def seller_customs_holds(*, seller: Seller) -> list[CustomsHold]:
+    """Fulfillment orders held because the seller's items lack customs data (one query)."""
+    return customs_holds(variant_ids=Variant.objects.filter(product__seller=seller).values("pk"))
 
 
 def seller_products(*, seller: Seller) -> QuerySet[Product]:
@@ -242,7 +253,7 @@ def variants_with_availability() -> QuerySet[Variant]:
 
 def seller_variants(*, seller: Seller) -> QuerySet[Variant]:
     """All of a seller's variants, any state, with their free units, for their dashboard and API."""
-    return variants_with_availability().filter(product__seller=seller)
+    return variants_with_availability().filter(product__seller=seller).select_related("product")
 
 
 def seller_products_with_variants(*, seller: Seller) -> QuerySet[Product]:

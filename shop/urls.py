@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop import views
+from shop import ship_to, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("c/<slug:slug>/", views.category, name="category"),
     path("p/<slug:slug>/", views.product, name="product"),
     path("s/<slug:slug>/", views.seller_storefront, name="seller-storefront"),
+    path("ship-to/", ship_to.ship_to, name="ship-to"),
 ]

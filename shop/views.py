@@ -10,8 +10,10 @@ from django.views.decorators.http import require_safe
 
 from marketplace.page_cache import cache_public_page
 from shop import selectors
+from shop.cross_border import product_shipping
 from shop.forms import ProductFilterForm
 from shop.models import Product, Variant
+from shop.ship_to import ShipToForm, shopper_country
 
 PAGE_SIZE = 24
 LOW_STOCK = 5
@@ -105,7 +107,16 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such product.")
     options = _variant_options(found.active_variants, request.GET.get("variant"))
     selected = next((option for option in options if option.checked), None)
-    return render(request, "shop/product.html", {"product": found, "options": options, "selected": selected})
+    country = shopper_country(request)
+    context = {
+        "product": found,
+        "options": options,
+        "selected": selected,
+        # Whether it can be shipped to the shopper's country (customs data, restricted items), and where never.
+        "shipping": product_shipping(variants=found.active_variants, destination=country),
+        "ship_to_form": ShipToForm(initial={"country": country, "next": request.get_full_path()}, auto_id="ship-to-%s"),
+    }
+    return render(request, "shop/product.html", context)
 
 
 @require_safe

@@ -155,6 +155,8 @@ class Carrier(abc.ABC):
 
     code: str = ""
     name: str = ""
+    # A postal operator (UPU rules: CN22 / CN23 customs forms) rather than a courier (commercial invoice).
+    postal: bool = False
 
     @abc.abstractmethod
     def quote(self, shipment: ShipmentSpec) -> list[Rate]:

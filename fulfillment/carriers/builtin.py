@@ -223,6 +223,7 @@ class DomesticExpress(_ImpbCarrier):
 class InternationalPostal(_S10Carrier):
     code = "intl_postal"
     name = "International Postal"
+    postal = True
     prefix = "LX"
     services = (Service("postal", "Intl Tracked Packet", "intl_postal"),)
 

@@ -1,7 +1,9 @@
 """Fulfillment models: its copy of paid orders (outbound.py); stock and its claims (stock.py); shipments, parcels,
-labels, tracking (shipping.py); returns coming back (returns.py)."""
+labels, tracking (shipping.py); returns coming back (returns.py); hazards and where carriers refuse them
+(restrictions.py)."""
 
 from .outbound import OutboundLine, OutboundOrder
+from .restrictions import ANY_COUNTRY, Hazard, ServiceKind, ShippingRestriction
 from .returns import InboundReturn, InboundReturnLine
 from .shipping import (
     Box,
@@ -28,6 +30,7 @@ from .stock import (
 )
 
 __all__ = [
+    "ANY_COUNTRY",
     "Allocation",
     "Backorder",
     "Box",
@@ -35,6 +38,7 @@ __all__ = [
     "ClearanceDocument",
     "CustomsDocument",
     "FulfillmentOrder",
+    "Hazard",
     "InboundReturn",
     "InboundReturnLine",
     "IssuedTrackingNumber",
@@ -44,8 +48,10 @@ __all__ = [
     "PickList",
     "Reservation",
     "ReservationQuerySet",
+    "ServiceKind",
     "Shipment",
     "ShippingLabel",
+    "ShippingRestriction",
     "Stock",
     "StockMovement",
     "TrackingEvent",

@@ -56,6 +56,11 @@ class OutboundLine(models.Model):
     variant_label = models.CharField(max_length=120, blank=True)
     quantity = models.PositiveIntegerField()
     unit_value = models.DecimalField(**MONEY, default=0)
+    # Customs data as the shop knew it (kept current by the shop while the line waits); empty where unknown.
+    hs_code = models.CharField("HS code", max_length=10, blank=True)
+    country_of_origin = CountryField(blank=True)
+    customs_description = models.CharField(max_length=200, blank=True)
+    net_weight_grams = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
@@ -63,3 +68,8 @@ class OutboundLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
+
+    @property
+    def has_customs_data(self) -> bool:
+        """Everything a customs declaration needs for this line."""
+        return bool(self.hs_code and self.country_of_origin and self.customs_description and self.net_weight_grams)

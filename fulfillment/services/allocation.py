@@ -1,7 +1,9 @@
 """Allocation: the shop hands over a paid order; fulfillment keeps its copy and allocates it, warehouse by warehouse.
 
 The choice of warehouses is fulfillment.allocation.choose_warehouses (a pure function); this module
-locks, asks it, and writes the result. Idempotent: an order handed over before gets nothing more.
+locks, asks it, and writes the result. Idempotent: an order handed over before gets nothing more. A
+fulfillment order that leaves its warehouse's country with a line lacking customs data is held
+(`MISSING_CUSTOMS_DATA`) until the data is complete.
 """
 
 from decimal import Decimal
@@ -20,7 +22,7 @@ from fulfillment.models import (
 )
 from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.requests import FulfillmentRequest
-from fulfillment.services.fulfillment_orders import set_fulfillment_order_status
+from fulfillment.services.fulfillment_orders import hold_where_customs_data_missing, set_fulfillment_order_status
 from fulfillment.services.stock import allocate_units, deallocate_units, free_units
 
 
@@ -73,6 +75,8 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
         Backorder.objects.bulk_create(
             [Backorder(order_line_id=b.line_id, quantity=b.quantity) for b in plan.backorders]
         )
+        # A warehouse abroad cannot declare a line without customs data: hold it for the seller or staff.
+        hold_where_customs_data_missing(fulfillment_order_ids=[fo.pk for fo in fulfillment_orders.values()])
     return allocations
 
 
@@ -107,6 +111,10 @@ def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:
                 variant_label=line.variant_label,
                 quantity=line.quantity,
                 unit_value=line.unit_value,
+                hs_code=line.hs_code,
+                country_of_origin=line.country_of_origin,
+                customs_description=line.customs_description,
+                net_weight_grams=line.net_weight_grams,
             )
             for line in request.lines
         ]

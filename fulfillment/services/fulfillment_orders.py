@@ -15,7 +15,16 @@ from django.utils import timezone
 
 from fulfillment import events
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
-from fulfillment.models import Allocation, Backorder, FulfillmentOrder, OutboundOrder, Shipment, Stock, Warehouse
+from fulfillment.models import (
+    Allocation,
+    Backorder,
+    FulfillmentOrder,
+    OutboundLine,
+    OutboundOrder,
+    Shipment,
+    Stock,
+    Warehouse,
+)
 from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.services.stock import (
     InsufficientStock,
@@ -69,6 +78,10 @@ class IllegalFulfillmentOrderTransition(FulfillmentOrderError):
 
 class CannotMoveFulfillmentOrder(FulfillmentOrderError):
     code = "cannot_move"
+
+
+class CustomsDataStillMissing(FulfillmentOrderError):
+    code = "customs_data_missing"
 
 
 # ---------------------------------------------------------------- the state machine
@@ -125,9 +138,21 @@ def hold_fulfillment_order(*, fulfillment_order_id: int, reason: str, note: str 
 
 
 def release_fulfillment_order(*, fulfillment_order_id: int, by=None, note: str = "") -> FulfillmentOrder:
-    """Release a held fulfillment order: it is open to be picked again."""
+    """Release a held fulfillment order: it is open to be picked again.
+
+    One held for missing customs data stays held (CustomsDataStillMissing) while a line going abroad
+    still lacks it: it would only be stopped again at the border.
+    """
     with transaction.atomic():
         fulfillment_order = _lock_one(fulfillment_order_id)
+        if fulfillment_order.hold_reason == FulfillmentOrder.HoldReason.MISSING_CUSTOMS_DATA:
+            skus = customs_gaps(fulfillment_orders=[fulfillment_order]).get(fulfillment_order.pk)
+            if skus:
+                raise CustomsDataStillMissing(
+                    f"Fulfillment order {fulfillment_order.pk}: customs data is still missing for SKU "
+                    f"{', '.join(skus)}; complete it on the product first.",
+                    fulfillment_order_id=fulfillment_order.pk,
+                )
         set_fulfillment_order_status(fulfillment_order=fulfillment_order, to=FO.OPEN)
         events.fulfillment_order_released.publish(**_about(fulfillment_order, by=by), note=note[:200])
     return fulfillment_order
@@ -149,6 +174,59 @@ def _about(fulfillment_order: FulfillmentOrder, *, by=None) -> dict:
         "warehouse": fulfillment_order.warehouse.code,
         "by_id": by.pk if by is not None and getattr(by, "is_authenticated", False) else None,
     }
+
+
+# ---------------------------------------------------------------- customs holds
+
+
+def crosses_border(fulfillment_order: FulfillmentOrder) -> bool:
+    """Whether the fulfillment order ships from its warehouse's country to another one (needs `order`, `warehouse`)."""
+    destination = str(fulfillment_order.order.ship_country or "")
+    return bool(destination) and destination != str(fulfillment_order.warehouse.country)
+
+
+def customs_gaps(*, fulfillment_orders: list[FulfillmentOrder]) -> dict[int, list[str]]:
+    """SKUs lacking customs data per fulfillment order that crosses a border (with `order` and `warehouse` loaded).
+
+    Only lines still to ship count; a domestic fulfillment order has no gap. One query.
+    """
+    abroad = {fo.pk for fo in fulfillment_orders if crosses_border(fo)}
+    if not abroad:
+        return {}
+    rows = (
+        Allocation.objects.filter(fulfillment_order_id__in=abroad, consumed_at__isnull=True)
+        .select_related("order_line")
+        .order_by("order_line__sku")
+    )
+    gaps: dict[int, list[str]] = {}
+    for allocation in rows:
+        line: OutboundLine = allocation.order_line
+        skus = gaps.setdefault(allocation.fulfillment_order_id, [])
+        if not line.has_customs_data and line.sku not in skus:
+            skus.append(line.sku)
+    return {pk: skus for pk, skus in gaps.items() if skus}
+
+
+def hold_where_customs_data_missing(*, fulfillment_order_ids: list[int]) -> list[int]:
+    """Hold each open fulfillment order that crosses a border with a line lacking customs data; answers their ids.
+
+    Goes through the one door (`hold_fulfillment_order`), so the hold is announced and shows on the order's
+    timeline, the staff work queue and the seller's dashboard.
+    """
+    candidates = list(
+        FulfillmentOrder.objects.filter(pk__in=fulfillment_order_ids, status=FO.OPEN)
+        .select_related("order", "warehouse")
+        .order_by("pk")
+    )
+    held = []
+    for pk, skus in sorted(customs_gaps(fulfillment_orders=candidates).items()):
+        hold_fulfillment_order(
+            fulfillment_order_id=pk,
+            reason=FulfillmentOrder.HoldReason.MISSING_CUSTOMS_DATA,
+            note=f"Customs data missing for SKU {', '.join(skus)}.",
+        )
+        held.append(pk)
+    return held
 
 
 # ---------------------------------------------------------------- moving to another warehouse
@@ -253,6 +331,9 @@ def move_fulfillment_order(*, fulfillment_order_id: int, to_warehouse_id: int, b
         events.fulfillment_order_moved.publish(
             **_about(into, by=by), from_warehouse=from_code, reason=reason.strip()[:200]
         )
+        # From a warehouse in the shopper's country to one abroad: now it needs customs data.
+        if hold_where_customs_data_missing(fulfillment_order_ids=[into.pk]):
+            into.refresh_from_db(fields=["status", "hold_reason", "hold_note"])
     return into
 
 
@@ -334,25 +415,35 @@ def allocate_backorders(*, variant_ids: list[int] | None = None) -> BackorderRes
         open_backorders = open_backorders.filter(order_line__variant_id__in=variant_ids)
     result = BackorderResult(allocations=[], backorder_ids=[])
     with transaction.atomic():
-        order_ids = sorted(set(open_backorders.values_list("order_line__order_id", flat=True)))
-        if not order_ids:
-            return result
-        orders = {o.pk: o for o in OutboundOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")}
-        # Re-read under the order locks: a concurrent run may have taken some already.
-        backorders = list(
-            Backorder.objects.select_for_update(of=("self",))
-            .filter(pk__in=open_backorders.values("pk"), allocated_at__isnull=True)
-            .select_related("order_line")
-            .order_by("created_at", "pk")
+        result = _allocate_backorders(open_backorders, result)
+        # Units that joined or started a fulfillment order abroad may lack customs data.
+        hold_where_customs_data_missing(
+            fulfillment_order_ids=sorted({allocation.fulfillment_order_id for allocation in result.allocations})
         )
-        pool = _lock_free_stock(backorders=backorders, order_ids=list(orders))
-        if pool is None:
-            return result
-        by_order: dict[int, list[Backorder]] = defaultdict(list)
-        for backorder in backorders:  # oldest first; an order goes when its oldest backorder's turn comes
-            by_order[backorder.order_line.order_id].append(backorder)
-        for order_id, its_backorders in by_order.items():
-            _allocate_order_backorders(order=orders[order_id], backorders=its_backorders, pool=pool, result=result)
+    return result
+
+
+def _allocate_backorders(open_backorders, result: BackorderResult) -> BackorderResult:
+    """The backorders' allocation proper, inside the caller's transaction."""
+    order_ids = sorted(set(open_backorders.values_list("order_line__order_id", flat=True)))
+    if not order_ids:
+        return result
+    orders = {o.pk: o for o in OutboundOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")}
+    # Re-read under the order locks: a concurrent run may have taken some already.
+    backorders = list(
+        Backorder.objects.select_for_update(of=("self",))
+        .filter(pk__in=open_backorders.values("pk"), allocated_at__isnull=True)
+        .select_related("order_line")
+        .order_by("created_at", "pk")
+    )
+    pool = _lock_free_stock(backorders=backorders, order_ids=list(orders))
+    if pool is None:
+        return result
+    by_order: dict[int, list[Backorder]] = defaultdict(list)
+    for backorder in backorders:  # oldest first; an order goes when its oldest backorder's turn comes
+        by_order[backorder.order_line.order_id].append(backorder)
+    for order_id, its_backorders in by_order.items():
+        _allocate_order_backorders(order=orders[order_id], backorders=its_backorders, pool=pool, result=result)
     return result
 
 

@@ -30,7 +30,9 @@ from fulfillment.carriers.base import (
 )
 from fulfillment.carriers.builtin import BuiltinCarrier
 from fulfillment.carriers.db_store import DatabaseLabelStore
+from fulfillment.customs import MissingCustomsData, check_declaration
 from fulfillment.models import Parcel, Shipment, ShippingLabel, TrackingEvent
+from fulfillment.services.customs_documents import declaration_for, store_customs_document
 from fulfillment.services.shipments import set_shipment_status
 from fulfillment.services.tracking import Place, create_legs, ingest_tracking_event
 from fulfillment.simulation import first_step_at
@@ -66,6 +68,10 @@ class NoLiveLabel(LabelError):
 
 class AlreadyHandedOver(LabelError):
     """The carrier has the parcels: the label can no longer be voided."""
+
+
+class NoDeclaration(LabelError):
+    """An international shipment lacks what its customs declaration needs: no label without one."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,11 @@ def shipment_spec(shipment: Shipment) -> ShipmentSpec:
     )
 
 
+def _needs_declaration(shipment: Shipment, spec: ShipmentSpec) -> bool:
+    """Goods crossing a border to a shopper (a return to a centre in the shopper's country does not)."""
+    return not shipment.is_return and not spec.is_domestic
+
+
 def live_label(shipment_id: int) -> ShippingLabel | None:
     return ShippingLabel.objects.filter(shipment_id=shipment_id, voided_at__isnull=True).first()
 
@@ -209,6 +220,14 @@ def buy_label(*, shipment_id: int, by=None) -> ShippingLabel:
     if choice.note:
         logger.warning("Shipment %s: %s", shipment_id, choice.note)
     carrier = carrier_for(choice.rate.carrier)
+    if _needs_declaration(shipment, spec):
+        try:
+            check_declaration(declaration_for(shipment, postal=carrier.postal))
+        except MissingCustomsData as error:
+            raise NoDeclaration(
+                f"Shipment {shipment_id} cannot get a label without its customs declaration: {error}",
+                shipment_id=shipment_id,
+            ) from error
     # The network call: no transaction open, no row locked.
     bought = carrier.buy_label(spec, choice.rate.service)
     try:
@@ -268,6 +287,14 @@ def _store_label(*, shipment_id: int, bought, choice: RateChoice, spec: Shipment
                     "updated_at",
                 ]
             )
+            if _needs_declaration(shipment, spec):
+                declaration = declaration_for(
+                    shipment,
+                    tracking_number=bought.tracking_number,
+                    postal=carrier_for(bought.carrier).postal,
+                    service=bought.service,
+                )
+                store_customs_document(shipment=shipment, label=label, declaration=declaration)
             set_shipment_status(shipment=shipment, to=S.LABELLED)
             ends = shipment_ends(shipment)
             create_legs(shipment=shipment, origin=ends.origin, destination=ends.destination)

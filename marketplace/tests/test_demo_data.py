@@ -53,6 +53,8 @@ def test_paid_orders_reach_every_fulfillment_state(seeded):
         shipment_states
     )
     assert FulfillmentOrder.objects.filter(status=FulfillmentOrder.Status.ON_HOLD).exists()
+    held_for_customs = FulfillmentOrder.objects.get(hold_reason=FulfillmentOrder.HoldReason.MISSING_CUSTOMS_DATA)
+    assert (held_for_customs.order.ship_country, held_for_customs.warehouse.country) == ("GB", "US")
     assert FulfillmentOrder.objects.filter(status=FulfillmentOrder.Status.OPEN).exists()
     assert Backorder.objects.filter(allocated_at__isnull=True).exists()
     assert {"paid", "fulfilled", "cancelled"} <= set(Order.objects.values_list("status", flat=True))

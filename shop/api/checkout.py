@@ -22,7 +22,14 @@ from shop.checkout.shortages import describe_shortages
 from shop.models import Cart
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
-from shop.services.checkout import EarlierOrderPaid, MixedCurrencies, ShippingNotOffered, TotalChanged, check_out
+from shop.services.checkout import (
+    CannotShip,
+    EarlierOrderPaid,
+    MixedCurrencies,
+    ShippingNotOffered,
+    TotalChanged,
+    check_out,
+)
 from shop.services.orders import EmptyCart, ShippingAddress
 from shop.services.payments import PaymentNotStartable
 from shop.services.shipping import quote_shipping
@@ -55,6 +62,22 @@ def insufficient_stock(error: InsufficientStock) -> DomainError:
         "Some items are no longer available in the quantity you asked for; nothing was ordered or charged. "
         + " ".join(sentences),
         fields={"lines": sentences, "variant_ids": [str(line.variant_id) for line in error.lines]},
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+def cannot_ship(error: CannotShip) -> DomainError:
+    """409 naming each item that cannot go: `fields.lines` a sentence each, `fields.variant_ids`, `fields.reasons`."""
+    problems = error.problems
+    return DomainError(
+        "cannot_ship",
+        "Some items cannot be shipped to this country by this method; nothing was ordered or charged. "
+        + " ".join(problem.message for problem in problems),
+        fields={
+            "lines": [problem.message for problem in problems],
+            "variant_ids": [str(problem.variant_id) for problem in problems],
+            "reasons": [problem.code for problem in problems],
+        },
         status_code=status.HTTP_409_CONFLICT,
     )
 
@@ -228,6 +251,10 @@ class CheckoutQuoteView(APIView):
         400: error_response("Empty cart (`empty_cart`) or invalid email, address, postal code or method (`invalid`)."),
         409: error_response(
             "`insufficient_stock`: some lines are short; `fields.lines` names each, and nothing was ordered. "
+            "`cannot_ship`: some items cannot go to the address's country by `shipping_method`; `fields.lines` "
+            "names each, `fields.reasons` says why (`missing_customs_data`: its seller has not given the customs "
+            "data to cross the border; `restricted_item`: the carriers of this method refuse it, e.g. an aerosol "
+            "by air), `fields.variant_ids` which; nothing was ordered or charged. "
             "`total_changed`: the order would not cost `expected_total` (another method or country, or a price "
             "changed); `fields.total` has the new total, and nothing was ordered or charged. "
             "`already_paid`: an earlier order of this cart was paid meanwhile."
@@ -295,6 +322,8 @@ class CheckoutView(APIView):
                 f"Your payment for order {error.order.number} went through meanwhile, so nothing more was ordered.",
                 status_code=status.HTTP_409_CONFLICT,
             ) from error
+        except CannotShip as error:
+            raise cannot_ship(error) from error
         except TotalChanged as error:
             raise total_changed(error) from error
         except InsufficientStock as error:

@@ -1,4 +1,4 @@
-"""Seller endpoints: a seller member manages their own products, variants, images and stock.
+"""Seller endpoints: a seller member manages their own products, variants, images, stock and customs profile.
 
 Everything is scoped to `selectors.seller_for_user`: another seller's object answers 404, as if it
 did not exist. Serializers validate and shape; every write is a service call.
@@ -24,14 +24,16 @@ from shop.api.public import non_empty_params
 from shop.api.serializers import (
     ProductImageSerializer,
     ProductImageUploadSerializer,
+    SellerCustomsProfileSerializer,
     SellerProductFilterSerializer,
     SellerProductSerializer,
     SellerVariantSerializer,
     StockLevelSerializer,
     StockUpdateSerializer,
 )
-from shop.models import Product, ProductImage, Seller, Variant
+from shop.models import Product, ProductImage, Seller, SellerCustomsProfile, Variant
 from shop.services import catalog, images
+from shop.services.customs import save_customs_profile
 
 FORBIDDEN = error_response("Not logged in, or not a member of a seller.")
 INVALID = error_response("The input is invalid; `fields` names each problem.")
@@ -284,6 +286,62 @@ class SellerProductImageDeleteView(SellerAPIView):
             raise exceptions.NotFound("No image of yours has this id.")
         images.delete_product_image(image=image)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------- customs profile
+
+NO_PROFILE = error_response("You have no customs profile yet: PUT one.")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Show your customs profile",
+        responses={200: SellerCustomsProfileSerializer, 403: FORBIDDEN, 404: NO_PROFILE},
+    ),
+    put=extend_schema(
+        summary="Set your customs profile",
+        description="Creates the profile (201) or replaces its fields (200). EORI, VAT and IOSS numbers are kept "
+        "in capitals without spaces, dots or dashes.",
+        responses={
+            200: SellerCustomsProfileSerializer,
+            201: SellerCustomsProfileSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+        },
+    ),
+    patch=extend_schema(
+        summary="Change some of your customs profile's fields",
+        responses={200: SellerCustomsProfileSerializer, 400: INVALID, 403: FORBIDDEN, 404: NO_PROFILE},
+    ),
+)
+class SellerCustomsProfileView(SellerAPIView):
+    """The exporter printed on your customs declarations (name, address, EORI, VAT and IOSS numbers)."""
+
+    serializer_class = SellerCustomsProfileSerializer
+    queryset = SellerCustomsProfile.objects.none()  # for the schema
+
+    def _profile(self) -> SellerCustomsProfile:
+        profile = selectors.customs_profile_of(seller=self.seller)
+        if profile is None:
+            raise exceptions.NotFound("You have no customs profile yet: PUT one.")
+        return profile
+
+    def get(self, request: Request) -> Response:
+        return Response(SellerCustomsProfileSerializer(self._profile()).data)
+
+    def put(self, request: Request) -> Response:
+        existing = selectors.customs_profile_of(seller=self.seller)
+        serializer = SellerCustomsProfileSerializer(existing, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = save_customs_profile(seller=self.seller, data=serializer.validated_data)
+        answer = status.HTTP_200_OK if existing is not None else status.HTTP_201_CREATED
+        return Response(SellerCustomsProfileSerializer(profile).data, status=answer)
+
+    def patch(self, request: Request) -> Response:
+        serializer = SellerCustomsProfileSerializer(self._profile(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = save_customs_profile(seller=self.seller, data=serializer.validated_data)
+        return Response(SellerCustomsProfileSerializer(profile).data)
 
 
 # ---------------------------------------------------------------- stock

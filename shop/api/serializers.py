@@ -7,8 +7,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fulfillment.models import Hazard
 from marketplace.api_fields import CountryCodeField, IdRelatedField
-from shop.models import Category, Product, ProductImage, Seller, Variant
+from shop.customs import CUSTOMS_FIELDS, missing_customs_fields
+from shop.models import Category, Product, ProductImage, Seller, SellerCustomsProfile, Variant
+from shop.services.customs import CUSTOMS_PROFILE_FIELDS
+from shop.validators import (
+    HS_CODE_HELP,
+    normalise_hs_code,
+    normalise_tax_id,
+    validate_customs_description,
+    validate_eori,
+    validate_hs_code,
+    validate_ioss,
+    validate_vat_number,
+)
 
 MAX_STOCK_QUANTITY = 2_147_483_647  # the largest value an IntegerField holds on every database
 PRICE = {"max_digits": 12, "decimal_places": 2}
@@ -180,10 +193,48 @@ class ProductDetailSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- seller
 
 
+class HSCodeField(serializers.CharField):
+    """An HS code as people type it ("6109.10"), kept as digits; checked after the dots and spaces are dropped."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("validators", [validate_hs_code])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: object) -> str:
+        return normalise_hs_code(super().to_internal_value(data))
+
+
+class TaxIdField(serializers.CharField):
+    """An EORI, VAT or IOSS number; spaces, dots and dashes dropped and capitals kept before it is checked."""
+
+    def to_internal_value(self, data: object) -> str:
+        return normalise_tax_id(super().to_internal_value(data))
+
+
+CUSTOMS_FIELD_NAMES = list(CUSTOMS_FIELDS)
+
+
 class SellerVariantSerializer(serializers.ModelSerializer):
-    """A variant as its seller sees and edits it."""
+    """A variant as its seller sees and edits it; its customs fields are overrides of the product's (blank: the
+    product's)."""
 
     available = serializers.IntegerField(read_only=True, help_text="Free units over active warehouses.")
+    hs_code = HSCodeField(help_text=f"Empty: the product's. {HS_CODE_HELP}")
+    country_of_origin = CountryCodeField(required=False, allow_blank=True, help_text="Empty: the product's.")
+    customs_description = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        validators=[validate_customs_description],
+        help_text="What it is, for customs (“Cotton T-shirt”, never “Gift”); empty: the product's.",
+    )
+    missing_customs_fields = serializers.SerializerMethodField(
+        help_text="Customs fields neither the variant nor its product gives; while any is missing it is sold only "
+        "in the countries it ships from."
+    )
 
     class Meta:
         model = Variant
@@ -200,11 +251,20 @@ class SellerVariantSerializer(serializers.ModelSerializer):
             "gtin",
             "is_active",
             "position",
+            "hs_code",
+            "country_of_origin",
+            "customs_description",
+            "net_weight_grams",
+            "missing_customs_fields",
             "available",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "product", "label", "available", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=CUSTOMS_FIELD_NAMES)))
+    def get_missing_customs_fields(self, variant: Variant) -> list[str]:
+        return missing_customs_fields(variant)
 
     def validate_option_values(self, value: object) -> dict[str, str]:
         if not isinstance(value, dict):
@@ -217,7 +277,20 @@ class SellerVariantSerializer(serializers.ModelSerializer):
 class SellerProductSerializer(serializers.ModelSerializer):
     """A product as its seller sees and edits it; variants and images have their own endpoints."""
 
-    country_of_origin = CountryCodeField(required=False, allow_blank=True)
+    country_of_origin = CountryCodeField(required=False, allow_blank=True, help_text="Where it was made (ISO code).")
+    hs_code = HSCodeField(help_text=HS_CODE_HELP)
+    customs_description = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        validators=[validate_customs_description],
+        help_text="What it is, for customs: “Cotton T-shirt”, never “Gift” or “Merchandise”.",
+    )
+    hazards = serializers.ListField(
+        child=serializers.ChoiceField(choices=Hazard.choices),
+        required=False,
+        help_text="What carriers restrict (some cannot fly, so cannot go abroad); see the shipping restrictions.",
+    )
     category = IdRelatedField(
         queryset=Category.objects.all(), required=False, allow_null=True, help_text="Category id (see /categories/)."
     )
@@ -242,9 +315,11 @@ class SellerProductSerializer(serializers.ModelSerializer):
             "country_of_origin",
             "customs_description",
             "weight_grams",
+            "net_weight_grams",
             "length_mm",
             "width_mm",
             "height_mm",
+            "hazards",
             "has_customs_data",
             "min_price",
             "currency",
@@ -256,6 +331,36 @@ class SellerProductSerializer(serializers.ModelSerializer):
         ]
         # Featuring on the home page is the marketplace's choice, not the seller's.
         read_only_fields = ["id", "slug", "is_featured", "has_customs_data", "created_at", "updated_at"]
+        extra_kwargs = {"has_customs_data": {"help_text": "The product alone gives all its customs data."}}
+
+    def validate_hazards(self, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class SellerCustomsProfileSerializer(serializers.ModelSerializer):
+    """The exporter on the seller's customs declarations, and their tax numbers where registered."""
+
+    country = CountryCodeField(help_text="ISO code of the country the exporter is established in.")
+    eori_number = TaxIdField(
+        max_length=17,
+        required=False,
+        allow_blank=True,
+        validators=[validate_eori],
+        help_text="2-letter country code and up to 15 letters or digits, e.g. DE123456789012345.",
+    )
+    vat_number = TaxIdField(max_length=20, required=False, allow_blank=True, validators=[validate_vat_number])
+    ioss_number = TaxIdField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        validators=[validate_ioss],
+        help_text="IM and 10 digits, e.g. IM2760000742.",
+    )
+
+    class Meta:
+        model = SellerCustomsProfile
+        fields = [*CUSTOMS_PROFILE_FIELDS, "updated_at"]
+        read_only_fields = ["updated_at"]
 
 
 class StockLevelSerializer(serializers.Serializer):

@@ -27,5 +27,6 @@ urlpatterns = [
         seller.SellerVariantStockView.as_view(),
         name="api-seller-variant-stock-set",
     ),
+    path("seller/customs-profile/", seller.SellerCustomsProfileView.as_view(), name="api-seller-customs-profile"),
     path("seller/images/<int:pk>/", seller.SellerProductImageDeleteView.as_view(), name="api-seller-image-detail"),
 ]

@@ -23,11 +23,13 @@ from shop.checkout.forms import CheckoutForm
 from shop.checkout.links import can_see_order, order_path, remember_order, token_matches
 from shop.checkout.selectors import last_unpaid_order, order_for_page, orders_for_shopper, payment_state
 from shop.checkout.shortages import describe_shortages, variant_name
+from shop.cross_border import MISSING_CUSTOMS_DATA
 from shop.models import Cart, Order
 from shop.order_timeline import timeline
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
 from shop.services.checkout import (
+    CannotShip,
     CheckoutResult,
     EarlierOrderPaid,
     MixedCurrencies,
@@ -40,6 +42,7 @@ from shop.services.checkout import (
 from shop.services.orders import EmptyCart
 from shop.services.payments import PaymentNotStartable, UnknownCheckoutSession, fulfill_checkout, start_payment
 from shop.services.shipping import ShippingOption, quote_shipping
+from shop.ship_to import remember_shopper_country
 from shop.templatetags.catalog import money
 
 ORDERS_PER_PAGE = 10
@@ -105,6 +108,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     # Back from the payment page (or later): the form starts from what the shopper typed last time.
     typed = _typed(data, request) if data is not None else _typed_last_time(cart, request)
     country = _country_of(data if data is not None else typed)
+    if data is not None:
+        remember_shopper_country(request, country)  # product pages then speak of this country
     options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
     refusal = Refusal()
     if data is not None and data.get("action") == "pay":
@@ -165,14 +170,24 @@ def _check_out(request: HttpRequest, *, cart: Cart, form: CheckoutForm, shown_to
         remember_order(request, error.order)
         messages.info(request, EARLIER_ORDER_PAID.format(number=error.order.number))
         return see_other(order_path(error.order))
-    except ShippingNotOffered as error:
-        form.add_error("shipping_method", str(error))
+    except (ShippingNotOffered, CannotShip) as error:
+        _shipping_errors(form, error)
         return Refusal()
     except TotalChanged as error:
         return Refusal(shown_total=error.expected)
     except InsufficientStock as error:
         return Refusal(stock_problems=describe_shortages(error))
     return _to_payment_page(request, result)
+
+
+def _shipping_errors(form: CheckoutForm, error: ShippingNotOffered | CannotShip) -> None:
+    """The method is not offered, or items cannot go: errors on the fields the shopper can change."""
+    if isinstance(error, ShippingNotOffered):
+        form.add_error("shipping_method", str(error))
+        return
+    # Missing customs data is about the country; a restricted item may go by another method.
+    for problem in error.problems:
+        form.add_error("country" if problem.code == MISSING_CUSTOMS_DATA else "shipping_method", problem.message)
 
 
 def _to_payment_page(request: HttpRequest, result: CheckoutResult) -> HttpResponse:

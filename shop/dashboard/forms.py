@@ -10,7 +10,8 @@ from django.http import QueryDict
 from fulfillment.models import Stock, Warehouse
 from fulfillment.services.stock import StockShortage
 from shop import selectors
-from shop.models import Product, ProductImage, Variant
+from shop.models import Product, ProductImage, SellerCustomsProfile, Variant
+from shop.services.customs import CUSTOMS_PROFILE_FIELDS
 from shop.services.stock_counts import StockCount
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
@@ -36,6 +37,8 @@ class ProductForm(forms.ModelForm):
             "hs_code",
             "country_of_origin",
             "customs_description",
+            "net_weight_grams",
+            "hazards",
             "weight_grams",
             "length_mm",
             "width_mm",
@@ -44,14 +47,20 @@ class ProductForm(forms.ModelForm):
         labels = {
             "affiliate_commission_rate": "Creator commission (%)",
             "hs_code": "HS code",
+            "net_weight_grams": "Net weight (grams)",
+            "hazards": "What carriers restrict",
             "weight_grams": "Weight (grams)",
             "length_mm": "Length (mm)",
             "width_mm": "Width (mm)",
             "height_mm": "Height (mm)",
         }
         help_texts = {
-            "hs_code": "6 to 10 digits, without dots. Needed to ship abroad.",
-            "customs_description": "What the parcel holds, in plain words, for customs (e.g. 'Cotton T-shirt').",
+            "hs_code": "6 digits, or 8 to 10 with your country's extension (dots and spaces are fine, e.g. "
+            "6109.10). Needed to ship abroad.",
+            "customs_description": "What it is and what it is made of, for customs (e.g. “Cotton T-shirt”); "
+            "never “Gift” or “Merchandise”.",
+            "net_weight_grams": "The goods alone, without packing, declared to customs. Empty: the packed weight.",
+            "hazards": "Tick what applies: some of these cannot fly, so they cannot be shipped abroad.",
             "weight_grams": "Packed weight, used to rate shipping.",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
@@ -67,8 +76,8 @@ class ProductForm(forms.ModelForm):
         # The tree, parents first and each level in the shop's order (the queryset still checks the choice).
         self.fields["category"].choices = [("", "No category"), *selectors.category_choices()]
         self.fields["affiliate_commission_rate"].widget.attrs.update({"min": "0", "max": "80", "step": "0.01"})
-        self.fields["hs_code"].widget.attrs.update({"inputmode": "numeric", "pattern": r"\d{6,10}"})
-        for name in ("weight_grams", "length_mm", "width_mm", "height_mm"):
+        self.fields["hs_code"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        for name in ("weight_grams", "net_weight_grams", "length_mm", "width_mm", "height_mm"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric"})
 
     def service_data(self) -> dict[str, Any]:
@@ -83,21 +92,64 @@ class VariantForm(forms.ModelForm):
 
     class Meta:
         model = Variant
-        fields = ("sku", "name", "price", "currency", "compare_at_price", "gtin", "is_active")
-        labels = {"compare_at_price": "Compare-at price", "is_active": "On sale"}
+        fields = (
+            "sku",
+            "name",
+            "price",
+            "currency",
+            "compare_at_price",
+            "gtin",
+            "is_active",
+            "hs_code",
+            "country_of_origin",
+            "customs_description",
+            "net_weight_grams",
+        )
+        labels = {
+            "compare_at_price": "Compare-at price",
+            "is_active": "On sale",
+            "hs_code": "HS code",
+            "net_weight_grams": "Net weight (grams)",
+        }
         help_texts = {
             "sku": "Your unique stock-keeping code.",
             "currency": "Three-letter ISO code, e.g. USD or EUR.",
             "compare_at_price": "Optional earlier price, shown struck through; must be above the price.",
             "gtin": "Barcode number (EAN/UPC), 8, 12, 13 or 14 digits. Optional.",
+            "hs_code": "Only where this option differs (6 digits, or 8 to 10). Empty: the product's.",
+            "country_of_origin": "Only where this option is made elsewhere. Empty: the product's.",
+            "customs_description": "Only where this option is a different thing. Empty: the product's.",
+            "net_weight_grams": "The goods alone, for customs. Empty: the product's.",
         }
 
-    field_order = ("sku", "name", "size", "colour", "price", "currency", "compare_at_price", "gtin", "is_active")
+    field_order = (
+        "sku",
+        "name",
+        "size",
+        "colour",
+        "price",
+        "currency",
+        "compare_at_price",
+        "gtin",
+        "is_active",
+        "hs_code",
+        "country_of_origin",
+        "customs_description",
+        "net_weight_grams",
+    )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, product: Product | None = None, **kwargs) -> None:
         if kwargs.get("instance") is not None:
             kwargs["instance"] = copy.copy(kwargs["instance"])
         super().__init__(*args, **kwargs)
+        if product is not None:  # the product's customs data shows where the variant's is left empty
+            for name, value in (
+                ("hs_code", product.hs_code),
+                ("customs_description", product.customs_description),
+                ("net_weight_grams", product.net_weight_grams or product.weight_grams or ""),
+            ):
+                if value:
+                    self.fields[name].widget.attrs["placeholder"] = str(value)
         options = self.instance.option_values if isinstance(self.instance.option_values, dict) else {}
         for name in OPTION_NAMES:
             self.fields[name].initial = options.get(name, "")
@@ -105,6 +157,12 @@ class VariantForm(forms.ModelForm):
         self.fields["gtin"].widget.attrs.update({"inputmode": "numeric"})
         for name in ("price", "compare_at_price"):
             self.fields[name].widget.attrs.update({"min": "0.01", "step": "0.01"})
+        self.fields["hs_code"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.fields["net_weight_grams"].widget.attrs.update({"inputmode": "numeric", "min": "1"})
+        self.fields["country_of_origin"].choices = [
+            ("", "As the product"),
+            *list(self.fields["country_of_origin"].choices)[1:],
+        ]
 
     def clean_currency(self) -> str:
         return (self.cleaned_data.get("currency") or "").strip().upper()
@@ -132,6 +190,33 @@ class VariantForm(forms.ModelForm):
         data = {name: self.cleaned_data[name] for name in self._meta.fields}
         data["option_values"] = self.option_values()
         return data
+
+
+class CustomsProfileForm(forms.ModelForm):
+    """The exporter on the seller's customs declarations."""
+
+    class Meta:
+        model = SellerCustomsProfile
+        fields = CUSTOMS_PROFILE_FIELDS
+        labels = {"exporter_name": "Exporter (legal name)"}
+        help_texts = {
+            "vat_number": "Where you are registered for VAT, e.g. GB123456789.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        if kwargs.get("instance") is not None:
+            kwargs["instance"] = copy.copy(kwargs["instance"])
+        super().__init__(*args, **kwargs)
+        for name in ("eori_number", "vat_number", "ioss_number"):
+            self.fields[name].widget.attrs.update({"autocapitalize": "characters", "autocomplete": "off"})
+        self.fields["address_line1"].widget.attrs.update({"autocomplete": "address-line1"})
+        self.fields["address_line2"].widget.attrs.update({"autocomplete": "address-line2"})
+        self.fields["city"].widget.attrs.update({"autocomplete": "address-level2"})
+        self.fields["postal_code"].widget.attrs.update({"autocomplete": "postal-code"})
+        self.fields["country"].widget.attrs.update({"autocomplete": "country"})
+
+    def service_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
 class ImageUploadForm(forms.Form):

@@ -6,6 +6,7 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.product_list, name="products"),
+    path("customs/", views.customs_profile, name="customs-profile"),
     path("products/new/", views.product_create, name="product-create"),
     path("products/<int:pk>/", views.product_edit, name="product-edit"),
     path("products/<int:pk>/archive/", views.product_archive, name="product-archive"),

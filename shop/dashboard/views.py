@@ -18,7 +18,9 @@ from fulfillment.selectors import stock_levels, stocking_warehouses
 from fulfillment.services.stock import InsufficientStock
 from marketplace.forms import add_service_errors
 from shop import selectors
+from shop.customs import describe_missing, missing_customs_fields
 from shop.dashboard.forms import (
+    CustomsProfileForm,
     ImageAltForm,
     ImageMoveForm,
     ImageUploadForm,
@@ -30,6 +32,7 @@ from shop.dashboard.forms import (
 from shop.dashboard.permissions import seller_required, with_seller_image, with_seller_product, with_seller_variant
 from shop.models import Product, ProductImage, Variant
 from shop.services import catalog, images, stock_counts
+from shop.services.customs import save_customs_profile
 
 PAGE_SIZE = 25
 STOCK_REFERENCE = "dashboard"
@@ -62,6 +65,9 @@ def _render_edit(
 ) -> HttpResponse:
     """The product page of the dashboard; a rejected form is passed in bound, with its errors."""
     variants = list(product.variants.all())
+    for variant in variants:  # what neither the variant nor the product gives: it cannot be sold abroad then
+        missing = missing_customs_fields(variant)
+        variant.customs_missing = describe_missing(missing) if missing else ""
     product_images = list(product.images.all())
     alt_forms = alt_forms or {}
     context = {
@@ -94,11 +100,25 @@ def product_list(request: HttpRequest) -> HttpResponse:
     products = selectors.seller_dashboard_products(seller=request.seller, status=status)
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     query = f"status={status}&" if status else ""
-    return render(
-        request,
-        "dashboard/product_list.html",
-        {"dash_page": "products", "filters": filters, "page": page, "products": page.object_list, "query": query},
-    )
+    context = {
+        "dash_page": "products",
+        "filters": filters,
+        "page": page,
+        "products": page.object_list,
+        "query": query,
+        **_customs_holds_summary(selectors.seller_customs_holds(seller=request.seller)),
+    }
+    return render(request, "dashboard/product_list.html", context)
+
+
+def _customs_holds_summary(holds: list) -> dict:
+    """The dashboard's banner: orders held for the seller's missing customs data, and those fixed since."""
+    waiting_for_data = [hold for hold in holds if hold.skus_missing]
+    return {
+        "customs_held": waiting_for_data,
+        "customs_held_skus": sorted({sku for hold in waiting_for_data for sku in hold.skus_missing}),
+        "customs_fixed": [hold for hold in holds if not hold.skus_missing],
+    }
 
 
 @seller_required
@@ -142,13 +162,33 @@ def product_archive(request: HttpRequest, product: Product) -> HttpResponse:
     return redirect("dashboard:products")
 
 
+# Customs profile
+
+
+@seller_required
+def customs_profile(request: HttpRequest) -> HttpResponse:
+    """The seller's exporter details and tax numbers, printed on their customs declarations."""
+    profile = selectors.customs_profile_of(seller=request.seller)
+    initial = {"exporter_name": request.seller.name, "country": request.seller.country} if profile is None else None
+    form = CustomsProfileForm(request.POST or None, instance=profile, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_customs_profile(seller=request.seller, data=form.service_data())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Your customs profile was saved.")
+            return redirect("dashboard:customs-profile")
+    return render(request, "dashboard/customs_profile.html", {"dash_page": "customs", "form": form, "profile": profile})
+
+
 # Variants
 
 
 @seller_required
 @with_seller_product
 def variant_create(request: HttpRequest, product: Product) -> HttpResponse:
-    form = VariantForm(request.POST or None, initial={"currency": "USD"})
+    form = VariantForm(request.POST or None, initial={"currency": "USD"}, product=product)
     if request.method == "POST" and form.is_valid():
         try:
             catalog.create_variant(product=product, data=form.service_data())
@@ -163,7 +203,7 @@ def variant_create(request: HttpRequest, product: Product) -> HttpResponse:
 @seller_required
 @with_seller_variant
 def variant_edit(request: HttpRequest, product: Product, variant: Variant) -> HttpResponse:
-    form = VariantForm(request.POST or None, instance=variant)
+    form = VariantForm(request.POST or None, instance=variant, product=product)
     if request.method == "POST" and form.is_valid():
         try:
             catalog.update_variant(variant=variant, data=form.service_data())

@@ -11,6 +11,7 @@ from shop.models.catalog import (
     Variant,
     product_image_path,
 )
+from shop.models.customs import SellerCustomsProfile
 from shop.models.landed_cost import DeMinimis, DutyRate, ExchangeRate, TaxRate
 from shop.models.local_stripe import LocalStripeIdempotencyKey, LocalStripeObject
 from shop.models.orders import Order, OrderEvent, OrderLine, SentEmail
@@ -46,6 +47,7 @@ __all__ = [
     "ReturnPhoto",
     "ReturnRequest",
     "Seller",
+    "SellerCustomsProfile",
     "SellerMember",
     "SentEmail",
     "StripeEvent",

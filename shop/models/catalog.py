@@ -3,18 +3,18 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django_countries.fields import CountryField
 
 from shop.currencies import validate_currency
-from shop.validators import validate_gtin
+from shop.models.fields import HazardsField, HSCodeField
+from shop.validators import HS_CODE_HELP, validate_customs_description, validate_gtin
 
 # How option values read in a variant's label: "Red / M", then any other option alphabetically.
 OPTION_ORDER = {"colour": 0, "color": 0, "size": 1}
-HS_CODE_VALIDATOR = RegexValidator(r"^\d{6,10}$", "An HS code has 6 to 10 digits, without dots.")
 
 
 class Seller(models.Model):
@@ -107,11 +107,24 @@ class Product(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("80"))],
         help_text="Share of the sale, 0 to 80 %, that a creator who sells this product earns.",
     )
-    # Customs: a product without them cannot ship abroad (later issues hold such orders).
-    hs_code = models.CharField("HS code", max_length=10, blank=True, validators=[HS_CODE_VALIDATOR])
-    country_of_origin = CountryField(blank=True)
-    customs_description = models.CharField(max_length=200, blank=True)
+    # Customs: without them (on the product or its variant) it cannot be sold to another country
+    # (shop.customs), and a fulfillment order that still lacks them is held.
+    hs_code = HSCodeField("HS code", blank=True)
+    country_of_origin = CountryField(blank=True, help_text="Where it was made (ISO country).")
+    customs_description = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_customs_description],
+        help_text="What it is, for customs: “Cotton T-shirt”, never “Gift” or “Merchandise”.",
+    )
     weight_grams = models.PositiveIntegerField(default=0)
+    net_weight_grams = models.PositiveIntegerField(
+        "net weight (grams)",
+        null=True,
+        blank=True,
+        help_text="The goods alone, without packing, for customs. Empty: the packed weight is declared.",
+    )
+    hazards = HazardsField(help_text="What carriers restrict: some cannot fly, some destinations refuse them.")
     length_mm = models.PositiveIntegerField(default=0)
     width_mm = models.PositiveIntegerField(default=0)
     height_mm = models.PositiveIntegerField(default=0)
@@ -138,7 +151,13 @@ class Product(models.Model):
 
     @property
     def has_customs_data(self) -> bool:
-        return bool(self.hs_code and self.country_of_origin and self.customs_description)
+        """The product alone gives everything customs need (its variants may still override some)."""
+        return bool(
+            self.hs_code
+            and self.country_of_origin
+            and self.customs_description
+            and (self.net_weight_grams or self.weight_grams)
+        )
 
 
 class Variant(models.Model):
@@ -154,6 +173,18 @@ class Variant(models.Model):
         max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
     )
     gtin = models.CharField("GTIN", max_length=14, blank=True, validators=[validate_gtin])
+    # Customs data of this variant where it differs from the product's; blank: the product's (shop.customs).
+    hs_code = HSCodeField("HS code", blank=True, help_text=f"Empty: the product's. {HS_CODE_HELP}")
+    country_of_origin = CountryField(blank=True, help_text="Where it was made; empty: the product's.")
+    customs_description = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_customs_description],
+        help_text="What it is, for customs; empty: the product's.",
+    )
+    net_weight_grams = models.PositiveIntegerField(
+        "net weight (grams)", null=True, blank=True, help_text="The goods alone, for customs; empty: the product's."
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,4 +1,8 @@
-"""Writes to the catalog: products and variants, scoped to the seller that owns them (staff: any seller's)."""
+"""Writes to the catalog: products and variants, scoped to the seller that owns them (staff: any seller's).
+
+A change to customs data is announced (`shop.customs_data_changed`): fulfillment's copy of lines still to
+ship takes it, so staff can release what was held for want of it.
+"""
 
 from collections.abc import Iterable
 from typing import Any
@@ -8,6 +12,7 @@ from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
+from shop import events
 from shop.models import Product, Seller, Variant
 
 PRODUCT_FIELDS = (
@@ -21,9 +26,11 @@ PRODUCT_FIELDS = (
     "country_of_origin",
     "customs_description",
     "weight_grams",
+    "net_weight_grams",
     "length_mm",
     "width_mm",
     "height_mm",
+    "hazards",
 )
 # Staff also choose a product's slug and may move it to another seller.
 STAFF_PRODUCT_FIELDS = (*PRODUCT_FIELDS, "seller", "slug")
@@ -37,7 +44,14 @@ VARIANT_FIELDS = (
     "gtin",
     "is_active",
     "position",
+    "hs_code",
+    "country_of_origin",
+    "customs_description",
+    "net_weight_grams",
 )
+# What a customs declaration reads, on the product and (as overrides) on its variants.
+PRODUCT_CUSTOMS_FIELDS = ("hs_code", "country_of_origin", "customs_description", "weight_grams", "net_weight_grams")
+VARIANT_CUSTOMS_FIELDS = ("hs_code", "country_of_origin", "customs_description", "net_weight_grams")
 
 
 def unique_product_slug(title: str, *, exclude_pk: int | None = None) -> str:
@@ -71,20 +85,35 @@ def create_product(*, seller: Seller, data: dict[str, Any], slug: str | None = N
     return product
 
 
+def _customs(instance: Product | Variant, fields: tuple[str, ...]) -> tuple:
+    return tuple(str(getattr(instance, name) or "") for name in fields)
+
+
+def _stored_customs(instance: Product | Variant, fields: tuple[str, ...]) -> tuple:
+    """The customs fields as stored (the admin hands over an instance its form has changed already)."""
+    stored = type(instance).objects.filter(pk=instance.pk).values_list(*fields).first() or ()
+    return tuple(str(value or "") for value in stored)
+
+
+def _save_product(product: Product, fields: tuple[str, ...], data: dict[str, Any]) -> Product:
+    _assign(product, fields, data)
+    product.full_clean()
+    with transaction.atomic():
+        before = _stored_customs(product, PRODUCT_CUSTOMS_FIELDS)
+        product.save()
+        if _customs(product, PRODUCT_CUSTOMS_FIELDS) != before:
+            events.customs_data_changed.publish(variant_ids=list(product.variants.values_list("pk", flat=True)))
+    return product
+
+
 def update_product(*, product: Product, data: dict[str, Any]) -> Product:
     """Change a product's fields; validated as a whole before saving."""
-    _assign(product, PRODUCT_FIELDS, data)
-    product.full_clean()
-    product.save()
-    return product
+    return _save_product(product, PRODUCT_FIELDS, data)
 
 
 def staff_update_product(*, product: Product, data: dict[str, Any]) -> Product:
     """Change any seller's product as staff: its fields, its slug and its seller; validated as a whole."""
-    _assign(product, STAFF_PRODUCT_FIELDS, data)
-    product.full_clean()
-    product.save()
-    return product
+    return _save_product(product, STAFF_PRODUCT_FIELDS, data)
 
 
 def archive_product(*, product: Product) -> Product:
@@ -132,7 +161,11 @@ def update_variant(*, variant: Variant, data: dict[str, Any]) -> Variant:
     _assign(variant, VARIANT_FIELDS, data)
     variant.full_clean()
     check_one_currency(product_id=variant.product_id, currency=variant.currency, variant_id=variant.pk)
-    variant.save()
+    with transaction.atomic():
+        before = _stored_customs(variant, VARIANT_CUSTOMS_FIELDS)
+        variant.save()
+        if _customs(variant, VARIANT_CUSTOMS_FIELDS) != before:
+            events.customs_data_changed.publish(variant_ids=[variant.pk])
     return variant
 
 

@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import Sum
 
 from fulfillment.models import Reservation
-from shop.models import Cart, CartLine, Order, Payment
+from shop.cross_border import ShippingProblem, shipping_problems
+from shop.models import Cart, CartLine, Order, Payment, Variant
 from shop.payments import gateway
 from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order
 from shop.services.payments import PaymentNotStartable, fulfill_checkout, start_payment
@@ -36,6 +37,15 @@ class ShippingNotOffered(Exception):
     def __init__(self, *, code: str, country: str) -> None:
         super().__init__(f"“{code}” is not offered to {country}.")
         self.code = code
+        self.country = country
+
+
+class CannotShip(Exception):
+    """Some items cannot go to the country by the chosen method (customs data missing, restricted item)."""
+
+    def __init__(self, *, problems: list[ShippingProblem], country: str) -> None:
+        super().__init__(" ".join(problem.message for problem in problems))
+        self.problems = problems
         self.country = country
 
 
@@ -82,7 +92,8 @@ def check_out(
 ) -> CheckoutResult:
     """Place the cart's order and open its payment page, charging exactly `expected_total` when it is given.
 
-    Raises, with nothing placed or charged: EmptyCart, MixedCurrencies, ShippingNotOffered,
+    Raises, with nothing placed or charged: EmptyCart, MixedCurrencies, ShippingNotOffered, CannotShip
+    (an item lacks the customs data to cross the border, or the method's carriers refuse it),
     TotalChanged (the method, the country or a price moved the total away from `expected_total`),
     EarlierOrderPaid, InsufficientStock.
     """
@@ -90,6 +101,10 @@ def check_out(
     shipping = shipping_option(country=address.country, subtotal=subtotal, currency=currency, code=shipping_code)
     if shipping is None:
         raise ShippingNotOffered(code=shipping_code, country=address.country)
+    # Before anything is written or cancelled: a refusal here leaves the cart and its earlier orders as they were.
+    problems = cart_shipping_problems(cart=cart, country=address.country, shipping_code=shipping.code)
+    if problems:
+        raise CannotShip(problems=problems, country=address.country)
     _check_total(expected_total, total_to_pay(subtotal=subtotal, shipping=shipping), currency)
 
     earlier = replace_unpaid_orders(cart=cart)
@@ -116,6 +131,16 @@ def _priced_cart(cart: Cart) -> tuple[str, Decimal]:
     if len(currencies) > 1:
         raise MixedCurrencies("The cart holds items priced in different currencies.")
     return currencies.pop(), sum((price * quantity for price, _, quantity in rows), Decimal("0"))
+
+
+def cart_shipping_problems(*, cart: Cart, country: str, shipping_code: str) -> list[ShippingProblem]:
+    """Why items of the cart cannot be shipped to `country` by `shipping_code` (empty: all can); three queries."""
+    variants = list(
+        Variant.objects.filter(cart_lines__cart=cart)
+        .select_related("product__seller__customs_profile")
+        .order_by("cart_lines__pk")
+    )
+    return shipping_problems(variants=variants, destination=country, shipping_method=shipping_code)
 
 
 def _check_total(expected: Decimal | None, total: Decimal, currency: str) -> None:

@@ -6,21 +6,32 @@ Lock order between the apps: the shop's Order row first, then fulfillment's rows
 fulfillment orders, stock), each in primary-key order. Fulfillment never locks the shop's rows.
 """
 
+from dataclasses import asdict
+
 from django.db import transaction
 
 from fulfillment.models import Allocation
 from fulfillment.requests import FulfillmentLine, FulfillmentRequest, ShipTo
 from fulfillment.selectors import shipping_progress
 from fulfillment.services.allocation import allocate_order, stop_fulfillment
+from fulfillment.services.customs import LineCustoms, update_customs_data
 from shop import events
-from shop.models import Order, OrderEvent
+from shop.customs import CustomsData, customs_by_variant, effective_customs_data
+from shop.models import Order, OrderEvent, OrderLine, Variant
 from shop.services.orders import ORDER_TRANSITIONS, set_order_status
 
 S = Order.Status
 
 
 def fulfillment_request(order: Order) -> FulfillmentRequest:
-    """What the order asks fulfillment to ship, as plain data (the lines and address paid for)."""
+    """What the order asks fulfillment to ship, as plain data (the lines and address paid for, with customs data).
+
+    Customs data is the variants' as it is now (variant, else product), complete or not: fulfillment holds
+    what crosses a border without it.
+    """
+    lines = list(order.lines.all())
+    customs = _customs_of_lines(lines)
+    empty = CustomsData(hs_code="", country_of_origin="", customs_description="", net_weight_grams=0)
     return FulfillmentRequest(
         order_id=order.pk,
         number=order.number,
@@ -46,10 +57,18 @@ def fulfillment_request(order: Order) -> FulfillmentRequest:
                 variant_label=line.variant_label,
                 quantity=line.quantity,
                 unit_value=line.unit_price,
+                **asdict(customs.get(line.variant_id, empty)),
             )
-            for line in order.lines.all()
+            for line in lines
         ),
     )
+
+
+def _customs_of_lines(lines: list[OrderLine]) -> dict[int, CustomsData]:
+    """Each line's variant's customs data: from the variants loaded with the lines, else in one query."""
+    if lines and all(OrderLine.variant.is_cached(line) and Variant.product.is_cached(line.variant) for line in lines):
+        return {line.variant_id: effective_customs_data(line.variant) for line in lines}
+    return customs_by_variant(variant_ids=[line.variant_id for line in lines])
 
 
 def announce_paid(order: Order) -> None:
@@ -57,6 +76,12 @@ def announce_paid(order: Order) -> None:
     events.order_paid.publish(
         order_id=order.pk, number=order.number, fulfillment=fulfillment_request(order).as_payload()
     )
+
+
+def send_customs_data(*, variant_ids: list[int]) -> int:
+    """Hand fulfillment the variants' current customs data for the lines it still has to ship; answers how many."""
+    current = customs_by_variant(variant_ids=variant_ids)
+    return update_customs_data(by_variant={pk: LineCustoms(**asdict(data)) for pk, data in current.items()})
 
 
 def send_to_fulfillment(*, order_id: int) -> list[Allocation]:

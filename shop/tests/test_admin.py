@@ -272,6 +272,8 @@ def test_seller_members_are_edited_inline_on_the_seller(staff_client):
         "memberships-INITIAL_FORMS": "0",
         "memberships-0-user": user.pk,
         "memberships-0-role": SellerMember.Role.STAFF,
+        "customs_profile-TOTAL_FORMS": "0",
+        "customs_profile-INITIAL_FORMS": "0",
     }
 
     response = staff_client.post(reverse("admin:shop_seller_change", args=[seller.pk]), data)

@@ -294,7 +294,7 @@ def test_a_seller_cannot_archive_through_the_status_field_of_an_active_product(s
     [
         ("affiliate_commission_rate", "90", "Ensure this value is less than or equal to 80."),
         ("affiliate_commission_rate", "-1", "Ensure this value is greater than or equal to 0."),
-        ("hs_code", "12", "An HS code has 6 to 10 digits, without dots."),
+        ("hs_code", "12", "An HS code has 6 digits, or 8 to 10 with a national extension; this one has 2."),
         ("title", "", "This field is required."),
         ("weight_grams", "-5", "Ensure this value is greater than or equal to 0."),
     ],

@@ -448,4 +448,5 @@ class ProductImageAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued renditions of {len(ids)} image(s).", messages.SUCCESS)
 
 
-from shop import admin_orders  # noqa: E402, F401  (registers the order and payment admins)
+# Registers the order and payment admins, and the returns admin.
+from shop import admin_orders, admin_returns  # noqa: E402, F401

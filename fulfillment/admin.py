@@ -416,5 +416,6 @@ class BackorderAdmin(admin.ModelAdmin):
         return False
 
 
-# Work on fulfillment orders (boxes, pick lists, packing, work queues) and on shipments (labels, tracking).
-from fulfillment import admin_picking, admin_shipping  # noqa: E402, F401
+# Work on fulfillment orders (boxes, pick lists, packing, work queues), on shipments (labels, tracking) and
+# on returns (the returns centre: receive, inspect).
+from fulfillment import admin_picking, admin_returns, admin_shipping  # noqa: E402, F401

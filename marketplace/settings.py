@@ -207,6 +207,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Returns' choices keep one name wherever an endpoint shows them (the seller's and the shopper's returns).
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnStatusEnum": "shop.models.returns.ReturnRequest.Status",
+        "ReturnReasonEnum": "shop.models.returns.ReturnRequest.Reason",
+        "ReturnCostBearerEnum": "shop.models.returns.ReturnRequest.CostBearer",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api_schema.postprocess",

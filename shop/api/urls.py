@@ -28,4 +28,5 @@ urlpatterns = [
         name="api-seller-variant-stock-set",
     ),
     path("seller/images/<int:pk>/", seller.SellerProductImageDeleteView.as_view(), name="api-seller-image-detail"),
+    path("seller/returns/", seller.SellerReturnListView.as_view(), name="api-seller-returns"),
 ]

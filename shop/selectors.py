@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -579,16 +579,23 @@ def credited_lines(*, order_id: int) -> list[CreditedLine]:
 
 @dataclass(frozen=True)
 class OrderRefunds:
-    """What of an order was refunded: in full, by line, and by amount alone."""
+    """What of an order was refunded: in full, by line, and by amount alone; and why."""
 
     fully_refunded: bool  # the order is in status refunded
     quantities: dict[int, tuple[int, int]]  # order line id -> (units bought, units refunded)
     amount_only: Decimal  # succeeded refunds that name no line (shipping, goodwill)
     amount_paid: Decimal  # what the shopper paid (the order's total when no payment amount is kept)
+    # Order line id -> the reason of the latest succeeded refund that named the line ("Return R1: Doesn't fit").
+    line_reasons: dict[int, str] = field(default_factory=dict)
+    amount_only_reason: str = ""  # the reason of the latest succeeded refund that named no line
+
+    def reason_for(self, order_line_id: int) -> str:
+        """Why the line's units were refunded: its own latest refund, else the latest refund of an amount."""
+        return self.line_reasons.get(order_line_id) or self.amount_only_reason
 
 
 def refunds_of_order(*, order_id: int) -> OrderRefunds:
-    """The order's refunded state (2 or 3 queries); raises DoesNotExist for no such order.
+    """The order's refunded state and the refunds' reasons (3 queries); raises DoesNotExist for no such order.
 
     Line refunds are read from `OrderLine.quantity_refunded` (kept from `Refund.lines`).
     """
@@ -599,16 +606,29 @@ def refunds_of_order(*, order_id: int) -> OrderRefunds:
     }
     fully_refunded = order.status == Order.Status.REFUNDED
     amount_only = Decimal("0")
-    if not fully_refunded:
-        amount_only = Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED, lines=[]).aggregate(
-            total=Sum("amount")
-        )["total"] or Decimal("0")
+    line_reasons: dict[int, str] = {}
+    amount_only_reason = ""
+    succeeded = Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED).order_by("created_at", "pk")
+    for lines, amount, reason in succeeded.values_list("lines", "amount", "reason"):
+        if lines:
+            line_reasons.update({int(item["order_line_id"]): reason for item in lines if reason})
+            continue
+        amount_only += amount
+        amount_only_reason = reason or amount_only_reason
     return OrderRefunds(
         fully_refunded=fully_refunded,
         quantities=quantities,
-        amount_only=amount_only,
+        amount_only=Decimal("0") if fully_refunded else amount_only,
         amount_paid=order.amount_paid or order.total,
+        line_reasons=line_reasons,
+        amount_only_reason=amount_only_reason,
     )
+
+
+def order_line_titles(*, order_line_ids) -> dict[int, str]:
+    """Order line id -> what was bought, in words ("Linen apron (Blue / M)"), for the given ids (1 query)."""
+    rows = OrderLine.objects.filter(pk__in=order_line_ids).values_list("pk", "product_title", "variant_label")
+    return {pk: f"{title} ({label})" if label else title for pk, title, label in rows}
 
 
 def order_ids_of_lines(*, order_line_ids) -> dict[int, int]:

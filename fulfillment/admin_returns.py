@@ -26,6 +26,7 @@ from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 
 R = InboundReturn.Status
 QUEUE_ROWS = 50  # rows shown per queue; the counts say how many wait in all
+COUNT = "vIntegerField"  # the admin's narrow number box
 # The review queue lives in the shop's admin; linked by URL name (fulfillment never imports the shop).
 REVIEW_QUEUE_URL_NAME = "admin:shop_returnrequest_changelist"
 
@@ -70,10 +71,10 @@ class ReceiveForm(forms.Form):
 class DispositionForm(forms.Form):
     """What became of the units of one line: every announced unit in exactly one outcome."""
 
-    restock = forms.IntegerField(min_value=0, label="Restock")
-    refurbish = forms.IntegerField(min_value=0, label="Refurbish")
-    write_off = forms.IntegerField(min_value=0, label="Write off")
-    missing = forms.IntegerField(min_value=0, label="Missing")
+    restock = forms.IntegerField(min_value=0, label="Restock", widget=forms.NumberInput(attrs={"class": COUNT}))
+    refurbish = forms.IntegerField(min_value=0, label="Refurbish", widget=forms.NumberInput(attrs={"class": COUNT}))
+    write_off = forms.IntegerField(min_value=0, label="Write off", widget=forms.NumberInput(attrs={"class": COUNT}))
+    missing = forms.IntegerField(min_value=0, label="Missing", widget=forms.NumberInput(attrs={"class": COUNT}))
     note = forms.CharField(max_length=200, required=False, label="Note")
 
     def __init__(self, *args, line: InboundReturnLine, **kwargs) -> None:

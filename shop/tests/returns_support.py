@@ -31,7 +31,7 @@ def deliver(order: Order) -> list[Shipment]:
     return shipments
 
 
-# Named fixtures (imported as `*_fixture`): a test's argument of the same name then shadows no import.
+# Named fixtures: a test module imports the functions and asks for the names (no redefinition for ruff's F811).
 @pytest.fixture(name="returns_centre")
 def returns_centre_fixture(db) -> Warehouse:
     return WarehouseFactory(

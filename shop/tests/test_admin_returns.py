@@ -185,9 +185,12 @@ def test_a_photo_is_not_served_under_another_return_or_to_a_shopper(staff_client
     wrong_return = staff_client.get(reverse("admin:shop_returnrequest_photo", args=[other.pk, photo.pk]))
     staff_client.force_login(UserFactory())  # now a shopper
     shopper = staff_client.get(reverse("admin:shop_returnrequest_photo", args=[ret.pk, photo.pk]))
+    staff_client.logout()
+    public = staff_client.get(f"/media/{photo.image.name}")  # returns/<id>/photo.jpg: a guessable address
 
     assert wrong_return.status_code == 404
     assert shopper.status_code == 302 and "/admin/login/" in shopper["Location"]
+    assert public.status_code == 404
 
 
 # --- deciding one return --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -108,6 +108,30 @@ class DayPoint:
     commission_cents: int = 0
 
 
+@dataclass(frozen=True)
+class Reversal:
+    """Commission taken back after a refund, and why: a reversed earning, or an adjustment after payout."""
+
+    commission_id: int
+    kind: str  # Commission.Kind
+    product: str
+    amount_cents: int  # taken back, positive
+    currency: str
+    note: str  # the refund's reason, e.g. "Return MK-1001-R1: Doesn't fit"
+    at: datetime
+
+    @property
+    def amount(self) -> Decimal:
+        return from_minor_units(self.amount_cents, self.currency)
+
+    @property
+    def after_payout(self) -> bool:
+        return self.kind == Commission.Kind.ADJUSTMENT
+
+
+REVERSALS_SHOWN = 20
+
+
 @dataclass
 class CreatorEarnings:
     creator: Creator
@@ -119,6 +143,7 @@ class CreatorEarnings:
     posts: list[PostStats]
     days: list[DayPoint]
     payouts: list[Payout]
+    reversals: list[Reversal] = field(default_factory=list)
 
 
 def _count_subquery(queryset, *, field: str = "pk") -> Coalesce:
@@ -203,7 +228,35 @@ def creator_earnings(*, creator: Creator, today: date | None = None) -> CreatorE
         posts=list(post_stats.values()),
         days=daily_series(creator=creator, today=today),
         payouts=_with_amounts(Payout.objects.filter(creator=creator).order_by("-created_at", "-id")[:20]),
+        reversals=reversals(creator=creator),
     )
+
+
+def reversals(*, creator: Creator, limit: int = REVERSALS_SHOWN) -> list[Reversal]:
+    """The latest commission taken back from the creator, with the refund's reason (2 queries at most)."""
+    rows = list(
+        Commission.objects.filter(creator=creator)
+        .filter(
+            Q(kind=Commission.Kind.EARNING, amount_reversed_cents__gt=0)
+            | Q(kind=Commission.Kind.ADJUSTMENT, amount_cents__lt=0)
+        )
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    if not rows:
+        return []
+    titles = shop_selectors.order_line_titles(order_line_ids={row.order_line_id for row in rows})
+    return [
+        Reversal(
+            commission_id=row.pk,
+            kind=row.kind,
+            product=titles.get(row.order_line_id, ""),
+            amount_cents=row.amount_reversed_cents if row.kind == Commission.Kind.EARNING else -row.amount_cents,
+            currency=row.currency,
+            note=row.note,
+            at=row.updated_at,
+        )
+        for row in rows
+    ]
 
 
 def _with_amounts(payouts) -> list[Payout]:

@@ -416,6 +416,6 @@ class BackorderAdmin(admin.ModelAdmin):
         return False
 
 
-# Work on fulfillment orders (boxes, pick lists, packing, work queues) and on shipments (labels, tracking);
-# the shipping restrictions rule table.
-from fulfillment import admin_picking, admin_restrictions, admin_shipping  # noqa: E402, F401
+# Work on fulfillment orders (boxes, pick lists, packing, work queues), on shipments (labels, tracking), on
+# returns (the returns centre: receive, inspect) and the shipping restrictions rule table.
+from fulfillment import admin_picking, admin_restrictions, admin_returns, admin_shipping  # noqa: E402, F401

@@ -207,8 +207,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Every field holding a country (origin, exporter's country...) shares one enum.
-    "ENUM_NAME_OVERRIDES": {"CountryEnum": "django_countries.countries"},
+    # One enum name wherever an endpoint shows these choices: every country field (origin, exporter's
+    # country...), and returns' choices (the seller's and the shopper's returns).
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "django_countries.countries",
+        "ReturnStatusEnum": "shop.models.returns.ReturnRequest.Status",
+        "ReturnReasonEnum": "shop.models.returns.ReturnRequest.Reason",
+        "ReturnCostBearerEnum": "shop.models.returns.ReturnRequest.CostBearer",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api_schema.postprocess",

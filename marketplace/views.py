@@ -69,6 +69,11 @@ def trivial(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"ok", content_type="text/plain")
 
 
+# Uploads that are not for everyone: shoppers' return photos (returns/<id>/...) are served by the staff
+# admin only, never at a public, guessable address.
+PRIVATE_MEDIA = {("returns",)}
+
+
 @require_safe
 def media(request: HttpRequest, name: str) -> HttpResponseBase:
     """Serve an uploaded file as an image or video type only, with headers that forbid running it.
@@ -77,7 +82,8 @@ def media(request: HttpRequest, name: str) -> HttpResponseBase:
     """
     path = PurePosixPath(name)
     content_type = MEDIA_TYPES.get(path.suffix.lower())
-    if content_type is None or ".." in path.parts or not default_storage.exists(name):
+    private = path.parts[:1] in PRIVATE_MEDIA
+    if content_type is None or private or ".." in path.parts or not default_storage.exists(name):
         raise Http404("No such file.")
     headers = {
         "X-Content-Type-Options": "nosniff",

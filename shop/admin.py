@@ -476,5 +476,5 @@ class ProductImageAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued renditions of {len(ids)} image(s).", messages.SUCCESS)
 
 
-# Register the order and payment admins, and the duty, tax and exchange-rate tables.
-from shop import admin_landed_cost, admin_orders  # noqa: E402, F401
+# Register the order, payment and returns admins, and the duty, tax and exchange-rate tables.
+from shop import admin_landed_cost, admin_orders, admin_returns  # noqa: E402, F401

@@ -1,14 +1,15 @@
 """Reads of the catalog, carts and orders shaped for pages, the API and the creators app."""
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from fulfillment.selectors import CustomsHold, available_quantity, customs_holds
@@ -25,6 +26,8 @@ from shop.models import (
     Product,
     ProductImage,
     Refund,
+    ReturnLine,
+    ReturnRequest,
     Seller,
     SellerCustomsProfile,
     SellerMember,
@@ -273,6 +276,115 @@ def product_of_seller(*, seller: Seller, product_id: int) -> Product | None:
     return Product.objects.for_seller(seller).filter(pk=product_id).first()
 
 
+# A seller's returns (their dashboard and API): only the lines of their own products.
+
+
+def seller_returns(*, seller: Seller) -> QuerySet[ReturnRequest]:
+    """Returns that send back at least one of the seller's products, newest first.
+
+    Each return's `seller_lines` holds its lines of this seller's products only (another seller's
+    lines of the same order are never loaded): 2 queries for a page, whatever its size.
+    """
+    own_lines = ReturnLine.objects.filter(order_line__variant__product__seller=seller)
+    return (
+        ReturnRequest.objects.filter(Exists(own_lines.filter(return_request=OuterRef("pk"))))
+        .select_related("order", "refund")
+        .prefetch_related(
+            Prefetch("lines", own_lines.select_related("order_line").order_by("pk"), to_attr="seller_lines")
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class SellerReturnLine:
+    """Units of one of the seller's order lines in a return, and what of them was refunded."""
+
+    sku: str
+    product_title: str
+    variant_label: str
+    unit_price: Decimal
+    quantity: int  # asked to return
+    quantity_accepted: int  # came back (or refunded without return)
+    quantity_missing: int  # announced but not in the parcel
+    refunded_units: int  # units of this line the return's refund paid back
+    refund_amount: Decimal | None  # those units at the price paid (tax and shipping apart); None before a refund
+
+
+@dataclass(frozen=True)
+class SellerReturn:
+    """A return as the seller sees it: the return's facts, and only their own lines."""
+
+    number: str
+    order_number: str
+    created_at: datetime
+    status: str
+    status_label: str
+    reason: str
+    reason_label: str
+    comment: str
+    cost_bearer: str
+    cost_bearer_label: str
+    currency: str
+    refund_status: str  # the refund's status, "" before there is one
+    lines: list[SellerReturnLine]
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def refund_amount(self) -> Decimal | None:
+        """What the refund paid back for the seller's units (None before a refund)."""
+        amounts = [line.refund_amount for line in self.lines if line.refund_amount is not None]
+        return sum(amounts, Decimal("0")) if amounts else None
+
+
+def seller_return_rows(returns: Iterable[ReturnRequest]) -> list[SellerReturn]:
+    """`seller_returns` rows (a page of them) in the seller's words; no query of its own."""
+    rows = []
+    for ret in returns:
+        refund = ret.refund
+        refunded: dict[int, int] = {}
+        for item in refund.lines if refund is not None else []:
+            line_id = int(item["order_line_id"])
+            refunded[line_id] = refunded.get(line_id, 0) + int(item["quantity"])
+        lines = [
+            SellerReturnLine(
+                sku=line.order_line.sku,
+                product_title=line.order_line.product_title,
+                variant_label=line.order_line.variant_label,
+                unit_price=line.order_line.unit_price,
+                quantity=line.quantity,
+                quantity_accepted=line.quantity_accepted,
+                quantity_missing=line.quantity_missing,
+                refunded_units=refunded.get(line.order_line_id, 0),
+                refund_amount=(
+                    line.order_line.unit_price * refunded.get(line.order_line_id, 0) if refund is not None else None
+                ),
+            )
+            for line in ret.seller_lines
+        ]
+        rows.append(
+            SellerReturn(
+                number=ret.number,
+                order_number=ret.order.number,
+                created_at=ret.created_at,
+                status=ret.status,
+                status_label=ret.get_status_display(),
+                reason=ret.reason,
+                reason_label=ret.get_reason_display(),
+                comment=ret.comment,
+                cost_bearer=ret.cost_bearer,
+                cost_bearer_label=ret.get_cost_bearer_display(),
+                currency=ret.currency,
+                refund_status=refund.status if refund is not None else "",
+                lines=lines,
+            )
+        )
+    return rows
+
+
 # Cart.
 
 
@@ -480,16 +592,23 @@ def credited_lines(*, order_id: int) -> list[CreditedLine]:
 
 @dataclass(frozen=True)
 class OrderRefunds:
-    """What of an order was refunded: in full, by line, and by amount alone."""
+    """What of an order was refunded: in full, by line, and by amount alone; and why."""
 
     fully_refunded: bool  # the order is in status refunded
     quantities: dict[int, tuple[int, int]]  # order line id -> (units bought, units refunded)
     amount_only: Decimal  # succeeded refunds that name no line (shipping, goodwill)
     amount_paid: Decimal  # what the shopper paid (the order's total when no payment amount is kept)
+    # Order line id -> the reason of the latest succeeded refund that named the line ("Return R1: Doesn't fit").
+    line_reasons: dict[int, str] = field(default_factory=dict)
+    amount_only_reason: str = ""  # the reason of the latest succeeded refund that named no line
+
+    def reason_for(self, order_line_id: int) -> str:
+        """Why the line's units were refunded: its own latest refund, else the latest refund of an amount."""
+        return self.line_reasons.get(order_line_id) or self.amount_only_reason
 
 
 def refunds_of_order(*, order_id: int) -> OrderRefunds:
-    """The order's refunded state (2 or 3 queries); raises DoesNotExist for no such order.
+    """The order's refunded state and the refunds' reasons (3 queries); raises DoesNotExist for no such order.
 
     Line refunds are read from `OrderLine.quantity_refunded` (kept from `Refund.lines`).
     """
@@ -500,16 +619,29 @@ def refunds_of_order(*, order_id: int) -> OrderRefunds:
     }
     fully_refunded = order.status == Order.Status.REFUNDED
     amount_only = Decimal("0")
-    if not fully_refunded:
-        amount_only = Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED, lines=[]).aggregate(
-            total=Sum("amount")
-        )["total"] or Decimal("0")
+    line_reasons: dict[int, str] = {}
+    amount_only_reason = ""
+    succeeded = Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED).order_by("created_at", "pk")
+    for lines, amount, reason in succeeded.values_list("lines", "amount", "reason"):
+        if lines:
+            line_reasons.update({int(item["order_line_id"]): reason for item in lines if reason})
+            continue
+        amount_only += amount
+        amount_only_reason = reason or amount_only_reason
     return OrderRefunds(
         fully_refunded=fully_refunded,
         quantities=quantities,
-        amount_only=amount_only,
+        amount_only=Decimal("0") if fully_refunded else amount_only,
         amount_paid=order.amount_paid or order.total,
+        line_reasons=line_reasons,
+        amount_only_reason=amount_only_reason,
     )
+
+
+def order_line_titles(*, order_line_ids) -> dict[int, str]:
+    """Order line id -> what was bought, in words ("Linen apron (Blue / M)"), for the given ids (1 query)."""
+    rows = OrderLine.objects.filter(pk__in=order_line_ids).values_list("pk", "product_title", "variant_label")
+    return {pk: f"{title} ({label})" if label else title for pk, title, label in rows}
 
 
 def order_ids_of_lines(*, order_line_ids) -> dict[int, int]:

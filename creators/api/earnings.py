@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from creators import selectors_earnings
 from creators.api.studio import FORBIDDEN, IsApprovedCreator
+from creators.models import Commission
 from creators.services import profiles
 
 
@@ -65,6 +66,19 @@ class PayoutSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
 
 
+class ReversalSerializer(serializers.Serializer):
+    commission_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=Commission.Kind.choices,
+        help_text="`earning`: taken off a commission not yet paid out; `adjustment`: taken from the next payout.",
+    )
+    product = serializers.CharField(help_text="What was bought, as on the order.")
+    amount_cents = serializers.IntegerField(help_text="Commission taken back, in minor units (positive).")
+    currency = serializers.CharField()
+    note = serializers.CharField(help_text="Why: the refund's reason, e.g. \"Return MK-1001-R1: Doesn't fit\".")
+    at = serializers.DateTimeField()
+
+
 class EarningsSerializer(serializers.Serializer):
     impressions = serializers.IntegerField()
     clicks = serializers.IntegerField()
@@ -74,6 +88,9 @@ class EarningsSerializer(serializers.Serializer):
     posts = PostStatsSerializer(many=True)
     days = DaySerializer(many=True, help_text="The last 30 days, oldest first (UTC).")
     payouts = PayoutSerializer(many=True, help_text="The 20 latest payouts.")
+    reversals = ReversalSerializer(
+        many=True, help_text="The 20 latest commissions taken back after a refund or a return, with the reason."
+    )
     payouts_enabled = serializers.BooleanField(source="creator.payouts_enabled")
 
 
@@ -81,7 +98,8 @@ class EarningsSerializer(serializers.Serializer):
     tags=["creator"],
     summary="Your earnings",
     description="Impressions, tag clicks, add-to-carts, orders, sales and commission (pending, payable, paid) "
-    "of the requesting approved creator, per post and per tag, with a daily series of the last 30 days.",
+    "of the requesting approved creator, per post and per tag, with a daily series of the last 30 days, and "
+    "the commission taken back after refunds and returns, with the reason.",
     responses={200: EarningsSerializer, 403: FORBIDDEN},
 )
 class EarningsView(APIView):

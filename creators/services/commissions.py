@@ -141,9 +141,11 @@ def apply_order_refunds(*, order_id: int) -> list[Commission]:
 
     Before payout (no payout claimed the row): `amount_reversed_cents` rises to the target (never
     lowers), status reversed once nothing is left. Once a payout claimed or paid the row, it is never
-    edited: a negative payable `adjustment` row carries what is still to be taken back.
+    edited: a negative payable `adjustment` row carries what is still to be taken back. Either way the
+    row's `note` says why, from the refund's reason (the creator reads it on the earnings page).
     """
-    share = refunded_share(refunds=refunds_of_order(order_id=order_id)).by_line
+    refunds = refunds_of_order(order_id=order_id)
+    share = refunded_share(refunds=refunds).by_line
     adjustments = []
     with transaction.atomic():
         earnings = list(
@@ -164,12 +166,14 @@ def apply_order_refunds(*, order_id: int) -> list[Commission]:
         now = timezone.now()
         for row in earnings:
             target = round_minor(Fraction(row.amount_cents) * share.get(row.order_line_id, Fraction(0)))
+            reason = refunds.reason_for(row.order_line_id)
             if row.payout_id is None and row.status != Commission.Status.PAID:
                 if target > row.amount_reversed_cents:
                     row.amount_reversed_cents = target
                     if target >= row.amount_cents:
                         row.status = Commission.Status.REVERSED
-                    row.save(update_fields=["amount_reversed_cents", "status", "updated_at"])
+                    row.note = reason[:200] or row.note
+                    row.save(update_fields=["amount_reversed_cents", "status", "note", "updated_at"])
                 continue
             accounted = row.amount_reversed_cents - (taken_back.get(row.order_line_id) or 0)
             missing = target - accounted
@@ -186,7 +190,7 @@ def apply_order_refunds(*, order_id: int) -> list[Commission]:
                         amount_cents=-missing,
                         currency=row.currency,
                         payable_after=now,
-                        note=f"Refund after payout of commission {row.pk}",
+                        note=f"Refund after payout of commission {row.pk}{': ' if reason else ''}{reason}"[:200],
                     )
                 )
         Commission.objects.bulk_create(adjustments)

@@ -24,6 +24,7 @@ ENDPOINTS = {
     "/api/v1/seller/variants/{id}/stock/": {"get"},
     "/api/v1/seller/variants/{id}/stock/{warehouse_code}/": {"put"},
     "/api/v1/seller/customs-profile/": {"get", "put", "patch"},
+    "/api/v1/seller/returns/": {"get"},
     "/api/v1/cart/": {"get"},
     "/api/v1/cart/lines/": {"post"},
     "/api/v1/cart/lines/{id}/": {"patch", "delete"},

@@ -1,4 +1,5 @@
-"""Seller endpoints: a seller member manages their own products, variants, images, stock and customs profile.
+"""Seller endpoints: a seller member manages their own products, variants, images, stock and customs profile,
+and reads their returns.
 
 Everything is scoped to `selectors.seller_for_user`: another seller's object answers 404, as if it
 did not exist. Serializers validate and shape; every write is a service call.
@@ -31,7 +32,7 @@ from shop.api.serializers import (
     StockLevelSerializer,
     StockUpdateSerializer,
 )
-from shop.models import Product, ProductImage, Seller, SellerCustomsProfile, Variant
+from shop.models import Product, ProductImage, Refund, ReturnRequest, Seller, SellerCustomsProfile, Variant
 from shop.services import catalog, images
 from shop.services.customs import save_customs_profile
 
@@ -416,3 +417,71 @@ class SellerVariantStockView(SellerAPIView):
             ) from shortage
         stock = stock_levels(variant_ids=[variant.pk], warehouse_ids=[warehouse.pk])[(variant.pk, warehouse.pk)]
         return Response(StockLevelSerializer(stock).data)
+
+
+# ---------------------------------------------------------------- returns
+
+
+class SellerReturnLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    product_title = serializers.CharField()
+    variant_label = serializers.CharField(help_text="Empty for a product without options.")
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="The price paid for one unit.")
+    quantity = serializers.IntegerField(help_text="Units the shopper asked to return.")
+    quantity_accepted = serializers.IntegerField(
+        help_text="Units that came back (0 until inspected), or every unit when refunded without return."
+    )
+    quantity_missing = serializers.IntegerField(help_text="Units announced but not in the parcel.")
+    refunded_units = serializers.IntegerField(help_text="Units of this line the return's refund paid back.")
+    refund_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Those units at the price paid (their tax and any shipping are refunded apart); "
+        "null until the return is refunded.",
+    )
+
+
+class SellerReturnSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text="The return's number, e.g. MK-1001-R1.")
+    order_number = serializers.CharField()
+    created_at = serializers.DateTimeField(help_text="When the shopper asked.")
+    status = serializers.ChoiceField(choices=ReturnRequest.Status.choices)
+    status_label = serializers.CharField()
+    reason = serializers.ChoiceField(choices=ReturnRequest.Reason.choices)
+    reason_label = serializers.CharField()
+    comment = serializers.CharField(help_text="The shopper's words; may be empty.")
+    cost_bearer = serializers.ChoiceField(
+        choices=ReturnRequest.CostBearer.choices, help_text="Who carries the cost of this return."
+    )
+    currency = serializers.CharField()
+    refund_status = serializers.ChoiceField(
+        choices=[("", "No refund yet"), *Refund.Status.choices], help_text="Empty until the return is refunded."
+    )
+    refund_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What the refund paid back for your units, at the price paid; null until refunded.",
+    )
+    lines = SellerReturnLineSerializer(many=True, help_text="Your products in this return, never another seller's.")
+
+
+@extend_schema(
+    summary="List the returns of your products",
+    description="Returns that send back at least one of your products, newest first, with only your lines: "
+    "reason, the shopper's comment, status, who carries the cost, and what was refunded for your units.",
+    responses={200: SellerReturnSerializer(many=True), 403: FORBIDDEN},
+)
+class SellerReturnListView(SellerAPIView, generics.ListAPIView):
+    serializer_class = SellerReturnSerializer
+
+    def get_queryset(self) -> QuerySet[ReturnRequest]:
+        if self.schema_only():
+            return ReturnRequest.objects.none()
+        return selectors.seller_returns(seller=self.seller)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        rows = selectors.seller_return_rows(page)
+        return self.get_paginated_response(SellerReturnSerializer(rows, many=True).data)

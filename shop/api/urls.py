@@ -29,4 +29,5 @@ urlpatterns = [
     ),
     path("seller/customs-profile/", seller.SellerCustomsProfileView.as_view(), name="api-seller-customs-profile"),
     path("seller/images/<int:pk>/", seller.SellerProductImageDeleteView.as_view(), name="api-seller-image-detail"),
+    path("seller/returns/", seller.SellerReturnListView.as_view(), name="api-seller-returns"),
 ]

@@ -20,4 +20,5 @@ urlpatterns = [
     path("products/<int:pk>/images/<int:image_pk>/", views.image_edit, name="image-edit"),
     path("products/<int:pk>/images/<int:image_pk>/move/", views.image_move, name="image-move"),
     path("products/<int:pk>/images/<int:image_pk>/delete/", views.image_delete, name="image-delete"),
+    path("returns/", views.return_list, name="returns"),
 ]

@@ -1,4 +1,4 @@
-"""The seller dashboard: products, variants, images and stock of the seller the user works for.
+"""The seller dashboard: products, variants, images and stock of the seller the user works for; their returns.
 
 Every view is thin: a form parses, a service writes, and a service's ValidationError (or the stock
 service's InsufficientStock) comes back as a form error on the page. Every object is reached
@@ -305,3 +305,14 @@ def image_delete(request: HttpRequest, product: Product, image: ProductImage) ->
     images.delete_product_image(image=image)
     messages.success(request, "The picture was deleted.")
     return redirect(_edit_url(product, "images"))
+
+
+# Returns
+
+
+@seller_required
+def return_list(request: HttpRequest) -> HttpResponse:
+    """Returns of the seller's products, newest first, 25 a page: only their own lines of each return."""
+    page = Paginator(selectors.seller_returns(seller=request.seller), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.seller_return_rows(page.object_list)
+    return render(request, "dashboard/return_list.html", {"dash_page": "returns", "page": page, "returns": rows})

@@ -38,6 +38,7 @@ def deliver(order: Order) -> list[Shipment]:
     return shipments
 
 
+# Named fixtures: a test module imports the functions and asks for the names (no redefinition for ruff's F811).
 @pytest.fixture(name="returns_centre")
 def returns_centre_fixture(db) -> Warehouse:
     return WarehouseFactory(

@@ -207,6 +207,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several serializers have a `reason` of their own: each set of choices gets a name that says whose.
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnReasonEnum": "shop.models.returns.ReturnRequest.Reason",
+        "ShopperReturnReasonEnum": "shop.api.returns.SHOPPER_REASON_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api_schema.postprocess",

@@ -64,7 +64,7 @@ class ReturnRequestForm(forms.Form):
     )
 
     def __init__(self, data=None, files=None, *, rows: list[ReturnableLine]) -> None:
-        super().__init__(data, files)
+        super().__init__(data, files, label_suffix="")
         self.rows = [row for row in rows if row.returnable]
         for row in self.rows:
             line = row.line

@@ -14,7 +14,7 @@ from fulfillment.selectors import return_label
 from marketplace.tests.factories import UserFactory
 from shop.checkout.links import order_token
 from shop.models import Order, OrderEvent, ReturnRequest
-from shop.services.returns import request_return
+from shop.services.returns import reject_return, request_return
 from shop.tests.returns_support import delivered_order_fixture, returns_centre_fixture  # noqa: F401 (fixtures)
 from shop.tests.test_order_pages import an_order
 from shop.tests.test_payments_support import local_stripe_fixture  # noqa: F401 (fixture "local_stripe")
@@ -107,8 +107,10 @@ def test_the_list_takes_as_many_queries_for_one_return_as_for_three(shopper, own
     shopper.get(returns_url(order))
     with CaptureQueriesContext(connection) as one:
         assert len(shopper.get(returns_url(order)).json()) == 1
-    request_return(order=order, lines=[(order.tea.pk, 1)], reason="changed_mind")
-    request_return(order=order, lines=[(order.cup.pk, 1)], reason="damaged", photos=[photo()])
+    both = [(order.tea.pk, 1), (order.cup.pk, 1)]
+    refused = request_return(order=order, lines=both, reason="damaged", photos=[photo()])
+    reject_return(return_id=refused.pk, message="No damage on the photos.")
+    request_return(order=order, lines=both, reason="changed_mind")  # two lines, the units given back above
     deliver_events()
 
     with CaptureQueriesContext(connection) as three:

@@ -14,7 +14,7 @@ from PIL import Image
 from marketplace.tests.factories import UserFactory
 from shop.checkout.links import order_token
 from shop.models import Order, OrderEvent, Product, ReturnRequest
-from shop.services.returns import refund_without_return, request_return
+from shop.services.returns import refund_without_return, reject_return, request_return
 from shop.tests.returns_support import delivered_order_fixture, returns_centre_fixture  # noqa: F401 (fixtures)
 from shop.tests.test_payments_support import local_stripe_fixture  # noqa: F401 (fixture "local_stripe")
 
@@ -124,6 +124,7 @@ def test_an_approved_return_shows_its_lines_qr_code_label_ship_by_tracking_and_h
     assert f'<a class="button" href="{label}" download>Download the label (PDF)</a>' in section
     assert f'Please send it by <strong><time datetime="{ret.ship_by:%Y-%m-%dT%H}' in section
     assert f'<a href="/carriers/track/{tracking}/">{tracking}</a>' in section
+    assert client.get(f"/carriers/track/{tracking}/").status_code == 200
     assert "We refund you once we have received and checked it." in section
     history = section[section.index("History of this return") :]
     assert f"Return {ret.number} requested: 2 unit(s), doesn&#x27;t fit." in history
@@ -166,8 +167,10 @@ def test_the_order_page_takes_the_same_queries_for_one_return_as_for_three(
     client.get(order_page(order))  # warm per-process caches (content types, the session)
     with CaptureQueriesContext(connection) as one_return:
         first = client.get(order_page(order))
-    request_return(order=order, lines=[(order.tea.pk, 1)], reason="changed_mind")
-    request_return(order=order, lines=[(order.cup.pk, 1)], reason="damaged", photos=[photo(), photo("b.png")])
+    both = [(order.tea.pk, 1), (order.cup.pk, 1)]
+    refused = request_return(order=order, lines=both, reason="damaged", photos=[photo(), photo("b.png")])
+    reject_return(return_id=refused.pk, message="The photos show no damage.")
+    request_return(order=order, lines=both, reason="changed_mind")  # two lines, the units given back above
     deliver_events()
 
     with django_assert_num_queries(len(one_return)):
@@ -176,6 +179,7 @@ def test_the_order_page_takes_the_same_queries_for_one_return_as_for_three(
     assert first.content.decode().count('class="order-return"') == 1
     assert three.content.decode().count('class="order-return"') == 3
     assert three.content.decode().count("Download the label (PDF)") == 2
+    assert "Our answer: The photos show no damage." in three.content.decode()
 
 
 # ---------------------------------------------------------------------------------- the request page
@@ -275,6 +279,7 @@ def test_photos_that_are_not_images_or_too_many_are_refused_on_the_photos_field(
 
     assert not_an_image.status_code == too_many.status_code == 400
     assert "dent.png: This file is not an image we can read." in not_an_image.content.decode()
+    assert "A page shown again forgets the photos you chose: choose them again." in not_an_image.content.decode()
     assert "Add at most 5 photos." in too_many.content.decode()
     assert 'id="id_photos_error"' in too_many.content.decode()
     assert not ReturnRequest.objects.exists()

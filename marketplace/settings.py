@@ -214,6 +214,9 @@ SPECTACULAR_SETTINGS = {
         "ReturnStatusEnum": "shop.models.returns.ReturnRequest.Status",
         "ReturnReasonEnum": "shop.models.returns.ReturnRequest.Reason",
         "ReturnCostBearerEnum": "shop.models.returns.ReturnRequest.CostBearer",
+        # The shopper's reasons are fewer than staff's (no "returned to sender"): a name of their own.
+        "ShopperReturnReasonEnum": "shop.api.returns.SHOPPER_REASON_CHOICES",
+        "RefundStatusEnum": "shop.models.payments.Refund.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

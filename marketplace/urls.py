@@ -18,6 +18,7 @@ urlpatterns = [
     path("seller/", include("shop.dashboard.urls")),
     path("cart/", include("shop.cart.urls")),
     path("", include("shop.checkout.urls")),
+    path("", include("shop.returns.urls")),
     path("stripe/", include("shop.payments.urls")),
     path("test-payments/", include("shop.payments.local_stripe.urls")),
     path("carriers/", include("fulfillment.urls")),

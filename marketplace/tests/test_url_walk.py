@@ -24,7 +24,7 @@ from creators.models import Creator
 from creators.tests.factories import CreatorFactory, ProductTagFactory, VideoPostFactory
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from marketplace.tests.factories import UserFactory
-from shop.models import CartLine, SellerMember
+from shop.models import CartLine, ReturnLine, ReturnRequest, SellerMember
 from shop.tests.factories import (
     CategoryFactory,
     ProductFactory,
@@ -100,6 +100,12 @@ def world(db):
     tag = ProductTagFactory(post=VideoPostFactory(creator=creator), product=product)
     order = paid_order((variant, 1), user=insider)
     line = CartLine.objects.get(cart__user=insider)  # the order's cart
+    # A return of the order waiting for review (written as the service would), so return addresses find one.
+    ret = ReturnRequest.objects.create(
+        number=f"{order.number}-R1", order=order, status=ReturnRequest.Status.IN_REVIEW, reason="damaged",
+        cost_bearer="seller", value=variant.price, currency=order.currency,
+    )  # fmt: skip
+    ReturnLine.objects.create(return_request=ret, order_line=order.lines.get(), quantity=1)
     by_prefix = {
         "api/v1/creator/posts/": tag.post.pk, "studio/posts/": tag.post.pk, "api/v1/creator/tags/": tag.pk,
         "studio/tags/": tag.pk, "api/v1/seller/variants/": variant.pk, "api/v1/seller/images/": image.pk,
@@ -110,6 +116,7 @@ def world(db):
         "line_id": line.pk, "post_id": tag.post.pk, "tag_id": tag.pk, "number": order.number,
         "slug": product.slug, "handle": creator.handle, "warehouse_code": warehouse.code,
         "carrier_code": "domestic_ground", "tracking_number": "1Z999", "app_label": "shop",
+        "return_number": ret.number,
     }  # fmt: skip
     return {"insider": insider, "by_prefix": by_prefix, "by_name": by_name}
 

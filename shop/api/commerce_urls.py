@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.api import cart, checkout, orders
+from shop.api import cart, checkout, orders, returns
 
 urlpatterns = [
     path("cart/", cart.CartView.as_view(), name="api-cart"),
@@ -11,4 +11,15 @@ urlpatterns = [
     path("orders/", orders.OrderListView.as_view(), name="api-order-list"),
     path("orders/<str:number>/", orders.OrderDetailView.as_view(), name="api-order-detail"),
     path("orders/<str:number>/payment/", orders.OrderPaymentView.as_view(), name="api-order-payment"),
+    path("orders/<str:number>/returns/", returns.OrderReturnListView.as_view(), name="api-order-returns"),
+    path(
+        "orders/<str:number>/returns/<str:return_number>/",
+        returns.OrderReturnDetailView.as_view(),
+        name="api-order-return-detail",
+    ),
+    path(
+        "orders/<str:number>/returns/<str:return_number>/label/",
+        returns.OrderReturnLabelView.as_view(),
+        name="api-order-return-label",
+    ),
 ]

@@ -26,7 +26,11 @@ def token_matches(number: str, token: str) -> bool:
 
 def order_path(order: Order) -> str:
     """The order page's path: plain for an account's order, signed for a guest's."""
-    path = order.get_absolute_url()
+    return signed_for_guest(order, order.get_absolute_url())
+
+
+def signed_for_guest(order: Order, path: str) -> str:
+    """A path under the order (its page, its returns, a label), with the signed link's token if a guest's."""
     if order.user_id is None:
         path = f"{path}?{urlencode({'token': order_token(order.number)})}"
     return path
@@ -48,6 +52,14 @@ def can_see_order(request: HttpRequest, order: Order, *, token: str = "") -> boo
     if order.user_id is not None:
         return request.user.is_authenticated and request.user.pk == order.user_id
     return token_matches(order.number, token) or order.number in request.session.get(SESSION_ORDERS_KEY, [])
+
+
+def opens_order(request: HttpRequest, order: Order, *, token: str | None) -> bool:
+    """The order pages' rule: a signed link (`token` given, even empty) opens that guest order and nothing else;
+    without one, the account that placed the order, or the session that placed a guest order."""
+    if token is not None:
+        return order.user_id is None and token_matches(order.number, token)
+    return can_see_order(request, order)
 
 
 def cancelled_path(order: Order) -> str:

@@ -20,12 +20,13 @@ from fulfillment.selectors import shipments_for_order
 from fulfillment.services.stock import InsufficientStock
 from shop import selectors as shop_selectors
 from shop.checkout.forms import CheckoutForm
-from shop.checkout.links import can_see_order, order_path, remember_order, token_matches
+from shop.checkout.links import can_see_order, opens_order, order_path, remember_order, signed_for_guest
 from shop.checkout.selectors import last_unpaid_order, order_for_page, orders_for_shopper, payment_state
 from shop.checkout.shortages import describe_shortages, variant_name
 from shop.cross_border import MISSING_CUSTOMS_DATA
 from shop.models import Cart, Order
 from shop.order_timeline import timeline
+from shop.returns.selectors import returns_section
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
 from shop.services.checkout import (
@@ -358,14 +359,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     """One order: status, lines, totals, address and timeline; its owner's, or a guest's through the signed link."""
-    token = request.GET.get("token", "")
+    token = request.GET.get("token")  # None without a signed link
     order = order_for_page(number=number)
-    if "token" in request.GET:
-        # A signed guest link opens this (guest) order and nothing else.
-        if order is None or order.user_id is not None or not token_matches(order.number, token):
-            raise Http404("No order has this number.")
-    elif order is None or not can_see_order(request, order):
-        if not request.user.is_authenticated:  # maybe theirs: an email link followed while logged out
+    if order is None or not opens_order(request, order, token=token):
+        if token is None and not request.user.is_authenticated:  # maybe theirs: an email link followed logged out
             return redirect_to_login(request.get_full_path())
         raise Http404("No order of yours has this number.")
     return render(
@@ -373,9 +370,11 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "orders/order_detail.html",
         {
             "order": order,
-            "token": token,
+            "token": token or "",
             "payment_state": payment_state(order),
             "timeline": timeline(order),
             "shipments": shipments_for_order(order_id=order.pk),
+            "returns": returns_section(order=order),
+            "return_new_path": signed_for_guest(order, reverse("order-return-new", kwargs={"number": order.number})),
         },
     )

@@ -11,6 +11,7 @@ decides it and sent to Stripe after commit: a replayed scan, webhook, click or t
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -185,9 +186,11 @@ def _clean_request(
         raise ReturnNotAllowed("photos_required", "Add at least one photo that shows what is wrong.", field="photos")
     for photo in photos:
         try:
-            check_image(photo)
+            extension = check_image(photo)
         except ValidationError as error:
             raise ReturnNotAllowed("invalid_photo", f"{photo.name}: {error.messages[0]}", field="photos") from error
+        # Stored under a name of ours with the extension its content proved, never the shopper's file name.
+        photo.name = f"{uuid.uuid4().hex}.{extension}"
     asked: Counter[int] = Counter()
     for line_id, quantity in lines:
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:

@@ -129,3 +129,14 @@ def test_an_approved_return_is_numbered_routed_and_timed(delivered_order, return
     assert dt.timedelta(days=13, hours=23) < ret.ship_by - timezone.now() <= dt.timedelta(days=14)
     kinds = list(delivered_order.events.filter(params__has_key="return").values_list("kind", flat=True))
     assert kinds == ["return_requested", "return_approved"]
+
+
+def test_photos_are_stored_under_a_name_of_ours_with_the_extension_their_content_proves(delivered_order):
+    ret = request_return(
+        order=delivered_order,
+        lines=[(delivered_order.tea.pk, 1)],
+        reason="damaged",
+        photos=[image_upload("holiday.exe", image_format="PNG")],
+    )
+    name = ret.photos.get().image.name
+    assert name.startswith(f"returns/{ret.pk}/") and name.endswith(".png") and "holiday" not in name

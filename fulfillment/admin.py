@@ -417,5 +417,6 @@ class BackorderAdmin(admin.ModelAdmin):
 
 
 # Work on fulfillment orders (boxes, pick lists, packing, work queues) and on shipments (labels, tracking);
-# the shipping restrictions rule table.
+# the shipping restrictions rule table; customs (held shipments, declarations) in admin_customs.
+import fulfillment.admin_customs  # noqa: E402, F401
 from fulfillment import admin_picking, admin_restrictions, admin_shipping  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 Parcels from a fulfillment centre abroad to the demo shopper in London and Berlin: in transit abroad (export
 cleared, at the international hub), held at import customs (documents missing: on the staff queue), released
-by staff with the document customs asked for, DAP with import charges due at the door (out for delivery),
+by staff with the declaration sent again, DAP with import charges due at the door (out for delivery),
 delivered abroad (charges paid at the door) and refused at the door (returned to sender). Each order is
 checked out and paid like the other demo orders (`marketplace.demo_orders`), labelled with its customs
 declaration, then carried scan by scan by the carrier simulation with fixed seeds and chances; the hold is a
@@ -142,7 +142,7 @@ def _hold(shipment: Shipment, *, last: TrackingEvent, reason: str) -> None:
 
 
 def _release(shipment: Shipment, *, by) -> None:
-    """Staff send customs the parcel's declaration again, with a note, and release it."""
+    """Staff send customs the parcel's declaration again, with a note on the value, and release it."""
     declaration = CustomsDocument.objects.filter(shipment=shipment).first()
     document = None
     if declaration is not None:
@@ -150,7 +150,7 @@ def _release(shipment: Shipment, *, by) -> None:
             document = SimpleUploadedFile(f"{declaration.kind}.pdf", pdf.read(), content_type="application/pdf")
     release_from_customs(
         shipment_id=shipment.pk,
-        note="Sent the seller's invoice showing the price paid",
+        note="Sent the declaration again; the seller confirmed the price paid",
         document=document,
         by=by,
     )

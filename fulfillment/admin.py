@@ -417,5 +417,6 @@ class BackorderAdmin(admin.ModelAdmin):
 
 
 # Work on fulfillment orders (boxes, pick lists, packing, work queues), on shipments (labels, tracking), on
-# returns (the returns centre: receive, inspect) and the shipping restrictions rule table.
-from fulfillment import admin_picking, admin_restrictions, admin_returns, admin_shipping  # noqa: E402, F401
+# returns (the returns centre: receive, inspect), customs (held shipments, declarations) and the shipping
+# restrictions rule table.
+from fulfillment import admin_customs, admin_picking, admin_restrictions, admin_returns, admin_shipping  # noqa: E402, F401

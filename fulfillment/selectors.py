@@ -12,6 +12,7 @@ from fulfillment.carriers import carrier_names
 from fulfillment.models import (
     Allocation,
     Backorder,
+    CustomsDocument,
     FulfillmentOrder,
     InboundReturn,
     Reservation,
@@ -505,3 +506,31 @@ def returns_work_queue() -> dict[str, QuerySet]:
         "to_receive": base.filter(status__in=(InboundReturn.Status.EXPECTED, InboundReturn.Status.IN_TRANSIT)),
         "to_inspect": base.filter(status=InboundReturn.Status.RECEIVED),
     }
+
+
+def held_at_customs() -> QuerySet[Shipment]:
+    """Shipments held at import customs, oldest hold first, with why and since when, and their declarations.
+
+    Each row carries `hold_reason` and `held_since` (its last `customs_held` event), its order and warehouse,
+    and `live_customs_documents` (the declarations of its live labels, newest first): one query for the rows
+    and one for the documents, however many are held.
+    """
+    last_hold = TrackingEvent.objects.filter(
+        shipment_id=OuterRef("pk"), status=TrackingEvent.Status.CUSTOMS_HELD
+    ).order_by("-occurred_at", "-id")
+    return (
+        Shipment.objects.filter(status=Shipment.Status.CUSTOMS_HOLD)
+        .select_related("fulfillment_order__order", "fulfillment_order__warehouse")
+        .annotate(
+            hold_reason=Subquery(last_hold.values("customs_reason")[:1]),
+            held_since=Subquery(last_hold.values("occurred_at")[:1]),
+        )
+        .prefetch_related(
+            Prefetch(
+                "customs_documents",
+                CustomsDocument.objects.filter(label__voided_at__isnull=True).defer("record"),
+                to_attr="live_customs_documents",
+            )
+        )
+        .order_by(F("held_since").asc(nulls_first=True), "pk")
+    )

@@ -123,3 +123,29 @@ def test_staff_refund_a_line_of_a_delivered_demo_order_sold_through_a_creator(se
     assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.REFUNDED).exists()
     commission.refresh_from_db()
     assert (commission.status, commission.amount_reversed_cents) == ("reversed", commission.amount_cents)
+
+
+def test_cross_border_orders_reach_every_clearance_state(seeded):
+    abroad = Shipment.objects.exclude(fulfillment_order__order__ship_country="US").exclude(tracking_number="")
+    statuses = lambda shipment: list(shipment.tracking_events.values_list("status", flat=True))  # noqa: E731
+
+    in_transit_abroad = abroad.get(status="at_hub")  # export cleared, at the international hub
+    assert statuses(in_transit_abroad)[-2:] == ["export_cleared", "in_transit"]
+    held = abroad.get(status="customs_hold")
+    hold = held.tracking_events.get(status="customs_held")
+    assert (hold.customs_reason, held.clearance_documents.exists()) == ("documents_missing", False)
+    released = abroad.get(clearance_documents__isnull=False)
+    assert released.status == "cleared" and statuses(released)[-2:] == ["customs_held", "customs_released"]
+    assert released.clearance_documents.get().document.name.endswith(".pdf")
+    duties_due = abroad.get(fulfillment_order__order__incoterm="DAP", status="out_for_delivery")
+    assert "duties_due" in statuses(duties_due) and "duties_paid" not in statuses(duties_due)
+    delivered = abroad.get(fulfillment_order__order__incoterm="DAP", status="delivered")
+    assert statuses(delivered)[-2:] == ["duties_paid", "delivered"]
+    refused = abroad.get(status="returned_to_sender")
+    assert statuses(refused)[-3:] == ["duties_due", "out_for_delivery", "returned_to_sender"]
+    # Every one of them left with its customs declaration.
+    for shipment in (in_transit_abroad, held, released, duties_due, delivered, refused):
+        assert shipment.customs_documents.count() == 1
+    # The shopper reads it on the order's timeline.
+    held_order = held.fulfillment_order.order.number
+    assert OrderEvent.objects.filter(order__number=held_order, kind="customs_held").exists()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from creators.demo import CREATOR_PASSWORD, CREATORS, seed_creators
+from marketplace.demo_clearance import seed_clearance_orders
 from marketplace.demo_orders import seed_demo_orders
 from shop import demo
 
@@ -86,6 +87,7 @@ class Command(BaseCommand):
                     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", STRIPE_LOCAL_WEBHOOK_URL=""
                 ):
                     seed_demo_orders(report, shopper=users.get(username="shopper"), by=users.get(username="admin"))
+                    seed_clearance_orders(report, shopper=users.get(username="shopper"), by=users.get(username="admin"))
         elapsed = time.monotonic() - started
         if report.anything_created:
             made = ", ".join(f"{name} {count}" for name, count in report.created.items() if count)

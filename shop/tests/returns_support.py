@@ -31,15 +31,16 @@ def deliver(order: Order) -> list[Shipment]:
     return shipments
 
 
-@pytest.fixture
-def returns_centre(db) -> Warehouse:
+# Named fixtures: a test module imports the functions and asks for the names (no redefinition for ruff's F811).
+@pytest.fixture(name="returns_centre")
+def returns_centre_fixture(db) -> Warehouse:
     return WarehouseFactory(
         code="US-RC1", name="Returns Edison", kind=Warehouse.Kind.RETURNS_CENTRE, city="Edison", postal_code="08817"
     )
 
 
-@pytest.fixture
-def delivered_order(client, local_stripe, returns_centre, deliver_events, django_capture_on_commit_callbacks):
+@pytest.fixture(name="delivered_order")
+def delivered_order_fixture(client, local_stripe, returns_centre, deliver_events, django_capture_on_commit_callbacks):
     """2 x tea at 12.50 and 1 x cup at 8.00 (+ 4.99 shipping = 37.99 USD), paid on the stand-in and delivered."""
     tea, cup = stocked_variant(price="12.50"), stocked_variant(price="8.00")
     order = place_test_order((tea, 2), (cup, 1))

@@ -13,7 +13,7 @@ from fulfillment.selectors import return_label
 from fulfillment.services.returns import Disposition, inspect_return, receive_return
 from shop.models import Order, ReturnRequest, SentEmail
 from shop.services.returns import request_return
-from shop.tests.returns_support import delivered_order, returns_centre  # noqa: F401 (fixtures)
+from shop.tests.returns_support import delivered_order_fixture, returns_centre_fixture  # noqa: F401 (fixtures)
 from shop.tests.test_payments_support import local_stripe_fixture  # noqa: F401 (fixture "local_stripe")
 
 pytestmark = pytest.mark.django_db

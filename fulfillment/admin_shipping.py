@@ -77,8 +77,14 @@ class ShipmentAdmin(admin.ModelAdmin):
         "tracking_number",
         "updated_at",
     )
-    list_select_related = ("fulfillment_order__order", "fulfillment_order__warehouse")
-    list_filter = ("status", "fulfillment_order__warehouse", "carrier")
+    # A return shipment has no fulfillment order: its order and centre are its inbound return's.
+    list_select_related = (
+        "fulfillment_order__order",
+        "fulfillment_order__warehouse",
+        "inbound_return__order",
+        "inbound_return__warehouse",
+    )
+    list_filter = ("status", "direction", "fulfillment_order__warehouse", "carrier")
     search_fields = ("=tracking_number", "=parcels__tracking_number", "fulfillment_order__order__number")
     readonly_fields = (
         "fulfillment_order",
@@ -105,7 +111,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
-        return super().get_queryset(request).select_related("fulfillment_order__order", "fulfillment_order__warehouse")
+        return super().get_queryset(request).select_related(*self.list_select_related)
 
     def get_urls(self):
         label_view = self.admin_site.admin_view(self.label_file_view)
@@ -114,10 +120,16 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="order", ordering="fulfillment_order__order__number")
     def order_number(self, shipment: Shipment) -> str:
+        if shipment.fulfillment_order_id is None:
+            inbound = getattr(shipment, "inbound_return", None)
+            return f"{inbound.order.number} (return {inbound.number})" if inbound else "-"
         return shipment.fulfillment_order.order.number
 
     @admin.display(description="warehouse", ordering="fulfillment_order__warehouse__code")
     def warehouse_code(self, shipment: Shipment) -> str:
+        if shipment.fulfillment_order_id is None:
+            inbound = getattr(shipment, "inbound_return", None)
+            return f"to {inbound.warehouse.code}" if inbound else "-"
         return shipment.fulfillment_order.warehouse.code
 
     # --- printing -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format worker beat bench bench-fulfillment clean
+.PHONY: run test install lint format worker beat bench bench-fulfillment bench-returns clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench: install
 
 bench-fulfillment: install
 	$(BIN)/python bench/fulfillment.py
+
+bench-returns: install
+	$(BIN)/python bench/returns.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts

@@ -21,7 +21,14 @@ from fulfillment.models import CustomsDocument, OutboundOrder, Shipment, Trackin
 from fulfillment.services.clearance import release_from_customs
 from fulfillment.services.tracking import hand_over_to_carrier, ingest_tracking_event
 from fulfillment.simulation import Chances, ingest_scan, next_scan
-from marketplace.demo_orders import ADDRESSES, DemoOrder, _advance, _paid_order, _sellable, _ships_only_from_abroad
+from marketplace.demo_orders import (
+    ADDRESSES,
+    DemoOrder,
+    _sellable,
+    _ships_only_from_abroad,
+    advance_demo_order,
+    paid_demo_order,
+)
 from marketplace.outbox import deliver_pending
 from shop.models import Order, Variant
 
@@ -83,12 +90,12 @@ def seed_clearance_orders(report, *, shopper, by) -> list[Order]:
     for plan in PLAN:
         demo = DemoOrder("labelled", plan.address)
         pool = [v for v in _sellable(variants, to=_country(plan)) if _ships_only_from_abroad(v, demo)]
-        order = _paid_order(demo, shopper=shopper, rng=rng, tags=[], variants=pool)
+        order = paid_demo_order(demo, shopper=shopper, rng=rng, tags=[], variants=pool)
         if order is None:
             continue
         # The shop does not yet say who pays at the border: the demo tells fulfillment's copy before the label.
         OutboundOrder.objects.filter(pk=order.pk).update(incoterm=plan.incoterm)
-        _advance(order, "labelled", by=by)
+        advance_demo_order(order, "labelled", by=by)
         for shipment in Shipment.objects.filter(fulfillment_order__order=order.pk).order_by("pk"):
             hand_over_to_carrier(shipment_id=shipment.pk, by=by)
             last = _carry(shipment, stop=STOP_AT[plan.state], chances=plan.chances)

@@ -94,6 +94,7 @@ PLAN = (
     DemoOrder("delivered", via_creator=True),
     DemoOrder("delivered_long_ago", via_creator=True),
     DemoOrder("exception", "DE"),
+    DemoOrder("returned_to_sender"),  # refused at the door: the parcel comes back and a return opens by itself
     DemoOrder("cancelled"),
     # Paid for a demo seller's item shipped from the US to the UK, whose HS code the seller cleared while the
     # shopper paid: fulfillment holds it for missing customs data (the seller's dashboard and the work queue
@@ -126,11 +127,11 @@ def seed_demo_orders(report, *, shopper, by) -> list[Order]:
             pool = [
                 v for v in pool if _ships_only_from_abroad(v, plan) and v.product.seller.slug == CUSTOMS_HOLD_SELLER
             ]
-        order = _paid_order(plan, shopper=shopper, rng=rng, tags=tags, variants=pool)
+        order = paid_demo_order(plan, shopper=shopper, rng=rng, tags=tags, variants=pool)
         if order is None:
             continue
         used.update(order.lines.values_list("variant_id", flat=True))
-        _advance(order, plan.state, by=by)
+        advance_demo_order(order, plan.state, by=by)
         orders.append(order)
         report.add("orders")
     release_payable_commissions()
@@ -168,7 +169,7 @@ def _seed_boxes(report) -> None:
                 report.add("boxes")
 
 
-def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants) -> Order | None:
+def paid_demo_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants) -> Order | None:
     """Check out and pay an order as the shopper would: checkout, the stand-in's payment page, the success page."""
     chosen: list[tuple[Variant, ProductTag | None]] = []
     in_stock = {variant.product_id: variant for variant in variants}
@@ -233,10 +234,10 @@ def _paid_order(plan: DemoOrder, *, shopper, rng: random.Random, tags, variants)
     return order
 
 
-SCANS_TO = {"in_transit": 2, "out_for_delivery": 3, "exception": 1}
+SCANS_TO = {"in_transit": 2, "out_for_delivery": 3, "exception": 1, "returned_to_sender": 3}
 
 
-def _advance(order: Order, state: str, *, by) -> None:
+def advance_demo_order(order: Order, state: str, *, by) -> None:
     """Take a paid order's fulfillment as far as `state`, through the services staff and carriers use."""
     if state in {"allocated", "backordered", "cancelled", "customs_hold"}:  # customs_hold: held by allocation
         return
@@ -261,7 +262,9 @@ def _advance(order: Order, state: str, *, by) -> None:
         if state == "labelled":
             continue
         hand_over_to_carrier(shipment_id=shipment.pk, by=by)
-        _carry(shipment, scans=SCANS_TO.get(state), exception=state == "exception")
+        carry_demo_shipment(shipment, scans=SCANS_TO.get(state), exception=state == "exception")
+        if state == "returned_to_sender":
+            _refused_at_the_door(shipment)
         if state == "delivered_long_ago":
             _move_back_in_time(shipment, days=40)
     if state == "packed":
@@ -272,7 +275,7 @@ def _advance(order: Order, state: str, *, by) -> None:
             void_label(shipment_id=shipment.pk, by=by)
 
 
-def _carry(shipment: Shipment, *, scans: int | None, exception: bool) -> None:
+def carry_demo_shipment(shipment: Shipment, *, scans: int | None, exception: bool) -> None:
     """Scans of the simulated network, an hour apart, until delivered or `scans` were made."""
     rng = random.Random(f"{SEED}:{shipment.pk}")
     at = timezone.now()
@@ -297,6 +300,20 @@ def _carry(shipment: Shipment, *, scans: int | None, exception: bool) -> None:
             description="Delayed: the truck missed its connection",
             source=TrackingEvent.Source.SIMULATION,
         )
+
+
+def _refused_at_the_door(shipment: Shipment) -> None:
+    """The shopper refused the parcel: the carrier sends it back (the shop opens a return for it)."""
+    last = TrackingEvent.objects.filter(shipment=shipment).order_by("occurred_at", "id").last()
+    ingest_tracking_event(
+        tracking_number=shipment.tracking_number,
+        status=TrackingEvent.Status.RETURNED_TO_SENDER,
+        occurred_at=last.occurred_at + dt.timedelta(minutes=1),
+        location=last.location,
+        description="Refused by the recipient: returned to sender",
+        source=TrackingEvent.Source.SIMULATION,
+    )
+    deliver_pending()  # the return opens now, even inside a caller's transaction
 
 
 def _move_back_in_time(shipment: Shipment, *, days: int) -> None:

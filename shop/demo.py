@@ -87,6 +87,8 @@ WAREHOUSES = (
     ("US-RET1", "Columbus Returns Center", RETURNS, "6500 Alum Creek Drive", "Columbus", "OH", "43217", "US", 0),
     ("GB-LON1", "London Fulfilment Centre", FC, "Unit 7, Thames Gateway Park", "Dagenham", "Greater London",
      "RM9 6FB", "GB", 5),
+    ("GB-RET1", "Midlands Returns Centre", RETURNS, "Unit 4, Prologis Park", "Coventry", "West Midlands",
+     "CV6 4QX", "GB", 0),
     ("CN-SZ1", "Shenzhen Fulfillment Center", FC, "18 Pingji Avenue, Pinghu", "Shenzhen", "Guangdong",
      "518111", "CN", 5),
     ("HK-HUB", "Hong Kong Consolidation Hub", HUB, "55 Wing Kei Road, Kwai Chung", "Hong Kong", "New Territories",

@@ -7,11 +7,19 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from creators.models import Commission, Creator, ProductTag, VideoPost
-from fulfillment.models import Backorder, FulfillmentOrder, Shipment, ShippingLabel, TrackingEvent
-from fulfillment.selectors import allocation_mismatches, stock_ledger_mismatches
+from fulfillment.models import (
+    Backorder,
+    FulfillmentOrder,
+    InboundReturn,
+    Shipment,
+    ShippingLabel,
+    StockMovement,
+    TrackingEvent,
+)
+from fulfillment.selectors import allocation_mismatches, return_label, stock_ledger_mismatches
 from marketplace.celery import app as celery_app
 from marketplace.outbox import deliver_pending
-from shop.models import Order, OrderEvent, Payment, Refund, SentEmail
+from shop.models import Order, OrderEvent, Payment, Refund, ReturnRequest, SentEmail
 from shop.payments.gateway import to_minor_units
 from shop.payments.local_stripe.testing import local_client
 from shop.services.payments import refund_order
@@ -69,6 +77,34 @@ def test_the_demo_keeps_the_books_straight(seeded):
     assert allocation_mismatches() == []
     assert Commission.objects.filter(status="pending").exists()
     assert Commission.objects.filter(status="payable").exists()  # delivered long enough ago
+
+
+def test_the_shoppers_returns_are_in_every_state(seeded):
+    returns = {ret.status: ret for ret in ReturnRequest.objects.select_related("order", "refund", "warehouse")}
+    S = ReturnRequest.Status
+    assert set(returns) == set(S.values)
+    assert all(ret.order.user.username == "shopper" for ret in returns.values())
+    in_review = returns[S.IN_REVIEW]
+    assert (in_review.reason, in_review.photos.count(), in_review.review_reason != "") == ("damaged", 1, True)
+    assert returns[S.REJECTED].decision_message
+    approved = returns[S.APPROVED]
+    label = return_label(return_id=approved.pk)
+    assert label is not None and label.pdf.read(4) == b"%PDF"
+    assert InboundReturn.objects.get(pk=approved.pk).drop_off_code.startswith("RT-")
+    assert SentEmail.objects.filter(kind=SentEmail.Kind.RETURN_APPROVED, subject_key=str(approved.pk)).exists()
+    moving = ReturnRequest.objects.filter(status=S.IN_TRANSIT)
+    assert set(moving.values_list("source", flat=True)) == {"shopper", "carrier"}  # one refused at the door
+    assert InboundReturn.objects.get(pk=returns[S.RECEIVED].pk).status == InboundReturn.Status.RECEIVED
+    completed, kept = returns[S.COMPLETED], returns[S.REFUNDED_WITHOUT_RETURN]
+    for refunded in (completed, kept):
+        assert refunded.refund.status == Refund.Status.SUCCEEDED
+        assert local_client().v1.refunds.retrieve(refunded.refund.stripe_refund_id).status == "succeeded"
+    assert completed.order.status == Order.Status.PARTIALLY_RETURNED
+    assert completed.warehouse.code == "GB-RET1"  # a shopper in London sends it to the Midlands centre
+    restocked = StockMovement.objects.filter(reason="returned", reference=f"return {completed.number}")
+    assert list(restocked.values_list("stock__warehouse__code", "quantity_change")) == [("GB-RET1", 1)]
+    assert InboundReturn.objects.get(pk=returns[S.EXPIRED].pk).status == InboundReturn.Status.CANCELLED
+    assert ReturnRequest.objects.filter(refund__isnull=False).count() == 2
 
 
 def test_seeded_orders_are_paid_on_the_stand_in(seeded):

@@ -9,7 +9,16 @@ from django.core.management import CommandError, call_command
 from fulfillment.models import FulfillmentOrder, Stock, StockMovement, Warehouse
 from fulfillment.selectors import available_by_variant, stock_ledger_mismatches
 from shop import demo
-from shop.models import Category, Product, ProductImage, Seller, SellerCustomsProfile, SellerMember, Variant
+from shop.models import (
+    Category,
+    Product,
+    ProductImage,
+    ReturnRequest,
+    Seller,
+    SellerCustomsProfile,
+    SellerMember,
+    Variant,
+)
 from shop.validators import validate_gtin
 
 SEEDED_MODELS = (
@@ -23,6 +32,7 @@ SEEDED_MODELS = (
     Warehouse,
     Stock,
     StockMovement,
+    ReturnRequest,
 )
 
 
@@ -152,16 +162,24 @@ def test_full_demo_shop(settings, client, django_capture_on_commit_callbacks):
     # Warehouses and stock.
     kinds = dict(Warehouse.objects.values_list("code", "kind"))
     assert {"US-NJ1", "US-CA1", "CN-SZ1", "GB-LON1"} <= {c for c, k in kinds.items() if k == "fulfillment_centre"}
-    assert Warehouse.Kind.RETURNS_CENTRE in kinds.values()
+    assert {"US-RET1", "GB-RET1"} <= {c for c, k in kinds.items() if k == Warehouse.Kind.RETURNS_CENTRE}
     assert Warehouse.Kind.CONSOLIDATION_HUB in kinds.values()
     assert Warehouse.objects.filter(country="US", kind=Warehouse.Kind.FULFILLMENT_CENTRE).count() == 2
-    assert not Stock.objects.exclude(warehouse__kind=Warehouse.Kind.FULFILLMENT_CENTRE).exists()
-    assert not Stock.objects.filter(bin_location="").exists()
+    # Outside the fulfillment centres, only what a returns centre put back on its shelves after inspection.
+    elsewhere = Stock.objects.exclude(warehouse__kind=Warehouse.Kind.FULFILLMENT_CENTRE)
+    assert set(elsewhere.values_list("warehouse__kind", flat=True)) == {Warehouse.Kind.RETURNS_CENTRE}
+    assert set(StockMovement.objects.filter(stock__in=elsewhere).values_list("reason", flat=True)) == {
+        StockMovement.Reason.RETURNED
+    }
+    assert not Stock.objects.filter(warehouse__kind=Warehouse.Kind.FULFILLMENT_CENTRE, bin_location="").exists()
     available = available_by_variant(variant_ids=list(Variant.objects.values_list("pk", flat=True)))
     sold_out = [variant_id for variant_id, units in available.items() if units == 0]
     assert 0 < len(sold_out) < len(available) / 4
     assert StockMovement.objects.filter(reference=demo.STOCK_REFERENCE).count() > 0
     assert stock_ledger_mismatches() == []
+
+    # Returns in every state (marketplace/tests/test_demo_data.py looks at each one).
+    assert set(ReturnRequest.objects.values_list("status", flat=True)) == set(ReturnRequest.Status.values)
 
     # Log-ins.
     for user in demo.DEMO_USERS:

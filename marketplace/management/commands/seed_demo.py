@@ -13,6 +13,7 @@ from django.test.utils import override_settings
 from creators.demo import CREATOR_PASSWORD, CREATORS, seed_creators
 from marketplace.demo_clearance import seed_clearance_orders
 from marketplace.demo_orders import seed_demo_orders
+from marketplace.demo_returns import seed_demo_returns
 from shop import demo
 
 
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-orders",
             action="store_true",
-            help="Leave out the demo orders in every fulfillment state.",
+            help="Leave out the demo orders in every fulfillment state and their returns.",
         )
         parser.add_argument(
             "--force",
@@ -86,8 +87,10 @@ class Command(BaseCommand):
                 with override_settings(
                     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", STRIPE_LOCAL_WEBHOOK_URL=""
                 ):
-                    seed_demo_orders(report, shopper=users.get(username="shopper"), by=users.get(username="admin"))
-                    seed_clearance_orders(report, shopper=users.get(username="shopper"), by=users.get(username="admin"))
+                    shopper, admin = users.get(username="shopper"), users.get(username="admin")
+                    seed_demo_orders(report, shopper=shopper, by=admin)
+                    seed_clearance_orders(report, shopper=shopper, by=admin)
+                    seed_demo_returns(report, shopper=shopper, by=admin)
         elapsed = time.monotonic() - started
         if report.anything_created:
             made = ", ".join(f"{name} {count}" for name, count in report.created.items() if count)

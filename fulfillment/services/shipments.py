@@ -139,7 +139,9 @@ def _announce_return(shipment: Shipment, *, before: str) -> None:
         fact = events.return_arrived
     if fact is None:
         return
-    inbound = InboundReturn.objects.only("pk", "order_id").filter(shipment=shipment).first()
+    inbound = InboundReturn.objects.only("pk", "order_id", "status").filter(shipment=shipment).first()
+    if inbound is not None and fact is events.return_in_transit and inbound.status == InboundReturn.Status.EXPECTED:
+        InboundReturn.objects.filter(pk=inbound.pk).update(status=InboundReturn.Status.IN_TRANSIT)
     if inbound is not None:
         fact.publish(
             return_id=inbound.pk,

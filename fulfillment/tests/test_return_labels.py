@@ -4,6 +4,7 @@ import io
 
 import pytest
 import segno
+from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
@@ -12,6 +13,7 @@ from fulfillment.models import InboundReturn, OutboundLine, OutboundOrder, Shipm
 from fulfillment.requests import ReturnLineRequest, ReturnRequestToReceive, ShipTo
 from fulfillment.selectors import return_label, returns_centre_for
 from fulfillment.services.returns import buy_return_label, expect_return
+from fulfillment.services.tracking import ingest_tracking_event
 from fulfillment.tests.factories import WarehouseFactory
 from marketplace.models import OutboxEvent
 from shop.tests.factories import VariantFactory
@@ -98,3 +100,16 @@ def test_the_qr_code_on_the_page_and_in_the_email_is_a_full_qr_code_of_the_drop_
     assert drop_off_qr_svg(code) == symbol.svg_inline(scale=4, border=2)
     png = Image.open(io.BytesIO(drop_off_qr_png(code)))
     assert png.size == ((21 + 2 * 2) * 6, (21 + 2 * 2) * 6)
+
+
+def test_the_first_scan_puts_the_return_in_transit_on_fulfillments_side_too():
+    WarehouseFactory(kind=RC, country="US", postal_code="08817")
+    inbound = buy_return_label(return_id=_expected_return().pk)
+    ingest_tracking_event(
+        tracking_number=inbound.shipment.tracking_number,
+        status="picked_up",
+        occurred_at=timezone.now(),
+        location="Springfield",
+    )
+    inbound.refresh_from_db()
+    assert (inbound.status, inbound.shipment.status) == ("in_transit", "in_transit")

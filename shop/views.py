@@ -13,6 +13,8 @@ from shop import selectors
 from shop.cross_border import product_shipping
 from shop.forms import ProductFilterForm
 from shop.models import Product, Variant
+from shop.services.import_charges import import_charges_notice
+from shop.services.shipping import quote_shipping
 from shop.ship_to import ShipToForm, shopper_country
 
 PAGE_SIZE = 24
@@ -98,6 +100,14 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/search.html", context)
 
 
+def _import_charges(variant: Variant | None, country: str):
+    """ "Import charges included" or the estimate for one unit by the cheapest method to the shopper's country."""
+    if variant is None:
+        return import_charges_notice(variant=None, country=country, shipping=0)
+    options = quote_shipping(country=country, subtotal=variant.price, currency=variant.currency)
+    return import_charges_notice(variant=variant, country=country, shipping=options[0].amount if options else 0)
+
+
 @require_safe
 @cache_public_page
 def product(request: HttpRequest, slug: str) -> HttpResponse:
@@ -114,6 +124,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         "selected": selected,
         # Whether it can be shipped to the shopper's country (customs data, restricted items), and where never.
         "shipping": product_shipping(variants=found.active_variants, destination=country),
+        "import_charges": _import_charges(selected.variant if selected else None, country),
         "ship_to_form": ShipToForm(initial={"country": country, "next": request.get_full_path()}, auto_id="ship-to-%s"),
     }
     return render(request, "shop/product.html", context)

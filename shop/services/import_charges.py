@@ -246,3 +246,27 @@ def _charges_of(quote: LandedCost, *, domestic: bool) -> OrderCharges:
         explanations=quote.explanations
         + tuple(sorted({rule.text for line in quote.lines for rule in (line.duty_rule, line.tax_rule) if rule})),
     )
+
+
+@dataclass(frozen=True)
+class ImportChargesNotice:
+    """What a product page says of import charges to the shopper's country, for one unit by standard shipping."""
+
+    incoterm: str = ""
+    due_at_door: Decimal = ZERO
+    currency: str = ""
+    refused: str = ""
+
+
+def import_charges_notice(*, variant: Variant | None, country: str, shipping: Decimal) -> ImportChargesNotice:
+    """DDP ("import charges included") or the DAP estimate for one unit of `variant` sent to `country`; nothing
+    for a domestic shopper (no query then), the engine's reason where the tables cannot quote (four queries)."""
+    if variant is None or country.upper() == ship_from_country(country=country):
+        return ImportChargesNotice()
+    try:
+        charges = charge_quoter(
+            country=country, region="", currency=variant.currency, lines=chargeable_lines([(variant, 1, variant.price)])
+        ).for_shipping(shipping)
+    except CannotQuoteCharges as error:
+        return ImportChargesNotice(refused=error.message)
+    return ImportChargesNotice(incoterm=charges.incoterm, due_at_door=charges.due_at_door, currency=variant.currency)

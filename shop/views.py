@@ -11,9 +11,11 @@ from django.views.decorators.http import require_safe
 from marketplace.page_cache import cache_public_page
 from shop import selectors
 from shop.cross_border import product_shipping
+from shop.exchange_rates import MissingExchangeRate
 from shop.forms import ProductFilterForm
+from shop.landed_cost import Destination
 from shop.models import Product, Variant
-from shop.services.import_charges import import_charges_notice
+from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
 from shop.services.shipping import quote_shipping
 from shop.ship_to import ShipToForm, shopper_country
 
@@ -104,7 +106,11 @@ def _import_charges(variant: Variant | None, country: str):
     """ "Import charges included" or the estimate for one unit by the cheapest method to the shopper's country."""
     if variant is None:
         return import_charges_notice(variant=None, country=country, shipping=0)
-    options = quote_shipping(country=country, subtotal=variant.price, currency=variant.currency)
+    try:
+        options = quote_shipping(country=country, subtotal=variant.price, currency=variant.currency)
+    except MissingExchangeRate as error:
+        message = refusal(error, destination=Destination(country, ""), currency=variant.currency).message
+        return ImportChargesNotice(refused=message)
     return import_charges_notice(variant=variant, country=country, shipping=options[0].amount if options else 0)
 
 

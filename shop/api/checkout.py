@@ -19,6 +19,8 @@ from shop import selectors
 from shop.checkout.forms import check_region, normalise_postal_code
 from shop.checkout.links import remember_order
 from shop.checkout.shortages import describe_shortages
+from shop.exchange_rates import MissingExchangeRate
+from shop.landed_cost import Destination
 from shop.models import Cart
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
@@ -32,7 +34,7 @@ from shop.services.checkout import (
     check_out,
     total_to_pay,
 )
-from shop.services.import_charges import CannotQuoteCharges
+from shop.services.import_charges import CannotQuoteCharges, refusal
 from shop.services.orders import EmptyCart, ShippingAddress
 from shop.services.payments import PaymentNotStartable
 from shop.services.shipping import quote_shipping
@@ -269,7 +271,12 @@ class CheckoutQuoteView(APIView):
         params.is_valid(raise_exception=True)
         cart, contents = current_cart(request)
         country, region = params.validated_data["country"], params.validated_data["region"]
-        options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+        try:
+            options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+        except MissingExchangeRate as error:
+            raise cannot_quote_charges(
+                refusal(error, destination=Destination(country, region), currency=contents.currency)
+            ) from error
         try:
             quoter = cart_charge_quoter(cart=cart, country=country, region=region)
             priced = []

@@ -12,11 +12,13 @@ from django_countries import countries
 from marketplace.same_origin import same_origin_post
 from shop import selectors
 from shop.cart.forms import AddToCartForm, LineQuantityForm
+from shop.exchange_rates import MissingExchangeRate
+from shop.landed_cost import Destination
 from shop.models import CartLine, Variant
 from shop.selectors import CartContents
 from shop.services.cart import add_to_visitors_cart, cart_for_request, remove_line, set_line_quantity
 from shop.services.checkout import cart_charge_quoter
-from shop.services.import_charges import CannotQuoteCharges
+from shop.services.import_charges import CannotQuoteCharges, refusal
 from shop.services.shipping import quote_shipping
 from shop.ship_to import shopper_country
 
@@ -130,11 +132,14 @@ def _estimate(cart, contents: CartContents, *, country: str) -> dict | None:
     charge them (or why the country cannot be quoted). At home nothing (the state's tax needs the address)."""
     if not contents.lines or contents.currency is None or country == settings.SHOP_HOME_COUNTRY:
         return None
-    options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
-    if not options:
-        return None
     try:
+        options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+        if not options:
+            return None
         charges = cart_charge_quoter(cart=cart, country=country, region="").for_shipping(options[0].amount)
+    except MissingExchangeRate as error:
+        message = refusal(error, destination=Destination(country, ""), currency=contents.currency).message
+        return {"country_name": countries.name(country), "refused": message}
     except CannotQuoteCharges as error:
         return {"country_name": countries.name(country), "refused": error.message}
     return {

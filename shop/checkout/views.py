@@ -24,6 +24,8 @@ from shop.checkout.links import can_see_order, order_path, remember_order, token
 from shop.checkout.selectors import last_unpaid_order, order_for_page, orders_for_shopper, payment_state
 from shop.checkout.shortages import describe_shortages, variant_name
 from shop.cross_border import MISSING_CUSTOMS_DATA
+from shop.exchange_rates import MissingExchangeRate
+from shop.landed_cost import Destination
 from shop.models import Cart, Order
 from shop.order_timeline import timeline
 from shop.selectors import CartContents
@@ -41,6 +43,7 @@ from shop.services.checkout import (
     total_to_pay,
 )
 from shop.services.import_charges import CannotQuoteCharges, OrderCharges
+from shop.services.import_charges import refusal as charges_refusal
 from shop.services.orders import EmptyCart
 from shop.services.payments import PaymentNotStartable, UnknownCheckoutSession, fulfill_checkout, start_payment
 from shop.services.shipping import ShippingOption, quote_shipping
@@ -112,8 +115,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     country = _country_of(data if data is not None else typed)
     if data is not None:
         remember_shopper_country(request, country)  # product pages then speak of this country
-    options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
-    refusal = Refusal()
+    options, unpriced = _shipping_options(country=country, contents=contents)
+    refusal = Refusal(notice=unpriced)
     if data is not None and data.get("action") == "pay":
         form = CheckoutForm(data, user=request.user, shipping_options=options)
         if data.get("quoted_country") != country:
@@ -217,6 +220,15 @@ def _country_of(data: QueryDict | dict | None) -> str:
 
 def _chosen(options: list[ShippingOption], code: str | None) -> ShippingOption | None:
     return next((option for option in options if option.code == code), options[0] if options else None)
+
+
+def _shipping_options(*, country: str, contents: CartContents) -> tuple[list[ShippingOption], str]:
+    """The methods to the country priced in the cart's currency; none, and why, when it has no exchange rate."""
+    try:
+        return quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency), ""
+    except MissingExchangeRate as error:
+        destination = Destination(country, "")
+        return [], charges_refusal(error, destination=destination, currency=contents.currency).message
 
 
 def _quote_charges(

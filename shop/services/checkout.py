@@ -20,6 +20,8 @@ from django.db.models import Sum
 
 from fulfillment.models import Reservation
 from shop.cross_border import ShippingProblem, shipping_problems
+from shop.exchange_rates import MissingExchangeRate
+from shop.landed_cost import Destination
 from shop.models import Cart, CartLine, Order, Payment, Variant
 from shop.payments import gateway
 from shop.services.import_charges import (
@@ -27,6 +29,7 @@ from shop.services.import_charges import (
     OrderCharges,
     charge_quoter,
     chargeable_lines,
+    refusal,
 )
 from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order
 from shop.services.payments import PaymentNotStartable, fulfill_checkout, start_payment
@@ -125,7 +128,10 @@ def check_out(
     EarlierOrderPaid, InsufficientStock.
     """
     currency, subtotal = _priced_cart(cart)
-    shipping = shipping_option(country=address.country, subtotal=subtotal, currency=currency, code=shipping_code)
+    try:
+        shipping = shipping_option(country=address.country, subtotal=subtotal, currency=currency, code=shipping_code)
+    except MissingExchangeRate as error:  # shipping cannot be priced in the cart's currency
+        raise refusal(error, destination=Destination(address.country, address.region), currency=currency) from error
     if shipping is None:
         raise ShippingNotOffered(code=shipping_code, country=address.country)
     # Before anything is written or cancelled: a refusal here leaves the cart and its earlier orders as they were.

@@ -8,23 +8,15 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS_DIR
 from marketplace.tests.screens import DESKTOP, PHONE, page_width
-from shop.landed_cost_tables import load_landed_cost_tables
 from shop.models import Order
 from shop.tests.browser_steps import pay_with
 from shop.tests.test_checkout_import_charges import shirt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def landed_cost_tables():
-    """A transactional test empties every table after it: the rows the migration loaded come back first."""
-    load_landed_cost_tables(apps)
 
 
 @pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["390", "1280"])

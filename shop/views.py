@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -103,9 +104,10 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _import_charges(variant: Variant | None, country: str):
-    """ "Import charges included" or the estimate for one unit by the cheapest method to the shopper's country."""
-    if variant is None:
-        return import_charges_notice(variant=None, country=country, shipping=0)
+    """ "Import charges included" or the estimate for one unit by the cheapest method to the shopper's country;
+    nothing (and no query) for a shopper at home."""
+    if variant is None or country == settings.SHOP_HOME_COUNTRY:
+        return ImportChargesNotice()
     try:
         options = quote_shipping(country=country, subtotal=variant.price, currency=variant.currency)
     except MissingExchangeRate as error:

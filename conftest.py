@@ -62,6 +62,20 @@ def _services_for_markers(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _reference_rows_in_transactional_tests(request: pytest.FixtureRequest) -> None:
+    """Transactional tests run on tables an earlier one emptied: put back the rows the migrations load."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from shop.tests.reference_rows import load_reference_rows
+
+    load_reference_rows(apps)
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks_and_clean_cache() -> None:
     """Unit tests run tasks in-process; tests marked `worker` switch to the real broker themselves."""
     from django.core.cache import cache

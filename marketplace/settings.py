@@ -159,6 +159,20 @@ PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=30)
 
 # The country our domestic shipping rates apply to.
 SHOP_HOME_COUNTRY = env.str("SHOP_HOME_COUNTRY", default="US")
+# The exporter on customs declarations when an order's lines come from several sellers (or the seller has
+# no customs profile): the marketplace itself, as the deemed supplier with its EORI and IOSS numbers.
+MARKETPLACE_EXPORTER = {
+    "name": env.str("MARKETPLACE_EXPORTER_NAME", default="Marketplace Fulfillment Inc."),
+    "line1": env.str("MARKETPLACE_EXPORTER_LINE1", default="100 Harbor Blvd"),
+    "line2": env.str("MARKETPLACE_EXPORTER_LINE2", default=""),
+    "city": env.str("MARKETPLACE_EXPORTER_CITY", default="Newark"),
+    "region": env.str("MARKETPLACE_EXPORTER_REGION", default="NJ"),
+    "postal_code": env.str("MARKETPLACE_EXPORTER_POSTAL_CODE", default="07114"),
+    "country": env.str("MARKETPLACE_EXPORTER_COUNTRY", default="US"),
+    "eori": env.str("MARKETPLACE_EXPORTER_EORI", default="NL123456789"),
+    "vat_number": env.str("MARKETPLACE_EXPORTER_VAT_NUMBER", default=""),
+    "ioss_number": env.str("MARKETPLACE_EXPORTER_IOSS_NUMBER", default="IM5280000000"),
+}
 # How long stock stays reserved while a shopper pays (Stripe Checkout needs at least 30 minutes of
 # session life; the session's expiry is set to the later of the two and the reservation re-checked).
 RESERVATION_MINUTES = env.int("RESERVATION_MINUTES", default=15)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
-from shop.models import DeMinimis, DutyRate, ExchangeRate, TaxRate
+from shop.models import DeMinimis, DutyRate, ExchangeRate, FreeShippingThreshold, TaxRate
 
 
 class InEffectFilter(admin.SimpleListFilter):
@@ -220,3 +220,11 @@ class ExchangeRateAdmin(DatedRowAdmin):
     list_filter = ("base", "quote", "effective_from")
     search_fields = ("base", "quote", "source")
     copy_fields = ("base", "quote", "rate", "source")
+
+
+@admin.register(FreeShippingThreshold)
+class FreeShippingThresholdAdmin(DatedRowAdmin):
+    list_display = ("currency", "amount", "effective_from", "effective_to", "source")
+    list_filter = ("currency", InEffectFilter, "effective_from")
+    search_fields = ("currency", "source", "note")
+    copy_fields = ("currency", "amount", "source")

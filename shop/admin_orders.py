@@ -31,7 +31,17 @@ from shop.services.payments import (
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ("sku", "product_title", "variant_label", "quantity", "quantity_refunded", "unit_price", "line_total")
+    fields = (
+        "sku",
+        "product_title",
+        "variant_label",
+        "quantity",
+        "quantity_refunded",
+        "unit_price",
+        "line_total",
+        "tax_amount",
+        "duty_amount",
+    )
     readonly_fields = fields
 
 
@@ -160,7 +170,9 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "currency",
-                    ("subtotal", "shipping_total", "tax_total", "total"),
+                    ("subtotal", "shipping_total", "tax_total", "duty_total", "total"),
+                    ("incoterm", "import_charges_due_at_door"),
+                    "landed_cost_rules",
                     ("amount_paid", "amount_refunded"),
                 )
             },

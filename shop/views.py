@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,8 +12,12 @@ from django.views.decorators.http import require_safe
 from marketplace.page_cache import cache_public_page
 from shop import selectors
 from shop.cross_border import product_shipping
+from shop.exchange_rates import MissingExchangeRate
 from shop.forms import ProductFilterForm
+from shop.landed_cost import Destination
 from shop.models import Product, Variant
+from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
+from shop.services.shipping import quote_shipping
 from shop.ship_to import ShipToForm, shopper_country
 
 PAGE_SIZE = 24
@@ -98,6 +103,19 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/search.html", context)
 
 
+def _import_charges(variant: Variant | None, country: str):
+    """ "Import charges included" or the estimate for one unit by the cheapest method to the shopper's country;
+    nothing (and no query) for a shopper at home."""
+    if variant is None or country == settings.SHOP_HOME_COUNTRY:
+        return ImportChargesNotice()
+    try:
+        options = quote_shipping(country=country, subtotal=variant.price, currency=variant.currency)
+    except MissingExchangeRate as error:
+        message = refusal(error, destination=Destination(country, ""), currency=variant.currency).message
+        return ImportChargesNotice(refused=message)
+    return import_charges_notice(variant=variant, country=country, shipping=options[0].amount if options else 0)
+
+
 @require_safe
 @cache_public_page
 def product(request: HttpRequest, slug: str) -> HttpResponse:
@@ -114,6 +132,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         "selected": selected,
         # Whether it can be shipped to the shopper's country (customs data, restricted items), and where never.
         "shipping": product_shipping(variants=found.active_variants, destination=country),
+        "import_charges": _import_charges(selected.variant if selected else None, country),
         "ship_to_form": ShipToForm(initial={"country": country, "next": request.get_full_path()}, auto_id="ship-to-%s"),
     }
     return render(request, "shop/product.html", context)

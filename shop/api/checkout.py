@@ -19,6 +19,8 @@ from shop import selectors
 from shop.checkout.forms import check_region, normalise_postal_code
 from shop.checkout.links import remember_order
 from shop.checkout.shortages import describe_shortages
+from shop.exchange_rates import MissingExchangeRate
+from shop.landed_cost import Destination
 from shop.models import Cart
 from shop.selectors import CartContents
 from shop.services.cart import cart_for_request
@@ -28,8 +30,11 @@ from shop.services.checkout import (
     MixedCurrencies,
     ShippingNotOffered,
     TotalChanged,
+    cart_charge_quoter,
     check_out,
+    total_to_pay,
 )
+from shop.services.import_charges import CannotQuoteCharges, refusal
 from shop.services.orders import EmptyCart, ShippingAddress
 from shop.services.payments import PaymentNotStartable
 from shop.services.shipping import quote_shipping
@@ -79,6 +84,15 @@ def cannot_ship(error: CannotShip) -> DomainError:
             "reasons": [problem.code for problem in problems],
         },
         status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+def cannot_quote_charges(error: CannotQuoteCharges) -> DomainError:
+    """400 when the tax and duty tables cannot quote the country, the state or the cart's currency."""
+    return DomainError(
+        error.code,
+        f"{error.message} Nothing was ordered or charged.",
+        fields={error.field: [error.message]},
     )
 
 
@@ -152,6 +166,13 @@ class AddressSerializer(serializers.Serializer):
 
 class QuoteRequestSerializer(serializers.Serializer):
     country = CountryCodeField()
+    region = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="State or province: a US state's sales tax depends on it.",
+    )
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
     def validate(self, data: dict) -> dict:
@@ -170,14 +191,30 @@ class ShippingOptionSerializer(serializers.Serializer):
     currency = serializers.CharField()
     days_min = serializers.IntegerField()
     days_max = serializers.IntegerField()
+    tax = serializers.DecimalField(**PRICE, help_text="Tax charged at sale with this method (shipping may be taxed).")
+    duties = serializers.DecimalField(**PRICE, help_text="Import duties charged at sale with this method.")
+    import_charges_due_at_door = serializers.DecimalField(
+        **PRICE, help_text="DAP: the estimate the carrier will ask on delivery (not charged); 0.00 otherwise."
+    )
+    incoterm = serializers.CharField(
+        help_text="`DDP` (import charges included), `DAP` (to pay on delivery), or empty for a domestic order."
+    )
+    total = serializers.DecimalField(
+        **PRICE, help_text="What checking out with this method costs: send it as `expected_total`."
+    )
 
 
 class QuoteSerializer(serializers.Serializer):
     country = serializers.CharField()
     currency = serializers.CharField()
     subtotal = serializers.DecimalField(**PRICE)
-    tax = serializers.DecimalField(**PRICE, help_text="Always 0.00 for now.")
-    options = ShippingOptionSerializer(many=True, help_text="Cheapest first.")
+    tax = serializers.DecimalField(**PRICE, help_text="Tax charged at sale with the first (cheapest) option.")
+    duties = serializers.DecimalField(**PRICE, help_text="Import duties charged at sale with the first option.")
+    incoterm = serializers.CharField(help_text="`DDP`, `DAP`, or empty for a domestic order.")
+    import_charges_due_at_door = serializers.DecimalField(
+        **PRICE, help_text="DAP: the estimate to pay on delivery with the first option (not charged)."
+    )
+    options = ShippingOptionSerializer(many=True, help_text="Cheapest first, each with its own tax, duties and total.")
 
 
 class CheckoutRequestSerializer(serializers.Serializer):
@@ -190,10 +227,11 @@ class CheckoutRequestSerializer(serializers.Serializer):
         **PRICE,
         min_value=0,
         required=False,
-        help_text="The total the shopper was shown and confirmed: the quote's `subtotal` + `tax` + the chosen "
-        "option's `amount`. When the order would cost anything else (another method or country, a price "
-        "changed since the quote), nothing is ordered or charged and the answer is 409 `total_changed` with "
-        "the new total. Send it whenever a person confirms a total; without it the current total is charged.",
+        help_text="The total the shopper was shown and confirmed: the chosen option's `total` in the quote "
+        "(subtotal, shipping, and the tax and duties charged at sale). When the order would cost anything else "
+        "(another method or country, a price changed since the quote), nothing is ordered or charged and the "
+        "answer is 409 `total_changed` with the new total. Send it whenever a person confirms a total; "
+        "without it the current total is charged.",
     )
 
     def validate_email(self, value: str) -> str:
@@ -215,7 +253,9 @@ class CheckoutResultSerializer(serializers.Serializer):
         200: QuoteSerializer,
         400: error_response(
             "Empty cart (`empty_cart`), mixed currencies (`mixed_currencies`), or an unknown country or bad "
-            "postal code (`invalid`)."
+            "postal code (`invalid`); import charges that cannot be quoted: `no_landed_cost_rules` (no tables for "
+            "the country or state), `region_required` (taxes depend on the state), `missing_exchange_rate` (the "
+            "cart's currency cannot be converted)."
         ),
     },
     examples=[OpenApiExample("To Canada", value={"country": "CA", "postal_code": "K1A 0B1"}, request_only=True)],
@@ -229,15 +269,41 @@ class CheckoutQuoteView(APIView):
     def post(self, request: Request) -> Response:
         params = QuoteRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        _, contents = current_cart(request)
-        country = params.validated_data["country"]
-        options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+        cart, contents = current_cart(request)
+        country, region = params.validated_data["country"], params.validated_data["region"]
+        try:
+            options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+        except MissingExchangeRate as error:
+            raise cannot_quote_charges(
+                refusal(error, destination=Destination(country, region), currency=contents.currency)
+            ) from error
+        try:
+            quoter = cart_charge_quoter(cart=cart, country=country, region=region)
+            priced = []
+            for option in options:
+                charges = quoter.for_shipping(option.amount)
+                priced.append(
+                    {
+                        **vars(option),
+                        "tax": charges.tax_total,
+                        "duties": charges.duty_total,
+                        "import_charges_due_at_door": charges.due_at_door,
+                        "incoterm": charges.incoterm,
+                        "total": total_to_pay(subtotal=contents.subtotal, shipping=option, charges=charges),
+                    }
+                )
+        except CannotQuoteCharges as error:
+            raise cannot_quote_charges(error) from error
+        first = priced[0] if priced else {}
         body = {
             "country": country,
             "currency": contents.currency,
             "subtotal": contents.subtotal,
-            "tax": "0.00",
-            "options": [vars(option) for option in options],
+            "tax": first.get("tax", "0.00"),
+            "duties": first.get("duties", "0.00"),
+            "incoterm": first.get("incoterm", ""),
+            "import_charges_due_at_door": first.get("import_charges_due_at_door", "0.00"),
+            "options": priced,
         }
         return Response(QuoteSerializer(body).data)
 
@@ -324,6 +390,8 @@ class CheckoutView(APIView):
             ) from error
         except CannotShip as error:
             raise cannot_ship(error) from error
+        except CannotQuoteCharges as error:
+            raise cannot_quote_charges(error) from error
         except TotalChanged as error:
             raise total_changed(error) from error
         except InsufficientStock as error:

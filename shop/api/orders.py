@@ -46,6 +46,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "quantity_refunded",
             "unit_price",
             "line_total",
+            "tax_amount",
+            "duty_amount",
             "currency",
         ]
         read_only_fields = fields
@@ -96,7 +98,10 @@ class OrderDetailSerializer(serializers.ModelSerializer):
             "subtotal",
             "shipping_total",
             "tax_total",
+            "duty_total",
             "total",
+            "incoterm",
+            "import_charges_due_at_door",
             "amount_paid",
             "amount_refunded",
             "shipping_method",

@@ -1,17 +1,26 @@
 """The cart page and its forms: plain POST then redirect, or htmx swaps of the same partial templates."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
+from django_countries import countries
 
 from marketplace.same_origin import same_origin_post
 from shop import selectors
 from shop.cart.forms import AddToCartForm, LineQuantityForm
+from shop.exchange_rates import MissingExchangeRate
+from shop.landed_cost import Destination
 from shop.models import CartLine, Variant
+from shop.selectors import CartContents
 from shop.services.cart import add_to_visitors_cart, cart_for_request, remove_line, set_line_quantity
+from shop.services.checkout import cart_charge_quoter
+from shop.services.import_charges import CannotQuoteCharges, refusal
+from shop.services.shipping import quote_shipping
+from shop.ship_to import shopper_country
 
 
 def _first_message(error: ValidationError) -> str:
@@ -100,7 +109,8 @@ def _render_cart(
 
     `refused` is (line id, error, value the shopper typed): shown on that line, which kept its quantity.
     """
-    contents = selectors.cart_contents(cart=cart_for_request(request), with_images=True)
+    cart = cart_for_request(request)
+    contents = selectors.cart_contents(cart=cart, with_images=True)
     if refused is not None:
         line_id, error, value = refused
         for line in contents.lines:
@@ -108,5 +118,33 @@ def _render_cart(
                 line.quantity_error, line.quantity_input = error, value
     template = "cart/_cart_update.html" if request.htmx else "cart/cart.html"
     # `header_cart` from the context processor would count again; the contents already know.
-    context = {"cart": contents, "header_cart": contents, "status_message": status_message}
+    context = {
+        "cart": contents,
+        "header_cart": contents,
+        "status_message": status_message,
+        "estimate": _estimate(cart, contents, country=shopper_country(request)),
+    }
     return render(request, template, context)
+
+
+def _estimate(cart, contents: CartContents, *, country: str) -> dict | None:
+    """Abroad: shipping by the cheapest method, tax and import duties for the shopper's country, as checkout will
+    charge them (or why the country cannot be quoted). At home nothing (the state's tax needs the address)."""
+    if not contents.lines or contents.currency is None or country == settings.SHOP_HOME_COUNTRY:
+        return None
+    try:
+        options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+        if not options:
+            return None
+        charges = cart_charge_quoter(cart=cart, country=country, region="").for_shipping(options[0].amount)
+    except MissingExchangeRate as error:
+        message = refusal(error, destination=Destination(country, ""), currency=contents.currency).message
+        return {"country_name": countries.name(country), "refused": message}
+    except CannotQuoteCharges as error:
+        return {"country_name": countries.name(country), "refused": error.message}
+    return {
+        "country_name": countries.name(country),
+        "shipping": options[0],
+        "charges": charges,
+        "total": contents.subtotal + options[0].amount + charges.at_sale,
+    }

@@ -24,6 +24,8 @@ from shop.checkout.links import can_see_order, opens_order, order_path, remember
 from shop.checkout.selectors import last_unpaid_order, order_for_page, orders_for_shopper, payment_state
 from shop.checkout.shortages import describe_shortages, variant_name
 from shop.cross_border import MISSING_CUSTOMS_DATA
+from shop.exchange_rates import MissingExchangeRate
+from shop.landed_cost import Destination
 from shop.models import Cart, Order
 from shop.order_timeline import timeline
 from shop.returns.selectors import returns_section
@@ -36,10 +38,13 @@ from shop.services.checkout import (
     MixedCurrencies,
     ShippingNotOffered,
     TotalChanged,
+    cart_charge_quoter,
     check_out,
     held_for_unpaid_orders,
     total_to_pay,
 )
+from shop.services.import_charges import CannotQuoteCharges, OrderCharges
+from shop.services.import_charges import refusal as charges_refusal
 from shop.services.orders import EmptyCart
 from shop.services.payments import PaymentNotStartable, UnknownCheckoutSession, fulfill_checkout, start_payment
 from shop.services.shipping import ShippingOption, quote_shipping
@@ -111,8 +116,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     country = _country_of(data if data is not None else typed)
     if data is not None:
         remember_shopper_country(request, country)  # product pages then speak of this country
-    options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
-    refusal = Refusal()
+    options, unpriced = _shipping_options(country=country, contents=contents)
+    refusal = Refusal(notice=unpriced)
     if data is not None and data.get("action") == "pay":
         form = CheckoutForm(data, user=request.user, shipping_options=options)
         if data.get("quoted_country") != country:
@@ -133,8 +138,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
         form = CheckoutForm(initial=typed, user=request.user, shipping_options=options)
 
     form.fields["country"].widget.attrs.update(REQUOTE_IN_PLACE)
-    summary = summary_context(contents, _chosen(options, form["shipping_method"].value()))
+    form.fields["region"].widget.attrs.update(REQUOTE_IN_PLACE)  # a US state's sales tax
+    shipping = _chosen(options, form["shipping_method"].value())
+    region = (data if data is not None else typed).get("region") or ""
+    charges, charges_refused = _quote_charges(cart, country=country, region=region, shipping=shipping)
+    summary = summary_context(contents, shipping, charges)
     notice = refusal.notice
+    if charges_refused is not None and not refusal.notice and not form.errors:
+        notice = charges_refused.message
     if refusal.shown_total is not None:
         total, shown = money(summary["total"], contents.currency), money(refusal.shown_total, contents.currency)
         notice = TOTAL_CHANGED.format(total=total, shown=shown)
@@ -171,7 +182,7 @@ def _check_out(request: HttpRequest, *, cart: Cart, form: CheckoutForm, shown_to
         remember_order(request, error.order)
         messages.info(request, EARLIER_ORDER_PAID.format(number=error.order.number))
         return see_other(order_path(error.order))
-    except (ShippingNotOffered, CannotShip) as error:
+    except (ShippingNotOffered, CannotShip, CannotQuoteCharges) as error:
         _shipping_errors(form, error)
         return Refusal()
     except TotalChanged as error:
@@ -181,8 +192,12 @@ def _check_out(request: HttpRequest, *, cart: Cart, form: CheckoutForm, shown_to
     return _to_payment_page(request, result)
 
 
-def _shipping_errors(form: CheckoutForm, error: ShippingNotOffered | CannotShip) -> None:
-    """The method is not offered, or items cannot go: errors on the fields the shopper can change."""
+def _shipping_errors(form: CheckoutForm, error: ShippingNotOffered | CannotShip | CannotQuoteCharges) -> None:
+    """The method is not offered, items cannot go, or the tax and duty tables cannot quote the address:
+    errors on the fields the shopper can change."""
+    if isinstance(error, CannotQuoteCharges):
+        form.add_error(error.field, error.message)  # the country (or the state) the tables cannot quote
+        return
     if isinstance(error, ShippingNotOffered):
         form.add_error("shipping_method", str(error))
         return
@@ -208,14 +223,41 @@ def _chosen(options: list[ShippingOption], code: str | None) -> ShippingOption |
     return next((option for option in options if option.code == code), options[0] if options else None)
 
 
-def summary_context(contents: CartContents, shipping: ShippingOption | None) -> dict:
+def _shipping_options(*, country: str, contents: CartContents) -> tuple[list[ShippingOption], str]:
+    """The methods to the country priced in the cart's currency; none, and why, when it has no exchange rate."""
+    try:
+        return quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency), ""
+    except MissingExchangeRate as error:
+        destination = Destination(country, "")
+        return [], charges_refusal(error, destination=destination, currency=contents.currency).message
+
+
+def _quote_charges(
+    cart: Cart, *, country: str, region: str, shipping: ShippingOption | None
+) -> tuple[OrderCharges | None, CannotQuoteCharges | None]:
+    """The tax and duty the summary shows for the chosen method, or why the country cannot be quoted."""
+    if shipping is None:
+        return None, None
+    try:
+        return cart_charge_quoter(cart=cart, country=country, region=region).for_shipping(shipping.amount), None
+    except CannotQuoteCharges as error:
+        return None, error
+    except (EmptyCart, MixedCurrencies):
+        return None, None
+
+
+def summary_context(
+    contents: CartContents, shipping: ShippingOption | None, charges: OrderCharges | None = None
+) -> dict:
     return {
         "contents": contents,
         "currency": contents.currency,
         "shipping": shipping,
         "shipping_total": shipping.amount if shipping else Decimal("0.00"),
-        "tax_total": Decimal("0.00"),
-        "total": total_to_pay(subtotal=contents.subtotal, shipping=shipping),
+        "charges": charges,
+        "tax_total": charges.tax_total if charges else Decimal("0.00"),
+        "duty_total": charges.duty_total if charges else Decimal("0.00"),
+        "total": total_to_pay(subtotal=contents.subtotal, shipping=shipping, charges=charges),
     }
 
 

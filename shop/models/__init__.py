@@ -23,6 +23,7 @@ from shop.models.returns import (
     ReturnPhoto,
     ReturnRequest,
 )
+from shop.models.shipping import FreeShippingThreshold
 
 __all__ = [
     "CLAIMING_RETURN_STATUSES",
@@ -34,6 +35,7 @@ __all__ = [
     "DeMinimis",
     "DutyRate",
     "ExchangeRate",
+    "FreeShippingThreshold",
     "LocalStripeIdempotencyKey",
     "LocalStripeObject",
     "Order",

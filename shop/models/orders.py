@@ -35,7 +35,20 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(**MONEY)
     shipping_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    # Import charges and tax as charged at sale (DDP, or a domestic sales tax); what DAP leaves for the door
+    # is an estimate only, never charged. `landed_cost_rules` keeps the engine's explanations of the figures.
     tax_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    duty_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    incoterm = models.CharField(
+        max_length=3,
+        blank=True,
+        choices=[("DDP", "DDP: import charges paid at checkout"), ("DAP", "DAP: import charges paid on delivery")],
+        help_text="Empty for a domestic order.",
+    )
+    import_charges_due_at_door = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="DAP: the estimate of what the carrier will ask on delivery."
+    )
+    landed_cost_rules = models.JSONField(default=list, blank=True, help_text="Which rules gave the tax and duty.")
     total = models.DecimalField(**MONEY)
     amount_paid = models.DecimalField(**MONEY, default=Decimal("0"))
     amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
@@ -87,6 +100,9 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     line_total = models.DecimalField(**MONEY)
+    # This line's share of the tax and duty charged at sale (refunds give back from these).
+    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    duty_amount = models.DecimalField(**MONEY, default=Decimal("0"))
     affiliate_commission_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
     attribution_tag_id = models.PositiveBigIntegerField(null=True, blank=True)
     attribution_creator_id = models.PositiveBigIntegerField(null=True, blank=True)

@@ -75,7 +75,8 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 
 def checkout_session_params(payment: Payment, *, now: datetime | None = None) -> dict[str, Any]:
-    """What we ask Stripe for: one line item per order line plus shipping, in integer minor units."""
+    """What we ask Stripe for: one line item per order line plus shipping, tax and import duties (each its own
+    line, when not zero), in integer minor units."""
     order = payment.order
     currency = payment.currency.lower()
     line_items: list[dict[str, Any]] = [
@@ -95,6 +96,7 @@ def checkout_session_params(payment: Payment, *, now: datetime | None = None) ->
     for name, amount in (
         (f"Shipping: {order.shipping_method_name}", order.shipping_total),
         ("Tax", order.tax_total),
+        ("Import duties", order.duty_total),
     ):
         if amount > 0:
             line_items.append(

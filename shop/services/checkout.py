@@ -20,8 +20,17 @@ from django.db.models import Sum
 
 from fulfillment.models import Reservation
 from shop.cross_border import ShippingProblem, shipping_problems
+from shop.exchange_rates import MissingExchangeRate
+from shop.landed_cost import Destination
 from shop.models import Cart, CartLine, Order, Payment, Variant
 from shop.payments import gateway
+from shop.services.import_charges import (
+    ChargeQuoter,
+    OrderCharges,
+    charge_quoter,
+    chargeable_lines,
+    refusal,
+)
 from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order
 from shop.services.payments import PaymentNotStartable, fulfill_checkout, start_payment
 from shop.services.shipping import ShippingOption, shipping_option
@@ -76,9 +85,29 @@ class CheckoutResult:
     payment_error: PaymentNotStartable | None = None
 
 
-def total_to_pay(*, subtotal: Decimal, shipping: ShippingOption | None) -> Decimal:
-    """What an order of `subtotal` shipped by `shipping` costs, as place_order records it (no tax yet)."""
-    return subtotal + (shipping.amount if shipping else Decimal("0.00"))
+def total_to_pay(*, subtotal: Decimal, shipping: ShippingOption | None, charges: OrderCharges | None = None) -> Decimal:
+    """What an order of `subtotal` shipped by `shipping` costs, as place_order records it (with the tax and
+    duty charged at sale)."""
+    return subtotal + (shipping.amount if shipping else Decimal("0.00")) + (charges.at_sale if charges else 0)
+
+
+def cart_charge_quoter(*, cart: Cart, country: str, region: str) -> ChargeQuoter:
+    """Tax and duty of the cart to a destination, for any shipping amount; five queries whatever the lines.
+
+    Raises EmptyCart, MixedCurrencies, CannotQuoteCharges.
+    """
+    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("pk"))
+    if not lines:
+        raise EmptyCart("The cart is empty.")
+    currencies = {line.variant.currency for line in lines}
+    if len(currencies) > 1:
+        raise MixedCurrencies("The cart holds items priced in different currencies.")
+    return charge_quoter(
+        country=country,
+        region=region,
+        currency=currencies.pop(),
+        lines=chargeable_lines([(line.variant, line.quantity, line.variant.price) for line in lines]),
+    )
 
 
 def check_out(
@@ -94,18 +123,25 @@ def check_out(
 
     Raises, with nothing placed or charged: EmptyCart, MixedCurrencies, ShippingNotOffered, CannotShip
     (an item lacks the customs data to cross the border, or the method's carriers refuse it),
+    CannotQuoteCharges (the tax and duty tables cannot quote the address or the cart's currency),
     TotalChanged (the method, the country or a price moved the total away from `expected_total`),
     EarlierOrderPaid, InsufficientStock.
     """
     currency, subtotal = _priced_cart(cart)
-    shipping = shipping_option(country=address.country, subtotal=subtotal, currency=currency, code=shipping_code)
+    try:
+        shipping = shipping_option(country=address.country, subtotal=subtotal, currency=currency, code=shipping_code)
+    except MissingExchangeRate as error:  # shipping cannot be priced in the cart's currency
+        raise refusal(error, destination=Destination(address.country, address.region), currency=currency) from error
     if shipping is None:
         raise ShippingNotOffered(code=shipping_code, country=address.country)
     # Before anything is written or cancelled: a refusal here leaves the cart and its earlier orders as they were.
     problems = cart_shipping_problems(cart=cart, country=address.country, shipping_code=shipping.code)
     if problems:
         raise CannotShip(problems=problems, country=address.country)
-    _check_total(expected_total, total_to_pay(subtotal=subtotal, shipping=shipping), currency)
+    charges = cart_charge_quoter(cart=cart, country=address.country, region=address.region).for_shipping(
+        shipping.amount
+    )
+    _check_total(expected_total, total_to_pay(subtotal=subtotal, shipping=shipping, charges=charges), currency)
 
     earlier = replace_unpaid_orders(cart=cart)
     if earlier is not None:

@@ -7,7 +7,9 @@ fulfillment orders, stock), each in primary-key order. Fulfillment never locks t
 """
 
 from dataclasses import asdict
+from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 
 from fulfillment.models import Allocation
@@ -16,8 +18,11 @@ from fulfillment.selectors import shipping_progress
 from fulfillment.services.allocation import allocate_order, stop_fulfillment
 from fulfillment.services.customs import LineCustoms, update_customs_data
 from shop import events
+from shop.currencies import quantize_money
 from shop.customs import CustomsData, customs_by_variant, effective_customs_data
-from shop.models import Order, OrderEvent, OrderLine, Variant
+from shop.exchange_rates import MissingExchangeRate
+from shop.models import Order, OrderEvent, OrderLine, SellerCustomsProfile, Variant
+from shop.selectors import exchange_rates_on
 from shop.services.orders import ORDER_TRANSITIONS, set_order_status
 
 S = Order.Status
@@ -27,17 +32,22 @@ def fulfillment_request(order: Order) -> FulfillmentRequest:
     """What the order asks fulfillment to ship, as plain data (the lines and address paid for, with customs data).
 
     Customs data is the variants' as it is now (variant, else product), complete or not: fulfillment holds
-    what crosses a border without it.
+    what crosses a border without it. Across a border the request also carries the order's incoterm, the
+    goods' value in SDR (empty when no XDR exchange rate is known) and the exporter for the declaration.
     """
     lines = list(order.lines.all())
     customs = _customs_of_lines(lines)
     empty = CustomsData(hs_code="", country_of_origin="", customs_description="", net_weight_grams=0)
+    abroad = str(order.ship_country) != settings.SHOP_HOME_COUNTRY or bool(order.incoterm)
     return FulfillmentRequest(
         order_id=order.pk,
         number=order.number,
         currency=order.currency,
         shipping_method=order.shipping_method,
         shipping_days_max=order.shipping_days_max,
+        incoterm=order.incoterm,
+        value_in_sdr=value_in_sdr(order, lines) if abroad else "",
+        exporter=exporter_of(lines) if abroad else {},
         ship_to=ShipTo(
             name=order.ship_name,
             line1=order.ship_line1,
@@ -62,6 +72,40 @@ def fulfillment_request(order: Order) -> FulfillmentRequest:
             for line in lines
         ),
     )
+
+
+def value_in_sdr(order: Order, lines: list[OrderLine]) -> str:
+    """The goods' value in SDR (XDR) on the day the order was placed, as a string; empty without a rate."""
+    goods = sum((line.line_total for line in lines), Decimal("0"))
+    on = order.created_at.date()
+    try:
+        value = exchange_rates_on(on=on).convert(goods, from_currency=order.currency, to_currency="XDR", on=on)
+    except MissingExchangeRate:
+        return ""
+    return str(quantize_money(value, "XDR"))
+
+
+def exporter_of(lines: list[OrderLine]) -> dict[str, str]:
+    """The exporter on the declaration: the seller's customs profile when one seller sold every line (and has
+    one), else the marketplace's own (settings.MARKETPLACE_EXPORTER); one query."""
+    sellers = set(
+        Variant.objects.filter(pk__in={line.variant_id for line in lines}).values_list("product__seller_id", flat=True)
+    )
+    profile = SellerCustomsProfile.objects.filter(seller_id=sellers.pop()).first() if len(sellers) == 1 else None
+    if profile is None:
+        return {key: str(value) for key, value in settings.MARKETPLACE_EXPORTER.items()}
+    return {
+        "name": profile.exporter_name,
+        "line1": profile.address_line1,
+        "line2": profile.address_line2,
+        "city": profile.city,
+        "region": "",
+        "postal_code": profile.postal_code,
+        "country": str(profile.country),
+        "eori": profile.eori_number,
+        "vat_number": profile.vat_number,
+        "ioss_number": profile.ioss_number,
+    }
 
 
 def _customs_of_lines(lines: list[OrderLine]) -> dict[int, CustomsData]:

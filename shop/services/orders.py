@@ -13,6 +13,7 @@ from fulfillment.services.stock import InsufficientStock, LineClaim, release_res
 from shop import events
 from shop.models import Cart, Order, OrderEvent, OrderLine
 from shop.order_timeline import describe
+from shop.services.import_charges import charge_quoter, chargeable_lines
 from shop.services.shipping import ShippingOption
 
 S = Order.Status
@@ -103,13 +104,24 @@ def place_order(
 ) -> Order:
     """Create a pending_payment order from the cart and reserve its stock; all or nothing.
 
-    Raises EmptyCart, or InsufficientStock naming the lines that are short (nothing is created).
+    Tax and import duty come from the landed-cost tables for the address, in the cart's currency, today: what
+    is collected at sale (DDP, or a domestic sales tax) is added to the total and shared on the lines; what the
+    carrier collects at the door (DAP) is kept as an estimate, never charged.
+
+    Raises EmptyCart, CannotQuoteCharges (the tables cannot quote the address), or InsufficientStock naming
+    the lines that are short (nothing is created).
     """
     lines = list(cart.lines.select_related("variant__product").order_by("pk"))
     if not lines:
         raise EmptyCart("The cart is empty.")
     currency = lines[0].variant.currency
     subtotal = sum((line.variant.price * line.quantity for line in lines), Decimal("0"))
+    charges = charge_quoter(
+        country=address.country,
+        region=address.region,
+        currency=currency,
+        lines=chargeable_lines([(line.variant, line.quantity, line.variant.price) for line in lines]),
+    ).for_shipping(shipping.amount)
     reserved_until = timezone.now() + timedelta(minutes=settings.RESERVATION_MINUTES)
     for _ in range(5):  # a number collision is astronomically rare; retry rather than fail
         try:
@@ -122,8 +134,12 @@ def place_order(
                     currency=currency,
                     subtotal=subtotal,
                     shipping_total=shipping.amount,
-                    tax_total=Decimal("0"),
-                    total=subtotal + shipping.amount,
+                    tax_total=charges.tax_total,
+                    duty_total=charges.duty_total,
+                    incoterm=charges.incoterm,
+                    import_charges_due_at_door=charges.due_at_door,
+                    landed_cost_rules=list(charges.explanations),
+                    total=subtotal + shipping.amount + charges.at_sale,
                     shipping_method=shipping.code,
                     shipping_method_name=shipping.name,
                     shipping_days_max=shipping.days_max,
@@ -149,11 +165,13 @@ def place_order(
                             unit_price=line.variant.price,
                             currency=line.variant.currency,
                             line_total=line.variant.price * line.quantity,
+                            tax_amount=charges.line_taxes[index],
+                            duty_amount=charges.line_duties[index],
                             affiliate_commission_rate=line.variant.product.affiliate_commission_rate,
                             attribution_tag_id=line.attribution_tag_id,
                             attribution_creator_id=line.attribution_creator_id,
                         )
-                        for line in lines
+                        for index, line in enumerate(lines)
                     ]
                 )
                 reserve_stock(claims=claims_of(order_lines), until=reserved_until)

@@ -27,6 +27,7 @@ from fulfillment.services.stock import (
     release_reservations,
 )
 from shop import events
+from shop.currencies import quantize_money
 from shop.models import Order, OrderEvent, OrderLine, Payment, Refund, StripeEvent
 from shop.payments import gateway
 from shop.services.cart import remove_ordered_lines
@@ -484,6 +485,7 @@ def _check_line_refund(
             being_refunded[int(item["order_line_id"])] += int(item["quantity"])
     order_lines = {line.pk: line for line in OrderLine.objects.filter(order=order, pk__in=list(asked))}
     total = Decimal("0")
+    own_charges = Decimal("0")  # the tax and duty the lines themselves carry, for the units asked
     for line_id, quantity in sorted(asked.items()):
         line = order_lines.get(line_id)
         if line is None:
@@ -494,17 +496,42 @@ def _check_line_refund(
                 "exceeds_quantity", f"Only {left} of {line.sku} can still be refunded; {quantity} was asked for."
             )
         total += line.unit_price * quantity
+        before = line.quantity_refunded + being_refunded[line_id]
+        own_charges += line_charges_share(line, before=before, units=quantity)
     return [{"order_line_id": line_id, "quantity": quantity} for line_id, quantity in sorted(asked.items())], (
-        total + _charges_share(order, total, include_shipping=include_shipping)
+        total + _charges_share(order, total, include_shipping=include_shipping, own_charges=own_charges)
     )
 
 
-def _charges_share(order: Order, items: Decimal, *, include_shipping: bool) -> Decimal:
-    """Tax (and, when asked, shipping) in proportion of the items' value: what goes back with them."""
+def line_charges_share(line: OrderLine, *, before: int, units: int) -> Decimal:
+    """The line's own tax and duty for `units` more units after `before` were refunded: per unit in proportion,
+    the last unit taking what rounding left, so all the units together give back exactly what the line paid."""
+    charged = line.tax_amount + line.duty_amount
+    if not charged:
+        return Decimal("0")
+
+    def share(count: int) -> Decimal:
+        return quantize_money(charged * count / line.quantity, line.currency)
+
+    return share(min(before + units, line.quantity)) - share(min(before, line.quantity))
+
+
+def _charges_share(order: Order, items: Decimal, *, include_shipping: bool, own_charges: Decimal) -> Decimal:
+    """Tax and duty (and, when asked, shipping) going back with items worth `items`.
+
+    Lines that carry their own tax and duty (orders placed with the landed-cost engine) give back theirs
+    (`own_charges`); an order whose lines carry none shares its tax in proportion of the items' value.
+    Shipping is always shared in proportion of the items' value.
+    """
     if not order.subtotal:
         return Decimal("0")
-    charges = order.tax_total + (order.shipping_total if include_shipping else Decimal("0"))
-    return (charges * items / order.subtotal).quantize(Decimal("0.01"))
+    lines_carry_charges = order.lines.filter(Q(tax_amount__gt=0) | Q(duty_amount__gt=0)).exists()
+    charges = Decimal("0") if lines_carry_charges else order.tax_total + order.duty_total
+    if include_shipping:
+        charges += order.shipping_total
+    return (charges * items / order.subtotal).quantize(Decimal("0.01")) + (
+        own_charges if lines_carry_charges else Decimal("0")
+    )
 
 
 def open_line_refund(

@@ -49,11 +49,16 @@ def test_a_quote_lists_the_options_for_the_cart(api_client):
         "currency": "USD",
         "subtotal": "60.00",
         "tax": "0.00",
+        "duties": "0.00",
+        "incoterm": "",
+        "import_charges_due_at_door": "0.00",
         "options": [
             {"code": "standard", "name": "Standard (3-5 business days)", "amount": "0.00", "currency": "USD",
-             "days_min": 3, "days_max": 5},
+             "days_min": 3, "days_max": 5, "tax": "0.00", "duties": "0.00", "import_charges_due_at_door": "0.00",
+             "incoterm": "", "total": "60.00"},
             {"code": "express", "name": "Express (1-2 business days)", "amount": "14.99", "currency": "USD",
-             "days_min": 1, "days_max": 2},
+             "days_min": 1, "days_max": 2, "tax": "0.00", "duties": "0.00", "import_charges_due_at_door": "0.00",
+             "incoterm": "", "total": "74.99"},
         ],
     }  # fmt: skip
 

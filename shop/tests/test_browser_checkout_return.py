@@ -40,10 +40,10 @@ def test_a_guest_back_from_the_payment_page_finds_what_they_typed(stand_in_on_li
     for label, value in (
         ("Email", "guest@example.com"),
         ("Full name", "Grace Guest"),
-        ("Address line 1", "350 Fifth Avenue"),
-        ("City or town", "New York"),
-        ("State, province or region", "NY"),
-        ("Postal code", "10118"),
+        ("Address line 1", "1 SW Main Street"),
+        ("City or town", "Portland"),
+        ("State, province or region", "OR"),
+        ("Postal code", "97204"),
         ("Phone (optional)", "+1 212 555 0100"),
     ):
         expect(page.get_by_label(label)).to_have_value(value)

@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from playwright.sync_api import expect
 
 from fulfillment.models import Reservation
 from fulfillment.tests.factories import stock_of
@@ -542,7 +543,8 @@ def test_in_a_browser_a_new_country_requotes_shipping_in_place_and_the_guest_pay
     shipping = page.locator("#checkout-shipping")
     shipping.get_by_text("Standard international (7-12 business days)").wait_for()
     assert page.url == live_server.url + "/checkout/"  # swapped in place, no reload
-    assert page.locator("#checkout-summary").get_by_text("$27.49").is_visible()
+    # 12.50 + 14.99 shipping + 20 % UK VAT collected at sale (under 135 GBP) = 32.99
+    expect(page.locator("#checkout-summary .summary-total dd")).to_have_text("$32.99 USD")
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Full name").fill("Ada Shopper")
     page.get_by_label("Address line 1").fill("10 Downing St")
@@ -553,13 +555,13 @@ def test_in_a_browser_a_new_country_requotes_shipping_in_place_and_the_guest_pay
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(ARTIFACTS_DIR / "checkout-page-wide.png"), full_page=True)
     page.set_viewport_size({"width": 414, "height": 896})
-    page.get_by_role("button", name="Pay $27.49").click()
+    page.get_by_role("button", name="Pay $32.99").click()
 
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
     page.get_by_label("CVC").fill("123")
     page.get_by_label("Name on card").fill("Ada Shopper")
-    page.get_by_role("button", name="Pay $27.49").click()
+    page.get_by_role("button", name="Pay $32.99").click()
 
     order = Order.objects.get()
     page.wait_for_url(f"**/orders/{order.number}/?token=*")

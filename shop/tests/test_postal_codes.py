@@ -110,6 +110,7 @@ def test_the_checkout_form_names_a_bad_code_on_its_field():
     assert form.errors == {"postal_code": ["“12345” is not a valid postal code for Canada: use the form K1A 0B1."]}
 
 
+@pytest.mark.django_db  # the quote reads the free-shipping threshold of the home country
 def test_a_us_address_needs_a_state():
     form = _form(region="")
 

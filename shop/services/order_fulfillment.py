@@ -28,6 +28,20 @@ from shop.services.orders import ORDER_TRANSITIONS, set_order_status
 S = Order.Status
 
 
+def ship_to_of(order: Order) -> ShipTo:
+    """The address the order was paid to ship to, as fulfillment reads it (and a return comes back from)."""
+    return ShipTo(
+        name=order.ship_name,
+        line1=order.ship_line1,
+        line2=order.ship_line2,
+        city=order.ship_city,
+        region=order.ship_region,
+        postal_code=order.ship_postal_code,
+        country=str(order.ship_country),
+        phone=order.ship_phone,
+    )
+
+
 def fulfillment_request(order: Order) -> FulfillmentRequest:
     """What the order asks fulfillment to ship, as plain data (the lines and address paid for, with customs data).
 
@@ -48,16 +62,7 @@ def fulfillment_request(order: Order) -> FulfillmentRequest:
         incoterm=order.incoterm,
         value_in_sdr=value_in_sdr(order, lines) if abroad else "",
         exporter=exporter_of(lines) if abroad else {},
-        ship_to=ShipTo(
-            name=order.ship_name,
-            line1=order.ship_line1,
-            line2=order.ship_line2,
-            city=order.ship_city,
-            region=order.ship_region,
-            postal_code=order.ship_postal_code,
-            country=str(order.ship_country),
-            phone=order.ship_phone,
-        ),
+        ship_to=ship_to_of(order),
         lines=tuple(
             FulfillmentLine(
                 line_id=line.pk,

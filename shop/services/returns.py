@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from fulfillment.requests import ReturnLineRequest, ReturnRequestToReceive, ShipTo
+from fulfillment.requests import ReturnLineRequest, ReturnRequestToReceive
 from fulfillment.selectors import delivered_units, returns_centre_for
 from shop import events
 from shop.models import (
@@ -37,6 +37,7 @@ from shop.models import (
     ReturnRequest,
 )
 from shop.services.images import check_image
+from shop.services.order_fulfillment import ship_to_of
 from shop.services.orders import ORDER_TRANSITIONS, record_order_event, set_order_status
 from shop.services.payments import RefundNotAllowed, open_line_refund
 
@@ -306,16 +307,7 @@ def _to_receive(ret: ReturnRequest, *, shipment_id: int | None = None) -> Return
         number=ret.number,
         order_id=order.pk,
         warehouse_id=ret.warehouse_id,
-        ship_from=ShipTo(
-            name=order.ship_name,
-            line1=order.ship_line1,
-            line2=order.ship_line2,
-            city=order.ship_city,
-            region=order.ship_region,
-            postal_code=order.ship_postal_code,
-            country=str(order.ship_country),
-            phone=order.ship_phone,
-        ),
+        ship_from=ship_to_of(order),
         lines=tuple(
             ReturnLineRequest(
                 line_id=line.pk,

@@ -342,6 +342,8 @@ def reject_return(*, return_id: int, message: str, by=None) -> ReturnRequest:
         raise ReturnNotAllowed("message_required", "Tell the shopper why, in up to 500 characters.", field="message")
     with transaction.atomic():
         ret = _lock(return_id)
+        if ret.status == S.REJECTED:  # a second click: the first decision stands
+            return ret
         ret.decision_message = message
         ret.decided_by = by if getattr(by, "is_authenticated", False) else None
         set_return_status(ret=ret, to=S.REJECTED, params={"message": message}, by=by)
@@ -354,6 +356,8 @@ def refund_without_return(*, return_id: int, message: str = "", by=None) -> Retu
     """Not worth shipping back: refund the units now and let the shopper keep them."""
     with transaction.atomic():
         ret = _lock(return_id)
+        if ret.status == S.REFUNDED_WITHOUT_RETURN:  # a second click: refunded once
+            return ret
         ret.decision_message = (message or "").replace("\x00", "").strip()[:500]
         ret.decided_by = by if getattr(by, "is_authenticated", False) else None
         set_return_status(ret=ret, to=S.REFUNDED_WITHOUT_RETURN, params={"message": ret.decision_message}, by=by)

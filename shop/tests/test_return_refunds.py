@@ -142,3 +142,15 @@ def test_refund_without_return_lets_the_shopper_keep_it(delivered_order, staff_u
     ret.refresh_from_db()
     assert (ret.status, ret.refund.amount, ret.decided_by) == ("refunded_without_return", Decimal("9.21"), staff_user)
     assert not InboundReturn.objects.exists()
+
+
+def test_a_second_click_on_a_decision_changes_nothing(delivered_order, staff_user, refunds_sent):
+    order = delivered_order
+    kept = request_return(order=order, lines=[(order.cup.pk, 1)], reason="damaged", photos=[image_upload()])
+    refund_without_return(return_id=kept.pk, message="Keep it", by=staff_user)
+    refund_without_return(return_id=kept.pk, message="Keep it, really", by=None)
+    refunds_sent()
+    kept.refresh_from_db()
+    assert (kept.decision_message, kept.decided_by) == ("Keep it", staff_user)
+    assert Refund.objects.filter(order=order).count() == 1
+    assert OutboxEvent.objects.filter(name="shop.return_closed", payload__return_id=kept.pk).count() == 1

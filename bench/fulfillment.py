@@ -12,15 +12,11 @@ allocations or backorders: orders/s, median over rounds. SQL queries per order a
 import argparse
 import datetime as dt
 import io
-import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,34 +25,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(BASE_DIR)] + [p for p in sys.path if Path(p or ".").resolve() != BASE_DIR / "bench"]
 sys.path.append(str(BASE_DIR / "bench"))
 
-SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
-ADMIN_URL = f"{SERVER_URL}/postgres"
-DATABASE = f"bench_fulfillment_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-_broker = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379"
-BROKER_URL = _broker.rsplit("/", 1)[0] + "/10" if _broker.count("/") > 2 else _broker + "/10"
-ENV = {
-    **os.environ,
-    "DEBUG": "false",
-    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "DATABASE_URL": f"{SERVER_URL}/{DATABASE}",
-    "CONN_MAX_AGE": "600",  # workers keep their connection, as deployed
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "LOG_LEVEL": "WARNING",
-    "CELERY_BROKER_URL": BROKER_URL,
-}
-ENV.pop("CELERY_RESULT_BACKEND", None)
+from _worker_bench import (  # noqa: E402 - from bench/, once it is on the path
+    BROKER_URL,
+    bench_env,
+    database_name,
+    machine_notes,
+    start_workers,
+    throwaway_database,
+    wait_for_workers,
+)
 
-
-def psql(statement: str) -> None:
-    subprocess.run(["psql", ADMIN_URL, "-q", "-c", statement], check=True, capture_output=True)
-
-
-def setup_django() -> None:
-    os.environ.update(ENV)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
-    import django
-
-    django.setup()
+DATABASE = database_name("fulfillment")
+ENV = bench_env(DATABASE)
 
 
 # ---------------------------------------------------------------------------------------- queries
@@ -200,45 +180,6 @@ def label_round(kinds: dict, seconds: float) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------- workers
 
 
-def start_workers(count: int, log_dir: Path) -> list[subprocess.Popen]:
-    """`count` worker processes, each `celery worker -Q allocation -c 1` (prefork, one child)."""
-    workers = []
-    for index in range(count):
-        log = (log_dir / f"worker-{index}.log").open("w")
-        workers.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "allocation", "-c", "1",
-                 "--loglevel=WARNING", "--hostname", f"bench-allocation-{index}-{os.getpid()}@%h"],
-                cwd=BASE_DIR, env=ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        )  # fmt: skip
-    return workers
-
-
-def wait_for_workers(workers: list[subprocess.Popen], timeout: float = 90) -> None:
-    from marketplace.celery import app
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(worker.poll() is not None for worker in workers):
-            raise RuntimeError("a celery worker exited at start; see its log")
-        if len(app.control.ping(timeout=1)) >= len(workers):
-            return
-    raise RuntimeError(f"the {len(workers)} celery workers did not all answer a ping within {timeout} s")
-
-
-def stop_workers(workers: list[subprocess.Popen]) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
-
-
 def wait_for(condition, what: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -287,35 +228,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile 200 in-process allocations and print it")
     args = parser.parse_args()
 
-    subprocess.run(["redis-cli", "-u", BROKER_URL, "FLUSHDB"], check=True, capture_output=True)
-    psql(f"CREATE DATABASE {DATABASE}")
     print(f"database {DATABASE}, broker {BROKER_URL}", flush=True)
-    workers: list[subprocess.Popen] = []
-    log_dir = Path(tempfile.mkdtemp(prefix="bench-fulfillment-"))
-    try:
-        result = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            check=False,
-            cwd=BASE_DIR,
-            env=ENV,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode:
-            raise RuntimeError(f"migrate failed:\n{result.stderr[-3000:]}")
-        setup_django()
+    with throwaway_database(DATABASE, ENV, kind="fulfillment") as (workers, log_dir):
         run(args, workers, log_dir)
-    finally:
-        stop_workers(workers)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110  (Django may not be set up yet)
-            pass
-        psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        subprocess.run(["redis-cli", "-u", BROKER_URL, "FLUSHDB"], check=True, capture_output=True)
-        print(f"dropped {DATABASE}; worker logs in {log_dir}", flush=True)
 
 
 def run(args: argparse.Namespace, workers: list[subprocess.Popen], log_dir: Path) -> None:
@@ -343,7 +258,7 @@ def run(args: argparse.Namespace, workers: list[subprocess.Popen], log_dir: Path
             f"labels round {index + 1}: " + ", ".join(f"{rate:.0f}" for rate in label_rounds[-1].values()), flush=True
         )
 
-    workers.extend(start_workers(args.workers, log_dir))
+    workers.extend(start_workers(args.workers, log_dir, queues="allocation", name="allocation", env=ENV))
     wait_for_workers(workers)
     warm = data.bulk_paid_orders(data.random_specs(catalogue, 4 * args.workers, rng, with_scarce=False))
     allocate_with_workers(warm, workers, log_dir)  # workers import, connect and warm their caches
@@ -377,19 +292,6 @@ def run(args: argparse.Namespace, workers: list[subprocess.Popen], log_dir: Path
             raise AssertionError(f"round {index + 1} is not correct: {state}")
 
     report(args, rounds, queries, ms_per_order, label_rounds)
-
-
-def machine_notes() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0].split()[0]
-    redis = subprocess.run(
-        ["redis-cli", "-u", BROKER_URL, "INFO", "server"], check=False, capture_output=True, text=True
-    ).stdout
-    redis_version = next((line.split(":", 1)[1].strip() for line in redis.splitlines() if "redis_version" in line), "?")
-    return f"nproc {os.cpu_count()}, PostgreSQL {postgres}, Redis {redis_version}, Python {sys.version.split()[0]}"
 
 
 def report(args, rounds, queries, ms_per_order, label_rounds) -> None:

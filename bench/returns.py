@@ -13,9 +13,7 @@ every return refunded exactly once, no order refunded beyond what was paid, the 
 
 import argparse
 import datetime as dt
-import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,44 +31,30 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(BASE_DIR)] + [p for p in sys.path if Path(p or ".").resolve() != BASE_DIR / "bench"]
 sys.path.append(str(BASE_DIR / "bench"))
 
-SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
-ADMIN_URL = f"{SERVER_URL}/postgres"
-DATABASE = f"bench_returns_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-_broker = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379"
-BROKER_URL = _broker.rsplit("/", 1)[0] + "/10" if _broker.count("/") > 2 else _broker + "/10"
+from _worker_bench import (  # noqa: E402 - from bench/, once it is on the path
+    BROKER_URL,
+    bench_env,
+    database_name,
+    machine_notes,
+    start_workers,
+    throwaway_database,
+    wait_for_workers,
+)
+
+DATABASE = database_name("returns")
 MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-returns-media-")  # labels and drop-off QR codes
-ENV = {
-    **os.environ,
-    "DEBUG": "false",
-    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "DATABASE_URL": f"{SERVER_URL}/{DATABASE}",
-    "CONN_MAX_AGE": "600",  # workers keep their connection, as deployed
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "LOG_LEVEL": "WARNING",
-    "CELERY_BROKER_URL": BROKER_URL,
-    "MEDIA_ROOT": MEDIA_ROOT,
-    "EMAIL_URL": "dummymail://",  # the emails are rendered and recorded; not sent anywhere
-    "STRIPE_SECRET_KEY": "",
-    "STRIPE_USE_LOCAL": "true",  # the stand-in plays Stripe, in-process in each worker
-    "STRIPE_LOCAL_WEBHOOK_URL": "",  # it keeps its events; the refund's answer is read from the API call
-    "CARRIER_SIMULATION_STEP_SECONDS": "14400",
-}
-ENV.pop("CELERY_RESULT_BACKEND", None)
+ENV = bench_env(
+    DATABASE,
+    MEDIA_ROOT=MEDIA_ROOT,
+    EMAIL_URL="dummymail://",  # the emails are rendered and recorded; not sent anywhere
+    STRIPE_SECRET_KEY="",
+    STRIPE_USE_LOCAL="true",  # the stand-in plays Stripe, in-process in each worker
+    STRIPE_LOCAL_WEBHOOK_URL="",  # it keeps its events; the refund's answer is read from the API call
+    CARRIER_SIMULATION_STEP_SECONDS="14400",
+)
 QUEUES = "returns,default,allocation"  # returns: labels and return facts; default: refunds, emails; allocation:
 # the refunded fact's "stop fulfillment" handler
 SEED = 5
-
-
-def psql(statement: str) -> None:
-    subprocess.run(["psql", ADMIN_URL, "-q", "-c", statement], check=True, capture_output=True)
-
-
-def setup_django() -> None:
-    os.environ.update(ENV)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
-    import django
-
-    django.setup()
 
 
 def eager(on: bool) -> None:
@@ -279,45 +263,6 @@ def make_orders(specs: list, tag: str, clients: int) -> list[int]:
 # ---------------------------------------------------------------------------------------- workers
 
 
-def start_workers(count: int, log_dir: Path) -> list[subprocess.Popen]:
-    """`count` worker processes, each `celery worker -Q returns,default,allocation -c 1` (prefork, one child)."""
-    workers = []
-    for index in range(count):
-        log = (log_dir / f"worker-{index}.log").open("w")
-        workers.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", QUEUES, "-c", "1",
-                 "--loglevel=WARNING", "--hostname", f"bench-returns-{index}-{os.getpid()}@%h"],
-                cwd=BASE_DIR, env=ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        )  # fmt: skip
-    return workers
-
-
-def wait_for_workers(workers: list[subprocess.Popen], timeout: float = 90) -> None:
-    from marketplace.celery import app
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(worker.poll() is not None for worker in workers):
-            raise RuntimeError("a celery worker exited at start; see its log")
-        if len(app.control.ping(timeout=1)) >= len(workers):
-            return
-    raise RuntimeError(f"the {len(workers)} celery workers did not all answer a ping within {timeout} s")
-
-
-def stop_workers(workers: list[subprocess.Popen]) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
-
-
 def wait_for(count, target: int, what: str, workers: list[subprocess.Popen], log_dir: Path) -> None:
     """Poll `count()` until it reaches `target`; fail when it has not moved for 60 s or a worker died."""
     done, last_done, last_progress = count(), -1, time.monotonic()
@@ -399,36 +344,12 @@ def main() -> None:
     parser.add_argument("--show-sql", action="store_true", help="print the SQL of one return's label purchase")
     args = parser.parse_args()
 
-    subprocess.run(["redis-cli", "-u", BROKER_URL, "FLUSHDB"], check=True, capture_output=True)
-    psql(f"CREATE DATABASE {DATABASE}")
     print(f"database {DATABASE}, broker {BROKER_URL}, media {MEDIA_ROOT}", flush=True)
-    workers: list[subprocess.Popen] = []
-    log_dir = Path(tempfile.mkdtemp(prefix="bench-returns-"))
     try:
-        result = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            check=False,
-            cwd=BASE_DIR,
-            env=ENV,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode:
-            raise RuntimeError(f"migrate failed:\n{result.stderr[-3000:]}")
-        setup_django()
-        run(args, workers, log_dir)
+        with throwaway_database(DATABASE, ENV, kind="returns") as (workers, log_dir):
+            run(args, workers, log_dir)
     finally:
-        stop_workers(workers)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110  (Django may not be set up yet)
-            pass
-        psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        subprocess.run(["redis-cli", "-u", BROKER_URL, "FLUSHDB"], check=True, capture_output=True)
         subprocess.run(["rm", "-rf", MEDIA_ROOT], check=False)
-        print(f"dropped {DATABASE}; worker logs in {log_dir}", flush=True)
 
 
 def run(args: argparse.Namespace, workers: list[subprocess.Popen], log_dir: Path) -> None:
@@ -453,7 +374,7 @@ def run(args: argparse.Namespace, workers: list[subprocess.Popen], log_dir: Path
     if args.show_sql:
         print("\n".join(label_sql))
 
-    workers.extend(start_workers(args.workers, log_dir))
+    workers.extend(start_workers(args.workers, log_dir, queues=QUEUES, name="returns", env=ENV))
     wait_for_workers(workers)
     warm = make_orders(data.random_orders(catalogue, 4 * args.workers, rng), "warm", args.clients)
     returns_round(data.return_specs(warm, rng), workers, log_dir, args.clients)  # workers import, connect, warm
@@ -478,23 +399,6 @@ def run(args: argparse.Namespace, workers: list[subprocess.Popen], log_dir: Path
     report(args, rounds, queries)
 
 
-def machine_notes() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0].split()[0]
-    redis = subprocess.run(
-        ["redis-cli", "-u", BROKER_URL, "INFO", "server"], check=False, capture_output=True, text=True
-    ).stdout
-    redis_version = next((line.split(":", 1)[1].strip() for line in redis.splitlines() if "redis_version" in line), "?")
-    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"nproc {os.cpu_count()}, load average at the end {load}, PostgreSQL {postgres}, Redis {redis_version}, "
-        f"Python {sys.version.split()[0]}"
-    )
-
-
 def report(args, rounds, queries) -> None:
     command = (
         f".venv/bin/python bench/returns.py --returns {args.returns} --rounds {args.rounds} "
@@ -504,7 +408,7 @@ def report(args, rounds, queries) -> None:
     median_round = sorted(range(len(rounds)), key=lambda i: rates[i])[len(rounds) // 2]
     phases, state, reasons = rounds[median_round]
     print(f"\nCommand: `{command}`")
-    print(f"Machine: {machine_notes()}")
+    print(f"Machine: {machine_notes(with_load=True)}")
     print(f"{args.workers} worker processes (`celery -A marketplace worker -Q {QUEUES} -c 1` each), late acks; "
           f"{args.clients} threads for the shoppers' and staff's steps\n")  # fmt: skip
     print("| round | returns | seconds | returns/s |")

@@ -25,6 +25,7 @@ from fulfillment.services.stock import adjust_stock, hold_reservations, set_stoc
 from marketplace.models import OutboxEvent
 from shop.events import order_paid
 from shop.models import Cart, CartLine, Category, Order, OrderEvent, OrderLine, Product, Seller, Variant
+from shop.services.import_charges import charge_quoter, chargeable_lines
 from shop.services.order_fulfillment import announce_paid, fulfillment_request
 from shop.services.orders import ShippingAddress, claims_of, new_order_number, place_order, set_order_status
 from shop.services.shipping import quote_shipping
@@ -40,22 +41,27 @@ WAREHOUSES = [
     ("JP-TYO", "Tokyo", "100-0001", "JP"),
     ("AU-SYD", "Sydney", "2000", "AU"),
 ]
-# Destinations, weighted towards the US; Brazil has no warehouse in its region.
+# Destinations, weighted towards the US: only where checkout can quote tax and duty (Brazil cannot be, so none).
 DESTINATIONS = [
-    ShippingAddress(name="Ada Lovelace", line1="350 Fifth Avenue", city="New York", country="US", postal_code="10118"),
-    ShippingAddress(name="Grace Hopper", line1="1 Grand Ave", city="Los Angeles", country="US", postal_code="90012"),
-    ShippingAddress(name="Alan Turing", line1="233 S Wacker Dr", city="Chicago", country="US", postal_code="60606"),
-    ShippingAddress(name="Anita Borg", line1="1 Yonge St", city="Toronto", country="CA", postal_code="M5E 1W7"),
+    ShippingAddress(
+        name="Ada Lovelace", line1="350 Fifth Avenue", city="New York", region="NY", country="US", postal_code="10118"
+    ),
+    ShippingAddress(
+        name="Grace Hopper", line1="1 Grand Ave", city="Los Angeles", region="CA", country="US", postal_code="90012"
+    ),
+    ShippingAddress(
+        name="Alan Turing", line1="233 S Wacker Dr", city="Chicago", region="IL", country="US", postal_code="60606"
+    ),
+    ShippingAddress(
+        name="Anita Borg", line1="1 Yonge St", city="Toronto", region="ON", country="CA", postal_code="M5E 1W7"
+    ),
     ShippingAddress(name="Tim Berners-Lee", line1="10 Downing St", city="London", country="GB", postal_code="SW1A 2AA"),
     ShippingAddress(name="Konrad Zuse", line1="Marienplatz 1", city="Munich", country="DE", postal_code="80331"),
     ShippingAddress(name="Sophie Germain", line1="1 Rue de Rivoli", city="Paris", country="FR", postal_code="75001"),
     ShippingAddress(name="Hedy Lamarr", line1="1-1 Chiyoda", city="Tokyo", country="JP", postal_code="100-8111"),
     ShippingAddress(name="Ada Byron", line1="1 Macquarie St", city="Sydney", country="AU", postal_code="2000"),
-    ShippingAddress(
-        name="Alberto Santos", line1="Av. Paulista 1000", city="Sao Paulo", country="BR", postal_code="01310"
-    ),
 ]
-DESTINATION_WEIGHTS = [4, 2, 2, 1, 1, 1, 1, 1, 1, 1]
+DESTINATION_WEIGHTS = [4, 2, 2, 1, 1, 1, 1, 1, 1]
 STOCKED_IN = 3  # each catalogue variant is kept in 3 of the 8 warehouses, so 2- and 3-line orders often split
 
 
@@ -147,7 +153,7 @@ def bulk_paid_orders(specs: list[tuple[ShippingAddress, list[tuple[Variant, int]
     numbers: set[str] = set(Order.objects.values_list("number", flat=True))
     with transaction.atomic():
         carts = Cart.objects.bulk_create([Cart(session_key=uuid.uuid4().hex) for _ in specs])
-        orders = []
+        orders, charges_of = [], []
         for cart, (address, items) in zip(carts, specs, strict=True):
             number = new_order_number()
             while number in numbers:
@@ -155,11 +161,21 @@ def bulk_paid_orders(specs: list[tuple[ShippingAddress, list[tuple[Variant, int]
             numbers.add(number)
             subtotal = sum((variant.price * quantity for variant, quantity in items), Decimal("0"))
             shipping = _shipping(address.country, subtotal)
+            # Tax and duty as checkout charges them (the same service; a few queries per order, set-up only).
+            charges = charge_quoter(
+                country=address.country,
+                region=address.region,
+                currency=items[0][0].currency,
+                lines=chargeable_lines([(variant, quantity, variant.price) for variant, quantity in items]),
+            ).for_shipping(shipping.amount)
+            charges_of.append(charges)
             orders.append(
                 Order(
                     number=number, cart=cart, user=None, email="bench@example.com", status=Order.Status.PAID,
                     currency=items[0][0].currency, subtotal=subtotal, shipping_total=shipping.amount,
-                    tax_total=Decimal("0"), total=subtotal + shipping.amount, shipping_method=shipping.code,
+                    tax_total=charges.tax_total, duty_total=charges.duty_total, incoterm=charges.incoterm,
+                    import_charges_due_at_door=charges.due_at_door, landed_cost_rules=list(charges.explanations),
+                    total=subtotal + shipping.amount + charges.at_sale, shipping_method=shipping.code,
                     shipping_method_name=shipping.name, shipping_days_max=shipping.days_max,
                     ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
                     ship_city=address.city, ship_region=address.region, ship_postal_code=address.postal_code,
@@ -173,11 +189,12 @@ def bulk_paid_orders(specs: list[tuple[ShippingAddress, list[tuple[Variant, int]
                 OrderLine(
                     order=order, variant=variant, product_title=variant.product.title, variant_label=variant.label,
                     sku=variant.sku, quantity=quantity, unit_price=variant.price, currency=variant.currency,
-                    line_total=variant.price * quantity,
+                    line_total=variant.price * quantity, tax_amount=charges.line_taxes[index],
+                    duty_amount=charges.line_duties[index],
                     affiliate_commission_rate=variant.product.affiliate_commission_rate,
                 )
-                for order, (_address, items) in zip(orders, specs, strict=True)
-                for variant, quantity in items
+                for order, charges, (_address, items) in zip(orders, charges_of, specs, strict=True)
+                for index, (variant, quantity) in enumerate(items)
             ]
         )  # fmt: skip
         events = []

@@ -17,7 +17,7 @@ from shop.forms import ProductFilterForm
 from shop.landed_cost import Destination
 from shop.models import Product, Variant
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
-from shop.services.shipping import quote_shipping
+from shop.services.shipping import quote_shipping, shipping_items
 from shop.ship_to import ShipToForm, shopper_country
 
 PAGE_SIZE = 24
@@ -109,7 +109,9 @@ def _import_charges(variant: Variant | None, country: str):
     if variant is None or country == settings.SHOP_HOME_COUNTRY:
         return ImportChargesNotice()
     try:
-        options = quote_shipping(country=country, subtotal=variant.price, currency=variant.currency)
+        options = quote_shipping(
+            items=shipping_items([(variant, 1)]), country=country, subtotal=variant.price, currency=variant.currency
+        )
     except MissingExchangeRate as error:
         message = refusal(error, destination=Destination(country, ""), currency=variant.currency).message
         return ImportChargesNotice(refused=message)

@@ -15,8 +15,7 @@ from shop.models import Cart, CartLine, Order, OrderEvent, Payment
 from shop.payments.local_stripe.checkout import PaidCard, pay_session
 from shop.payments.local_stripe.testing import local_client
 from shop.services.orders import ShippingAddress, claims_of, place_order, set_order_status
-from shop.services.shipping import quote_shipping
-from shop.tests.factories import VariantFactory
+from shop.tests.factories import VariantFactory, cart_shipping
 
 ADDRESS = ShippingAddress(name="Ada Shopper", line1="1 Main St", city="Springfield", country="US", postal_code="62701")
 CARD = PaidCard(brand="visa", last4="4242", exp_month=12, exp_year=2034, funding="credit", name="Ada", email="a@x.io")
@@ -71,7 +70,7 @@ def order_paid_at(*items, paid_at: datetime, user=None, token: str | None = None
             attribution_tag_id=cart_tag.pk if cart_tag else None,
             attribution_creator_id=cart_tag.post.creator_id if cart_tag else None,
         )
-    shipping = quote_shipping(country="US", subtotal=items[0][0].price, currency=items[0][0].currency)[0]
+    shipping = cart_shipping(cart)
     order = place_order(cart=cart, email="ada@example.com", address=ADDRESS, shipping=shipping, user=user)
     hold_reservations(claims=claims_of(list(order.lines.all())))
     set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID)

@@ -1,7 +1,6 @@
 """End to end on the stand-in: a shopper clicks a tag, pays; the webhook's order_paid earns the creator
 commission; a line refund reverses it pro rata; payout transfers from the order's real charge."""
 
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,7 +14,7 @@ from shop.payments.local_stripe.testing import local_client
 from shop.services.cart import add_to_cart
 from shop.services.orders import place_order
 from shop.services.payments import refund_order, start_payment
-from shop.services.shipping import quote_shipping
+from shop.tests.factories import cart_shipping
 from shop.tests.test_payments_support import (
     ADDRESS,
     deliver_stand_in_events,
@@ -36,7 +35,7 @@ def test_a_paid_tagged_line_earns_commission_a_refund_reverses_it_and_a_payout_t
     add_to_cart(
         cart=cart, variant=variant, quantity=3, attribution_tag_id=tag.pk, attribution_creator_id=tag.post.creator_id
     )
-    shipping = quote_shipping(country="US", subtotal=Decimal("30.00"), currency="USD")[0]
+    shipping = cart_shipping(cart)
     order = place_order(cart=cart, email="ada@example.com", address=ADDRESS, shipping=shipping)
 
     # When they pay on the hosted page and the webhook arrives

@@ -20,7 +20,7 @@ from shop.services.cart import add_to_cart
 from shop.services.orders import place_order
 from shop.services.payments import start_payment
 from shop.services.returns import request_return
-from shop.services.shipping import quote_shipping
+from shop.tests.factories import cart_shipping
 from shop.tests.returns_support import deliver, returns_centre_fixture  # noqa: F401 (fixture "returns_centre")
 from shop.tests.test_payments_support import (
     ADDRESS,
@@ -147,7 +147,7 @@ def test_a_return_refunded_on_the_stand_in_reverses_the_commission_with_the_retu
     add_to_cart(
         cart=cart, variant=variant, quantity=2, attribution_tag_id=tag.pk, attribution_creator_id=tag.post.creator_id
     )
-    shipping = quote_shipping(country="US", subtotal=Decimal("40.00"), currency="USD")[0]
+    shipping = cart_shipping(cart)
     order = place_order(cart=cart, email="ada@example.com", address=ADDRESS, shipping=shipping)
     pay_on_page(client, start_payment(order=order))
     with django_capture_on_commit_callbacks(execute=True):

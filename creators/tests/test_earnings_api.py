@@ -24,7 +24,10 @@ def _sale(creator, *, quantity=2):
     now = timezone.now()
     tag, variant = tagged_variant(creator=creator, price="20.00")
     PostImpression.objects.create(post=tag.post, creator=creator, session_key=token)
-    click(tag, at=now - timedelta(hours=1), session_key=token)
+    # Earlier today, even in the first hour of a day: the last day of the summary counts it.
+    click(
+        tag, at=max(now - timedelta(hours=1), now.replace(hour=0, minute=0, second=0, microsecond=0)), session_key=token
+    )
     order = order_paid_at((variant, quantity), paid_at=now, token=token)
     record_order_commissions(order_id=order.pk)
     return tag

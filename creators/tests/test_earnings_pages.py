@@ -47,8 +47,10 @@ def _sale(creator, *, quantity=2, price="20.00"):
     now = timezone.now()
     tag, variant = tagged_variant(creator=creator, price=price)
     PostImpression.objects.create(post=tag.post, creator=creator, session_key=token)
-    click(tag, at=now - timedelta(hours=2), session_key=token)
-    click(tag, at=now - timedelta(hours=1), session_key=token)
+    # Earlier today, even in the first hours of a day: the chart's last day counts them.
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    click(tag, at=max(now - timedelta(hours=2), midnight), session_key=token)
+    click(tag, at=max(now - timedelta(hours=1), midnight), session_key=token)
     order = order_paid_at((variant, quantity), paid_at=now, token=token)
     record_order_commissions(order_id=order.pk)
     return tag, order

@@ -23,7 +23,7 @@ from marketplace.models import HandledEvent, OutboxEvent
 from shop.models import Cart, CartLine, Order, SentEmail
 from shop.services.orders import ShippingAddress, place_order
 from shop.services.payments import fulfill_checkout, start_payment
-from shop.services.shipping import quote_shipping
+from shop.tests.factories import cart_shipping
 from shop.tests.test_payments_support import local_stripe_fixture, pay_on_page  # noqa: F401  (fixture "local_stripe")
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -39,7 +39,7 @@ def _attributed_order() -> Order:
     click(tag, at=timezone.now() - timedelta(minutes=1), session_key=token)
     cart = Cart.objects.create(session_key=token)
     CartLine.objects.create(cart=cart, variant=variant, quantity=2)
-    shipping = quote_shipping(country="US", subtotal=variant.price * 2, currency=variant.currency)[0]
+    shipping = cart_shipping(cart)
     return place_order(cart=cart, email="ada@example.com", address=ADDRESS, shipping=shipping)
 
 

@@ -10,8 +10,7 @@ from fulfillment.tests.factories import WarehouseFactory, stock_of
 from shop.models import Cart, CartLine, Order, OrderEvent
 from shop.services.order_fulfillment import send_to_fulfillment
 from shop.services.orders import ShippingAddress, claims_of, place_order, set_order_status
-from shop.services.shipping import quote_shipping
-from shop.tests.factories import VariantFactory
+from shop.tests.factories import VariantFactory, cart_shipping
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def _paid_order(*items) -> Order:
     cart = Cart.objects.create(session_key=uuid.uuid4().hex)
     for variant, quantity in items:
         CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
-    shipping = quote_shipping(country="US", subtotal=items[0][0].price, currency="USD")[0]
+    shipping = cart_shipping(cart)
     order = place_order(cart=cart, email="ada@example.com", address=NEW_YORK, shipping=shipping)
     hold_reservations(claims=claims_of(list(order.lines.all())))
     set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID)
@@ -81,7 +80,7 @@ def test_an_unpaid_order_is_not_allocated():
     stock_of(tea, quantity=5)
     cart = Cart.objects.create(session_key=uuid.uuid4().hex)
     CartLine.objects.create(cart=cart, variant=tea, quantity=1)
-    shipping = quote_shipping(country="US", subtotal=tea.price, currency="USD")[0]
+    shipping = cart_shipping(cart)
     order = place_order(cart=cart, email="a@example.com", address=NEW_YORK, shipping=shipping)
 
     assert send_to_fulfillment(order_id=order.pk) == []

@@ -28,8 +28,7 @@ from marketplace.models import HandledEvent
 from shop.models import Cart, CartLine, Order, OrderEvent
 from shop.services.order_fulfillment import announce_paid
 from shop.services.orders import ShippingAddress, claims_of, place_order, set_order_status
-from shop.services.shipping import quote_shipping
-from shop.tests.factories import VariantFactory
+from shop.tests.factories import VariantFactory, cart_shipping
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -58,12 +57,11 @@ def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
     variants = [VariantFactory() for _ in range(3)]
     for variant in variants:
         stock_of(variant, WarehouseFactory(), quantity=ORDERS)
-    shipping = quote_shipping(country="US", subtotal=variants[0].price, currency="USD")[0]
     orders = []
     for index in range(ORDERS):
         cart = Cart.objects.create(session_key=uuid.uuid4().hex)
         CartLine.objects.create(cart=cart, variant=variants[index % 3], quantity=1)
-        order = place_order(cart=cart, email="a@example.com", address=ADDRESS, shipping=shipping)
+        order = place_order(cart=cart, email="a@example.com", address=ADDRESS, shipping=cart_shipping(cart))
         hold_reservations(claims=claims_of(list(order.lines.all())))
         set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID)
         orders.append(order)

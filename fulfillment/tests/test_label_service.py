@@ -40,7 +40,7 @@ def test_a_packed_shipment_gets_the_cheapest_label_meeting_its_promise_with_one_
     shipment.refresh_from_db()
     assert (shipment.status, shipment.carrier, shipment.service) == ("labelled", "domestic_ground", "ground")
     assert shipment.tracking_number == label.tracking_number and is_valid_impb(label.tracking_number)
-    assert shipment.promised_days == 5  # the order's standard shipping promise
+    assert shipment.promised_days == 2  # the order's standard promise: ground from Newark to New York
     parcel_numbers = list(shipment.parcels.values_list("tracking_number", flat=True))
     assert parcel_numbers[0] == label.tracking_number and len(set(parcel_numbers)) == 2
     assert all(is_valid_impb(n) for n in parcel_numbers)

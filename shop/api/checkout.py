@@ -37,7 +37,7 @@ from shop.services.checkout import (
 from shop.services.import_charges import CannotQuoteCharges, refusal
 from shop.services.orders import EmptyCart, ShippingAddress
 from shop.services.payments import PaymentNotStartable
-from shop.services.shipping import quote_shipping
+from shop.services.shipping import quote_cart
 
 PRICE = {"max_digits": 12, "decimal_places": 2}
 EMPTY_CART_MESSAGE = "Your cart is empty: add something to it before checking out."
@@ -272,7 +272,7 @@ class CheckoutQuoteView(APIView):
         cart, contents = current_cart(request)
         country, region = params.validated_data["country"], params.validated_data["region"]
         try:
-            options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+            options = quote_cart(contents, country=country, postal_code=params.validated_data["postal_code"])
         except MissingExchangeRate as error:
             raise cannot_quote_charges(
                 refusal(error, destination=Destination(country, region), currency=contents.currency)

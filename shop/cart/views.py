@@ -19,7 +19,7 @@ from shop.selectors import CartContents
 from shop.services.cart import add_to_visitors_cart, cart_for_request, remove_line, set_line_quantity
 from shop.services.checkout import cart_charge_quoter
 from shop.services.import_charges import CannotQuoteCharges, refusal
-from shop.services.shipping import quote_shipping
+from shop.services.shipping import quote_cart
 from shop.ship_to import shopper_country
 
 
@@ -133,7 +133,7 @@ def _estimate(cart, contents: CartContents, *, country: str) -> dict | None:
     if not contents.lines or contents.currency is None or country == settings.SHOP_HOME_COUNTRY:
         return None
     try:
-        options = quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency)
+        options = quote_cart(contents, country=country)
         if not options:
             return None
         charges = cart_charge_quoter(cart=cart, country=country, region="").for_shipping(options[0].amount)

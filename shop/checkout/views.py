@@ -47,7 +47,7 @@ from shop.services.import_charges import CannotQuoteCharges, OrderCharges
 from shop.services.import_charges import refusal as charges_refusal
 from shop.services.orders import EmptyCart
 from shop.services.payments import PaymentNotStartable, UnknownCheckoutSession, fulfill_checkout, start_payment
-from shop.services.shipping import ShippingOption, quote_shipping
+from shop.services.shipping import ShippingOption, quote_cart
 from shop.ship_to import remember_shopper_country
 from shop.templatetags.catalog import money
 
@@ -66,6 +66,9 @@ REQUOTE_IN_PLACE = {
     "hx-sync": "closest form:replace",
     "hx-disabled-elt": ".checkout-pay-button",
 }
+# The postal code moves the carriers' zone. Its change fires when the shopper leaves the field, often by tapping
+# "Pay": the button stays enabled so that tap still pays (a total that moved is refused and shown, as above).
+REQUOTE_POSTAL_CODE = {name: value for name, value in REQUOTE_IN_PLACE.items() if name != "hx-disabled-elt"}
 CHECKOUT_FIELDS = [*CheckoutForm.base_fields]
 EMPTY_CART = "Your cart is empty: add something to it before checking out."
 MIXED_CURRENCIES = "Your cart holds items priced in different currencies; check them out separately."
@@ -116,7 +119,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     country = _country_of(data if data is not None else typed)
     if data is not None:
         remember_shopper_country(request, country)  # product pages then speak of this country
-    options, unpriced = _shipping_options(country=country, contents=contents)
+    postal_code = ((data if data is not None else typed).get("postal_code") or "").strip()
+    options, unpriced = _shipping_options(country=country, postal_code=postal_code, contents=contents)
     refusal = Refusal(notice=unpriced)
     if data is not None and data.get("action") == "pay":
         form = CheckoutForm(data, user=request.user, shipping_options=options)
@@ -139,6 +143,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
     form.fields["country"].widget.attrs.update(REQUOTE_IN_PLACE)
     form.fields["region"].widget.attrs.update(REQUOTE_IN_PLACE)  # a US state's sales tax
+    form.fields["postal_code"].widget.attrs.update(REQUOTE_POSTAL_CODE)
     shipping = _chosen(options, form["shipping_method"].value())
     region = (data if data is not None else typed).get("region") or ""
     charges, charges_refused = _quote_charges(cart, country=country, region=region, shipping=shipping)
@@ -223,10 +228,10 @@ def _chosen(options: list[ShippingOption], code: str | None) -> ShippingOption |
     return next((option for option in options if option.code == code), options[0] if options else None)
 
 
-def _shipping_options(*, country: str, contents: CartContents) -> tuple[list[ShippingOption], str]:
-    """The methods to the country priced in the cart's currency; none, and why, when it has no exchange rate."""
+def _shipping_options(*, country: str, postal_code: str, contents: CartContents) -> tuple[list[ShippingOption], str]:
+    """The methods to the address priced in the cart's currency; none, and why, when it has no exchange rate."""
     try:
-        return quote_shipping(country=country, subtotal=contents.subtotal, currency=contents.currency), ""
+        return quote_cart(contents, country=country, postal_code=postal_code), ""
     except MissingExchangeRate as error:
         destination = Destination(country, "")
         return [], charges_refusal(error, destination=destination, currency=contents.currency).message

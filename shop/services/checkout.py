@@ -18,6 +18,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Sum
 
+from fulfillment.delivery_quotes import QuoteItem
 from fulfillment.models import Reservation
 from shop.cross_border import ShippingProblem, shipping_problems
 from shop.exchange_rates import MissingExchangeRate
@@ -33,7 +34,7 @@ from shop.services.import_charges import (
 )
 from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order
 from shop.services.payments import PaymentNotStartable, fulfill_checkout, start_payment
-from shop.services.shipping import ShippingOption, shipping_option
+from shop.services.shipping import ShippingOption, shipping_items, shipping_option
 
 logger = logging.getLogger(__name__)
 
@@ -127,9 +128,16 @@ def check_out(
     TotalChanged (the method, the country or a price moved the total away from `expected_total`),
     EarlierOrderPaid, InsufficientStock.
     """
-    currency, subtotal = _priced_cart(cart)
+    currency, subtotal, items = _priced_cart(cart)
     try:
-        shipping = shipping_option(country=address.country, subtotal=subtotal, currency=currency, code=shipping_code)
+        shipping = shipping_option(
+            items=items,
+            country=address.country,
+            postal_code=address.postal_code,
+            subtotal=subtotal,
+            currency=currency,
+            code=shipping_code,
+        )
     except MissingExchangeRate as error:  # shipping cannot be priced in the cart's currency
         raise refusal(error, destination=Destination(address.country, address.region), currency=currency) from error
     if shipping is None:
@@ -158,15 +166,16 @@ def check_out(
     return CheckoutResult(order=order, payment=payment)
 
 
-def _priced_cart(cart: Cart) -> tuple[str, Decimal]:
-    """The cart's currency and subtotal at today's prices, as place_order reads them; one query."""
-    rows = list(CartLine.objects.filter(cart=cart).values_list("variant__price", "variant__currency", "quantity"))
-    if not rows:
+def _priced_cart(cart: Cart) -> tuple[str, Decimal, list[QuoteItem]]:
+    """The cart's currency, subtotal at today's prices (as place_order reads them) and what shipping weighs."""
+    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("pk"))
+    if not lines:
         raise EmptyCart("The cart is empty.")
-    currencies = {currency for _, currency, _ in rows}
+    currencies = {line.variant.currency for line in lines}
     if len(currencies) > 1:
         raise MixedCurrencies("The cart holds items priced in different currencies.")
-    return currencies.pop(), sum((price * quantity for price, _, quantity in rows), Decimal("0"))
+    subtotal = sum((line.variant.price * line.quantity for line in lines), Decimal("0"))
+    return currencies.pop(), subtotal, shipping_items((line.variant, line.quantity) for line in lines)
 
 
 def cart_shipping_problems(*, cart: Cart, country: str, shipping_code: str) -> list[ShippingProblem]:

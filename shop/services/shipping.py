@@ -1,11 +1,14 @@
-"""Shipping quotes: flat rates per zone, set in USD and converted into the cart's currency.
+"""Shipping quotes: the carriers' own rates for the cart, converted into the cart's currency.
 
-The USD figures are converted with the exchange-rate table (admin: Shop > Exchange rates) on the day and
-rounded to the currency's minor unit: a currency with no rate raises `MissingExchangeRate`, never a USD figure
-relabelled. Free standard shipping at home starts at the currency's own threshold (admin: Shop > Free
-shipping thresholds); a currency without a row has none. (Carrier rate tables by weight are still to come.)
+`fulfillment.delivery_quotes` prices the cart as its label will be priced: from the warehouses that would
+ship it, packed in their boxes, by the carriers' rate tables (per weight and zone). The carriers' figures
+are converted with the exchange-rate table (admin: Shop > Exchange rates) on the day and rounded to the
+currency's minor unit: a currency with no rate raises `MissingExchangeRate`, never a figure relabelled.
+Free standard shipping at home starts at the currency's own threshold (admin: Shop > Free shipping
+thresholds); a currency without a row has none.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,73 +17,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from fulfillment.delivery_quotes import EXPRESS, STANDARD, QuoteItem, delivery_quotes
 from shop.currencies import quantize_money
 from shop.exchange_rates import MissingExchangeRate
-from shop.models import FreeShippingThreshold
-from shop.selectors import exchange_rates_on
+from shop.models import FreeShippingThreshold, Variant
+from shop.selectors import CartContents, exchange_rates_on
 
-DOMESTIC = "domestic"
-NEIGHBOURS = "north_america"
-EUROPE = "europe"
-WORLD = "world"
-
-EUROPE_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CH",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GB",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IS",
-        "IT",
-        "LI",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "NO",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
-
-# zone -> [(code, name, amount in USD, days min, days max)]
-RATES: dict[str, list[tuple[str, str, Decimal, int, int]]] = {
-    DOMESTIC: [
-        ("standard", "Standard (3-5 business days)", Decimal("4.99"), 3, 5),
-        ("express", "Express (1-2 business days)", Decimal("14.99"), 1, 2),
-    ],
-    NEIGHBOURS: [
-        ("standard", "Standard international (6-10 business days)", Decimal("12.99"), 6, 10),
-        ("express", "Express international (2-4 business days)", Decimal("29.99"), 2, 4),
-    ],
-    EUROPE: [
-        ("standard", "Standard international (7-12 business days)", Decimal("14.99"), 7, 12),
-        ("express", "Express international (3-5 business days)", Decimal("34.99"), 3, 5),
-    ],
-    WORLD: [
-        ("standard", "Standard international (10-20 business days)", Decimal("19.99"), 10, 20),
-        ("express", "Express international (4-7 business days)", Decimal("44.99"), 4, 7),
-    ],
-}
-RATES_CURRENCY = "USD"
+METHOD_NAMES = {STANDARD: "Standard", EXPRESS: "Express"}
 
 
 @dataclass(frozen=True)
@@ -93,33 +36,55 @@ class ShippingOption:
     days_max: int
 
 
-def shipping_zone(country: str) -> str:
-    if country == settings.SHOP_HOME_COUNTRY:
-        return DOMESTIC
-    if country in {"US", "CA", "MX"}:
-        return NEIGHBOURS
-    if country in EUROPE_COUNTRIES:
-        return EUROPE
-    return WORLD
+def shipping_items(lines: Iterable[tuple[Variant, int]]) -> list[QuoteItem]:
+    """(variant with its product loaded, quantity) -> what the quote weighs and packs."""
+    return [
+        QuoteItem(
+            variant_id=variant.pk,
+            quantity=quantity,
+            weight_grams=variant.product.weight_grams,
+            length_mm=variant.product.length_mm,
+            width_mm=variant.product.width_mm,
+            height_mm=variant.product.height_mm,
+        )
+        for variant, quantity in lines
+    ]
 
 
-def quote_shipping(*, country: str, subtotal: Decimal, currency: str, on: date | None = None) -> list[ShippingOption]:
-    """Shipping options to a country for an order of `subtotal` in `currency`, cheapest first.
+def quote_shipping(
+    *,
+    items: Sequence[QuoteItem],
+    country: str,
+    subtotal: Decimal,
+    currency: str,
+    postal_code: str = "",
+    on: date | None = None,
+) -> list[ShippingOption]:
+    """Shipping options for these items to a country (and postal code, when known), cheapest first.
 
-    Raises MissingExchangeRate when the rates cannot be converted into `currency` (one query unless USD; one
-    more at home for the free-shipping threshold).
+    Empty when no carrier can carry them there. Raises MissingExchangeRate when the carriers' rates cannot be
+    converted into `currency`. Two queries for the quote, one more unless the carriers' currency is the cart's,
+    one more at home for the free-shipping threshold.
     """
     on = on or timezone.localdate()
-    zone = shipping_zone(country)
     currency = currency.upper()
-    rates = exchange_rates_on(on=on) if currency != RATES_CURRENCY else None
-    threshold = free_shipping_threshold(currency=currency, on=on) if zone == DOMESTIC else None
+    quotes = delivery_quotes(items=items, country=country, postal_code=postal_code)
+    if not quotes:
+        return []
+    rates = exchange_rates_on(on=on) if any(q.currency != currency for q in quotes) else None
+    at_home = country.upper() == settings.SHOP_HOME_COUNTRY
+    threshold = free_shipping_threshold(currency=currency, on=on) if at_home else None
     free_standard = threshold is not None and subtotal >= threshold
     options = []
-    for code, name, usd, days_min, days_max in RATES[zone]:
-        amount = usd if rates is None else rates.convert(usd, from_currency=RATES_CURRENCY, to_currency=currency, on=on)
-        price = Decimal("0.00") if free_standard and code == "standard" else quantize_money(amount, currency)
-        options.append(ShippingOption(code, name, price, currency, days_min, days_max))
+    for quote in quotes:
+        amount = (
+            quote.amount
+            if rates is None
+            else rates.convert(quote.amount, from_currency=quote.currency, to_currency=currency, on=on)
+        )
+        price = Decimal("0.00") if free_standard and quote.code == STANDARD else quantize_money(amount, currency)
+        name = f"{METHOD_NAMES[quote.code]} ({quote.days_min}-{quote.days_max} business days)"
+        options.append(ShippingOption(quote.code, name, price, currency, quote.days_min, quote.days_max))
     return sorted(options, key=lambda option: option.amount)
 
 
@@ -134,10 +99,32 @@ def free_shipping_threshold(*, currency: str, on: date) -> Decimal | None:
     return row.amount if row else None
 
 
-def shipping_option(*, country: str, subtotal: Decimal, currency: str, code: str) -> ShippingOption | None:
-    return next(
-        (o for o in quote_shipping(country=country, subtotal=subtotal, currency=currency) if o.code == code), None
+def quote_cart(contents: CartContents, *, country: str, postal_code: str = "") -> list[ShippingOption]:
+    """`quote_shipping` for a cart as its page shows it (one currency; its lines know their products)."""
+    return quote_shipping(
+        items=shipping_items((line.variant, line.quantity) for line in contents.lines),
+        country=country,
+        postal_code=postal_code,
+        subtotal=contents.subtotal,
+        currency=contents.currency,
     )
 
 
-__all__ = ["MissingExchangeRate", "ShippingOption", "free_shipping_threshold", "quote_shipping", "shipping_option"]
+def shipping_option(
+    *, items: Sequence[QuoteItem], country: str, postal_code: str, subtotal: Decimal, currency: str, code: str
+) -> ShippingOption | None:
+    options = quote_shipping(
+        items=items, country=country, postal_code=postal_code, subtotal=subtotal, currency=currency
+    )
+    return next((o for o in options if o.code == code), None)
+
+
+__all__ = [
+    "MissingExchangeRate",
+    "ShippingOption",
+    "free_shipping_threshold",
+    "quote_cart",
+    "quote_shipping",
+    "shipping_items",
+    "shipping_option",
+]

@@ -90,20 +90,34 @@ def _new_york():
     return ShippingAddress(name="Ada Lovelace", line1="1 Main St", city="New York", country="US", postal_code="10118")
 
 
-def paid_order(*items, address=None, email: str = "ada@example.com", user=None):
+def cart_shipping(cart, *, country: str = "US", postal_code: str = "", code: str | None = None):
+    """The method checkout would quote for the cart (the cheapest, or `code`), priced by the carriers' tables."""
+    from shop.services.shipping import quote_shipping, shipping_items
+
+    lines = list(cart.lines.select_related("variant__product").order_by("pk"))
+    options = quote_shipping(
+        items=shipping_items((line.variant, line.quantity) for line in lines),
+        country=country,
+        postal_code=postal_code,
+        subtotal=sum((line.variant.price * line.quantity for line in lines), Decimal("0")),
+        currency=lines[0].variant.currency,
+    )
+    return next(option for option in options if code is None or option.code == code)
+
+
+def paid_order(*items, address=None, email: str = "ada@example.com", user=None, shipping_code: str | None = None):
     """A paid order for (variant, quantity) items, as checkout and the webhook would leave it (stock held)."""
     import uuid
 
     from fulfillment.services.stock import hold_reservations
     from shop.models import Cart, CartLine, Order, OrderEvent
     from shop.services.orders import claims_of, place_order, set_order_status
-    from shop.services.shipping import quote_shipping
 
     cart = Cart.objects.create(user=user) if user is not None else Cart.objects.create(session_key=uuid.uuid4().hex)
     for variant, quantity in items:
         CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
     address = address or _new_york()
-    shipping = quote_shipping(country=address.country, subtotal=items[0][0].price, currency=items[0][0].currency)[0]
+    shipping = cart_shipping(cart, country=address.country, postal_code=address.postal_code, code=shipping_code)
     order = place_order(cart=cart, email=email, address=address, shipping=shipping, user=user)
     hold_reservations(claims=claims_of(list(order.lines.all())))
     set_order_status(order=order, to=Order.Status.PAID, kind=OrderEvent.Kind.PAID)

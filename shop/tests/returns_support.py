@@ -47,7 +47,7 @@ def returns_centre_fixture(db) -> Warehouse:
 
 
 def paid_and_delivered(client, capture_on_commit, deliver_events, *, tax: str = "0") -> Order:
-    """2 x tea at 12.50 and 1 x cup at 8.00 (+ 4.99 shipping [+ tax]), paid on the stand-in and delivered."""
+    """2 x tea at 12.50 and 1 x cup at 8.00 (+ 9.62 shipping [+ tax]), paid on the stand-in and delivered."""
     tea, cup = stocked_variant(price="12.50"), stocked_variant(price="8.00")
     order = place_test_order((tea, 2), (cup, 1))
     if Decimal(tax):  # as if checkout had charged tax (the landed-cost engine's job)
@@ -67,5 +67,5 @@ def paid_and_delivered(client, capture_on_commit, deliver_events, *, tax: str = 
 
 @pytest.fixture(name="delivered_order")
 def delivered_order_fixture(client, local_stripe, returns_centre, deliver_events, django_capture_on_commit_callbacks):
-    """2 x tea at 12.50 and 1 x cup at 8.00 (+ 4.99 shipping = 37.99 USD), paid on the stand-in and delivered."""
+    """2 x tea at 12.50 and 1 x cup at 8.00 (+ 9.62 shipping = 42.62 USD), paid on the stand-in and delivered."""
     return paid_and_delivered(client, django_capture_on_commit_callbacks, deliver_events)

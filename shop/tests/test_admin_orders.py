@@ -57,7 +57,7 @@ def test_the_order_list_shows_number_email_status_total_and_payment(staff_client
 
     page = response.content.decode()
     assert paid_order.number in page
-    assert "37.99 USD" in page
+    assert "42.62 USD" in page
     assert "Paid" in page
 
 
@@ -80,7 +80,7 @@ def test_the_refund_in_full_action_refunds_through_stripe(staff_client, staff_us
 
     assert f"Refunded: {paid_order.number}." in response.content.decode()
     paid_order.refresh_from_db()
-    assert (paid_order.status, paid_order.amount_refunded) == ("refunded", Decimal("37.99"))
+    assert (paid_order.status, paid_order.amount_refunded) == ("refunded", Decimal("42.62"))
     assert Refund.objects.get().by == staff_user
 
 
@@ -130,7 +130,7 @@ def test_the_cancel_action_cancels_an_unpaid_order_and_refunds_a_paid_one(staff_
 
     paid_order.refresh_from_db()
     unpaid.refresh_from_db()
-    assert (paid_order.status, paid_order.amount_refunded) == ("cancelled", Decimal("37.99"))
+    assert (paid_order.status, paid_order.amount_refunded) == ("cancelled", Decimal("42.62"))
     assert unpaid.status == "cancelled"
 
 

@@ -53,12 +53,12 @@ def test_a_quote_lists_the_options_for_the_cart(api_client):
         "incoterm": "",
         "import_charges_due_at_door": "0.00",
         "options": [
-            {"code": "standard", "name": "Standard (3-5 business days)", "amount": "0.00", "currency": "USD",
-             "days_min": 3, "days_max": 5, "tax": "0.00", "duties": "0.00", "import_charges_due_at_door": "0.00",
+            {"code": "standard", "name": "Standard (4-7 business days)", "amount": "0.00", "currency": "USD",
+             "days_min": 4, "days_max": 7, "tax": "0.00", "duties": "0.00", "import_charges_due_at_door": "0.00",
              "incoterm": "", "total": "60.00"},
-            {"code": "express", "name": "Express (1-2 business days)", "amount": "14.99", "currency": "USD",
+            {"code": "express", "name": "Express (1-2 business days)", "amount": "25.58", "currency": "USD",
              "days_min": 1, "days_max": 2, "tax": "0.00", "duties": "0.00", "import_charges_due_at_door": "0.00",
-             "incoterm": "", "total": "74.99"},
+             "incoterm": "", "total": "85.58"},
         ],
     }  # fmt: skip
 
@@ -106,7 +106,7 @@ def test_a_guest_checks_out_and_gets_the_payment_url(api_client):
     assert response.json() == {
         "order_number": order.number,
         "payment_url": payment.checkout_url,
-        "total": "39.99",
+        "total": "49.20",  # 25.00 + express from Newark to Springfield, IL (zone 7, 500 g)
         "currency": "USD",
     }
     assert urlsplit(payment.checkout_url).path.startswith("/test-payments/checkout/")
@@ -235,12 +235,12 @@ def test_the_expected_total_is_what_the_payment_page_charges(api_client):
     guest_cart(api_client, (green_tea(price="63.99"), 1))
 
     response = api_client.post(
-        "/api/v1/checkout/", checkout_body(shipping_method="express", expected_total="78.98"), format="json"
+        "/api/v1/checkout/", checkout_body(shipping_method="express", expected_total="88.19"), format="json"
     )
 
     assert response.status_code == 201
-    assert response.json()["total"] == "78.98"
-    assert Payment.objects.get().amount == Decimal("78.98")
+    assert response.json()["total"] == "88.19"
+    assert Payment.objects.get().amount == Decimal("88.19")
 
 
 def test_another_total_than_the_expected_one_answers_409_and_orders_nothing(api_client):
@@ -253,9 +253,9 @@ def test_another_total_than_the_expected_one_answers_409_and_orders_nothing(api_
     assert response.status_code == 409
     assert response.json() == {
         "code": "total_changed",
-        "message": "The total is now 78.98 USD, not the 63.99 USD you confirmed; nothing was ordered or charged. "
+        "message": "The total is now 88.19 USD, not the 63.99 USD you confirmed; nothing was ordered or charged. "
         "Show the new total, then check out again with it as `expected_total`.",
-        "fields": {"total": ["78.98"]},
+        "fields": {"total": ["88.19"]},
     }
     assert not Order.objects.exists()
     assert not Payment.objects.exists()
@@ -264,14 +264,14 @@ def test_another_total_than_the_expected_one_answers_409_and_orders_nothing(api_
 def test_a_price_changed_since_the_quote_answers_409_with_the_new_total(api_client):
     tea = green_tea(price="30.00")
     guest_cart(api_client, (tea, 1))
-    quoted = api_client.post("/api/v1/checkout/quote/", {"country": "US"}).json()
+    quoted = api_client.post("/api/v1/checkout/quote/", {"country": "US", "postal_code": ADDRESS["postal_code"]}).json()
     tea.price = Decimal("32.00")
     tea.save(update_fields=["price"])
 
     expected = Decimal(quoted["subtotal"]) + Decimal(quoted["options"][0]["amount"]) + Decimal(quoted["tax"])
     response = api_client.post("/api/v1/checkout/", checkout_body(expected_total=str(expected)))
 
-    assert (response.status_code, response.json()["fields"]) == (409, {"total": ["36.99"]})
+    assert (response.status_code, response.json()["fields"]) == (409, {"total": ["40.86"]})
     assert not Order.objects.exists()
 
 

@@ -16,8 +16,7 @@ from shop.models import Cart, CartLine, Order
 from shop.payments.local_stripe.testing import pay_with_test_card
 from shop.services.orders import ShippingAddress, place_order
 from shop.services.payments import fulfill_checkout, start_payment
-from shop.services.shipping import quote_shipping
-from shop.tests.factories import VariantFactory
+from shop.tests.factories import VariantFactory, cart_shipping
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +35,7 @@ def test_thirty_shoppers_race_for_the_last_five_units_and_five_pay(settings):
         cart = Cart.objects.create(session_key=uuid.uuid4().hex)
         CartLine.objects.create(cart=cart, variant=variant, quantity=1)
         carts.append(cart)
-    shipping = quote_shipping(country="US", subtotal=variant.price, currency="USD")[0]
+    shipping = cart_shipping(cart)
     barrier = Barrier(shoppers)
 
     def checkout(cart):
@@ -82,7 +81,7 @@ def test_concurrent_checkouts_of_overlapping_items_in_one_warehouse_all_succeed(
         for variant in (variants[index % 6], variants[(index * 5 + 1) % 6]):
             CartLine.objects.get_or_create(cart=cart, variant=variant, defaults={"quantity": 1})
         carts.append(cart)
-    shipping = quote_shipping(country="US", subtotal=variants[0].price, currency="USD")[0]
+    shipping = cart_shipping(cart)
     barrier = Barrier(shoppers)
 
     def checkout(cart):

@@ -123,9 +123,10 @@ def test_the_page_shows_the_lines_and_totals_with_their_currency(client):
     page = response.content.decode()
     assert 'Green tea — Large <span class="summary-line-qty">× 2</span>' in page  # noqa: RUF001
     assert "<dt>Subtotal (3 items)</dt><dd>$33.00</dd>" in page
-    assert "Standard (3-5 business days)" in page
+    # No postal code yet: ground to the farthest zone (8) for 750 g, so checkout never costs more than this.
+    assert "Standard (4-7 business days)" in page
     assert "<dt>Tax</dt><dd>$0.00</dd>" in page
-    assert '<dt>Total</dt><dd>$37.99 <span class="currency-code">USD</span></dd>' in page
+    assert '<dt>Total</dt><dd>$43.19 <span class="currency-code">USD</span></dd>' in page
     assert 'name="csrfmiddlewaretoken"' in page
     assert "<script>" not in page and "style=" not in page  # the CSP allows neither
 
@@ -136,7 +137,7 @@ def _queries_to_show_and_pay(client, lines: int) -> tuple[int, int]:
         stock_of(variant, quantity=3)
     guest_cart(client, *[(variant, 1) for variant in variants])
     with CaptureQueriesContext(connection) as shown:
-        page = client.get("/checkout/")
+        page = client.post("/checkout/", {**pay_form(), "action": "update"})  # the address typed, shipping quoted
     with CaptureQueriesContext(connection) as paid:
         assert client.post("/checkout/", pay_form(expected_total=total_shown_on(page))).status_code == 303
     assert page.status_code == 200
@@ -168,8 +169,8 @@ def test_update_shipping_quotes_the_new_country_without_complaining_about_empty_
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Standard international (7-12 business days)" in page
-    assert "Standard (3-5 business days)" not in page
+    assert "Standard (5-9 business days)" in page  # the postal service to zone 2
+    assert "Standard (4-7 business days)" not in page  # ground at home
     assert 'value="Ada"' in page
     assert "errorlist" not in page
     assert not Order.objects.exists()
@@ -223,7 +224,7 @@ def test_a_guest_pays_and_lands_on_their_signed_order_page(client, django_captur
     assert (order.status, order.email, order.user, order.ship_postal_code) == (
         Order.Status.PENDING_PAYMENT, "ada@example.com", None, "62701-1234",
     )  # fmt: skip
-    assert order.total == Decimal("29.99")
+    assert order.total == Decimal("33.86")  # 25.00 + ground from Newark to Springfield, IL (zone 7), 500 g
 
     paid = pay_with_test_card(client, session_id_of(payment.checkout_url))
     assert paid.status_code == 302
@@ -375,7 +376,7 @@ def test_the_pay_button_sends_back_the_total_the_page_shows(client):
 
     assert '<input type="hidden" name="expected_total" value="63.99">' in page
     assert (
-        '<div class="summary-shipping"><dt>Shipping <span class="helptext">Standard (3-5 business days)</span></dt>'
+        '<div class="summary-shipping"><dt>Shipping <span class="helptext">Standard (4-7 business days)</span></dt>'
         "<dd>Free</dd></div>"
     ) in page
     assert '<button type="submit" name="action" value="pay" class="checkout-pay-button">Pay $63.99</button>' in page
@@ -402,20 +403,21 @@ def test_choosing_express_shows_its_shipping_total_and_pay_button(client):
     response = client.post("/checkout/", {"country": "US", "shipping_method": "express", "action": "update"})
 
     page = response.content.decode()
+    # No postal code typed yet: express to the farthest zone (8).
     assert (
         '<div class="summary-shipping"><dt>Shipping <span class="helptext">Express (1-2 business days)</span></dt>'
-        "<dd>$14.99</dd></div>"
+        "<dd>$25.58</dd></div>"
     ) in page
-    assert '<dt>Total</dt><dd>$78.98 <span class="currency-code">USD</span></dd>' in page
-    assert "Total to pay: <strong>$78.98 USD</strong>" in page
-    assert ">Pay $78.98</button>" in page
-    assert '<input type="hidden" name="expected_total" value="78.98">' in page
+    assert '<dt>Total</dt><dd>$89.57 <span class="currency-code">USD</span></dd>' in page
+    assert "Total to pay: <strong>$89.57 USD</strong>" in page
+    assert ">Pay $89.57</button>" in page
+    assert '<input type="hidden" name="expected_total" value="89.57">' in page
     assert 'value="express" id="id_shipping_method_1" checked' in page
     assert '<p class="notice" id="checkout-notice" role="status" hidden></p>' in page
 
 
 def test_paying_with_express_from_a_page_showing_the_standard_total_charges_nothing_and_shows_the_new_total(client):
-    """The issue's case without JavaScript: Express chosen, "Pay $63.99" pressed; $78.98 must not be charged."""
+    """The issue's case without JavaScript: Express chosen, "Pay $63.99" pressed; $88.19 must not be charged."""
     guest_cart(client, (green_tea(price="63.99"), 1))
 
     response = client.post("/checkout/", pay_form(shipping_method="express", expected_total="63.99"))
@@ -423,11 +425,11 @@ def test_paying_with_express_from_a_page_showing_the_standard_total_charges_noth
     page = response.content.decode()
     assert response.status_code == 409
     assert (
-        '<p class="notice notice-warning" id="checkout-notice" role="status">The total is now $78.98, not the $63.99 '
-        "shown before: nothing was ordered or charged. Check the shipping method and the summary, then pay $78.98.</p>"
+        '<p class="notice notice-warning" id="checkout-notice" role="status">The total is now $88.19, not the $63.99 '
+        "shown before: nothing was ordered or charged. Check the shipping method and the summary, then pay $88.19.</p>"
     ) in page
-    assert ">Pay $78.98</button>" in page
-    assert '<input type="hidden" name="expected_total" value="78.98">' in page
+    assert ">Pay $88.19</button>" in page
+    assert '<input type="hidden" name="expected_total" value="88.19">' in page
     assert 'value="express" id="id_shipping_method_1" checked' in page
     assert 'value="Ada Shopper"' in page  # what was typed is kept
     assert not Order.objects.exists()
@@ -436,7 +438,7 @@ def test_paying_with_express_from_a_page_showing_the_standard_total_charges_noth
     paid = client.post("/checkout/", pay_form(shipping_method="express", expected_total=total_shown_on(response)))
 
     assert paid.status_code == 303
-    assert Order.objects.get().total == Payment.objects.get().amount == Decimal("78.98")
+    assert Order.objects.get().total == Payment.objects.get().amount == Decimal("88.19")
 
 
 def test_a_price_changed_since_the_page_was_shown_is_shown_before_anything_is_charged(client):
@@ -478,7 +480,7 @@ def test_pay_without_the_total_shown_places_nothing_and_shows_it(client, expecte
     page = response.content.decode()
     assert response.status_code == 200
     assert "Check the shipping method and the total, then pay." in page
-    assert ">Pay $78.98</button>" in page
+    assert ">Pay $88.19</button>" in page
     assert not Order.objects.exists()
 
 
@@ -541,10 +543,10 @@ def test_in_a_browser_a_new_country_requotes_shipping_in_place_and_the_guest_pay
     page.goto(live_server.url + "/checkout/")
     page.get_by_label("Country").select_option("GB")
     shipping = page.locator("#checkout-shipping")
-    shipping.get_by_text("Standard international (7-12 business days)").wait_for()
+    shipping.get_by_text("Standard (5-9 business days)").wait_for()
     assert page.url == live_server.url + "/checkout/"  # swapped in place, no reload
-    # 12.50 + 14.99 shipping + 20 % UK VAT collected at sale (under 135 GBP) = 32.99
-    expect(page.locator("#checkout-summary .summary-total dd")).to_have_text("$32.99 USD")
+    # 12.50 + 14.88 postal shipping (zone 2) + 20 % UK VAT collected at sale (under 135 GBP) = 32.86
+    expect(page.locator("#checkout-summary .summary-total dd")).to_have_text("$32.86 USD")
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Full name").fill("Ada Shopper")
     page.get_by_label("Address line 1").fill("10 Downing St")
@@ -555,13 +557,13 @@ def test_in_a_browser_a_new_country_requotes_shipping_in_place_and_the_guest_pay
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(ARTIFACTS_DIR / "checkout-page-wide.png"), full_page=True)
     page.set_viewport_size({"width": 414, "height": 896})
-    page.get_by_role("button", name="Pay $32.99").click()
+    page.get_by_role("button", name="Pay $32.86").click()
 
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
     page.get_by_label("CVC").fill("123")
     page.get_by_label("Name on card").fill("Ada Shopper")
-    page.get_by_role("button", name="Pay $32.99").click()
+    page.get_by_role("button", name="Pay $32.86").click()
 
     order = Order.objects.get()
     page.wait_for_url(f"**/orders/{order.number}/?token=*")

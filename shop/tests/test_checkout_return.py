@@ -68,9 +68,9 @@ def test_a_guest_back_from_the_payment_page_finds_the_checkout_filled_in(client)
     page = client.get("/checkout/").content.decode()
 
     assert filled_in(page) == {key: LONDON[key] for key in LONDON if key != "quoted_country"}
-    # $12.50 + express to Europe $34.99 + 20 % UK VAT collected at sale (under 135 GBP): $9.50
-    assert total_shown_on(client.get("/checkout/")) == "56.99"
-    assert '<button type="submit" name="action" value="pay" class="checkout-pay-button">Pay $56.99</button>' in page
+    # $12.50 + express to Britain $53.00 (zone 2, up to 500 g) + 20 % UK VAT collected at sale (under 135 GBP): $13.10
+    assert total_shown_on(client.get("/checkout/")) == "78.60"
+    assert '<button type="submit" name="action" value="pay" class="checkout-pay-button">Pay $78.60</button>' in page
 
 
 def test_paying_from_the_filled_in_checkout_orders_the_same_again(client):

@@ -64,9 +64,9 @@ def test_the_order_is_placed_and_its_payment_page_opened_for_its_total():
 
     order, payment = result.order, result.payment
     assert (order.status, order.shipping_method, order.total) == (
-        Order.Status.PENDING_PAYMENT, "express", Decimal("78.98"),
+        Order.Status.PENDING_PAYMENT, "express", Decimal("88.19"),
     )  # fmt: skip
-    assert (payment.amount, payment.currency, payment.status) == (Decimal("78.98"), "USD", Payment.Status.OPEN)
+    assert (payment.amount, payment.currency, payment.status) == (Decimal("88.19"), "USD", Payment.Status.OPEN)
     assert payment.checkout_url
     assert result.payment_error is None
 
@@ -147,9 +147,9 @@ def test_when_stripe_does_not_answer_the_order_stays_unpaid_with_the_reason(monk
 
 
 def test_the_confirmed_total_is_the_amount_charged():
-    result = check_out_cart(cart_of((lamp(), 1)), shipping_code="express", expected_total=Decimal("78.98"))
+    result = check_out_cart(cart_of((lamp(), 1)), shipping_code="express", expected_total=Decimal("88.19"))
 
-    assert result.order.total == result.payment.amount == Decimal("78.98")
+    assert result.order.total == result.payment.amount == Decimal("88.19")
 
 
 def test_another_method_than_the_one_whose_total_was_shown_places_and_charges_nothing():
@@ -157,7 +157,7 @@ def test_another_method_than_the_one_whose_total_was_shown_places_and_charges_no
         check_out_cart(cart_of((lamp(), 1)), shipping_code="express", expected_total=Decimal("63.99"))
 
     assert (raised.value.expected, raised.value.total, raised.value.currency) == (
-        Decimal("63.99"), Decimal("78.98"), "USD",
+        Decimal("63.99"), Decimal("88.19"), "USD",
     )  # fmt: skip
     assert not Order.objects.exists()
     assert not Payment.objects.exists()

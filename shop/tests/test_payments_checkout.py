@@ -79,7 +79,7 @@ def test_starting_a_payment_opens_a_checkout_session_with_the_orders_lines_shipp
     assert payment.expires_at >= order.reserved_until
     assert payment.expires_at >= timezone.now() + timedelta(minutes=30)
     session = gateway.get_client().v1.checkout.sessions.retrieve(payment.checkout_session_id)
-    assert session.amount_total == 2 * 1250 + 499
+    assert session.amount_total == 2 * 1250 + 886
     assert (session.currency, session.customer_email, session.client_reference_id) == (
         "usd",
         "ada@example.com",
@@ -89,7 +89,7 @@ def test_starting_a_payment_opens_a_checkout_session_with_the_orders_lines_shipp
     items = gateway.get_client().v1.checkout.sessions.line_items.list(payment.checkout_session_id)
     assert [(item.description, item.quantity, item.amount_total) for item in items.data] == [
         (f"{tea.product.title} ({tea.label})", 2, 2500),
-        (f"Shipping: {order.shipping_method_name}", 1, 499),
+        (f"Shipping: {order.shipping_method_name}", 1, 886),
     ]
 
 
@@ -146,8 +146,8 @@ def test_paying_on_the_page_and_the_signed_webhook_make_the_order_paid(
 
     order.refresh_from_db()
     payment.refresh_from_db()
-    assert (order.status, order.amount_paid) == ("paid", Decimal("29.99"))
-    assert (payment.status, payment.amount_paid) == ("paid", Decimal("29.99"))
+    assert (order.status, order.amount_paid) == ("paid", Decimal("33.86"))
+    assert (payment.status, payment.amount_paid) == ("paid", Decimal("33.86"))
     assert payment.payment_intent_id.startswith("pi_")
     # order_paid -> the allocation task turned the held reservation into an allocation.
     assert not Reservation.objects.filter(order_line__order=order).exists()
@@ -254,7 +254,7 @@ def test_an_amount_that_differs_from_the_order_puts_it_on_hold_for_staff(
 
     order.refresh_from_db()
     assert (order.status, order.amount_paid) == ("on_hold", Decimal("1.00"))
-    assert order.hold_reason == "Amount paid (1.00 USD) differs from the order total (17.49 USD)."
+    assert order.hold_reason == "Amount paid (1.00 USD) differs from the order total (21.36 USD)."
     assert paid_signals == []
 
 
@@ -293,11 +293,11 @@ def test_a_payment_after_the_stock_was_sold_to_someone_else_is_refunded_and_the_
         deliver_stand_in_events(client, "refund.updated")  # Stripe's word on the refund: changes nothing more
 
     late.refresh_from_db()
-    assert (late.status, late.amount_paid, late.amount_refunded) == ("refunded", Decimal("17.49"), Decimal("17.49"))
+    assert (late.status, late.amount_paid, late.amount_refunded) == ("refunded", Decimal("21.36"), Decimal("21.36"))
     refund = Refund.objects.get()
     assert (refund.status, refund.amount, refund.idempotency_key) == (
         "succeeded",
-        Decimal("17.49"),
+        Decimal("21.36"),
         f"refund:{refund.pk}",
     )
     statuses = late.events.exclude(to_status="").order_by("pk").values_list("to_status", flat=True)
@@ -324,7 +324,7 @@ def test_a_second_session_paid_for_an_order_already_paid_is_given_back(
         deliver_stand_in_events(client, "checkout.session.completed")
 
     order.refresh_from_db()
-    assert (order.status, order.amount_paid, order.amount_refunded) == ("paid", Decimal("34.98"), Decimal("17.49"))
+    assert (order.status, order.amount_paid, order.amount_refunded) == ("paid", Decimal("42.72"), Decimal("21.36"))
     assert Refund.objects.get().payment_id == second.pk
     assert _paid_count(paid_signals) == 1
 

@@ -37,14 +37,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def paid_order(client, local_stripe, django_capture_on_commit_callbacks):
-    """2 x tea at 12.50 and 1 x cup at 8.00 (+ 4.99 shipping = 37.99 USD), paid through the stand-in."""
+    """2 x tea at 12.50 and 1 x cup at 8.00 (+ 9.62 shipping: 750 g to zone 7; 42.62 USD), paid on the stand-in."""
     tea, cup = stocked_variant(price="12.50"), stocked_variant(price="8.00")
     order = place_test_order((tea, 2), (cup, 1))
     pay_on_page(client, start_payment(order=order))
     with django_capture_on_commit_callbacks(execute=True):
         deliver_stand_in_events(client)
     order.refresh_from_db()
-    assert (order.status, order.total) == ("paid", Decimal("37.99"))
+    assert (order.status, order.total) == ("paid", Decimal("42.62"))
     order.tea, order.cup = order.lines.get(variant=tea), order.lines.get(variant=cup)
     return order
 
@@ -65,18 +65,18 @@ def test_a_full_refund_refunds_the_order_and_gives_its_stock_back(
     paid_order.refresh_from_db()
     assert (refund.status, refund.amount, refund.by, refund.stripe_refund_id[:3]) == (
         "succeeded",
-        Decimal("37.99"),
+        Decimal("42.62"),
         staff_user,
         "re_",
     )
-    assert (paid_order.status, paid_order.amount_refunded) == ("refunded", Decimal("37.99"))
-    assert paid_order.payments.get().amount_refunded == Decimal("37.99")
-    assert _charge_refunded(paid_order) == 3799
+    assert (paid_order.status, paid_order.amount_refunded) == ("refunded", Decimal("42.62"))
+    assert paid_order.payments.get().amount_refunded == Decimal("42.62")
+    assert _charge_refunded(paid_order) == 4262
     event = paid_order.events.last()
     assert (event.to_status, event.by, describe(event)) == (
         "refunded",
         staff_user,
-        "Refunded 37.99 USD: Customer changed their mind",
+        "Refunded 42.62 USD: Customer changed their mind",
     )
     assert not Reservation.objects.filter(order_line__order=paid_order).exists()
     assert available_by_variant(variant_ids=[paid_order.tea.variant_id]) == {paid_order.tea.variant_id: 5}
@@ -108,10 +108,10 @@ def test_more_than_is_left_is_refused_and_nothing_changes(paid_order, django_cap
         refund_order(order=paid_order, amount=Decimal("30.00"))
 
     with pytest.raises(RefundNotAllowed) as error:
-        refund_order(order=paid_order, amount=Decimal("8.00"))
+        refund_order(order=paid_order, amount=Decimal("13.00"))
     assert error.value.code == "exceeds_paid"
     assert error.value.message == (
-        f"At most 7.99 USD can still be refunded on order {paid_order.number}; 8.00 USD was asked for."
+        f"At most 12.62 USD can still be refunded on order {paid_order.number}; 13.00 USD was asked for."
     )
     with pytest.raises(RefundNotAllowed) as error:
         refund_order(order=paid_order, lines=[(paid_order.tea.pk, 3)])
@@ -135,9 +135,9 @@ def test_a_line_refunded_once_cannot_be_refunded_again(paid_order, django_captur
 
 def test_the_database_refuses_refunds_above_what_was_paid(paid_order):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Order.objects.filter(pk=paid_order.pk).update(amount_refunded=Decimal("38.00"))
+        Order.objects.filter(pk=paid_order.pk).update(amount_refunded=Decimal("43.00"))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Payment.objects.filter(order=paid_order).update(amount_refunded=Decimal("38.00"))
+        Payment.objects.filter(order=paid_order).update(amount_refunded=Decimal("43.00"))
 
 
 def test_replayed_refund_webhooks_change_nothing(client, paid_order, paid_signals, django_capture_on_commit_callbacks):
@@ -209,7 +209,7 @@ def test_a_refund_stripe_never_answered_stays_pending_and_is_sent_again_with_the
     refund = Refund.objects.get()
     assert refund.status == "pending"
     with pytest.raises(RefundNotAllowed):  # the pending refund counts against what is left
-        refund_order(order=paid_order, amount=Decimal("28.00"))
+        refund_order(order=paid_order, amount=Decimal("33.00"))
 
     def recorded(**kwargs):
         keys.append(kwargs["idempotency_key"])
@@ -237,7 +237,7 @@ def test_cancelling_a_paid_order_before_shipping_refunds_it_in_full(
         refund = cancel_order(order=paid_order, by=staff_user, reason="Out of stock at the warehouse")
 
     paid_order.refresh_from_db()
-    assert (paid_order.status, paid_order.amount_refunded) == ("cancelled", Decimal("37.99"))
+    assert (paid_order.status, paid_order.amount_refunded) == ("cancelled", Decimal("42.62"))
     assert refund.status == "succeeded"
     assert not Reservation.objects.filter(order_line__order=paid_order).exists()
     assert [event.to_status for event in paid_order.events.order_by("pk")][-2:] == ["cancelled", ""]

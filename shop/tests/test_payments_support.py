@@ -14,14 +14,14 @@ import pytest
 import stripe
 from django.conf import settings
 
-from fulfillment.tests.factories import stock_of
+from fulfillment.models import Warehouse
+from fulfillment.tests.factories import WarehouseFactory, stock_of
 from marketplace.models import OutboxEvent
 from shop.models import Cart, LocalStripeObject, Order, Payment
 from shop.payments.local_stripe.testing import pay_with_test_card
 from shop.services.cart import add_to_cart
 from shop.services.orders import ShippingAddress, place_order
-from shop.services.shipping import quote_shipping
-from shop.tests.factories import VariantFactory
+from shop.tests.factories import VariantFactory, cart_shipping
 
 WEBHOOK_URL = "/stripe/webhook/"
 ADDRESS = ShippingAddress(name="Ada Shopper", line1="1 Main St", city="Springfield", country="US", postal_code="62701")
@@ -64,8 +64,10 @@ def paid_signals_fixture():
 
 
 def stocked_variant(*, quantity: int = 5, price: str = "12.50"):
+    """A 250 g product stocked in the test's one fulfillment centre (Newark, NJ: zone 7 from ADDRESS)."""
     variant = VariantFactory(price=Decimal(price))
-    stock_of(variant, quantity=quantity)
+    warehouse = Warehouse.objects.filter(code="TEST-FC").first() or WarehouseFactory(code="TEST-FC")
+    stock_of(variant, warehouse, quantity=quantity)
     return variant
 
 
@@ -74,8 +76,7 @@ def place_test_order(*items, email: str = "ada@example.com") -> Order:
     cart = Cart.objects.create(session_key=uuid.uuid4().hex)
     for variant, quantity in items:
         add_to_cart(cart=cart, variant=variant, quantity=quantity)
-    subtotal = sum((variant.price * quantity for variant, quantity in items), Decimal("0"))
-    shipping = quote_shipping(country="US", subtotal=subtotal, currency="USD")[0]
+    shipping = cart_shipping(cart, country=ADDRESS.country, postal_code=ADDRESS.postal_code)
     return place_order(cart=cart, email=email, address=ADDRESS, shipping=shipping)
 
 

@@ -66,7 +66,7 @@ def test_the_shops_fault_refunds_shipping_too_and_a_whole_return_leaves_the_orde
     refunds_sent()
     ret.refresh_from_db()
     order.refresh_from_db()
-    assert ret.refund.amount == Decimal("37.99") == order.amount_paid == order.amount_refunded
+    assert ret.refund.amount == Decimal("42.62") == order.amount_paid == order.amount_refunded
     assert order.status == Order.Status.RETURNED  # not "refunded": the goods came back
     assert (
         SentEmail.objects.filter(order=order, kind=SentEmail.Kind.RETURN_REFUNDED, subject_key=str(ret.pk)).count() == 1
@@ -112,8 +112,8 @@ def test_a_wrong_item_is_refunded_at_the_first_scan(delivered_order, refunds_sen
     )
     refunds_sent()
     ret.refresh_from_db()
-    # 8.00 and its share of the 4.99 shipping (8 / 33 of it), before anyone opened the parcel.
-    assert (ret.status, ret.refund.amount, ret.refund.status) == ("in_transit", Decimal("9.21"), "succeeded")
+    # 8.00 and its share of the 9.62 shipping (8 / 33 of it), before anyone opened the parcel.
+    assert (ret.status, ret.refund.amount, ret.refund.status) == ("in_transit", Decimal("10.33"), "succeeded")
     _inspect(ret)
     refunds_sent()
     assert Refund.objects.filter(order=order).count() == 1
@@ -130,8 +130,8 @@ def test_never_more_than_was_paid_when_staff_refunded_money_first(
     _inspect(ret)
     refunds_sent()
     order.refresh_from_db()
-    assert order.amount_refunded == order.amount_paid == Decimal("37.99")
-    assert ReturnRequest.objects.get(pk=ret.pk).refund.amount == Decimal("7.99")
+    assert order.amount_refunded == order.amount_paid == Decimal("42.62")
+    assert ReturnRequest.objects.get(pk=ret.pk).refund.amount == Decimal("12.62")
 
 
 def test_refund_without_return_lets_the_shopper_keep_it(delivered_order, staff_user, refunds_sent):
@@ -140,7 +140,7 @@ def test_refund_without_return_lets_the_shopper_keep_it(delivered_order, staff_u
     refund_without_return(return_id=ret.pk, message="Keep it, sorry!", by=staff_user)
     refunds_sent()
     ret.refresh_from_db()
-    assert (ret.status, ret.refund.amount, ret.decided_by) == ("refunded_without_return", Decimal("9.21"), staff_user)
+    assert (ret.status, ret.refund.amount, ret.decided_by) == ("refunded_without_return", Decimal("10.33"), staff_user)
     assert not InboundReturn.objects.exists()
 
 

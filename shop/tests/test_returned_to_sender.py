@@ -77,6 +77,6 @@ def test_a_refused_parcel_comes_back_to_its_warehouse_and_the_shopper_is_refunde
     ret.refresh_from_db()
     shelf.refresh_from_db()
     assert shelf.quantity == 3  # back on the shelf it left
-    assert ret.refund.amount == order.amount_paid == order.amount_refunded == Decimal("29.99")  # shipping too
+    assert ret.refund.amount == order.amount_paid == order.amount_refunded == Decimal("33.86")  # shipping too
     assert order.status == Order.Status.RETURNED
     assert ReturnRequest.objects.filter(order=order).count() == 1

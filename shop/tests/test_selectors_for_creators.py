@@ -16,8 +16,14 @@ from shop import selectors
 from shop.models import Cart, CartLine, Order, OrderLine, Payment, Product, Refund, Variant
 from shop.services.attribution import record_line_attribution
 from shop.services.orders import ShippingAddress, place_order
-from shop.services.shipping import quote_shipping
-from shop.tests.factories import ProductFactory, ProductImageFactory, SellerFactory, VariantFactory, paid_order
+from shop.tests.factories import (
+    ProductFactory,
+    ProductImageFactory,
+    SellerFactory,
+    VariantFactory,
+    cart_shipping,
+    paid_order,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +41,7 @@ def _placed_order(*items, user=None) -> Order:
     cart = Cart.objects.create(user=user) if user else Cart.objects.create(session_key=uuid.uuid4().hex)
     for variant, quantity in items:
         CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
-    shipping = quote_shipping(country="US", subtotal=items[0][0].price, currency=items[0][0].currency)[0]
+    shipping = cart_shipping(cart)
     return place_order(cart=cart, email="ada@example.com", address=ADDRESS, shipping=shipping, user=user)
 
 

@@ -73,7 +73,7 @@ def test_a_stale_timestamp_is_refused_as_a_replay(client, paid_session, django_c
 def test_a_body_changed_after_signing_is_refused(client, paid_session, django_capture_on_commit_callbacks):
     order, _, event = paid_session
     payload = json.dumps(event)
-    tampered = payload.replace('"amount_total": 1749', '"amount_total": 1')
+    tampered = payload.replace('"amount_total": 2136', '"amount_total": 1')
     assert tampered != payload
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -122,7 +122,7 @@ def test_the_same_event_delivered_five_times_pays_the_order_once(
     assert [response.status_code for response in responses] == [200] * 5
     assert [response.json()["duplicate"] for response in responses] == [False, True, True, True, True]
     order.refresh_from_db()
-    assert (order.status, order.amount_paid) == ("paid", Decimal("17.49"))
+    assert (order.status, order.amount_paid) == ("paid", Decimal("21.36"))
     assert order.events.filter(to_status="paid").count() == 1
     stored = StripeEvent.objects.get()
     assert (stored.event_id, stored.type, stored.attempts) == (event["id"], "checkout.session.completed", 1)
@@ -250,7 +250,7 @@ def test_a_refund_that_arrives_before_its_payment_waits_and_is_applied_when_the_
     intent = completed["data"]["object"]["payment_intent"]
     refund = make_event(
         "refund.created",
-        {"id": "re_early", "object": "refund", "payment_intent": intent, "amount": 1749, "status": "succeeded"},
+        {"id": "re_early", "object": "refund", "payment_intent": intent, "amount": 2136, "status": "succeeded"},
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -265,7 +265,7 @@ def test_a_refund_that_arrives_before_its_payment_waits_and_is_applied_when_the_
     order.refresh_from_db()
     early.refresh_from_db()
     assert early.processed_at is not None and early.waiting_for == ""
-    assert (order.amount_paid, order.amount_refunded, order.status) == (Decimal("17.49"), Decimal("17.49"), "refunded")
+    assert (order.amount_paid, order.amount_refunded, order.status) == (Decimal("21.36"), Decimal("21.36"), "refunded")
     assert order.refunds.get().stripe_refund_id == "re_early"
 
 

@@ -1,0 +1,180 @@
+"""What delivery would cost and take before an order exists, priced as the label will be.
+
+The warehouses that would ship the cart are chosen as allocation would choose them (the same
+`choose_warehouses` over today's free stock, without locking: it is a quote), each part is packed
+into that warehouse's boxes as the packing station would be told to, and every configured carrier
+quotes the parcels from its own rate tables (`fulfillment/carriers/data`). Two methods come out:
+
+- `standard`: the cheapest service from every shipping warehouse;
+- `express`: the fastest service from every shipping warehouse, offered only when it is faster.
+
+A part that nobody stocks (backordered) ships from the warehouse chosen first, or from the best
+active fulfillment centre when nobody stocks anything. Without a postal code the domestic zone is
+the farthest one, so an early quote is never below the one at checkout. Amounts are in the
+carriers' currency; the shop converts them.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fulfillment import carriers
+from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses, distance
+from fulfillment.carriers import Address, Parcel, Rate, ShipmentSpec
+from fulfillment.models import Box, Stock, Warehouse
+from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
+from fulfillment.packing import ItemSize, suggest_parcels
+from fulfillment.services.packing import box_sizes
+
+STANDARD = "standard"
+EXPRESS = "express"
+
+
+@dataclass(frozen=True)
+class QuoteItem:
+    """One cart line as the quote needs it: the variant, how many, and the product's packed size."""
+
+    variant_id: int
+    quantity: int
+    weight_grams: int
+    length_mm: int = 0
+    width_mm: int = 0
+    height_mm: int = 0
+
+
+@dataclass(frozen=True)
+class DeliveryQuote:
+    """A method for the whole cart: the sum of its warehouses' rates, as slow as the slowest."""
+
+    code: str
+    amount: Decimal
+    currency: str
+    days_min: int
+    days_max: int
+    rates: tuple[Rate, ...]  # one per shipping warehouse
+
+    @property
+    def warehouse_count(self) -> int:
+        return len(self.rates)
+
+
+def delivery_quotes(*, items: Sequence[QuoteItem], country: str, postal_code: str = "") -> list[DeliveryQuote]:
+    """The methods to `country` for these items, cheapest first; empty when no warehouse or carrier can ship a part.
+
+    Two queries (stock with its warehouses, then their boxes); a third only when nobody stocks anything.
+    """
+    items = [item for item in items if item.quantity > 0]
+    if not items:
+        return []
+    destination = Destination(country.upper(), postal_code.strip())
+    parts = _parts_by_warehouse(items, destination)
+    if parts is None:
+        return []
+    boxes = defaultdict(list)
+    for box in Box.objects.filter(warehouse__in=list(parts), is_active=True).order_by("pk"):
+        boxes[box.warehouse_id].append(box)
+    standard, express = [], []
+    for warehouse, part in parts.items():
+        rates = carriers.quote_all(_shipment(warehouse, part, boxes[warehouse.pk], destination))
+        if not rates:
+            return []
+        standard.append(carriers.cheapest_rate(rates, None))
+        express.append(min(rates, key=lambda r: (r.days_max, r.amount, r.carrier, r.service)))
+    quotes = [_combined(STANDARD, standard)]
+    fastest = _combined(EXPRESS, express)
+    if fastest.days_max < quotes[0].days_max:
+        quotes.append(fastest)
+    return quotes
+
+
+def _combined(code: str, rates: list[Rate]) -> DeliveryQuote:
+    currencies = {rate.currency for rate in rates}
+    if len(currencies) != 1:
+        raise ValueError(f"Carriers quoted in several currencies: {sorted(currencies)}")
+    return DeliveryQuote(
+        code=code,
+        amount=sum((rate.amount for rate in rates), Decimal("0")),
+        currency=currencies.pop(),
+        days_min=max(rate.days_min for rate in rates),
+        days_max=max(rate.days_max for rate in rates),
+        rates=tuple(rates),
+    )
+
+
+def _parts_by_warehouse(items: list[QuoteItem], destination: Destination) -> dict[Warehouse, list[ItemSize]] | None:
+    """Which warehouse ships which units, as allocation would plan it today; None when no warehouse can."""
+    stocks = list(
+        Stock.objects.filter(
+            variant_id__in={item.variant_id for item in items},
+            warehouse__is_active=True,
+            warehouse__kind__in=SHIPPING_WAREHOUSE_KINDS,
+        ).select_related("warehouse")
+    )
+    warehouses = {stock.warehouse_id: stock.warehouse for stock in stocks}
+    plan = choose_warehouses(
+        [(index, item.variant_id, item.quantity) for index, item in enumerate(items)],
+        destination,
+        [WarehouseInfo(w.pk, str(w.country), w.postal_code, w.priority, w.is_active) for w in warehouses.values()],
+        {(stock.warehouse_id, stock.variant_id): stock.quantity - stock.quantity_allocated for stock in stocks},
+    )
+    parts: dict[Warehouse, list[ItemSize]] = defaultdict(list)
+    for planned in plan.allocations:
+        parts[warehouses[planned.warehouse_id]].append(_size(items[planned.line_id], planned.quantity))
+    if plan.backorders:
+        fallback = warehouses[plan.warehouse_ids[0]] if plan.warehouse_ids else _best_warehouse(destination)
+        if fallback is None:
+            return None
+        for backorder in plan.backorders:
+            parts[fallback].append(_size(items[backorder.line_id], backorder.quantity))
+    return parts
+
+
+def _best_warehouse(destination: Destination) -> Warehouse | None:
+    """The active fulfillment centre allocation would prefer for this destination when stock arrives."""
+    centres = list(Warehouse.objects.filter(is_active=True, kind=Warehouse.Kind.FULFILLMENT_CENTRE))
+    if not centres:
+        return None
+    return min(
+        centres,
+        key=lambda w: (
+            -w.priority,
+            distance(str(w.country), w.postal_code, destination.country, destination.postal_code),
+            w.pk,
+        ),
+    )
+
+
+def _size(item: QuoteItem, quantity: int) -> ItemSize:
+    return ItemSize(item.length_mm, item.width_mm, item.height_mm, item.weight_grams, quantity, str(item.variant_id))
+
+
+def _shipment(warehouse: Warehouse, part: list[ItemSize], boxes: list[Box], destination: Destination) -> ShipmentSpec:
+    """The part packed as the packing station would be told to; without boxes, one parcel of everything."""
+    suggestions = suggest_parcels(part, box_sizes(boxes)) if boxes else []
+    if suggestions:
+        parcels = tuple(
+            Parcel(
+                # A unit of unknown weight still pays the first weight break, as the carrier bills it.
+                weight_grams=max(suggestion.weight_grams, 1),
+                length_mm=suggestion.box.length_mm if suggestion.box else 0,
+                width_mm=suggestion.box.width_mm if suggestion.box else 0,
+                height_mm=suggestion.box.height_mm if suggestion.box else 0,
+            )
+            for suggestion in suggestions
+        )
+    else:
+        parcels = (Parcel(weight_grams=max(sum(i.weight_grams * i.quantity for i in part), 1)),)
+    return ShipmentSpec(
+        from_address=Address(
+            name=warehouse.name,
+            line1=warehouse.address_line1,
+            city=warehouse.city,
+            postal_code=warehouse.postal_code,
+            country=str(warehouse.country),
+        ),
+        to_address=Address(
+            name="", line1="", city="", postal_code=destination.postal_code, country=destination.country
+        ),
+        parcels=parcels,
+    )

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fulfillment.models import InboundShipment, InboundShipmentLine, Warehouse
@@ -41,4 +41,17 @@ def closes_to_send_again(*, older_than: dt.timedelta) -> list[int]:
         InboundShipment.objects.filter(
             close_requested_at__lte=timezone.now() - older_than, status__in=(S.ANNOUNCED, S.RECEIVING)
         ).values_list("pk", flat=True)
+    )
+
+
+def seller_stock_warehouses(*, seller_id: int) -> list[Warehouse]:
+    """The stock columns a seller sees: our active fulfillment centres and the seller's own, by code.
+
+    Another seller's own warehouse is left out. Only the seller's own are counted by the seller
+    (`Warehouse.counted_by_seller`); ours are counted by staff as shipments are received.
+    """
+    return list(
+        Warehouse.objects.filter(kind=Warehouse.Kind.FULFILLMENT_CENTRE, is_active=True)
+        .filter(Q(operator=Warehouse.Operator.NETWORK) | Q(operator_seller_id=seller_id))
+        .order_by("code")
     )

@@ -54,6 +54,13 @@ class InboundShipment(models.Model):
     def is_open(self) -> bool:
         return self.status in (self.Status.ANNOUNCED, self.Status.RECEIVING)
 
+    @property
+    def discrepancies(self) -> list["InboundShipmentLine"]:
+        """Lines of a closed receipt that did not match (short, over, damaged); uses prefetched lines."""
+        if self.status != self.Status.CLOSED:
+            return []
+        return [line for line in self.lines.all() if line.has_discrepancy]
+
 
 class InboundShipmentLine(models.Model):
     """Units of one variant announced, and once counted: how many arrived, how many of those damaged."""

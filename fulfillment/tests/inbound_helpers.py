@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from fulfillment.models import InboundShipment
+from fulfillment.models import InboundShipment, Warehouse
 from fulfillment.services.receiving import AnnouncedLine, announce_inbound_shipment
 
 
@@ -18,3 +18,8 @@ def announced(warehouse, *items, seller_id: int | None = None, **fields) -> Inbo
         expected_on=fields.pop("expected_on", timezone.localdate() + dt.timedelta(days=3)),
         **fields,
     )
+
+
+def run_by(seller) -> dict:
+    """WarehouseFactory fields of a warehouse the seller runs (the seller counts its stock)."""
+    return {"operator": Warehouse.Operator.SELLER, "operator_seller_id": seller.pk}

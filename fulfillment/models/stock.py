@@ -45,6 +45,7 @@ class Warehouse(models.Model):
                 condition=Q(operator="network", operator_seller_id__isnull=True)
                 | Q(operator="seller", operator_seller_id__isnull=False),
                 name="warehouse_seller_run_names_its_seller",
+                violation_error_message="A warehouse a seller runs needs that seller's id; one of ours has none.",
             )
         ]
 

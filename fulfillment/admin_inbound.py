@@ -96,6 +96,21 @@ class InboundShipmentLineInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ToReceiveFilter(admin.SimpleListFilter):
+    """Shipments announced or being counted: the receiving dock's queue."""
+
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("to_receive", "To receive")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[InboundShipment]) -> QuerySet[InboundShipment]:
+        if self.value() == "to_receive":
+            return queryset.filter(status__in=(S.ANNOUNCED, S.RECEIVING)).order_by("expected_on", "pk")
+        return queryset
+
+
 @admin.register(InboundShipment)
 class InboundShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Sellers' announced shipments; counted and closed through the receive page, never edited."""
@@ -113,7 +128,7 @@ class InboundShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "next_step",
     )
     list_select_related = ("warehouse",)
-    list_filter = ("status", "warehouse", "expected_on")
+    list_filter = (ToReceiveFilter, "status", "warehouse", "expected_on")
     search_fields = ("=number", "=tracking_number", "lines__sku")
     show_full_result_count = False
     inlines = (InboundShipmentLineInline,)

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from fulfillment.models import Backorder, InboundShipment, Stock, StockMovement
+from fulfillment.services.receiving import cancel_inbound_shipment
 from fulfillment.services.stock import set_stock_quantity
 from fulfillment.tests.factories import WarehouseFactory, stock_of
 from fulfillment.tests.inbound_helpers import announced
@@ -154,3 +155,16 @@ def test_the_changelist_costs_the_same_queries_for_1_and_30_shipments(assert_cha
             announced(warehouse, (VariantFactory(), 2), (VariantFactory(), 3))
 
     assert_changelist_queries_constant(reverse("admin:fulfillment_inboundshipment_changelist"), make)
+
+
+def test_the_admin_home_leads_to_the_shipments_still_to_receive(staff_client):
+    warehouse = WarehouseFactory()
+    waiting = announced(warehouse, (VariantFactory(sku="TEA"), 3))
+    gone = announced(warehouse, (VariantFactory(sku="CUP"), 3))
+    cancel_inbound_shipment(shipment_id=gone.pk, seller_id=gone.seller_id)
+    home = staff_client.get(reverse("admin:index")).content.decode()
+    queue_url = reverse("admin:fulfillment_inboundshipment_changelist") + "?queue=to_receive"
+
+    assert f'href="{queue_url}"' in home
+    listed = staff_client.get(queue_url).context["cl"].result_list
+    assert [shipment.pk for shipment in listed] == [waiting.pk]

@@ -35,12 +35,14 @@ def seller_inbound_shipment(*, seller_id: int, shipment_id: int) -> InboundShipm
     return seller_inbound_shipments(seller_id=seller_id).filter(pk=shipment_id).first()
 
 
-def closes_to_send_again(*, older_than: dt.timedelta) -> list[int]:
-    """Receipts whose close was asked for but never finished (a worker killed, a task lost)."""
+def closes_to_send_again(*, older_than: dt.timedelta) -> list[tuple[int, int | None]]:
+    """(shipment id, who asked) of receipts whose close was asked for but never finished (a worker killed)."""
     return list(
         InboundShipment.objects.filter(
             close_requested_at__lte=timezone.now() - older_than, status__in=(S.ANNOUNCED, S.RECEIVING)
-        ).values_list("pk", flat=True)
+        )
+        .order_by("pk")
+        .values_list("pk", "close_requested_by_id")
     )
 
 

@@ -34,7 +34,7 @@ def close_receipt_task(shipment_id: int, by_id: int | None = None) -> str:
 @shared_task
 def resend_unfinished_closes() -> int:
     """Send again the closes staff asked for that no worker finished."""
-    shipment_ids = closes_to_send_again(older_than=RESEND_AFTER)
-    for shipment_id in shipment_ids:
-        close_receipt_task.delay(shipment_id)
-    return len(shipment_ids)
+    unfinished = closes_to_send_again(older_than=RESEND_AFTER)
+    for shipment_id, by_id in unfinished:
+        close_receipt_task.delay(shipment_id, by_id)
+    return len(unfinished)

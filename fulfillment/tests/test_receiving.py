@@ -117,17 +117,18 @@ def test_a_close_that_dies_half_way_leaves_nothing_and_is_finished_when_sent_aga
     assert sorted(Stock.objects.values_list("quantity", flat=True)) == [2, 2]
 
 
-def test_the_sweep_sends_again_a_close_no_worker_finished():
+def test_the_sweep_sends_again_a_close_no_worker_finished(staff_user):
     newark, tea = WarehouseFactory(), VariantFactory(sku="TEA")
     shipment = announced(newark, (tea, 4))
     _count(shipment, TEA=4)
-    request_close(shipment_id=shipment.pk)
+    request_close(shipment_id=shipment.pk, by=staff_user)
     assert resend_unfinished_closes() == 0  # asked a moment ago: its task may still be queued
 
     InboundShipment.objects.filter(pk=shipment.pk).update(close_requested_at=timezone.now() - dt.timedelta(hours=1))
     assert resend_unfinished_closes() == 1
 
-    assert InboundShipment.objects.get(pk=shipment.pk).status == S.CLOSED
+    closed = InboundShipment.objects.get(pk=shipment.pk)
+    assert (closed.status, closed.closed_by) == (S.CLOSED, staff_user)  # closed in the name of who asked
     assert Stock.objects.get(variant=tea).quantity == 4
     assert resend_unfinished_closes() == 0
 

@@ -202,12 +202,13 @@ class InboundShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         shipment = get_object_or_404(InboundShipment.objects.select_related("warehouse"), pk=pk)
         change_url = reverse("admin:fulfillment_inboundshipment_change", args=[shipment.pk])
-        if not shipment.is_open:
-            self.message_user(
-                request,
-                f"Shipment {shipment.number} is {shipment.get_status_display().lower()}: nothing to count.",
-                messages.WARNING,
+        if not shipment.is_open or shipment.close_requested_at is not None:
+            why = (
+                "is being closed: its counts are final"
+                if shipment.is_open
+                else f"is {shipment.get_status_display().lower()}: nothing to count"
             )
+            self.message_user(request, f"Shipment {shipment.number} {why}.", messages.WARNING)
             return HttpResponseRedirect(change_url)
         data = request.POST if request.method == "POST" else None
         line_forms = [LineCountForm(data, line=line) for line in shipment.lines.order_by("pk")]

@@ -166,6 +166,8 @@ def record_line_counts(*, shipment_id: int, counts: list[LineCount], by=None) ->
             raise ReceivingError(
                 "not_open", f"Shipment {shipment.number} is {shipment.get_status_display().lower()}: nothing to count."
             )
+        if shipment.close_requested_at is not None:  # the close uses the counts as they were when asked for
+            raise ReceivingError("closing", f"Shipment {shipment.number} is being closed: its counts are final.")
         lines = {line.pk: line for line in shipment.lines.all()}
         problems: dict[str, list[str]] = {}
         for count in counts:

@@ -133,6 +133,20 @@ def test_the_sweep_sends_again_a_close_no_worker_finished(staff_user):
     assert resend_unfinished_closes() == 0
 
 
+def test_counts_are_final_once_the_close_is_asked_for():
+    newark, tea = WarehouseFactory(), VariantFactory(sku="TEA")
+    shipment = announced(newark, (tea, 4))
+    _count(shipment, TEA=4)
+    request_close(shipment_id=shipment.pk)
+
+    with pytest.raises(ReceivingError) as refused:
+        _count(shipment, TEA=40)
+
+    assert refused.value.code == "closing"
+    assert close_receipt(shipment_id=shipment.pk).status == S.CLOSED
+    assert Stock.objects.get(variant=tea).quantity == 4
+
+
 def test_a_receipt_with_a_line_not_counted_cannot_be_closed():
     newark = WarehouseFactory()
     tea, cup = VariantFactory(sku="TEA"), VariantFactory(sku="CUP")

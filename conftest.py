@@ -197,7 +197,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     log = ARTIFACTS_DIR.joinpath("celery-worker.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default,allocation,labels,returns,media",
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker",
+         "-Q", "default,allocation,labels,returns,media,inbound",
          "--pool=prefork", "--concurrency=2", "--loglevel=INFO", "--hostname", f"test-{os.getpid()}@%h"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -103,13 +103,17 @@ class VariantStockInline(_ReadOnlyStockInline):
 
 @admin.register(Warehouse)
 class WarehouseAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "city", "country", "priority", "is_active", "stock_lines", "units")
+    list_display = (
+        "code", "name", "kind", "operator", "city", "country", "priority", "is_active", "stock_lines", "units",
+    )  # fmt: skip
     list_display_links = ("code", "name")
-    list_filter = ("kind", "is_active", "country")
+    list_filter = ("kind", "operator", "is_active", "country")
     search_fields = ("code", "name", "city", "postal_code")
     readonly_fields = ("created_at", "stock_summary")
     fieldsets = (
         (None, {"fields": ("code", "name", "kind", "priority", "is_active")}),
+        # Ours: staff receive sellers' inbound shipments and count; a seller's own: that seller counts.
+        ("Run by", {"fields": ("operator", "operator_seller_id")}),
         ("Address", {"fields": ("address_line1", "address_line2", "city", "region", "postal_code", "country")}),
         ("Stock", {"fields": ("stock_summary", "created_at")}),
     )
@@ -167,7 +171,10 @@ class SetStockForm(forms.Form):
         required=False,
         help_text="Leave empty to keep the current bin.",
     )
-    note = forms.CharField(max_length=80, required=False, help_text="Kept in the stock ledger, e.g. 'cycle count'.")
+    # Staff change on-hand counts only with a reason (sellers no longer count our warehouses): kept in the ledger.
+    note = forms.CharField(
+        max_length=80, label="Reason", help_text="Kept in the stock ledger, e.g. 'cycle count', 'found in B-12'."
+    )
 
     def __init__(self, *args, admin_site: admin.AdminSite, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -181,7 +188,7 @@ class StockCountForm(forms.Form):
     """The same count applied to each selected stock row (changelist action)."""
 
     quantity = forms.IntegerField(min_value=0, help_text="Units on hand after the count, for each selected line.")
-    note = forms.CharField(max_length=80, required=False, help_text="Kept in the stock ledger, e.g. 'cycle count'.")
+    note = forms.CharField(max_length=80, label="Reason", help_text="Kept in the stock ledger, e.g. 'cycle count'.")
 
 
 @admin.register(Stock)
@@ -419,4 +426,11 @@ class BackorderAdmin(admin.ModelAdmin):
 # Work on fulfillment orders (boxes, pick lists, packing, work queues), on shipments (labels, tracking), on
 # returns (the returns centre: receive, inspect), customs (held shipments, declarations) and the shipping
 # restrictions rule table.
-from fulfillment import admin_customs, admin_picking, admin_restrictions, admin_returns, admin_shipping  # noqa: E402, F401
+from fulfillment import (  # noqa: E402, F401
+    admin_customs,
+    admin_inbound,
+    admin_picking,
+    admin_restrictions,
+    admin_returns,
+    admin_shipping,
+)

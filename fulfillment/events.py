@@ -46,3 +46,7 @@ shipment_cleared_customs = Event("fulfillment.shipment_cleared_customs", doc="or
 shipment_duties_due = Event(
     "fulfillment.shipment_duties_due", doc="order_id, shipment_id, tracking_number, description (DAP: pay at the door)"
 )
+inbound_shipment_received = Event(
+    "fulfillment.inbound_shipment_received",
+    doc="shipment_id, number, seller_id, warehouse, discrepancies: [{sku, expected, received, damaged, short, over}]",
+)

@@ -19,6 +19,7 @@ from shop.models import Order, OrderEvent, ProductImage, Refund, ReturnRequest, 
 from shop.services import payments, returns
 from shop.services.cart import merge_session_cart
 from shop.services.images import make_renditions
+from shop.services.inbound_emails import send_inbound_received_email
 from shop.services.notifications import send_order_email
 from shop.services.order_fulfillment import send_customs_data, stop_fulfillment_of, sync_order_status
 from shop.services.orders import record_order_event
@@ -249,3 +250,18 @@ def open_return_to_sender(payload: Payload) -> None:
     )
     if ret is not None:
         send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.RETURNED_TO_SENDER, return_id=ret.pk)
+
+
+# --- sellers' inbound shipments -------------------------------------------------------------------
+
+
+@fulfillment_events.inbound_shipment_received.handler("shop.inbound_received_email")
+def email_inbound_received(payload: Payload) -> None:
+    """The seller hears that their shipment was received, and what differed."""
+    send_inbound_received_email(
+        seller_id=payload["seller_id"],
+        shipment_id=payload["shipment_id"],
+        number=payload["number"],
+        warehouse=payload["warehouse"],
+        discrepancies=payload["discrepancies"],
+    )

@@ -1,7 +1,8 @@
 """Fulfillment models: its copy of paid orders (outbound.py); stock and its claims (stock.py); shipments, parcels,
 labels, tracking (shipping.py); returns coming back (returns.py); hazards and where carriers refuse them
-(restrictions.py)."""
+(restrictions.py); stock sellers send in (inbound.py)."""
 
+from .inbound import InboundShipment, InboundShipmentLine
 from .outbound import OutboundLine, OutboundOrder
 from .restrictions import ANY_COUNTRY, Hazard, ServiceKind, ShippingRestriction
 from .returns import InboundReturn, InboundReturnLine
@@ -41,6 +42,8 @@ __all__ = [
     "Hazard",
     "InboundReturn",
     "InboundReturnLine",
+    "InboundShipment",
+    "InboundShipmentLine",
     "IssuedTrackingNumber",
     "OutboundLine",
     "OutboundOrder",

@@ -13,6 +13,12 @@ class Warehouse(models.Model):
         CONSOLIDATION_HUB = "consolidation_hub", "Consolidation hub"
         RETURNS_CENTRE = "returns_centre", "Returns centre"
 
+    class Operator(models.TextChoices):
+        # Who counts the stock: in ours, staff receive announced shipments and adjust with a reason;
+        # in a seller's own warehouse the seller sets the on-hand counts (dashboard, API).
+        NETWORK = "network", "Our network"
+        SELLER = "seller", "A seller"
+
     code = models.CharField(max_length=16, unique=True, help_text="Short code printed on labels, e.g. US-NJ1.")
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.FULFILLMENT_CENTRE)
@@ -25,13 +31,34 @@ class Warehouse(models.Model):
     # Allocation prefers a higher priority over distance and stock (the fulfillment issue uses it).
     priority = models.SmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    operator = models.CharField(max_length=8, choices=Operator.choices, default=Operator.NETWORK)
+    # The shop's seller id (a plain number: fulfillment never imports the shop) of a seller-run warehouse.
+    operator_seller_id = models.PositiveBigIntegerField(
+        "operating seller id", null=True, blank=True, help_text="The seller running it; empty for ours."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(operator="network", operator_seller_id__isnull=True)
+                | Q(operator="seller", operator_seller_id__isnull=False),
+                name="warehouse_seller_run_names_its_seller",
+                violation_error_message="A warehouse a seller runs needs that seller's id; one of ours has none.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def run_by_network(self) -> bool:
+        return self.operator == self.Operator.NETWORK
+
+    def counted_by_seller(self, seller_id: int) -> bool:
+        """May this seller set on-hand counts here? Only in a warehouse they run themselves."""
+        return self.operator == self.Operator.SELLER and self.operator_seller_id == seller_id
 
 
 # Warehouses that ship to shoppers: a returns centre sells again what it restocked.

@@ -144,6 +144,34 @@ def adjust_stock(
         )
 
 
+def receive_stock(*, warehouse: Warehouse, quantities: dict[int, int], by=None, reference: str = "") -> list[Stock]:
+    """Units of several variants arrived at a warehouse (a receipt): one RECEIVED movement per variant.
+
+    Rows are created if missing, then locked together in primary-key order; waiting backorders of
+    these variants are allocated once the transaction commits.
+    """
+    arrived = {variant_id: units for variant_id, units in quantities.items() if units}
+    if any(units < 0 for units in arrived.values()):
+        raise ValueError("received quantities must not be negative")
+    rows = [_stock_row(warehouse=warehouse, variant_id=variant_id) for variant_id in sorted(arrived)]
+    with transaction.atomic():
+        locked = lock_stocks(stock_ids=[row.pk for row in rows])
+        written = []
+        for stock in locked.values():  # primary-key order
+            _allocate_backorders_on_commit(variant_id=stock.variant_id)
+            written.append(
+                _apply(
+                    stock=stock,
+                    quantity_change=arrived[stock.variant_id],
+                    allocated_change=0,
+                    reason=StockMovement.Reason.RECEIVED,
+                    by=by,
+                    reference=reference,
+                )
+            )
+    return written
+
+
 def _allocate_backorders_on_commit(*, variant_id: int) -> None:
     """Units arrived: once committed, backordered lines of the variant are allocated (queue `allocation`)."""
     if Backorder.objects.filter(order_line__variant_id=variant_id, allocated_at__isnull=True).exists():

@@ -139,7 +139,7 @@ def test_set_stock_action_refuses_to_go_below_allocated(staff_client):
 
     response = staff_client.post(
         reverse("admin:fulfillment_stock_changelist"),
-        {"action": "set_stock_count", "_selected_action": [stock.pk], "apply": "1", "quantity": "5"},
+        {"action": "set_stock_count", "_selected_action": [stock.pk], "apply": "1", "quantity": "5", "note": "recount"},
         follow=True,
     )
 
@@ -155,7 +155,14 @@ def test_set_stock_page_creates_the_line_with_a_movement(staff_client, staff_use
 
     page = staff_client.get(f"{url}?warehouse={warehouse.pk}&variant={variant.pk}")
     response = staff_client.post(
-        url, {"warehouse": warehouse.pk, "variant": variant.pk, "quantity": "25", "bin_location": "A01-02-C"}
+        url,
+        {
+            "warehouse": warehouse.pk,
+            "variant": variant.pk,
+            "quantity": "25",
+            "bin_location": "A01-02-C",
+            "note": "found",
+        },
     )
 
     assert page.status_code == 200
@@ -165,7 +172,7 @@ def test_set_stock_page_creates_the_line_with_a_movement(staff_client, staff_use
     stock = Stock.objects.get(warehouse=warehouse, variant=variant)
     assert (stock.quantity, stock.bin_location) == (25, "A01-02-C")
     movement = stock.movements.get()
-    assert (movement.quantity_change, movement.by, movement.reference) == (25, staff_user, "admin")
+    assert (movement.quantity_change, movement.by, movement.reference) == (25, staff_user, "admin: found")
 
 
 def test_set_stock_page_shows_an_error_below_allocated(staff_client):
@@ -174,7 +181,7 @@ def test_set_stock_page_shows_an_error_below_allocated(staff_client):
 
     response = staff_client.post(
         reverse("admin:fulfillment_stock_set"),
-        {"warehouse": stock.warehouse_id, "variant": stock.variant_id, "quantity": "2"},
+        {"warehouse": stock.warehouse_id, "variant": stock.variant_id, "quantity": "2", "note": "recount"},
     )
 
     assert response.status_code == 200
@@ -202,6 +209,24 @@ def test_set_stock_needs_the_change_stock_permission(client):
     assert action.status_code == 200  # not an action this user has: nothing happens
     stock.refresh_from_db()
     assert stock.quantity == 3
+
+
+def test_staff_change_a_count_only_with_a_reason(staff_client):
+    stock = stock_of(VariantFactory(), quantity=10)
+
+    page = staff_client.post(
+        reverse("admin:fulfillment_stock_set"),
+        {"warehouse": stock.warehouse_id, "variant": stock.variant_id, "quantity": "4", "note": ""},
+    )
+    action = staff_client.post(
+        reverse("admin:fulfillment_stock_changelist"),
+        {"action": "set_stock_count", "_selected_action": [stock.pk], "apply": "1", "quantity": "4"},
+    )
+
+    assert page.status_code == action.status_code == 200
+    assert "This field is required." in page.content.decode() and "This field is required." in action.content.decode()
+    stock.refresh_from_db()
+    assert stock.quantity == 10 and not stock.movements.exclude(reason="counted", quantity_change=10).exists()
 
 
 def test_fulfillment_orders_and_backorders_are_listed_read_only(staff_client):

@@ -17,8 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fulfillment.models import Stock
-from fulfillment.selectors import stock_levels, stocking_warehouses
-from fulfillment.services.stock import InsufficientStock, set_stock_quantity
+from fulfillment.selectors import stock_levels
+from fulfillment.selectors_inbound import seller_stock_warehouses
+from fulfillment.services.stock import InsufficientStock
 from marketplace.api_errors import DomainError, error_response
 from shop import selectors
 from shop.api.public import non_empty_params
@@ -35,6 +36,7 @@ from shop.api.serializers import (
 from shop.models import Product, ProductImage, Refund, ReturnRequest, Seller, SellerCustomsProfile, Variant
 from shop.services import catalog, images
 from shop.services.customs import save_customs_profile
+from shop.services.stock_counts import CountNotAllowed, StockCount, set_stock_counts
 
 FORBIDDEN = error_response("Not logged in, or not a member of a seller.")
 INVALID = error_response("The input is invalid; `fields` names each problem.")
@@ -348,9 +350,9 @@ class SellerCustomsProfileView(SellerAPIView):
 # ---------------------------------------------------------------- stock
 
 
-def _stock_cells(*, variant: Variant) -> list[Stock]:
-    """One stock row per active fulfillment warehouse; an unsaved empty row where there is none yet."""
-    warehouses = stocking_warehouses()
+def _stock_cells(*, variant: Variant, seller_id: int) -> list[Stock]:
+    """One stock row per fulfillment centre of ours or the seller's; an unsaved empty row where there is none yet."""
+    warehouses = seller_stock_warehouses(seller_id=seller_id)
     stocks = stock_levels(variant_ids=[variant.pk], warehouse_ids=[warehouse.pk for warehouse in warehouses])
     return [
         stocks.get((variant.pk, warehouse.pk)) or Stock(warehouse=warehouse, variant_id=variant.pk)
@@ -360,7 +362,8 @@ def _stock_cells(*, variant: Variant) -> list[Stock]:
 
 @extend_schema(
     summary="Stock of a variant per warehouse",
-    description="One entry per active fulfillment warehouse (where sellers' stock is kept), zero where none is.",
+    description="One entry per active fulfillment centre of ours and of your own, zero where none is. "
+    "`counted_by` says who sets the on-hand count: our staff (as your inbound shipments are received) or you.",
     responses={200: StockLevelSerializer(many=True), 403: FORBIDDEN, **_not_found("variant")},
 )
 class SellerVariantStockListView(SellerAPIView):
@@ -368,20 +371,24 @@ class SellerVariantStockListView(SellerAPIView):
     pagination_class = None  # one entry per warehouse
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(StockLevelSerializer(_stock_cells(variant=self.get_variant()), many=True).data)
+        cells = _stock_cells(variant=self.get_variant(), seller_id=self.seller.pk)
+        return Response(StockLevelSerializer(cells, many=True).data)
 
 
 @extend_schema(
     summary="Set the stock of a variant in a warehouse",
     description="A stock count: sets the units on hand (and optionally the bin) in an active fulfillment "
-    "warehouse. It cannot go below the units already allocated to orders. Every change is recorded in the "
-    "stock ledger.",
+    "warehouse you run yourself. In our warehouses staff count what arrives: announce an inbound shipment "
+    "instead (403, `code` counted_by_staff). It cannot go below the units already allocated to orders. "
+    "Every change is recorded in the stock ledger.",
     parameters=[OpenApiParameter("warehouse_code", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. US-NJ1")],
     request=StockUpdateSerializer,
     responses={
         200: StockLevelSerializer,
         400: INVALID,
-        403: FORBIDDEN,
+        403: error_response(
+            "Not logged in, not a member of a seller, or the warehouse is one of ours (`code` counted_by_staff)."
+        ),
         404: error_response("No variant of yours has this id, or no active fulfillment warehouse has this code."),
         409: error_response("The quantity is below the units allocated to orders (`code` insufficient_stock)."),
     },
@@ -392,20 +399,23 @@ class SellerVariantStockView(SellerAPIView):
 
     def put(self, request: Request, pk: int, warehouse_code: str) -> Response:
         variant = self.get_variant()
-        warehouse = next((w for w in stocking_warehouses() if w.code == warehouse_code), None)
+        warehouse = next(
+            (w for w in seller_stock_warehouses(seller_id=self.seller.pk) if w.code == warehouse_code), None
+        )
         if warehouse is None:
             raise exceptions.NotFound("No active fulfillment warehouse has this code.")
         serializer = StockUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        count = StockCount(
+            warehouse=warehouse,
+            variant_id=variant.pk,
+            quantity=serializer.validated_data["quantity"],
+            bin_location=serializer.validated_data.get("bin_location"),
+        )
         try:
-            set_stock_quantity(
-                warehouse=warehouse,
-                variant_id=variant.pk,
-                quantity=serializer.validated_data["quantity"],
-                bin_location=serializer.validated_data.get("bin_location"),
-                by=request.user,
-                reference="api",
-            )
+            set_stock_counts(seller_id=self.seller.pk, counts=[count], by=request.user, reference="api")
+        except CountNotAllowed as refused:
+            raise DomainError("counted_by_staff", refused.message, status_code=status.HTTP_403_FORBIDDEN) from refused
         except InsufficientStock as shortage:
             allocated = shortage.lines[0].allocated
             raise DomainError(

@@ -371,6 +371,11 @@ class StockLevelSerializer(serializers.Serializer):
     quantity_free = serializers.IntegerField()
     bin_location = serializers.CharField()
     updated_at = serializers.DateTimeField(allow_null=True, help_text="Null where nothing was ever stocked.")
+    counted_by = serializers.ChoiceField(
+        source="warehouse.operator",
+        choices=[("network", "Our staff, as your inbound shipments are received"), ("seller", "You")],
+        help_text="Who sets the on-hand count here: `network` (ours: announce inbound shipments) or `seller` (yours).",
+    )
 
 
 class StockUpdateSerializer(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.api import public, seller
+from shop.api import public, seller, seller_inbound
 
 urlpatterns = [
     path("products/", public.ProductListView.as_view(), name="api-product-list"),
@@ -30,4 +30,13 @@ urlpatterns = [
     path("seller/customs-profile/", seller.SellerCustomsProfileView.as_view(), name="api-seller-customs-profile"),
     path("seller/images/<int:pk>/", seller.SellerProductImageDeleteView.as_view(), name="api-seller-image-detail"),
     path("seller/returns/", seller.SellerReturnListView.as_view(), name="api-seller-returns"),
+    path("seller/inbound/", seller_inbound.SellerInboundListCreateView.as_view(), name="api-seller-inbound-list"),
+    path(
+        "seller/inbound/<int:pk>/", seller_inbound.SellerInboundDetailView.as_view(), name="api-seller-inbound-detail"
+    ),
+    path(
+        "seller/inbound/<int:pk>/cancel/",
+        seller_inbound.SellerInboundCancelView.as_view(),
+        name="api-seller-inbound-cancel",
+    ),
 ]

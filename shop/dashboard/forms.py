@@ -274,6 +274,9 @@ class StockCell:
     variant: Variant
     warehouse: Warehouse
     form: StockForm
+    # False in our warehouses: staff count there, the seller sees the numbers only.
+    editable: bool = True
+    stock: Stock | None = None
 
 
 @dataclass
@@ -303,8 +306,11 @@ class StockGrid:
         warehouses: list[Warehouse],
         stocks: dict[tuple[int, int], Stock],
         data: QueryDict | None = None,
+        editable_warehouse_ids: set[int] | None = None,
     ) -> None:
         self.warehouses = warehouses
+        editable = {w.pk for w in warehouses} if editable_warehouse_ids is None else editable_warehouse_ids
+        self.has_editable = bool(editable)
         self.rows: list[StockRow] = []
         for variant in variants:
             cells = []
@@ -323,7 +329,15 @@ class StockGrid:
                     },
                 )
                 form.fields["quantity"].help_text = f"{stock.quantity_allocated if stock else 0} allocated"
-                cells.append(StockCell(variant=variant, warehouse=warehouse, form=form))
+                cells.append(
+                    StockCell(
+                        variant=variant,
+                        warehouse=warehouse,
+                        form=form,
+                        editable=warehouse.pk in editable,
+                        stock=stock,
+                    )
+                )
             self.rows.append(StockRow(variant=variant, cells=cells))
         self._cells = {(cell.variant.pk, cell.warehouse.pk): cell for row in self.rows for cell in row.cells}
 
@@ -357,6 +371,16 @@ class StockGrid:
             cell.form.add_error(
                 "quantity",
                 f"Cannot be lower than {shortage.allocated}: that many units here are allocated to orders.",
+            )
+
+    def refuse_not_counted_by_seller(self, counts: list[StockCount]) -> None:
+        """Cells of warehouses staff count (a stale page or a hand-made post): each says so."""
+        for count in counts:
+            cell = self._cells[(count.variant_id, count.warehouse.pk)]
+            cell.form.add_error(
+                "quantity",
+                f"{count.warehouse.code} is one of our warehouses: staff count it as your shipments arrive. "
+                "Announce an inbound shipment instead.",
             )
 
     @property

@@ -14,7 +14,8 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from fulfillment.selectors import stock_levels, stocking_warehouses
+from fulfillment.selectors import stock_levels
+from fulfillment.selectors_inbound import seller_stock_warehouses
 from fulfillment.services.stock import InsufficientStock
 from marketplace.forms import add_service_errors
 from shop import selectors
@@ -47,11 +48,14 @@ def _image_prefix(image_id: int) -> str:
     return f"image-{image_id}"
 
 
-def _stock_grid(variants: list[Variant], data: QueryDict | None = None) -> StockGrid:
-    """The stock grid of these variants in every stocking warehouse (two queries, whatever its size)."""
-    warehouses = stocking_warehouses()
+def _stock_grid(variants: list[Variant], *, seller_id: int, data: QueryDict | None = None) -> StockGrid:
+    """The stock grid of these variants in our fulfillment centres (read-only) and the seller's own (two queries)."""
+    warehouses = seller_stock_warehouses(seller_id=seller_id)
     stocks = stock_levels(variant_ids=[v.pk for v in variants], warehouse_ids=[w.pk for w in warehouses])
-    return StockGrid(variants=variants, warehouses=warehouses, stocks=stocks, data=data)
+    editable = {w.pk for w in warehouses if w.counted_by_seller(seller_id)}
+    return StockGrid(
+        variants=variants, warehouses=warehouses, stocks=stocks, data=data, editable_warehouse_ids=editable
+    )
 
 
 def _render_edit(
@@ -74,7 +78,7 @@ def _render_edit(
         "product": product,
         "form": product_form or ProductForm(instance=product),
         "variants": variants,
-        "stock_grid": stock_grid or _stock_grid(variants),
+        "stock_grid": stock_grid or _stock_grid(variants, seller_id=product.seller_id),
         "images": [
             {
                 "image": image,
@@ -233,11 +237,15 @@ def variant_deactivate(request: HttpRequest, product: Product, variant: Variant)
 @require_POST
 def stock_save(request: HttpRequest, product: Product) -> HttpResponse:
     """Save the stock grid: every count the seller changed, all in one go or none (a refused cell says why)."""
-    grid = _stock_grid(list(product.variants.all()), data=request.POST)
+    grid = _stock_grid(list(product.variants.all()), seller_id=request.seller.pk, data=request.POST)
     if grid.is_valid():
         counts = grid.changed_counts()
         try:
-            stock_counts.set_stock_counts(counts=counts, by=request.user, reference=STOCK_REFERENCE)
+            stock_counts.set_stock_counts(
+                seller_id=request.seller.pk, counts=counts, by=request.user, reference=STOCK_REFERENCE
+            )
+        except stock_counts.CountNotAllowed as refused:
+            grid.refuse_not_counted_by_seller(refused.counts)
         except InsufficientStock as shortage:
             grid.refuse(shortage.lines)
         else:

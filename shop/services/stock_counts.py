@@ -1,4 +1,8 @@
-"""A seller's stock count of several variants in several warehouses, saved all together or not at all."""
+"""A seller's stock count of several variants in several warehouses, saved all together or not at all.
+
+A seller counts only in a warehouse they run themselves; in ours, staff count what arrives (an inbound
+shipment's receipt) and adjust with a reason, so a seller's count there is refused (`CountNotAllowed`).
+"""
 
 from dataclasses import dataclass
 
@@ -19,13 +23,35 @@ class StockCount:
     bin_location: str | None = None
 
 
-def set_stock_counts(*, counts: list[StockCount], by=None, reference: str = "") -> list[Stock]:
-    """Write every count through the stock service in one transaction: all of them, or none.
+class CountNotAllowed(Exception):
+    """The seller tried to count stock in warehouses we run; `warehouses` are their codes."""
 
-    A count below what is allocated is refused; InsufficientStock then names every refused count.
+    def __init__(self, counts: list[StockCount]) -> None:
+        self.counts = counts
+        self.warehouses = sorted({count.warehouse.code for count in counts})
+        super().__init__(
+            f"Stock in {', '.join(self.warehouses)} is counted by our staff when your shipments arrive: "
+            "announce an inbound shipment instead."
+        )
+        self.message = str(self)
+
+
+def check_seller_may_count(*, seller_id: int, counts: list[StockCount]) -> None:
+    """Refuse every count in a warehouse the seller does not run (ours, or another seller's)."""
+    refused = [count for count in counts if not count.warehouse.counted_by_seller(seller_id)]
+    if refused:
+        raise CountNotAllowed(refused)
+
+
+def set_stock_counts(*, seller_id: int, counts: list[StockCount], by=None, reference: str = "") -> list[Stock]:
+    """Write every count of the seller through the stock service in one transaction: all of them, or none.
+
+    A count in a warehouse the seller does not run is refused (CountNotAllowed); a count below what is
+    allocated too (InsufficientStock then names every refused count).
     """
     if not counts:
         return []
+    check_seller_may_count(seller_id=seller_id, counts=counts)
     with transaction.atomic():
         # Lock the existing rows up front, in primary-key order (the order every stock writer keeps),
         # rather than one by one in the grid's order; rows counted for the first time are created last.

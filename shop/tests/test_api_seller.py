@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from fulfillment.models import Stock, StockMovement, Warehouse
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from fulfillment.tests.inbound_helpers import run_by
 from marketplace.tests.factories import UserFactory
 from shop.models import Product, ProductImage, Variant
 from shop.services import catalog
@@ -804,6 +805,7 @@ def test_stock_is_listed_per_fulfillment_warehouse(seller_api_client, own_varian
             "quantity_free": 0,
             "bin_location": "",
             "updated_at": None,
+            "counted_by": "network",
         },
         {
             "warehouse": "US-NJ1",
@@ -813,13 +815,14 @@ def test_stock_is_listed_per_fulfillment_warehouse(seller_api_client, own_varian
             "quantity_free": 6,
             "bin_location": "A-1",
             "updated_at": _iso(newark.updated_at),
+            "counted_by": "network",
         },
     ]
     assert len(queries) == 4  # seller, variant, warehouses, stock
 
 
 def test_set_stock_through_the_stock_service(seller_api_client, seller_member, own_variant):
-    WarehouseFactory(code="US-NJ1", name="Newark")
+    WarehouseFactory(code="US-NJ1", name="Newark", **run_by(seller_api_client.seller))
     url = f"/api/v1/seller/variants/{own_variant.pk}/stock/US-NJ1/"
 
     created = seller_api_client.put(url, {"quantity": 12, "bin_location": "B-7"})
@@ -835,6 +838,7 @@ def test_set_stock_through_the_stock_service(seller_api_client, seller_member, o
         "quantity_free": 9,
         "bin_location": "B-7",
         "updated_at": _iso(stock.updated_at),
+        "counted_by": "seller",
     }
     assert list(stock.movements.order_by("pk").values_list("reason", "quantity_change", "by", "reference")) == [
         ("counted", 12, seller_member.user.pk, "api"),
@@ -843,7 +847,7 @@ def test_set_stock_through_the_stock_service(seller_api_client, seller_member, o
 
 
 def test_stock_below_the_allocated_units_is_409(seller_api_client, own_variant):
-    stock_of(own_variant, WarehouseFactory(code="US-NJ1"), quantity=10)
+    stock_of(own_variant, WarehouseFactory(code="US-NJ1", **run_by(seller_api_client.seller)), quantity=10)
     Stock.objects.update(quantity_allocated=4)
     before = _snapshot()
 
@@ -872,7 +876,7 @@ def test_stock_below_the_allocated_units_is_409(seller_api_client, own_variant):
     ],
 )
 def test_set_stock_refuses_bad_input(seller_api_client, own_variant, body, fields):
-    WarehouseFactory(code="US-NJ1")
+    WarehouseFactory(code="US-NJ1", **run_by(seller_api_client.seller))
     before = _snapshot()
 
     response = seller_api_client.put(f"/api/v1/seller/variants/{own_variant.pk}/stock/US-NJ1/", body)
@@ -884,7 +888,7 @@ def test_set_stock_refuses_bad_input(seller_api_client, own_variant, body, field
 
 @pytest.mark.parametrize("code", ["NOPE", "CLOSED", "RETURNS", "us-nj1"])
 def test_set_stock_outside_an_active_fulfillment_warehouse_is_404(seller_api_client, own_variant, code):
-    WarehouseFactory(code="US-NJ1")
+    WarehouseFactory(code="US-NJ1", **run_by(seller_api_client.seller))
     WarehouseFactory(code="CLOSED", is_active=False)
     WarehouseFactory(code="RETURNS", kind=Warehouse.Kind.RETURNS_CENTRE)
     before = _snapshot()

@@ -6,6 +6,7 @@ from django.test import Client
 
 from fulfillment.models import Stock, StockMovement
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from fulfillment.tests.inbound_helpers import run_by
 from marketplace.tests.screens import PHONE, box, inside, page_width, screenshot, viewport_box
 from shop.tests.factories import ProductFactory, SellerMemberFactory, VariantFactory
 
@@ -25,7 +26,7 @@ def test_a_seller_changes_two_cells_of_the_grid_and_saves_once_on_a_phone(live_s
     small = VariantFactory(product=product, sku="RUNNER-NATURAL-140", name="140 cm", position=0)
     large = VariantFactory(product=product, sku="RUNNER-NATURAL-180", name="180 cm", position=1)
     warehouses = [
-        WarehouseFactory(code=code, name=name)
+        WarehouseFactory(code=code, name=name, **run_by(member.seller))  # the seller's own: they count them
         for code, name in [("US-NJ1", "Newark"), ("US-NV1", "Reno"), ("US-TX1", "Dallas"), ("US-WA1", "Kent")]
     ]
     for variant in (small, large):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from fulfillment.models import Stock, StockMovement, Warehouse
 from fulfillment.services.stock import _apply, adjust_stock, lock_stocks
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from fulfillment.tests.inbound_helpers import run_by
 from shop.models import ProductImage
 from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory, image_upload
 
@@ -221,7 +222,9 @@ def two_by_four(seller_client):
         VariantFactory(product=product, sku="TEE-S", position=0),
         VariantFactory(product=product, sku="TEE-M", position=1),
     ]
-    warehouses = [WarehouseFactory(code=f"FC-{n}", name=f"Centre {n}") for n in range(1, 5)]
+    warehouses = [
+        WarehouseFactory(code=f"FC-{n}", name=f"Centre {n}", **run_by(seller_client.seller)) for n in range(1, 5)
+    ]
     for variant in variants:
         stock_of(variant, warehouses[0], quantity=10)
     return product, variants, warehouses
@@ -230,8 +233,8 @@ def two_by_four(seller_client):
 def test_the_stock_grid_has_a_row_per_variant_and_a_column_per_active_fulfillment_centre(seller_client):
     variant = VariantFactory(product__seller=seller_client.seller, sku="LIN-M")
     other = VariantFactory(product=variant.product, sku="LIN-L")
-    newark = WarehouseFactory(code="US-NJ1", name="Newark")
-    reno = WarehouseFactory(code="US-NV1", name="Reno")
+    newark = WarehouseFactory(code="US-NJ1", name="Newark", **run_by(seller_client.seller))
+    reno = WarehouseFactory(code="US-NV1", name="Reno", **run_by(seller_client.seller))
     WarehouseFactory(code="HUB-1", kind=Warehouse.Kind.CONSOLIDATION_HUB)
     WarehouseFactory(code="RET-1", kind=Warehouse.Kind.RETURNS_CENTRE)
     WarehouseFactory(code="OLD-1", is_active=False)
@@ -416,7 +419,7 @@ def test_saving_and_refusing_cost_the_same_queries_for_a_small_and_a_large_grid(
     """One changed cell costs as much in a 1 x 1 grid as in a 6 x 4 one: untouched cells cost nothing."""
     product = ProductFactory(seller=seller_client.seller)
     first = VariantFactory(product=product)
-    warehouse = WarehouseFactory()
+    warehouse = WarehouseFactory(**run_by(seller_client.seller))
     allocate(stock_of(first, warehouse, quantity=10), 4)
 
     def both(data_for):
@@ -430,7 +433,7 @@ def test_saving_and_refusing_cost_the_same_queries_for_a_small_and_a_large_grid(
         variant = VariantFactory(product=product)
         stock_of(variant, warehouse, quantity=2)
     for _ in range(3):
-        extra = WarehouseFactory()
+        extra = WarehouseFactory(**run_by(seller_client.seller))
         for variant in product.variants.all():
             stock_of(variant, extra, quantity=1)
     Stock.objects.filter(variant=first, warehouse=warehouse).update(quantity=10)  # as before the first save
@@ -444,13 +447,13 @@ def test_the_product_page_with_its_grid_costs_the_same_queries_for_1_and_many_ce
     seller_client, get_counting_queries
 ):
     product = ProductFactory(seller=seller_client.seller)
-    stock_of(VariantFactory(product=product), WarehouseFactory())
+    stock_of(VariantFactory(product=product), WarehouseFactory(**run_by(seller_client.seller)))
     one_response, one = get_counting_queries(seller_client, edit_url(product))
 
     for _ in range(5):
         VariantFactory(product=product)
     for _ in range(3):
-        WarehouseFactory()
+        WarehouseFactory(**run_by(seller_client.seller))
     many_response, many = get_counting_queries(seller_client, edit_url(product))
 
     assert one_response.context["stock_grid"].rows[0].cells and len(many_response.context["stock_grid"].rows) == 6

@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 
 from creators.demo import CREATOR_PASSWORD, CREATORS, seed_creators
 from marketplace.demo_clearance import seed_clearance_orders
+from marketplace.demo_inbound import seed_demo_inbound
 from marketplace.demo_orders import seed_demo_orders
 from marketplace.demo_returns import seed_demo_returns
 from shop import demo
@@ -72,6 +73,10 @@ class Command(BaseCommand):
         with _quiet("celery.app.trace"):
             report = demo.seed_demo(products=products)
             users = get_user_model().objects
+            # Stock on its way to our warehouses, received by staff (dashboard "Inbound", admin receiving);
+            # the seller's "received" emails are kept in memory, not printed.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                seed_demo_inbound(report, by=users.get(username="admin"))
             if not skip_creators:
                 with transaction.atomic():
                     seed_creators(report, approved_by=users.get(username="admin"))

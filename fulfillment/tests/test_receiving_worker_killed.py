@@ -1,0 +1,99 @@
+"""A real Celery worker is killed with SIGKILL in the middle of a batch of receipts being closed.
+
+Staff asked to close every receipt (each a `close_receipt_task` on the `inbound` queue). After a new
+worker starts, every receipt is closed once: each line's units were put into stock exactly once (one
+RECEIVED movement per line) and stock reconciles with the ledger. The close is one transaction, tasks
+are acknowledged late, and a second close of a closed receipt changes nothing.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Sum
+
+from conftest import _database_url, wait_until
+from fulfillment.models import InboundShipment, Stock, StockMovement
+from fulfillment.selectors import stock_ledger_mismatches
+from fulfillment.services.receiving import LineCount, record_line_counts, request_close
+from fulfillment.tasks.receiving import close_receipt_task
+from fulfillment.tests.factories import WarehouseFactory
+from fulfillment.tests.inbound_helpers import announced
+from marketplace.celery import app as celery_app
+from shop.tests.factories import ProductFactory, VariantFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+RECEIPTS = 120
+
+
+def _start_worker(log_name: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_VISIBILITY_TIMEOUT": "3",  # a dead worker's tasks come back within seconds
+    }
+    log = (BASE_DIR / "test-artifacts").joinpath(log_name)
+    log.parent.mkdir(exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "inbound",
+         "--concurrency=2", "--prefetch-multiplier=4", "--loglevel=INFO", "--hostname", f"{log_name}@%h"],
+        cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def _closed() -> int:
+    return InboundShipment.objects.filter(status=InboundShipment.Status.CLOSED).count()
+
+
+def test_a_worker_killed_mid_batch_closes_every_receipt_once():
+    warehouse = WarehouseFactory()
+    product = ProductFactory()
+    tea, cup = VariantFactory(product=product), VariantFactory(product=product)
+    for _ in range(RECEIPTS):
+        shipment = announced(warehouse, (tea, 3), (cup, 2))
+        lines = {line.variant_id: line.pk for line in shipment.lines.all()}
+        record_line_counts(
+            shipment_id=shipment.pk,
+            counts=[
+                LineCount(line_id=lines[tea.pk], received=3, damaged=1),
+                LineCount(line_id=lines[cup.pk], received=2),
+            ],
+        )
+        request_close(shipment_id=shipment.pk)
+    celery_app.control.purge()
+    celery_app.conf.task_always_eager = False
+    for shipment_id in InboundShipment.objects.order_by("pk").values_list("pk", flat=True):
+        close_receipt_task.delay(shipment_id)
+
+    first = _start_worker("receiving-worker-killed.log")
+    try:
+        wait_until(lambda: _closed() >= 10, timeout=60, what="the first receipts to close")
+        os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-batch
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert _closed() < RECEIPTS, "the batch finished before the kill; make it bigger"
+
+    second = _start_worker("receiving-worker-restarted.log")
+    try:
+        wait_until(lambda: _closed() >= RECEIPTS, timeout=120, what="every receipt to close")
+        time.sleep(4)  # let any redelivered duplicate run, to prove it changes nothing
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=30)
+
+    received = StockMovement.objects.filter(reason=StockMovement.Reason.RECEIVED)
+    assert received.count() == 2 * RECEIPTS  # one per line, never two
+    assert dict(Stock.objects.values_list("variant_id", "quantity")) == {tea.pk: 2 * RECEIPTS, cup.pk: 2 * RECEIPTS}
+    assert received.aggregate(total=Sum("quantity_change"))["total"] == 4 * RECEIPTS
+    assert stock_ledger_mismatches() == []

@@ -233,6 +233,27 @@ def worker_idle(*queues: str) -> bool:
     return not any([*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()])
 
 
+def start_killable_worker(
+    log_name: str, *, queues: str, visibility_timeout: int = 3, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """A Celery worker of its own process group (so a test can SIGKILL it and its pool) on the test database;
+    a dead worker's unacknowledged tasks come back after `visibility_timeout` seconds."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
+        **(env or {}),
+    }
+    log = (BASE_DIR / "test-artifacts").joinpath(log_name)
+    log.parent.mkdir(exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", queues,
+         "--concurrency=2", "--prefetch-multiplier=4", "--loglevel=INFO", "--hostname", f"{log_name}@%h"],
+        cwd=BASE_DIR, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
 def _database_url(database: dict) -> str:
     if database["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{database['NAME']}"

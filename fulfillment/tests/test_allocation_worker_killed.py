@@ -7,18 +7,15 @@ reconciles with the movement ledger: tasks are acknowledged late, and handlers r
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 
-from conftest import _database_url, wait_until
+from conftest import start_killable_worker, wait_until
 from fulfillment.models import Allocation, Stock
 from fulfillment.selectors import stock_ledger_mismatches
 from fulfillment.services.stock import hold_reservations
@@ -35,22 +32,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(tr
 BASE_DIR = Path(__file__).resolve().parents[2]
 ORDERS = 150
 ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="New York", country="US", postal_code="10118")
-
-
-def _start_worker(log_name: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_VISIBILITY_TIMEOUT": "3",  # a dead worker's tasks come back within seconds
-    }
-    log = (BASE_DIR / "test-artifacts").joinpath(log_name)
-    log.parent.mkdir(exist_ok=True)
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "allocation",
-         "--concurrency=2", "--prefetch-multiplier=4", "--loglevel=INFO", "--hostname", f"{log_name}@%h"],
-        cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
 
 
 def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
@@ -71,7 +52,7 @@ def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
         with transaction.atomic():
             announce_paid(order)  # the relay enqueues its handlers after commit
 
-    first = _start_worker("worker-killed.log")
+    first = start_killable_worker("worker-killed.log", queues="allocation")
     try:
         wait_until(lambda: Allocation.objects.count() >= 10, timeout=60, what="the first allocations")
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-batch
@@ -82,7 +63,7 @@ def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
     done_when_killed = Allocation.objects.count()
     assert done_when_killed < ORDERS, "the batch finished before the kill; make it bigger"
 
-    second = _start_worker("worker-restarted.log")
+    second = start_killable_worker("worker-restarted.log", queues="allocation")
     try:
         wait_until(lambda: Allocation.objects.count() >= ORDERS, timeout=120, what="every order to be allocated")
         time.sleep(4)  # let any redelivered duplicate run, to prove it changes nothing

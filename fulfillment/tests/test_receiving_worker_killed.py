@@ -8,17 +8,13 @@ are acknowledged late, and a second close of a closed receipt changes nothing.
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.db.models import Sum
 
-from conftest import _database_url, wait_until
+from conftest import start_killable_worker, wait_until
 from fulfillment.models import InboundShipment, Stock, StockMovement
 from fulfillment.selectors import stock_ledger_mismatches
 from fulfillment.services.receiving import LineCount, record_line_counts, request_close
@@ -32,22 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(tr
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 RECEIPTS = 120
-
-
-def _start_worker(log_name: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_VISIBILITY_TIMEOUT": "3",  # a dead worker's tasks come back within seconds
-    }
-    log = (BASE_DIR / "test-artifacts").joinpath(log_name)
-    log.parent.mkdir(exist_ok=True)
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "inbound",
-         "--concurrency=2", "--prefetch-multiplier=4", "--loglevel=INFO", "--hostname", f"{log_name}@%h"],
-        cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
 
 
 def _closed() -> int:
@@ -74,7 +54,7 @@ def test_a_worker_killed_mid_batch_closes_every_receipt_once():
     for shipment_id in InboundShipment.objects.order_by("pk").values_list("pk", flat=True):
         close_receipt_task.delay(shipment_id)
 
-    first = _start_worker("receiving-worker-killed.log")
+    first = start_killable_worker("receiving-worker-killed.log", queues="inbound")
     try:
         wait_until(lambda: _closed() >= 10, timeout=60, what="the first receipts to close")
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-batch
@@ -84,7 +64,7 @@ def test_a_worker_killed_mid_batch_closes_every_receipt_once():
             os.killpg(first.pid, signal.SIGKILL)
     assert _closed() < RECEIPTS, "the batch finished before the kill; make it bigger"
 
-    second = _start_worker("receiving-worker-restarted.log")
+    second = start_killable_worker("receiving-worker-restarted.log", queues="inbound")
     try:
         wait_until(lambda: _closed() >= RECEIPTS, timeout=120, what="every receipt to close")
         time.sleep(4)  # let any redelivered duplicate run, to prove it changes nothing

@@ -6,20 +6,17 @@ to the worker five times. Every return ends with one label and one refund, sent 
 import os
 import signal
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 from kombu.exceptions import OperationalError as BrokerDown
 
-from conftest import _MEDIA_ROOT, _database_url, wait_until, worker_idle
+from conftest import _MEDIA_ROOT, start_killable_worker, wait_until, worker_idle
 from fulfillment import events as fulfillment_events
 from fulfillment.models import InboundReturn, InboundReturnLine, ShippingLabel, StockMovement
 from fulfillment.selectors import return_label, stock_ledger_mismatches
@@ -104,24 +101,18 @@ def test_a_return_approved_while_the_broker_is_down_gets_its_label_once_the_brok
 
 
 def _start_worker(log_name: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),  # a dead worker's tasks come back within seconds
-        "MEDIA_ROOT": str(_MEDIA_ROOT),
-        "STRIPE_SECRET_KEY": "",
-        "STRIPE_USE_LOCAL": "true",
-        "STRIPE_LOCAL_WEBHOOK_URL": "",
-        "EMAIL_URL": "memorymail://",
-    }
-    log = (BASE_DIR / "test-artifacts").joinpath(log_name)
-    log.parent.mkdir(exist_ok=True)
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", ",".join(QUEUES),
-         "--concurrency=2", "--prefetch-multiplier=4", "--loglevel=INFO", "--hostname", f"{log_name}@%h"],
-        cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    return start_killable_worker(
+        log_name,
+        queues=",".join(QUEUES),
+        visibility_timeout=VISIBILITY_TIMEOUT,
+        env={
+            "MEDIA_ROOT": str(_MEDIA_ROOT),
+            "STRIPE_SECRET_KEY": "",
+            "STRIPE_USE_LOCAL": "true",
+            "STRIPE_LOCAL_WEBHOOK_URL": "",
+            "EMAIL_URL": "memorymail://",
+        },
+    )
 
 
 def _kill_when(worker: subprocess.Popen, condition, what: str) -> None:

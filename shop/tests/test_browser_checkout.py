@@ -52,7 +52,8 @@ def test_a_guest_buys_two_products_and_sees_the_paid_order(shop_on_live_server, 
     assert page.get_by_role("heading", level=1).text_content() == f"Order {order.number}"
     assert page.locator(".order-status").text_content().strip() == "Paid"
     assert order.status == Order.Status.PAID
-    assert (order.subtotal, order.shipping_total, order.total) == (Decimal("45.50"), Decimal("4.99"), Decimal("50.49"))
+    # Two parcels from the two warehouses stocking them, ground from Newark to Portland (zone 8): 10.19 + 9.37.
+    assert (order.subtotal, order.shipping_total, order.total) == (Decimal("45.50"), Decimal("19.56"), Decimal("65.06"))
     assert {line.sku: line.quantity for line in order.lines.all()} == {tea.sku: 3, cup.sku: 1}
 
 
@@ -68,7 +69,7 @@ def test_a_declined_card_shows_the_decline_and_leaves_the_order_unpaid(shop_on_l
 
 @pytest.fixture
 def lamp_on_live_server(stand_in_on_live_server):
-    """The issue's cart: one $63.99 lamp, so Standard shipping is free and Express $14.99 ($78.98 in all)."""
+    """The issue's cart: one $63.99 lamp; Standard shipping is free, Express to Portland $25.58 ($89.57 in all)."""
     lamp = VariantFactory(product=ProductFactory(title="Desk lamp"), name="", price=Decimal("63.99"))
     stock_of(lamp, quantity=5)
     return stand_in_on_live_server, lamp
@@ -76,7 +77,7 @@ def lamp_on_live_server(stand_in_on_live_server):
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_the_total_shown_after_choosing_express_is_the_amount_charged(lamp_on_live_server, page, viewport):
-    """Regression: choosing Express left the summary and "Pay $63.99" on Standard, and $78.98 was charged."""
+    """Regression: choosing Express left the summary and "Pay $63.99" on Standard, and $89.57 was charged."""
     live_server, lamp = lamp_on_live_server
     page.set_viewport_size(viewport)
     page.goto(live_server.url + lamp.product.get_absolute_url())
@@ -91,10 +92,10 @@ def test_the_total_shown_after_choosing_express_is_the_amount_charged(lamp_on_li
 
     page.get_by_role("radio", name=re.compile(r"^Express")).check()
 
-    expect(summary.locator(".summary-total dd")).to_have_text("$78.98 USD", timeout=5_000)
-    expect(summary.locator(".summary-shipping")).to_have_text(re.compile(r"Express \(1-2 business days\)\s*\$14\.99"))
-    expect(pay_button).to_have_text("Pay $78.98")
-    expect(page.locator(".checkout-pay-total")).to_have_text("Total to pay: $78.98 USD")
+    expect(summary.locator(".summary-total dd")).to_have_text("$89.57 USD", timeout=5_000)
+    expect(summary.locator(".summary-shipping")).to_have_text(re.compile(r"Express \(1-2 business days\)\s*\$25\.58"))
+    expect(pay_button).to_have_text("Pay $89.57")
+    expect(page.locator(".checkout-pay-total")).to_have_text("Total to pay: $89.57 USD")
     assert page.url == live_server.url + "/checkout/"  # swapped in place, no reload
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     ARTIFACTS_DIR.mkdir(exist_ok=True)
@@ -103,20 +104,20 @@ def test_the_total_shown_after_choosing_express_is_the_amount_charged(lamp_on_li
 
     go_to_payment_page(page)
     charged = page.locator(".ls-total").text_content().strip()
-    assert charged == shown == "$78.98"
+    assert charged == shown == "$89.57"
     pay_with(page, "4242 4242 4242 4242")
     page.wait_for_url(re.compile(r"/orders/MK-"))
 
     order = Order.objects.get()
-    assert (order.status, order.shipping_method, order.total) == (Order.Status.PAID, "express", Decimal("78.98"))
-    assert order.payments.get().amount == Decimal("78.98")
+    assert (order.status, order.shipping_method, order.total) == (Order.Status.PAID, "express", Decimal("89.57"))
+    assert order.payments.get().amount == Decimal("89.57")
     assert order.payments.get().status == Payment.Status.PAID
 
 
 def test_without_javascript_pay_with_a_total_the_page_no_longer_shows_shows_the_new_total_first(
     lamp_on_live_server, chromium
 ):
-    """The no-JS fallback: Express chosen, "Pay $63.99" pressed: nothing charged, the page shows $78.98 to pay."""
+    """The no-JS fallback: Express chosen, "Pay $63.99" pressed: nothing charged, the page shows $89.57 to pay."""
     live_server, lamp = lamp_on_live_server
     context = chromium.new_context(viewport=PHONE, java_script_enabled=False)
     context.set_default_timeout(15_000)
@@ -132,15 +133,15 @@ def test_without_javascript_pay_with_a_total_the_page_no_longer_shows_shows_the_
         page.get_by_role("button", name="Pay $63.99").click()
 
         expect(page.locator("#checkout-notice")).to_have_text(
-            "The total is now $78.98, not the $63.99 shown before: nothing was ordered or charged. "
-            "Check the shipping method and the summary, then pay $78.98."
+            "The total is now $89.57, not the $63.99 shown before: nothing was ordered or charged. "
+            "Check the shipping method and the summary, then pay $89.57."
         )
-        expect(page.locator("#checkout-summary .summary-total dd")).to_have_text("$78.98 USD")
+        expect(page.locator("#checkout-summary .summary-total dd")).to_have_text("$89.57 USD")
         assert not Order.objects.exists()
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        page.get_by_role("button", name="Pay $78.98").click()
+        page.get_by_role("button", name="Pay $89.57").click()
         page.get_by_text("TEST MODE").first.wait_for()
-        assert page.locator(".ls-total").text_content().strip() == "$78.98"
+        assert page.locator(".ls-total").text_content().strip() == "$89.57"
     finally:
         context.close()
-    assert Order.objects.get().total == Decimal("78.98")
+    assert Order.objects.get().total == Decimal("89.57")

@@ -27,7 +27,7 @@ def test_a_guest_back_from_the_payment_page_finds_what_they_typed(stand_in_on_li
     fill_guest_details(page)
     page.get_by_label("Phone (optional)").fill("+1 212 555 0100")
     page.get_by_role("radio", name=re.compile(r"^Express")).check()
-    expect(page.get_by_role("button", name=re.compile(r"^Pay \$"))).to_have_text("Pay $78.98")
+    expect(page.get_by_role("button", name=re.compile(r"^Pay \$"))).to_have_text("Pay $89.57")
     go_to_payment_page(page)
 
     page.get_by_role("link", name=re.compile("Cancel and return to the shop")).click()
@@ -50,16 +50,16 @@ def test_a_guest_back_from_the_payment_page_finds_what_they_typed(stand_in_on_li
     expect(page.get_by_label("Country")).to_have_value("US")
     expect(page.get_by_role("radio", name=re.compile(r"^Express"))).to_be_checked()
     pay_button = page.get_by_role("button", name=re.compile(r"^Pay \$"))
-    expect(pay_button).to_have_text("Pay $78.98")
+    expect(pay_button).to_have_text("Pay $89.57")
     screenshot(page, "checkout-return-390")
     assert page_width(page) <= PHONE["width"]
 
     go_to_payment_page(page)  # nothing retyped
-    assert page.locator(".ls-total").text_content().strip() == "$78.98"
+    assert page.locator(".ls-total").text_content().strip() == "$89.57"
     pay_with(page, "4242 4242 4242 4242")
     page.wait_for_url(re.compile(r"/orders/MK-"))
     first, second = Order.objects.order_by("pk")
     assert (first.status, second.status) == (Order.Status.CANCELLED, Order.Status.PAID)
     assert (second.email, second.ship_phone, second.shipping_method, second.total) == (
-        "guest@example.com", "+1 212 555 0100", "express", Decimal("78.98"),
+        "guest@example.com", "+1 212 555 0100", "express", Decimal("89.57"),
     )  # fmt: skip

@@ -45,7 +45,8 @@ class Journey:
 
 
 def _lamp_in_a_video(tmp_path: Path):
-    """A $63.99 desk lamp (Standard shipping free, Express $14.99) tagged at second 1 of a published post."""
+    """A $63.99 desk lamp tagged at second 1 of a published post. Standard shipping is free; Express to Portland
+    pays the 4.8 kg volumetric weight of its box, $46.05."""
     warehouse = WarehouseFactory()
     BoxFactory(warehouse=warehouse)
     lamp = ProductFactory(title="Desk lamp", length_mm=300, width_mm=200, height_mm=150, weight_grams=900)
@@ -101,15 +102,15 @@ def test_a_shopper_on_a_phone_goes_from_a_video_to_a_delivered_order(stand_in_on
     pay_button = page.get_by_role("button", name=re.compile(r"^Pay \$"))
     expect(pay_button).to_have_text("Pay $63.99")
     page.get_by_role("radio", name=re.compile(r"^Express")).check()
-    expect(page.locator("#checkout-summary .summary-total dd")).to_have_text("$78.98 USD", timeout=5_000)
-    expect(pay_button).to_have_text("Pay $78.98")
+    expect(page.locator("#checkout-summary .summary-total dd")).to_have_text("$110.04 USD", timeout=5_000)
+    expect(pay_button).to_have_text("Pay $110.04")
     journey.step("checkout-express")
     shown = pay_button.text_content().removeprefix("Pay ")
 
     # 5) The stand-in's payment page charges what the checkout showed; the card pays it.
     go_to_payment_page(page)
     charged = page.locator(".ls-total").text_content().strip()
-    assert charged == shown == "$78.98"
+    assert charged == shown == "$110.04"
     journey.step("payment-page")
     pay_with(page, "4242 4242 4242 4242")
     page.wait_for_url(re.compile(r"/orders/MK-"))
@@ -124,8 +125,8 @@ def test_a_shopper_on_a_phone_goes_from_a_video_to_a_delivered_order(stand_in_on
 
     order = Order.objects.get()
     shipment = Shipment.objects.get(fulfillment_order__order=order.pk)
-    assert (order.status, order.shipping_method, order.total) == (Order.Status.DELIVERED, "express", Decimal("78.98"))
-    assert order.payments.get().amount_paid == order.amount_paid == Decimal("78.98")
+    assert (order.status, order.shipping_method, order.total) == (Order.Status.DELIVERED, "express", Decimal("110.04"))
+    assert order.payments.get().amount_paid == order.amount_paid == Decimal("110.04")
     assert shipment.status == Shipment.Status.DELIVERED
     assert shipment.tracking_number in page.content()
     assert list(journey.widths) == [

@@ -1,7 +1,8 @@
 """Fulfillment models: its copy of paid orders (outbound.py); stock and its claims (stock.py); shipments, parcels,
 labels, tracking (shipping.py); returns coming back (returns.py); hazards and where carriers refuse them
-(restrictions.py)."""
+(restrictions.py); lanes and consolidations under master air waybills (consolidation.py)."""
 
+from .consolidation import Consolidation, ConsolidationItem, Lane, MasterScan
 from .outbound import OutboundLine, OutboundOrder
 from .restrictions import ANY_COUNTRY, Hazard, ServiceKind, ShippingRestriction
 from .returns import InboundReturn, InboundReturnLine
@@ -35,6 +36,8 @@ __all__ = [
     "Backorder",
     "Box",
     "CarrierSerial",
+    "Consolidation",
+    "ConsolidationItem",
     "ClearanceDocument",
     "CustomsDocument",
     "FulfillmentOrder",
@@ -42,6 +45,8 @@ __all__ = [
     "InboundReturn",
     "InboundReturnLine",
     "IssuedTrackingNumber",
+    "Lane",
+    "MasterScan",
     "OutboundLine",
     "OutboundOrder",
     "Parcel",

@@ -35,7 +35,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 worker: install
-	$(BIN)/celery -A marketplace worker -Q default,allocation,labels,returns,media --loglevel=INFO
+	$(BIN)/celery -A marketplace worker -Q default,allocation,labels,returns,media,consolidation --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A marketplace beat --loglevel=INFO

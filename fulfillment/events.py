@@ -46,3 +46,11 @@ shipment_cleared_customs = Event("fulfillment.shipment_cleared_customs", doc="or
 shipment_duties_due = Event(
     "fulfillment.shipment_duties_due", doc="order_id, shipment_id, tracking_number, description (DAP: pay at the door)"
 )
+shipment_rolled_to_next_departure = Event(
+    "fulfillment.shipment_rolled_to_next_departure",
+    doc="order_id, shipment_id, tracking_number, hub, lane, cutoff_at (ISO, UTC): it missed a departure's cut-off",
+)
+shipment_pulled_from_consolidation = Event(
+    "fulfillment.shipment_pulled_from_consolidation",
+    doc="order_id, shipment_id, tracking_number, awb: held at import customs, taken out of its master to clear alone",
+)

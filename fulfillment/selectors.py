@@ -204,7 +204,11 @@ def shipment_for_tracking(*, tracking_number: str):
     """The shipment whose live label has this number (or one of its parcels), with its timeline; else None."""
 
     shipment = (
-        Shipment.objects.filter(Q(tracking_number=tracking_number) | Q(parcels__tracking_number=tracking_number))
+        Shipment.objects.filter(
+            Q(tracking_number=tracking_number)
+            | Q(parcels__tracking_number=tracking_number)
+            | Q(consolidation_item__last_mile_tracking_number=tracking_number)
+        )
         .exclude(tracking_number="")
         .prefetch_related(_timeline_prefetch())
         .first()

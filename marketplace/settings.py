@@ -256,10 +256,11 @@ CELERY_TASK_TIME_LIMIT = 150
 # after this long; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "allocation", "labels", "returns", "media")]
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "allocation", "labels", "returns", "media", "consolidation")]
 CELERY_TASK_ROUTES = {
     "fulfillment.tasks.fulfillment_orders.allocate_backorders_task": {"queue": "allocation"},
     "fulfillment.tasks.labels.*": {"queue": "labels"},
+    "fulfillment.tasks.consolidation.*": {"queue": "consolidation"},
     "shop.payments.tasks.*": {"queue": "default"},
     "shop.tasks.*": {"queue": "returns"},
 }
@@ -309,6 +310,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fulfillment.tasks.labels.buy_labels_for_packed_shipments",
         "schedule": timedelta(minutes=5),
         "options": {"queue": "labels", "expires": 290},
+    },
+    # Consolidations whose cut-off has come are closed into masters (air waybill, manifest).
+    "close-due-consolidations": {
+        "task": "fulfillment.tasks.consolidation.close_due_consolidations",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "consolidation", "expires": 55},
     },
     # The built-in carriers' simulated network moves shipments whose next step is due.
     "simulate-carriers": {

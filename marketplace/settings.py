@@ -383,6 +383,8 @@ CARRIER_SIMULATION_STEP_SECONDS = env.int("CARRIER_SIMULATION_STEP_SECONDS", def
 CARRIER_SIMULATION_SEED = env.int("CARRIER_SIMULATION_SEED", default=None)
 # A SIMULATED warehouse crew (the demo): the simulation picks and packs waiting orders as staff would.
 FULFILLMENT_SIMULATE_WAREHOUSE = env.bool("FULFILLMENT_SIMULATE_WAREHOUSE", default=DEBUG)
+# A SIMULATED line haul (the demo): closed masters are tendered, flown, cleared and split, one step at a time.
+CONSOLIDATION_SIMULATE_LINEHAUL = env.bool("CONSOLIDATION_SIMULATE_LINEHAUL", default=DEBUG)
 
 LOGGING = {
     "version": 1,

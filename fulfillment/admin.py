@@ -419,4 +419,11 @@ class BackorderAdmin(admin.ModelAdmin):
 # Work on fulfillment orders (boxes, pick lists, packing, work queues), on shipments (labels, tracking), on
 # returns (the returns centre: receive, inspect), customs (held shipments, declarations) and the shipping
 # restrictions rule table.
-from fulfillment import admin_customs, admin_picking, admin_restrictions, admin_returns, admin_shipping  # noqa: E402, F401
+from fulfillment import (  # noqa: E402, F401
+    admin_consolidation,
+    admin_customs,
+    admin_picking,
+    admin_restrictions,
+    admin_returns,
+    admin_shipping,
+)

@@ -5,6 +5,7 @@ shipment (air waybill, manifest). Scans of the master are stored once (`MasterSc
 fanned out to every parcel in it (fulfillment.services.master_scans).
 """
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -47,8 +48,8 @@ class Lane(models.Model):
     cutoff_times = models.CharField(max_length=120, default="17:00")
     hub_timezone = models.CharField(max_length=60, default="UTC")
     # Capacity of one master.
-    max_parcels = models.PositiveIntegerField(default=500)
-    max_weight_grams = models.PositiveIntegerField(default=500_000)
+    max_parcels = models.PositiveIntegerField(default=500, validators=[MinValueValidator(1)])
+    max_weight_grams = models.PositiveIntegerField(default=500_000, validators=[MinValueValidator(1)])
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

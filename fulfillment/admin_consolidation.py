@@ -29,6 +29,13 @@ from marketplace.admin_mixins import ReadOnlyInline
 C = Consolidation.Status
 
 
+def _country_codes(text: str, *, required: bool) -> str:
+    codes = text.replace(",", " ").upper().split()
+    if (required and not codes) or any(not re.fullmatch(r"[A-Z]{2}", code) for code in codes):
+        raise forms.ValidationError("ISO country codes of 2 letters separated by spaces, e.g. 'GB' or 'DE AT'.")
+    return " ".join(codes)
+
+
 class LaneForm(forms.ModelForm):
     class Meta:
         model = Lane
@@ -36,6 +43,7 @@ class LaneForm(forms.ModelForm):
             "code",
             "name",
             "origin_hub",
+            "origin_countries",
             "destination_countries",
             "service",
             "is_active",
@@ -75,10 +83,10 @@ class LaneForm(forms.ModelForm):
         return prefix
 
     def clean_destination_countries(self) -> str:
-        codes = self.cleaned_data["destination_countries"].replace(",", " ").upper().split()
-        if not codes or any(not re.fullmatch(r"[A-Z]{2}", code) for code in codes):
-            raise forms.ValidationError("ISO country codes of 2 letters separated by spaces, e.g. 'GB' or 'DE AT'.")
-        return " ".join(codes)
+        return _country_codes(self.cleaned_data["destination_countries"], required=True)
+
+    def clean_origin_countries(self) -> str:
+        return _country_codes(self.cleaned_data["origin_countries"], required=False)
 
     def clean_last_mile_prefix(self) -> str:
         prefix = self.cleaned_data["last_mile_prefix"].strip().upper()
@@ -106,7 +114,20 @@ class LaneAdmin(admin.ModelAdmin):
     list_select_related = ("origin_hub",)
     search_fields = ("code", "name", "destination_countries")
     fieldsets = (
-        (None, {"fields": ("code", "name", "origin_hub", "destination_countries", "service", "is_active")}),
+        (
+            None,
+            {
+                "fields": (
+                    "code",
+                    "name",
+                    "origin_hub",
+                    "origin_countries",
+                    "destination_countries",
+                    "service",
+                    "is_active",
+                )
+            },
+        ),
         (
             "Linehaul legs",
             {

@@ -29,6 +29,11 @@ class Lane(models.Model):
         related_name="lanes",
         limit_choices_to={"kind": Warehouse.Kind.CONSOLIDATION_HUB},
     )
+    origin_countries = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Countries whose fulfillment centres feed this hub, separated by spaces (empty: the hub's own).",
+    )
     destination_countries = models.CharField(
         max_length=120, help_text="ISO country codes separated by spaces: one country, or a region such as 'DE AT NL'."
     )
@@ -62,6 +67,11 @@ class Lane(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def origins(self) -> list[str]:
+        codes = [c.upper() for c in self.origin_countries.replace(",", " ").split() if c]
+        return codes or [str(self.origin_hub.country).upper()]
 
     @property
     def destinations(self) -> list[str]:

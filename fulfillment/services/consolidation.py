@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from fulfillment import events
@@ -104,17 +104,18 @@ def path_to(current: str, target: str) -> list[str]:
 
 
 def lane_for(*, origin_country: str, destination_country: str, service: str) -> Lane | None:
-    """The active lane from a hub in the parcel's origin country to its destination, for its service."""
+    """The active lane from a hub fed by the parcel's origin country to its destination, for its service."""
+    origin, destination = origin_country.upper(), destination_country.upper()
     candidates = Lane.objects.filter(
+        Q(origin_countries__icontains=origin) | Q(origin_countries="", origin_hub__country=origin),
         is_active=True,
         service=service,
-        origin_hub__country=origin_country.upper(),
         origin_hub__is_active=True,
         origin_hub__kind=Warehouse.Kind.CONSOLIDATION_HUB,
-        destination_countries__icontains=destination_country.upper(),
+        destination_countries__icontains=destination,
     ).select_related("origin_hub")
     for lane in candidates.order_by("pk"):
-        if destination_country.upper() in lane.destinations:
+        if origin in lane.origins and destination in lane.destinations:
             return lane
     return None
 

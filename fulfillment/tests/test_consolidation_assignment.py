@@ -67,6 +67,14 @@ def test_a_lane_serving_a_region_takes_each_of_its_countries():
     assert ConsolidationItem.objects.get(shipment=shipment).consolidation.lane == route
 
 
+def test_a_hub_abroad_takes_the_parcels_of_the_countries_that_feed_it():
+    route = lane(origin_hub=hub(code="HK-HUB", country="HK"), origin_countries="CN US")
+    shipment = labelled_abroad()  # from Newark
+    assert ConsolidationItem.objects.get(shipment=shipment).consolidation.lane == route
+    lane(code="HK-ONLY", origin_hub=hub(code="HK2", country="HK"), destination_countries="DE")
+    assert not ConsolidationItem.objects.filter(shipment=labelled_abroad(address=BERLIN)).exists()
+
+
 def test_a_parcel_labelled_after_the_cutoff_rolls_to_the_next_departure_and_the_shopper_is_told(deliver_events):
     first, late = labelled_abroad(), labelled_abroad()  # labelled before the lane existed: not yet assigned
     route = lane()

@@ -169,6 +169,9 @@ def assign_to_consolidation(*, shipment: Shipment, now: dt.datetime | None = Non
     next departure, which the shopper's timeline says; one that cannot take the parcel is closed as full.
     """
     now = now or timezone.now()
+    existing = ConsolidationItem.objects.filter(shipment=shipment).first()
+    if existing is not None:  # assigned already (a task run twice)
+        return existing
     warehouse, order = shipment.fulfillment_order.warehouse, shipment.fulfillment_order.order
     lane = lane_for(
         origin_country=str(warehouse.country), destination_country=str(order.ship_country), service=shipment.service
@@ -218,6 +221,19 @@ def assign_to_consolidation(*, shipment: Shipment, now: dt.datetime | None = Non
     if is_full(load=_load(open_one), capacity=_capacity(lane)):
         _close(open_one, reason=Consolidation.CloseReason.FULL, at=now)
     return item
+
+
+def consolidate_labelled_parcel(*, shipment_id: int) -> ConsolidationItem | None:
+    """Assign a labelled parcel abroad that has no consolidation yet (labelled before its lane existed)."""
+    with transaction.atomic():
+        shipment = (
+            Shipment.objects.select_for_update(of=("self",))
+            .select_related("fulfillment_order__warehouse", "fulfillment_order__order")
+            .get(pk=shipment_id)
+        )
+        if shipment.status != Shipment.Status.LABELLED or shipment.is_return:
+            raise ConsolidationError(f"Shipment {shipment_id} is {shipment.status}: only a labelled parcel joins.")
+        return assign_to_consolidation(shipment=shipment)
 
 
 # --- closing: the master shipment -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.db import OperationalError
 from fulfillment.services.consolidation import (
     ConsolidationError,
     close_consolidation,
+    consolidate_labelled_parcel,
     due_for_closing,
     finish_split_consolidations,
 )
@@ -30,6 +31,17 @@ def close_consolidation_task(self, consolidation_id: int, reason: str = "cutoff"
     except ConsolidationError as error:
         logger.info("Consolidation %s not closed: %s", consolidation_id, error.message)
         return None
+
+
+@shared_task(bind=True, **RETRY)
+def consolidate_labelled_parcel_task(self, shipment_id: int) -> int | None:
+    """Put a labelled parcel abroad in its lane's consolidation (labelled before the lane existed); idempotent."""
+    try:
+        item = consolidate_labelled_parcel(shipment_id=shipment_id)
+    except ConsolidationError as error:
+        logger.info("Shipment %s not consolidated: %s", shipment_id, error.message)
+        return None
+    return item.consolidation_id if item is not None else None
 
 
 @shared_task

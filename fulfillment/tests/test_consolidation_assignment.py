@@ -18,7 +18,7 @@ from fulfillment.services.consolidation import (
     due_for_closing,
 )
 from fulfillment.services.labels import AlreadyHandedOver, void_label
-from fulfillment.tasks.consolidation import close_due_consolidations
+from fulfillment.tasks.consolidation import close_due_consolidations, consolidate_labelled_parcel_task
 from fulfillment.tests.consolidation_helpers import hub, labelled_abroad, lane
 from fulfillment.tests.shipping_helpers import NEW_YORK, labelled_shipment
 from shop.models import OrderEvent
@@ -220,3 +220,12 @@ def test_an_empty_consolidation_is_not_closed_into_a_master():
     assert not Consolidation.objects.exists()
     with pytest.raises(ConsolidationError):
         close_consolidation(consolidation_id=consolidation.pk)
+
+
+def test_a_parcel_labelled_before_its_lane_existed_joins_it_once_by_the_task():
+    shipment = labelled_abroad()
+    lane()
+    first = consolidate_labelled_parcel_task.delay(shipment.pk).get()
+    again = consolidate_labelled_parcel_task.delay(shipment.pk).get()
+    assert first == again == ConsolidationItem.objects.get(shipment=shipment).consolidation_id
+    assert Consolidation.objects.get().parcel_count == 1

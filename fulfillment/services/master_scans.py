@@ -256,8 +256,7 @@ def _write_events(scan, consolidation, targets, *, fan: FanOut, kind: str, custo
             )
             for _item_id, shipment_id, number, last_mile in targets
         ],
-        ignore_conflicts=True,
-        batch_size=1000,
+        ignore_conflicts=True,  # one INSERT whatever the number of parcels (as many as the backend allows)
     )
 
 

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from fulfillment.consolidation import InvalidLaneRule, parse_cutoffs, zone
-from fulfillment.models import Consolidation, ConsolidationItem, Lane, MasterScan
+from fulfillment.models import Consolidation, ConsolidationItem, Lane, MasterScan, Warehouse
 from fulfillment.selectors_consolidation import consolidation_board
 from fulfillment.services.consolidation import ConsolidationError, close_consolidation
 from fulfillment.services.master_scans import pull_out_of_consolidation, tender_consolidation
@@ -262,6 +262,8 @@ class ConsolidationAdmin(admin.ModelAdmin):
             "title": "Consolidation board",
             "opts": self.opts,
             "boards": consolidation_board(hub_id=hub_id),
+            "hubs": Warehouse.objects.filter(kind=Warehouse.Kind.CONSOLIDATION_HUB).order_by("code"),
+            "hub_id": hub_id,
             "can_change": self.has_change_permission(request),
         }
         return TemplateResponse(request, "admin/fulfillment/consolidation/board.html", context)

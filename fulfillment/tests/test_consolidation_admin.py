@@ -61,8 +61,10 @@ def test_the_board_shows_each_hub_with_open_closing_soon_moving_and_held(staff_c
     mine = next(b for b in boards if b.hub == route.origin_hub)
     assert (len(mine.closing_soon), len(mine.open), len(mine.moving), len(mine.held)) == (1, 1, 1, 0)
     assert 'data-section="Closing soon"' in page and "176-00000011" in page
+    assert f'<a href="?hub={route.origin_hub.pk}">{route.origin_hub.code}</a>' in page
     one_hub = staff_client.get(BOARD_URL, {"hub": route.origin_hub.pk})
     assert [b.hub for b in one_hub.context["boards"]] == [route.origin_hub]
+    assert f"<strong>{route.origin_hub.code}</strong>" in one_hub.content.decode()
     assert len(staff_client.get(BOARD_URL, {"hub": "9" * 40}).context["boards"]) == 2  # junk: every hub
     assert staff_client.get(BOARD_URL, {"hub": "x\x00" * 50}).status_code == 400
 

@@ -39,6 +39,7 @@ from fulfillment.services.consolidation import (
 from fulfillment.services.shipments import hand_over_shipment, set_shipments_status
 from fulfillment.services.tracking import ingest_tracking_event
 from fulfillment.simulation import SIMULATED_CARRIERS, step_seconds
+from marketplace.outbox import publish_many
 
 logger = logging.getLogger(__name__)
 C = Consolidation.Status
@@ -208,7 +209,8 @@ def record_master_scan(
         moves = RANK[fan.consolidation_status] > RANK[consolidation.status]
         if kind == M.SPLIT and moves:
             targets = _give_last_mile_numbers(consolidation, targets, at=occurred_at)
-        _write_events(scan, consolidation, targets, fan=fan, kind=kind, customs_reason=customs_reason)
+        dap = _pays_at_the_door(targets) if kind == M.CUSTOMS_CLEARED else {}
+        _write_events(scan, consolidation, targets, fan=fan, kind=kind, customs_reason=customs_reason, dap=dap)
         shipment_ids = [item[1] for item in targets]
         _update_legs(shipment_ids, leg=fan.leg, at=occurred_at, moves=moves)
         if moves:
@@ -230,7 +232,18 @@ def _give_last_mile_numbers(consolidation: Consolidation, targets: list, *, at: 
     return [(pk, sid, number, given.get(pk, lm)) for pk, sid, number, lm in targets]
 
 
-def _write_events(scan, consolidation, targets, *, fan: FanOut, kind: str, customs_reason: str) -> None:
+def _pays_at_the_door(targets: list) -> dict[int, int]:
+    """{shipment id: order id} of the DAP parcels among them (the shopper pays import charges at the door)."""
+    return dict(
+        Shipment.objects.filter(
+            pk__in=[item[1] for item in targets], fulfillment_order__order__incoterm="DAP"
+        ).values_list("pk", "fulfillment_order__order_id")
+    )
+
+
+def _write_events(
+    scan, consolidation, targets, *, fan: FanOut, kind: str, customs_reason: str, dap: dict[int, int]
+) -> None:
     legs = dict(
         TrackingLeg.objects.filter(shipment_id__in=[item[1] for item in targets], kind=fan.leg).values_list(
             "shipment_id", "pk"
@@ -244,10 +257,11 @@ def _write_events(scan, consolidation, targets, *, fan: FanOut, kind: str, custo
                 shipment_id=shipment_id,
                 leg_id=legs.get(shipment_id),
                 tracking_number=number,
-                status=fan.event_status,
+                status=E.DUTIES_DUE if shipment_id in dap else fan.event_status,
                 occurred_at=scan.occurred_at,
                 location=location,
-                description=_describe(kind, consolidation, last_mile_number=last_mile, reason=reason),
+                description=_describe(kind, consolidation, last_mile_number=last_mile, reason=reason)
+                + (": import charges to pay on delivery" if shipment_id in dap else ""),
                 source=TrackingEvent.Source.SIMULATION
                 if scan.source == MasterScan.Source.SIMULATION
                 else TrackingEvent.Source.CARRIER,
@@ -258,6 +272,20 @@ def _write_events(scan, consolidation, targets, *, fan: FanOut, kind: str, custo
         ],
         ignore_conflicts=True,  # one INSERT whatever the number of parcels (as many as the backend allows)
     )
+    if dap:  # the shopper learns the parcel will ask for import charges at the door
+        numbers = {shipment_id: number for _i, shipment_id, number, _lm in targets}
+        publish_many(
+            events.shipment_duties_due,
+            [
+                {
+                    "order_id": order_id,
+                    "shipment_id": shipment_id,
+                    "tracking_number": numbers[shipment_id],
+                    "description": "Cleared customs: import charges to pay on delivery",
+                }
+                for shipment_id, order_id in sorted(dap.items())
+            ],
+        )
 
 
 def _move(consolidation: Consolidation, items, targets, *, to: str, at: dt.datetime, reason: str) -> None:

@@ -221,3 +221,27 @@ def test_the_task_records_the_scan_once_however_often_it_runs():
     again = record_master_scan_task.delay(consolidation.pk, M.DEPARTED, when).get()
     assert first == again
     assert TrackingEvent.objects.filter(shipment=shipments[0], status=E.EXPORT_CLEARED).count() == 1
+
+
+def test_a_dap_parcel_cleared_with_its_master_tells_the_shopper_the_charges_are_due_at_the_door(deliver_events):
+    from fulfillment.models import OutboundOrder
+
+    consolidation, (dap, ddp) = tendered_master(2)
+    OutboundOrder.objects.filter(pk=dap.fulfillment_order.order_id).update(incoterm="DAP")
+    OutboundOrder.objects.filter(pk=ddp.fulfillment_order.order_id).update(incoterm="DDP")
+    record_master_scan(consolidation_id=consolidation.pk, kind=M.ARRIVED, occurred_at=T0 + dt.timedelta(hours=9))
+    with CaptureQueriesContext(connection) as ctx:
+        record_master_scan(
+            consolidation_id=consolidation.pk, kind=M.CUSTOMS_CLEARED, occurred_at=T0 + dt.timedelta(hours=10)
+        )
+
+    assert (E.DUTIES_DUE, f"Cleared import customs with consignment {consolidation.awb}: import charges to pay on "
+            "delivery") in timeline(dap)  # fmt: skip
+    assert (E.CUSTOMS_RELEASED, f"Cleared import customs with consignment {consolidation.awb}") in timeline(ddp)
+    assert statuses([dap, ddp]) == [S.CLEARED, S.CLEARED]
+    assert sum("INSERT" in q["sql"] and "outbox" in q["sql"] for q in ctx.captured_queries) == 1  # in bulk
+    deliver_events()
+    assert OrderEvent.objects.filter(order_id=dap.fulfillment_order.order_id, kind=OrderEvent.Kind.DUTIES_DUE).exists()
+    assert not OrderEvent.objects.filter(
+        order_id=ddp.fulfillment_order.order_id, kind=OrderEvent.Kind.DUTIES_DUE
+    ).exists()

@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,7 @@ from fulfillment.consolidation import InvalidLaneRule, parse_cutoffs, zone
 from fulfillment.models import Consolidation, ConsolidationItem, Lane, MasterScan, Warehouse
 from fulfillment.selectors_consolidation import consolidation_board
 from fulfillment.services.consolidation import ConsolidationError, close_consolidation
-from fulfillment.services.master_scans import pull_out_of_consolidation, tender_consolidation
+from fulfillment.services.master_scans import pull_out_of_consolidation, record_master_scan, tender_consolidation
 from marketplace.admin_mixins import ReadOnlyInline
 
 C = Consolidation.Status
@@ -197,7 +198,7 @@ class ConsolidationAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
     inlines = (ItemInline, ScanInline)
-    actions = ("close_now", "tender")
+    actions = ("close_now", "tender", "record_departed", "record_arrived", "record_cleared", "split")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # parcels open consolidations, at label time
@@ -250,6 +251,40 @@ class ConsolidationAdmin(admin.ModelAdmin):
             except ConsolidationError as error:
                 self.message_user(request, error.message, messages.WARNING)
         self.message_user(request, f"{done} master(s) tendered.", messages.SUCCESS)
+
+    def _record(self, request: HttpRequest, queryset: QuerySet[Consolidation], kind: str) -> None:
+        """A master scan staff enter (the airline or broker told them by phone or email), fanned out as any other."""
+        recorded = 0
+        for consolidation in queryset.order_by("pk"):
+            try:
+                scan = record_master_scan(
+                    consolidation_id=consolidation.pk,
+                    kind=kind,
+                    occurred_at=timezone.now(),
+                    source=MasterScan.Source.STAFF,
+                )
+            except ConsolidationError as error:
+                self.message_user(request, f"{consolidation}: {error.message}", messages.WARNING)
+                continue
+            recorded += 0 if scan.duplicate else 1
+        label = MasterScan.Kind(kind).label.lower()
+        self.message_user(request, f"{label.capitalize()}: recorded for {recorded} master(s).", messages.SUCCESS)
+
+    @admin.action(description="Record: departed now", permissions=["change"])
+    def record_departed(self, request: HttpRequest, queryset: QuerySet[Consolidation]) -> None:
+        self._record(request, queryset, MasterScan.Kind.DEPARTED)
+
+    @admin.action(description="Record: arrived at the import gateway now", permissions=["change"])
+    def record_arrived(self, request: HttpRequest, queryset: QuerySet[Consolidation]) -> None:
+        self._record(request, queryset, MasterScan.Kind.ARRIVED)
+
+    @admin.action(description="Record: cleared import customs now", permissions=["change"])
+    def record_cleared(self, request: HttpRequest, queryset: QuerySet[Consolidation]) -> None:
+        self._record(request, queryset, MasterScan.Kind.CUSTOMS_CLEARED)
+
+    @admin.action(description="Split for the last mile now", permissions=["change"])
+    def split(self, request: HttpRequest, queryset: QuerySet[Consolidation]) -> None:
+        self._record(request, queryset, MasterScan.Kind.SPLIT)
 
     def board_view(self, request: HttpRequest) -> HttpResponse:
         """Per hub: consolidations open, closing soon, moving, and held at import customs."""

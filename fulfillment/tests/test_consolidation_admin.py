@@ -208,3 +208,25 @@ def test_viewers_see_the_board_but_cannot_act_and_others_are_kept_out(client, us
 
 def test_the_admin_home_links_the_board(staff_client):
     assert BOARD_URL in staff_client.get(reverse("admin:index")).content.decode()
+
+
+def test_staff_record_master_scans_with_admin_actions_once(staff_client):
+    lane()
+    shipment = labelled_abroad()
+    consolidation = Consolidation.objects.get()
+    changelist = reverse("admin:fulfillment_consolidation_changelist")
+    staff_client.post(changelist, {"action": "record_departed", "_selected_action": [consolidation.pk]})
+    consolidation.refresh_from_db()
+    assert consolidation.status == C.OPEN and not MasterScan.objects.exists()  # still open: refused, said why
+
+    for action in ("close_now", "tender", "record_departed", "record_departed", "record_arrived", "record_cleared"):
+        response = staff_client.post(
+            changelist, {"action": action, "_selected_action": [consolidation.pk]}, follow=True
+        )
+        assert response.status_code == 200
+    consolidation.refresh_from_db()
+    assert consolidation.status == C.CUSTOMS_CLEARED
+    assert MasterScan.objects.filter(kind=M.DEPARTED, source=MasterScan.Source.STAFF).count() == 1
+    assert TrackingEvent.objects.filter(shipment=shipment, status=TrackingEvent.Status.EXPORT_CLEARED).count() == 1
+    staff_client.post(changelist, {"action": "split", "_selected_action": [consolidation.pk]})
+    assert ConsolidationItem.objects.get(shipment=shipment).last_mile_tracking_number

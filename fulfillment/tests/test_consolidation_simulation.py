@@ -65,3 +65,15 @@ def test_the_command_flies_everything_to_the_door(network, capsys):
     assert consolidation.status == C.SPLIT
     assert Shipment.objects.get().status in (S.DELIVERED, S.RETURNED_TO_SENDER)
     assert f"{consolidation.awb}: Departed (1 parcels)" in capsys.readouterr().out
+
+
+def test_the_demo_hub_closes_a_consolidation_that_waited_ten_steps(network):
+    lane()
+    labelled_abroad()
+    consolidation = Consolidation.objects.get()
+    soon = consolidation.created_at + dt.timedelta(minutes=9)
+    advance_masters(now=soon)
+    assert Consolidation.objects.get().status == C.OPEN
+    advance_masters(now=consolidation.created_at + dt.timedelta(minutes=11))
+    closed = Consolidation.objects.get()
+    assert closed.status == C.CLOSED and closed.close_reason == "early" and closed.awb

@@ -35,7 +35,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 worker: install
-	$(BIN)/celery -A marketplace worker -Q default,allocation,labels,returns,media,inbound --loglevel=INFO
+	$(BIN)/celery -A marketplace worker -Q default,allocation,labels,returns,media,inbound,consolidation --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A marketplace beat --loglevel=INFO

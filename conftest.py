@@ -198,7 +198,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     log = ARTIFACTS_DIR.joinpath("celery-worker.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "marketplace", "worker",
-         "-Q", "default,allocation,labels,returns,media,inbound",
+         "-Q", "default,allocation,labels,returns,media,inbound,consolidation",
          "--pool=prefork", "--concurrency=2", "--loglevel=INFO", "--hostname", f"test-{os.getpid()}@%h"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

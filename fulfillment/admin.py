@@ -427,6 +427,7 @@ class BackorderAdmin(admin.ModelAdmin):
 # returns (the returns centre: receive, inspect), customs (held shipments, declarations) and the shipping
 # restrictions rule table.
 from fulfillment import (  # noqa: E402, F401
+    admin_consolidation,
     admin_customs,
     admin_inbound,
     admin_picking,

@@ -50,3 +50,11 @@ inbound_shipment_received = Event(
     "fulfillment.inbound_shipment_received",
     doc="shipment_id, number, seller_id, warehouse, discrepancies: [{sku, expected, received, damaged, short, over}]",
 )
+shipment_rolled_to_next_departure = Event(
+    "fulfillment.shipment_rolled_to_next_departure",
+    doc="order_id, shipment_id, tracking_number, hub, lane, cutoff_at (ISO, UTC): it missed a departure's cut-off",
+)
+shipment_pulled_from_consolidation = Event(
+    "fulfillment.shipment_pulled_from_consolidation",
+    doc="order_id, shipment_id, tracking_number, awb: held at import customs, taken out of its master to clear alone",
+)

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
@@ -21,6 +22,7 @@ from fulfillment.models import (
     Stock,
     StockMovement,
     TrackingEvent,
+    TrackingLeg,
     Warehouse,
 )
 from fulfillment.models.shipping import HANDED_OVER_STATUSES
@@ -176,11 +178,27 @@ def _with_display_names(shipments: list) -> list:
         shipment.carrier_name, shipment.service_name = (
             carrier_names(shipment.carrier, shipment.service) if shipment.carrier else ("", "")
         )
+        # Consolidated abroad: the master it flies under and, after the split, the last-mile carrier's number.
+        shipment.consolidated = shipment.consolidation_item if _has_item(shipment) else None
     return shipments
+
+
+def _has_item(shipment) -> bool:
+    try:
+        return shipment.consolidation_item is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def _timeline_prefetch():
     return Prefetch("tracking_events", TrackingEvent.objects.order_by("occurred_at", "id"), to_attr="events_in_order")
+
+
+def _legs_prefetch():
+    return Prefetch("legs", TrackingLeg.objects.order_by("sequence"), to_attr="legs_in_order")
+
+
+_CONSOLIDATED = ("consolidation_item__consolidation__lane",)
 
 
 def shipments_for_order(*, order_id: int) -> list:
@@ -189,7 +207,8 @@ def shipments_for_order(*, order_id: int) -> list:
     shipments = list(
         Shipment.objects.filter(fulfillment_order__order_id=order_id)
         .exclude(status=Shipment.Status.CANCELLED)
-        .prefetch_related(_timeline_prefetch())
+        .select_related(*_CONSOLIDATED)
+        .prefetch_related(_timeline_prefetch(), _legs_prefetch())
         .order_by("created_at", "id")
     )
     return _with_display_names(shipments)
@@ -204,9 +223,14 @@ def shipment_for_tracking(*, tracking_number: str):
     """The shipment whose live label has this number (or one of its parcels), with its timeline; else None."""
 
     shipment = (
-        Shipment.objects.filter(Q(tracking_number=tracking_number) | Q(parcels__tracking_number=tracking_number))
+        Shipment.objects.filter(
+            Q(tracking_number=tracking_number)
+            | Q(parcels__tracking_number=tracking_number)
+            | Q(consolidation_item__last_mile_tracking_number=tracking_number)
+        )
         .exclude(tracking_number="")
-        .prefetch_related(_timeline_prefetch())
+        .select_related(*_CONSOLIDATED)
+        .prefetch_related(_timeline_prefetch(), _legs_prefetch())
         .first()
     )
     return _with_display_names([shipment])[0] if shipment is not None else None

@@ -24,7 +24,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from fulfillment.carriers.builtin import DomesticExpress, DomesticGround, InternationalExpress, InternationalPostal
-from fulfillment.models import Shipment, TrackingEvent, TrackingLeg
+from fulfillment.models import Consolidation, ConsolidationItem, Shipment, TrackingEvent, TrackingLeg
 from fulfillment.services.tracking import ingest_tracking_event
 
 logger = logging.getLogger(__name__)
@@ -192,15 +192,43 @@ def _at_the_door(r: Route, rng: random.Random, chances: Chances) -> Scan:
     return Scan(E.DUTIES_PAID, K.LAST_MILE, "Import charges paid at the door", r.dest)
 
 
+def waiting_master(shipment: Shipment) -> ConsolidationItem | None:
+    """The parcel's place in a master not yet split (it flies with the master), else None."""
+    try:
+        item = shipment.consolidation_item
+    except ConsolidationItem.DoesNotExist:
+        return None
+    if item.pulled_out_at is not None or item.last_mile_tracking_number:
+        return None
+    return item if item.consolidation.status not in (Consolidation.Status.SPLIT, Consolidation.Status.DONE) else None
+
+
+def _to_the_export_hub(status: str, item: ConsolidationItem) -> Scan | None:
+    """A consolidated parcel goes on its own only as far as the export hub; the master takes it from there."""
+    hub = item.consolidation.lane.origin_hub
+    if status in (E.LABEL_CREATED, E.VOIDED):
+        return Scan(E.PICKED_UP, K.LINE_HAUL, "Picked up for the line haul to the export hub", "fulfillment centre")
+    if status == E.PICKED_UP:
+        return Scan(
+            E.AT_SORTING_FACILITY, K.HUB, f"Arrived at {hub.name}, waiting for its consolidated flight",
+            f"{hub.city} export hub",
+        )  # fmt: skip
+    return None
+
+
 def next_scan(
     *, shipment: Shipment, last: TrackingEvent | None, rng: random.Random, chances: Chances = Chances()
 ) -> Scan | None:
-    """The scan that follows the last one on this shipment's route; None once it has arrived."""
+    """The scan that follows the last one on this shipment's route; None once it has arrived (or waits for its
+    master: the simulated line haul moves masters, fulfillment.simulated_linehaul)."""
     route = route_of(shipment)
     status = last.status if last is not None else E.LABEL_CREATED
     stage = last.leg.kind if last is not None and last.leg is not None else ""
     if status in (E.DELIVERED, E.RETURNED_TO_SENDER):
         return None
+    item = waiting_master(shipment)
+    if item is not None:
+        return _to_the_export_hub(status, item)
     mishap = _mishap(status, stage, shipment_status=shipment.status, r=route, rng=rng, chances=chances)
     if mishap is not None:
         return mishap
@@ -212,7 +240,12 @@ def _due(now: dt.datetime, limit: int) -> list[Shipment]:
     return list(
         Shipment.objects.filter(carrier__in=SIMULATED_CARRIERS, status__in=ACTIVE, next_simulated_at__lte=now)
         .exclude(tracking_number="")
-        .select_related("fulfillment_order__warehouse", "fulfillment_order__order", "inbound_return__warehouse")
+        .select_related(
+            "fulfillment_order__warehouse",
+            "fulfillment_order__order",
+            "inbound_return__warehouse",
+            "consolidation_item__consolidation__lane__origin_hub",
+        )
         .prefetch_related(
             Prefetch("tracking_events", TrackingEvent.objects.select_related("leg").order_by("occurred_at", "id"))
         )
@@ -220,10 +253,18 @@ def _due(now: dt.datetime, limit: int) -> list[Shipment]:
     )
 
 
+def _current_number(shipment: Shipment) -> str:
+    """After its master's split, the last-mile carrier scans the parcel under its own number."""
+    try:
+        return shipment.consolidation_item.last_mile_tracking_number or shipment.tracking_number
+    except ConsolidationItem.DoesNotExist:
+        return shipment.tracking_number
+
+
 def ingest_scan(*, shipment: Shipment, scan: Scan, at: dt.datetime) -> TrackingEvent:
     """Record a simulated scan of the shipment at `at`, through the same door as a carrier's events."""
     return ingest_tracking_event(
-        tracking_number=shipment.tracking_number,
+        tracking_number=_current_number(shipment),
         status=scan.status,
         occurred_at=at,
         location=scan.location[:120],

@@ -256,11 +256,14 @@ CELERY_TASK_TIME_LIMIT = 150
 # after this long; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "allocation", "labels", "returns", "media", "inbound")]
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in ("default", "allocation", "labels", "returns", "media", "inbound", "consolidation")
+]
 CELERY_TASK_ROUTES = {
     "fulfillment.tasks.fulfillment_orders.allocate_backorders_task": {"queue": "allocation"},
     "fulfillment.tasks.labels.*": {"queue": "labels"},
     "fulfillment.tasks.receiving.*": {"queue": "inbound"},
+    "fulfillment.tasks.consolidation.*": {"queue": "consolidation"},
     "shop.payments.tasks.*": {"queue": "default"},
     "shop.tasks.*": {"queue": "returns"},
 }
@@ -316,6 +319,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fulfillment.tasks.receiving.resend_unfinished_closes",
         "schedule": timedelta(minutes=5),
         "options": {"queue": "inbound", "expires": 290},
+    },
+    # Consolidations whose cut-off has come are closed into masters (air waybill, manifest).
+    "close-due-consolidations": {
+        "task": "fulfillment.tasks.consolidation.close_due_consolidations",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "consolidation", "expires": 55},
     },
     # The built-in carriers' simulated network moves shipments whose next step is due.
     "simulate-carriers": {
@@ -383,6 +392,8 @@ CARRIER_SIMULATION_STEP_SECONDS = env.int("CARRIER_SIMULATION_STEP_SECONDS", def
 CARRIER_SIMULATION_SEED = env.int("CARRIER_SIMULATION_SEED", default=None)
 # A SIMULATED warehouse crew (the demo): the simulation picks and packs waiting orders as staff would.
 FULFILLMENT_SIMULATE_WAREHOUSE = env.bool("FULFILLMENT_SIMULATE_WAREHOUSE", default=DEBUG)
+# A SIMULATED line haul (the demo): closed masters are tendered, flown, cleared and split, one step at a time.
+CONSOLIDATION_SIMULATE_LINEHAUL = env.bool("CONSOLIDATION_SIMULATE_LINEHAUL", default=DEBUG)
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,7 @@ python=".venv/bin/python"
 
 pids=()
 if [ -n "${CELERY_BROKER_URL:-}" ]; then
-  .venv/bin/celery -A marketplace worker -Q default,allocation,labels,returns,media,inbound --loglevel=INFO &
+  .venv/bin/celery -A marketplace worker -Q default,allocation,labels,returns,media,inbound,consolidation --loglevel=INFO &
   pids+=($!)
   .venv/bin/celery -A marketplace beat --loglevel=INFO --schedule /tmp/marketplace-celerybeat-schedule &
   pids+=($!)

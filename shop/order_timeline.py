@@ -31,6 +31,13 @@ SENTENCES: dict[str, str] = {
     K.CUSTOMS_HELD: "Parcel {tracking_number} is held at import customs; we are on it. Why:",
     K.CUSTOMS_CLEARED: "Parcel {tracking_number} was released by customs.",
     K.DUTIES_DUE: "Parcel {tracking_number}: import charges are to be paid to the carrier on delivery.",
+    K.MISSED_DEPARTURE: (
+        "Parcel {tracking_number} missed its flight's cut-off at {hub}; it leaves with the next departure "
+        "(cut-off {cutoff})."
+    ),
+    K.PULLED_FROM_CONSOLIDATION: (
+        "Parcel {tracking_number} was taken out of consignment {awb} to be cleared by customs on its own."
+    ),
     K.RETURN_REQUESTED: "Return {return} requested: {units} unit(s), {reason_lower}.",
     K.RETURN_APPROVED: "Return {return} approved: send it back with the free label.",
     K.RETURN_REJECTED: "Return {return} not accepted.",

@@ -4,6 +4,7 @@ Registered with marketplace.outbox: each runs as its own Celery task after the f
 fact, and again later if it fails. The queue says which workers run it.
 """
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -155,6 +156,22 @@ def shipment_cleared_customs(payload: Payload) -> None:
 @fulfillment_events.shipment_duties_due.handler("shop.timeline")
 def shipment_duties_due(payload: Payload) -> None:
     _note(payload, K.DUTIES_DUE, ("shipment_id", "tracking_number", "description"))
+
+
+@fulfillment_events.shipment_rolled_to_next_departure.handler("shop.timeline")
+def shipment_rolled_to_next_departure(payload: Payload) -> None:
+    cutoff = dt.datetime.fromisoformat(payload["cutoff_at"]).strftime("%-d %b %Y, %H:%M UTC")
+    record_order_event(
+        order=Order.objects.get(pk=payload["order_id"]),
+        kind=K.MISSED_DEPARTURE,
+        params={"shipment_id": payload["shipment_id"], "tracking_number": payload["tracking_number"],
+                "hub": payload["hub"], "cutoff": cutoff},
+    )  # fmt: skip
+
+
+@fulfillment_events.shipment_pulled_from_consolidation.handler("shop.timeline")
+def shipment_pulled_from_consolidation(payload: Payload) -> None:
+    _note(payload, K.PULLED_FROM_CONSOLIDATION, ("shipment_id", "tracking_number", "awb"))
 
 
 @fulfillment_events.shipment_handed_over.handler("shop.order_status")

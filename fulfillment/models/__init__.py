@@ -1,7 +1,9 @@
 """Fulfillment models: its copy of paid orders (outbound.py); stock and its claims (stock.py); shipments, parcels,
 labels, tracking (shipping.py); returns coming back (returns.py); hazards and where carriers refuse them
-(restrictions.py); stock sellers send in (inbound.py)."""
+(restrictions.py); stock sellers send in (inbound.py); lanes and consolidations under master air waybills
+(consolidation.py)."""
 
+from .consolidation import Consolidation, ConsolidationItem, Lane, MasterScan
 from .inbound import InboundShipment, InboundShipmentLine
 from .outbound import OutboundLine, OutboundOrder
 from .restrictions import ANY_COUNTRY, Hazard, ServiceKind, ShippingRestriction
@@ -37,6 +39,8 @@ __all__ = [
     "Box",
     "CarrierSerial",
     "ClearanceDocument",
+    "Consolidation",
+    "ConsolidationItem",
     "CustomsDocument",
     "FulfillmentOrder",
     "Hazard",
@@ -45,6 +49,8 @@ __all__ = [
     "InboundShipment",
     "InboundShipmentLine",
     "IssuedTrackingNumber",
+    "Lane",
+    "MasterScan",
     "OutboundLine",
     "OutboundOrder",
     "Parcel",

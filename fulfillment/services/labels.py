@@ -32,6 +32,12 @@ from fulfillment.carriers.builtin import BuiltinCarrier
 from fulfillment.carriers.db_store import DatabaseLabelStore
 from fulfillment.customs import MissingCustomsData, check_declaration
 from fulfillment.models import Parcel, Shipment, ShippingLabel, TrackingEvent
+from fulfillment.services.consolidation import (
+    ConsolidationError,
+    assign_to_consolidation,
+    is_on_a_manifest,
+    leave_open_consolidation,
+)
 from fulfillment.services.customs_documents import declaration_for, store_customs_document
 from fulfillment.services.shipments import set_shipment_status
 from fulfillment.services.tracking import Place, create_legs, ingest_tracking_event
@@ -298,6 +304,9 @@ def _store_label(*, shipment_id: int, bought, choice: RateChoice, spec: Shipment
             set_shipment_status(shipment=shipment, to=S.LABELLED)
             ends = shipment_ends(shipment)
             create_legs(shipment=shipment, origin=ends.origin, destination=ends.destination)
+            if _needs_declaration(shipment, spec):
+                # Abroad on a lane: it joins the lane's open consolidation, and its legs become the lane's.
+                assign_to_consolidation(shipment=shipment)
             description = "Label created, shipment information sent to the carrier"
             if choice.note:
                 description = f"{description}. {choice.note}"[:240]
@@ -339,6 +348,9 @@ def void_label(*, shipment_id: int, by=None) -> ShippingLabel:
     status = Shipment.objects.values_list("status", flat=True).get(pk=shipment_id)
     if status != S.LABELLED:
         raise AlreadyHandedOver(f"Shipment {shipment_id} is {status}: too late to void.", shipment_id=shipment_id)
+    if is_on_a_manifest(shipment_id=shipment_id):
+        message = f"Shipment {shipment_id} is on a closed consolidation's manifest: too late to void."
+        raise AlreadyHandedOver(message, shipment_id=shipment_id)
     # Outside any transaction; already voided means an earlier attempt failed after the carrier call.
     with contextlib.suppress(LabelAlreadyVoided):
         carrier_for(label.carrier).void_label(label.tracking_number)
@@ -349,6 +361,10 @@ def void_label(*, shipment_id: int, by=None) -> ShippingLabel:
             return label
         if shipment.status != S.LABELLED:
             raise AlreadyHandedOver(f"Shipment {shipment_id} was handed over meanwhile.", shipment_id=shipment_id)
+        try:
+            leave_open_consolidation(shipment=shipment)
+        except ConsolidationError as error:
+            raise AlreadyHandedOver(error.message, shipment_id=shipment_id) from error
         now = timezone.now()
         label.voided_at = now
         label.save(update_fields=["voided_at"])

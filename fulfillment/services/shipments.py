@@ -32,7 +32,8 @@ SHIPMENT_TRANSITIONS: dict[str, set[str]] = {
     S.PACKED: {S.LABELLED, S.PICKING, S.CANCELLED},
     S.LABELLED: {S.IN_TRANSIT, S.PACKED, S.CANCELLED},  # back to packed when the label is voided
     S.IN_TRANSIT: {S.AT_HUB, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.DELIVERED, S.EXCEPTION, S.RETURNED_TO_SENDER},
-    S.AT_HUB: {S.IN_TRANSIT, S.CUSTOMS_HOLD, S.OUT_FOR_DELIVERY, S.EXCEPTION, S.RETURNED_TO_SENDER},
+    # At hub -> cleared: a consolidated parcel cleared with its master without being held.
+    S.AT_HUB: {S.IN_TRANSIT, S.CUSTOMS_HOLD, S.CLEARED, S.OUT_FOR_DELIVERY, S.EXCEPTION, S.RETURNED_TO_SENDER},
     S.CUSTOMS_HOLD: {S.CLEARED, S.EXCEPTION, S.RETURNED_TO_SENDER},
     S.CLEARED: {S.IN_TRANSIT, S.AT_HUB, S.OUT_FOR_DELIVERY, S.EXCEPTION},
     S.OUT_FOR_DELIVERY: {S.DELIVERED, S.EXCEPTION, S.IN_TRANSIT, S.RETURNED_TO_SENDER},
@@ -69,6 +70,45 @@ def set_shipment_status(*, shipment: Shipment, to: str) -> bool:
     shipment.save(update_fields=fields)
     _announce(shipment, before=before)
     return True
+
+
+# Moves a master scan may make for many parcels at once; hand-over and arrival stay one by one (stock, emails).
+BULK_TARGETS = frozenset({S.IN_TRANSIT, S.AT_HUB, S.CUSTOMS_HOLD, S.CLEARED})
+
+
+def set_shipments_status(
+    *, shipment_ids: list[int], to: str, from_statuses: frozenset[str] | set[str], reason: str = ""
+) -> list[int]:
+    """The same door for the parcels of a master scan: those in `from_statuses` move to `to`, in bulk.
+
+    Checked against the same transitions table, one UPDATE per status left (a handful, whatever the number of
+    parcels); the facts `set_shipment_status` would announce (held at customs with `reason`, cleared) are
+    announced for each parcel that made that move. Returns the ids moved; locks them in primary-key order.
+    """
+    if to not in BULK_TARGETS:
+        raise ValueError(f"{to} is not a move made in bulk.")
+    rows = list(
+        Shipment.objects.select_for_update()
+        .filter(pk__in=shipment_ids, status__in=set(from_statuses) - {to}, direction=Shipment.Direction.OUTBOUND)
+        .order_by("pk")
+        .values_list("pk", "status", "tracking_number", "fulfillment_order__order_id")
+    )
+    by_status: dict[str, list[int]] = {}
+    for pk, status, _number, _order in rows:
+        if to not in SHIPMENT_TRANSITIONS[status] or status not in HANDED_OVER:
+            raise IllegalShipmentTransition(status, to)
+        by_status.setdefault(status, []).append(pk)
+    now = timezone.now()
+    for ids in by_status.values():
+        Shipment.objects.filter(pk__in=ids).update(status=to, updated_at=now)
+    for pk, status, number, order_id in rows:
+        if to == S.CUSTOMS_HOLD:
+            events.shipment_held_at_customs.publish(
+                order_id=order_id, shipment_id=pk, tracking_number=number, reason=reason
+            )
+        elif status == S.CUSTOMS_HOLD and to == S.CLEARED:
+            events.shipment_cleared_customs.publish(order_id=order_id, shipment_id=pk, tracking_number=number)
+    return [row[0] for row in rows]
 
 
 def _announce(shipment: Shipment, *, before: str) -> None:

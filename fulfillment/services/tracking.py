@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fulfillment import events
-from fulfillment.models import Shipment, TrackingEvent, TrackingLeg
+from fulfillment.models import ConsolidationItem, Shipment, TrackingEvent, TrackingLeg
 from fulfillment.services.shipments import HANDED_OVER, SHIPMENT_TRANSITIONS, hand_over_shipment, set_shipment_status
 
 logger = logging.getLogger(__name__)
@@ -248,9 +248,13 @@ def _clean(
 
 
 def shipment_id_for(tracking_number: str) -> int | None:
-    """The shipment carrying this number (its label's number or one of its parcels')."""
+    """The shipment carrying this number: its label's, a parcel's, or the last-mile carrier's after a split."""
     return (
-        Shipment.objects.filter(Q(tracking_number=tracking_number) | Q(parcels__tracking_number=tracking_number))
+        Shipment.objects.filter(
+            Q(tracking_number=tracking_number)
+            | Q(parcels__tracking_number=tracking_number)
+            | Q(consolidation_item__last_mile_tracking_number=tracking_number)
+        )
         .values_list("pk", flat=True)
         .first()
     )
@@ -364,4 +368,10 @@ def _current_numbers(shipment: Shipment) -> set[str]:
     numbers = set(shipment.parcels.exclude(tracking_number="").values_list("tracking_number", flat=True))
     if shipment.tracking_number:
         numbers.add(shipment.tracking_number)
+    # After the split of its master, the last-mile carrier scans it under its own number.
+    numbers.update(
+        ConsolidationItem.objects.filter(shipment=shipment)
+        .exclude(last_mile_tracking_number="")
+        .values_list("last_mile_tracking_number", flat=True)
+    )
     return numbers

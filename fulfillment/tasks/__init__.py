@@ -17,4 +17,4 @@ def reconcile_stock() -> int:
 
 
 # Task modules by concern; imported so Celery's autodiscovery of `fulfillment.tasks` finds them.
-from fulfillment.tasks import fulfillment_orders, labels, receiving, tracking  # noqa: E402, F401
+from fulfillment.tasks import consolidation, fulfillment_orders, labels, receiving, tracking  # noqa: E402, F401

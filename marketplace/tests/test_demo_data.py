@@ -165,7 +165,11 @@ def test_staff_refund_a_line_of_a_delivered_demo_order_sold_through_a_creator(se
 
 
 def test_cross_border_orders_reach_every_clearance_state(seeded):
-    abroad = Shipment.objects.exclude(fulfillment_order__order__ship_country="US").exclude(tracking_number="")
+    abroad = (
+        Shipment.objects.exclude(fulfillment_order__order__ship_country="US")
+        .exclude(tracking_number="")
+        .filter(consolidation_item__isnull=True)  # flying alone (the consolidation demo has its own test)
+    )
     statuses = lambda shipment: list(shipment.tracking_events.values_list("status", flat=True))  # noqa: E731
 
     in_transit_abroad = abroad.get(status="at_hub")  # export cleared, at the international hub
@@ -188,3 +192,20 @@ def test_cross_border_orders_reach_every_clearance_state(seeded):
     # The shopper reads it on the order's timeline.
     held_order = held.fulfillment_order.order.number
     assert OrderEvent.objects.filter(order__number=held_order, kind="customs_held").exists()
+
+
+def test_consolidations_reach_every_state_on_realistic_lanes(seeded):
+    from fulfillment.consolidation import is_valid_awb
+    from fulfillment.models import Consolidation, ConsolidationItem, Lane
+
+    assert set(Lane.objects.values_list("code", flat=True)) >= {"US-GB-POSTAL", "US-DE-POSTAL", "CN-US-POSTAL"}
+    states = set(Consolidation.objects.values_list("status", flat=True))
+    assert states == set(Consolidation.Status.values)
+    for consolidation in Consolidation.objects.exclude(status="open"):
+        assert is_valid_awb(consolidation.awb) and consolidation.manifest_pdf and consolidation.declarations
+    held = Consolidation.objects.get(status="customs_held")
+    assert held.items.filter(pulled_out_at__isnull=False).count() == 1
+    split = ConsolidationItem.objects.filter(consolidation__status__in=("split", "done"))
+    assert split.exists() and all(item.last_mile_tracking_number for item in split)
+    done = Consolidation.objects.get(status="done")
+    assert set(done.items.values_list("shipment__status", flat=True)) == {"delivered"}

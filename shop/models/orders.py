@@ -150,6 +150,8 @@ class OrderEvent(models.Model):
         CUSTOMS_HELD = "customs_held", "Held at import customs"
         CUSTOMS_CLEARED = "customs_cleared", "Released by customs"
         DUTIES_DUE = "duties_due", "Import charges to pay on delivery"
+        MISSED_DEPARTURE = "missed_departure", "Rolled to the next departure"
+        PULLED_FROM_CONSOLIDATION = "pulled_from_consolidation", "Taken out of its consignment"
         RETURN_REQUESTED = "return_requested", "Return requested"
         RETURN_APPROVED = "return_approved", "Return approved"
         RETURN_REJECTED = "return_rejected", "Return not accepted"

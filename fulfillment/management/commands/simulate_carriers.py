@@ -1,10 +1,13 @@
 """Move shipments of the built-in carriers through the SIMULATED network (what the beat task does each minute)."""
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from fulfillment import simulated_warehouse
-from fulfillment.models import Shipment
+from fulfillment import simulated_linehaul, simulated_warehouse
+from fulfillment.models import Consolidation, Shipment
+from fulfillment.services.consolidation import close_consolidation
 from fulfillment.simulation import ACTIVE, SIMULATED_CARRIERS, advance
 
 MAX_ROUNDS = 100  # a route has about a dozen scans; this only stops a runaway loop
@@ -14,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Advance shipments of the built-in carriers through the simulated network (no real carrier is involved). "
         "Without options: one scan for each shipment that is due, like the beat task. "
-        "--steps N: N scans for every moving shipment, due or not. --until-delivered: until every one has arrived."
+        "--steps N: N scans for every moving shipment, due or not. --until-delivered: until every one has arrived. "
+        "Forced, consolidations close now (as at their cut-off) and masters move one step per round."
     )
 
     def add_arguments(self, parser) -> None:
@@ -35,10 +39,20 @@ class Command(BaseCommand):
             now = timezone.now()
             if forced:  # the command does not wait for the pace: everything moving is due now
                 Shipment.objects.filter(carrier__in=SIMULATED_CARRIERS, status__in=ACTIVE).update(next_simulated_at=now)
+            masters = []
+            if forced and simulated_linehaul.is_enabled():
+                for pk in Consolidation.objects.filter(status=Consolidation.Status.OPEN).values_list("pk", flat=True):
+                    close_consolidation(consolidation_id=pk, reason=Consolidation.CloseReason.CUTOFF, now=now)
+                Consolidation.objects.filter(status__in=simulated_linehaul.MOVING).update(
+                    status_changed_at=now - dt.timedelta(days=1)
+                )
+                masters = simulated_linehaul.advance_masters(now=now, seed=seed)
+                for scan in masters:
+                    self.stdout.write(f"{scan.consolidation.awb}: {scan.get_kind_display()} ({scan.parcels} parcels)")
             scans = advance(now=now, seed=seed)
             for event in scans:
                 self.stdout.write(f"{event.tracking_number}: {event.get_status_display()} ({event.location})")
-            total += len(scans)
-            if not scans:
+            total += len(scans) + len(masters)
+            if not scans and not masters:
                 break
         self.stdout.write(self.style.SUCCESS(f"{total} simulated scan(s)."))

@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 
 from creators.demo import CREATOR_PASSWORD, CREATORS, seed_creators
 from marketplace.demo_clearance import seed_clearance_orders
+from marketplace.demo_consolidation import seed_consolidations
 from marketplace.demo_inbound import seed_demo_inbound
 from marketplace.demo_orders import seed_demo_orders
 from marketplace.demo_returns import seed_demo_returns
@@ -96,6 +97,8 @@ class Command(BaseCommand):
                     seed_demo_orders(report, shopper=shopper, by=admin)
                     seed_clearance_orders(report, shopper=shopper, by=admin)
                     seed_demo_returns(report, shopper=shopper, by=admin)
+                    # Last: its lanes put every parcel labelled from now on into a consolidation.
+                    seed_consolidations(report, shopper=shopper, by=admin)
         elapsed = time.monotonic() - started
         if report.anything_created:
             made = ", ".join(f"{name} {count}" for name, count in report.created.items() if count)

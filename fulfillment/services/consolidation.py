@@ -182,7 +182,7 @@ def assign_to_consolidation(*, shipment: Shipment, now: dt.datetime | None = Non
     document = CustomsDocument.objects.filter(shipment=shipment).order_by("-pk").first()
     value, currency, codes = _declared(document.record if document is not None else {})
     # One writer per lane at a time: the lane row is the lock (the open consolidation may not exist yet).
-    lane = Lane.objects.select_for_update().select_related("origin_hub").get(pk=lane.pk)
+    lane = Lane.objects.select_for_update(of=("self",)).select_related("origin_hub").get(pk=lane.pk)
     open_one = Consolidation.objects.filter(lane=lane, status=C.OPEN).first()
     rolled = False
     if open_one is not None and is_past_cutoff(cutoff_at=open_one.cutoff_at, now=now):

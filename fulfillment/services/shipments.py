@@ -88,7 +88,7 @@ def set_shipments_status(
     if to not in BULK_TARGETS:
         raise ValueError(f"{to} is not a move made in bulk.")
     rows = list(
-        Shipment.objects.select_for_update()
+        Shipment.objects.select_for_update(of=("self",))
         .filter(pk__in=shipment_ids, status__in=set(from_statuses) - {to}, direction=Shipment.Direction.OUTBOUND)
         .order_by("pk")
         .values_list("pk", "status", "tracking_number", "fulfillment_order__order_id")

@@ -379,3 +379,19 @@ def post_commission(*, order_line_id: int, creator_id: int, net_minor: int, curr
             order_id=line.order_id,
         ),
     )
+
+
+def post_creator_payout(*, creator_id: int, stripe_transfer_id: str, amount_minor: int, currency: str) -> JournalEntry:
+    """A Stripe Transfer paid a creator's commissions: the cash left our balance for their account."""
+    return post_entry(
+        kind=J.CREATOR_PAYOUT,
+        key=f"creator_payout:{stripe_transfer_id}",
+        external_id=stripe_transfer_id,
+        memo=f"Transfer to creator {creator_id}",
+        postings=transfer(
+            debit=creator_account(creator_id),
+            credit=account(A.PLATFORM_CASH),
+            amount_minor=amount_minor,
+            currency=currency.upper(),
+        ),
+    )

@@ -16,7 +16,7 @@ from fulfillment.services.allocation import allocate_order
 from fulfillment.services.returns import buy_return_label, expect_return
 from shop import events
 from shop.models import Order, OrderEvent, ProductImage, Refund, ReturnRequest, SentEmail
-from shop.services import payments, returns
+from shop.services import payments, returns, seller_transfers
 from shop.services.cart import merge_session_cart
 from shop.services.images import make_renditions
 from shop.services.notifications import send_order_email
@@ -60,6 +60,12 @@ def stop_fulfillment_of_cancelled_order(payload: Payload) -> None:
 def stop_fulfillment_of_refunded_order(payload: Payload) -> None:
     if payload.get("fully_refunded"):  # a partial refund: the order still ships
         stop_fulfillment_of(order_id=payload["order_id"], number=payload["number"])
+
+
+@events.order_refunded.handler("shop.reverse_seller_transfers", atomic=False)
+def reverse_seller_transfers(payload: Payload) -> None:
+    """A refund after a seller was paid takes back what they now owe on the order (Stripe calls: not atomic)."""
+    seller_transfers.reverse_for_refund(order_id=payload["order_id"])
 
 
 @events.order_refunded.handler("shop.automatic_refund_email")

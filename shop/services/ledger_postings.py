@@ -30,6 +30,7 @@ from shop.models import (
     OrderLine,
     Payment,
     Refund,
+    SellerTransfer,
 )
 from shop.seller_fees import pick_pack_fee_at, take_rates_at
 from shop.services.ledger import Posting, account, creator_account, post_entry, seller_account, transfer
@@ -393,5 +394,49 @@ def post_creator_payout(*, creator_id: int, stripe_transfer_id: str, amount_mino
             credit=account(A.PLATFORM_CASH),
             amount_minor=amount_minor,
             currency=currency.upper(),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------- sellers paid
+
+
+def post_seller_transfer(*, seller_transfer: SellerTransfer) -> JournalEntry:
+    """A transfer left our balance for the seller's account: the order's earnings, less the debts it settles."""
+    seller = seller_account(seller_transfer.seller_id)
+    currency = seller_transfer.currency
+    settled = {int(order_id): int(amount) for order_id, amount in (seller_transfer.settles or {}).items()}
+    postings = [
+        Posting(
+            seller, seller_transfer.amount_minor + sum(settled.values()), currency, order_id=seller_transfer.order_id
+        ),
+        Posting(account(A.PLATFORM_CASH), -seller_transfer.amount_minor, currency),
+    ]
+    postings += [Posting(seller, -amount, currency, order_id=order_id) for order_id, amount in sorted(settled.items())]
+    return post_entry(
+        kind=J.TRANSFER,
+        key=f"seller_transfer:{seller_transfer.pk}",
+        order_id=seller_transfer.order_id,
+        external_id=seller_transfer.stripe_transfer_id,
+        memo=f"Transfer to seller {seller_transfer.seller_id}"
+        + (f", settling orders {sorted(settled)}" if settled else ""),
+        postings=postings,
+    )
+
+
+def post_transfer_reversal(*, seller_transfer: SellerTransfer, reversal_id: str, amount_minor: int) -> JournalEntry:
+    """Part of a transfer came back from the seller's account (a refund after they were paid)."""
+    return post_entry(
+        kind=J.TRANSFER_REVERSAL,
+        key=f"transfer_reversal:{reversal_id}",
+        order_id=seller_transfer.order_id,
+        external_id=reversal_id,
+        memo=f"Reversal of transfer {seller_transfer.stripe_transfer_id} to seller {seller_transfer.seller_id}",
+        postings=transfer(
+            debit=account(A.PLATFORM_CASH),
+            credit=seller_account(seller_transfer.seller_id),
+            amount_minor=amount_minor,
+            currency=seller_transfer.currency,
+            order_id=seller_transfer.order_id,
         ),
     )

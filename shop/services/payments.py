@@ -40,6 +40,7 @@ from shop.services.orders import (
     record_order_event,
     set_order_status,
 )
+from shop.services.seller_accounts import sync_seller_account
 
 logger = logging.getLogger(__name__)
 
@@ -395,7 +396,12 @@ def _on_refund_changed(stripe_refund: dict[str, Any]) -> None:
     sync_refund(stripe_refund=stripe_refund)
 
 
+def _on_account_updated(account: dict[str, Any]) -> None:
+    sync_seller_account(account=account)
+
+
 EVENT_HANDLERS = {
+    "account.updated": _on_account_updated,
     "checkout.session.completed": _on_session_completed,
     "checkout.session.async_payment_succeeded": _on_async_payment_succeeded,
     "checkout.session.async_payment_failed": _on_async_payment_failed,

@@ -10,33 +10,16 @@ from shop.models import JournalEntry, LedgerAccount, TakeRate
 from shop.seller_fees import NoFeeRule, take_rates_at
 from shop.services.ledger import account, balance_of, seller_account, unbalanced_entries
 from shop.services.ledger_postings import post_commission
-from shop.services.payments import refund_order, start_payment
+from shop.services.payments import refund_order
 from shop.tests.factories import CategoryFactory, VariantFactory
+from shop.tests.seller_money_support import paid_order_fixture  # noqa: F401  (fixture "paid_order")
 from shop.tests.test_payments_support import (
     deliver_stand_in_events,
     local_stripe_fixture,  # noqa: F401  (fixture "local_stripe")
-    pay_on_page,
-    place_test_order,
-    stocked_variant,
 )
 
 pytestmark = pytest.mark.django_db
 A = LedgerAccount.Kind
-
-
-@pytest.fixture
-def paid_order(client, local_stripe, django_capture_on_commit_callbacks):
-    """2 x tea at 12.50 (one seller) and 1 x cup at 8.00 (another), + 4.99 shipping = 37.99 USD, paid."""
-    tea, cup = stocked_variant(price="12.50"), stocked_variant(price="8.00")
-    order = place_test_order((tea, 2), (cup, 1))
-    pay_on_page(client, start_payment(order=order))
-    with django_capture_on_commit_callbacks(execute=True):
-        deliver_stand_in_events(client)
-    order.refresh_from_db()
-    assert (order.status, order.total) == ("paid", Decimal("37.99"))
-    order.tea, order.cup = order.lines.get(variant=tea), order.lines.get(variant=cup)
-    order.tea_seller, order.cup_seller = tea.product.seller_id, cup.product.seller_id
-    return order
 
 
 def owed_to(seller_id: int) -> int:
@@ -47,8 +30,8 @@ def owed_to(seller_id: int) -> int:
 def test_a_paid_order_owes_each_seller_their_sale_less_the_take_rate_and_pick_and_pack(paid_order):
     assert balance_of(account(A.PLATFORM_CASH), currency="USD") == 3799
     # Tea: 25.00 - 8 % (2.00) - 2 x 1.00 pick and pack; cup: 8.00 - 0.64 - 1.00.
-    assert owed_to(paid_order.tea_seller) == 2500 - 200 - 200 == 2100
-    assert owed_to(paid_order.cup_seller) == 800 - 64 - 100 == 636
+    assert owed_to(paid_order.tea_seller_id) == 2500 - 200 - 200 == 2100
+    assert owed_to(paid_order.cup_seller_id) == 800 - 64 - 100 == 636
     assert balance_of(account(A.PLATFORM_REVENUE), currency="USD") == -(200 + 64)
     assert balance_of(account(A.FULFILLMENT_REVENUE), currency="USD") == -(499 + 300)
     entry = JournalEntry.objects.get(kind="charge", order_id=paid_order.pk)
@@ -73,8 +56,8 @@ def test_a_line_refund_takes_the_units_back_from_their_seller_and_gives_the_fee_
 
     assert balance_of(account(A.PLATFORM_CASH), currency="USD") == 3799 - 1250
     # One tea kept: 12.50 - 1.00 fee; pick and pack of both units stays (they were shipped).
-    assert owed_to(paid_order.tea_seller) == 1250 - 100 - 200
-    assert owed_to(paid_order.cup_seller) == 636
+    assert owed_to(paid_order.tea_seller_id) == 1250 - 100 - 200
+    assert owed_to(paid_order.cup_seller_id) == 636
     assert balance_of(account(A.PLATFORM_REVENUE), currency="USD") == -(100 + 64)
     assert balance_of(account(A.REFUNDS), currency="USD") == 0
     assert unbalanced_entries() == []
@@ -89,7 +72,7 @@ def test_a_full_refund_takes_back_every_unit_and_the_platform_bears_the_shipping
 
     assert balance_of(account(A.PLATFORM_CASH), currency="USD") == 0
     # Sellers now owe the pick and pack of what was shipped to them.
-    assert (owed_to(paid_order.tea_seller), owed_to(paid_order.cup_seller)) == (-200, -100)
+    assert (owed_to(paid_order.tea_seller_id), owed_to(paid_order.cup_seller_id)) == (-200, -100)
     assert balance_of(account(A.PLATFORM_REVENUE), currency="USD") == 0
     assert balance_of(account(A.REFUNDS), currency="USD") == 499
     assert JournalEntry.objects.filter(kind="refund", order_id=paid_order.pk).count() == 2
@@ -101,7 +84,7 @@ def test_a_refund_of_an_amount_alone_is_borne_by_the_platform(paid_order, django
         refund_order(order=paid_order, amount=Decimal("3.00"), reason="Goodwill")
 
     assert balance_of(account(A.REFUNDS), currency="USD") == 300
-    assert owed_to(paid_order.tea_seller) == 2100
+    assert owed_to(paid_order.tea_seller_id) == 2100
 
 
 def test_a_commission_is_funded_by_the_seller_and_follows_its_reversals(paid_order):
@@ -109,13 +92,13 @@ def test_a_commission_is_funded_by_the_seller_and_follows_its_reversals(paid_ord
 
     post_commission(order_line_id=line.pk, creator_id=42, net_minor=250, currency="USD")
     post_commission(order_line_id=line.pk, creator_id=42, net_minor=250, currency="USD")  # replayed
-    assert owed_to(paid_order.tea_seller) == 2100 - 250
+    assert owed_to(paid_order.tea_seller_id) == 2100 - 250
     creator = account(A.CREATOR_PAYABLE, creator_id=42)
     assert balance_of(creator, currency="USD") == -250
 
     post_commission(order_line_id=line.pk, creator_id=42, net_minor=125, currency="USD")  # half reversed
     assert balance_of(creator, currency="USD") == -125
-    assert owed_to(paid_order.tea_seller) == 2100 - 125
+    assert owed_to(paid_order.tea_seller_id) == 2100 - 125
     assert list(JournalEntry.objects.filter(kind__startswith="commission").values_list("kind", flat=True)) == [
         "commission",
         "commission_reversal",

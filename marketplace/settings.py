@@ -271,6 +271,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5, hour="*/6"),
         "options": {"queue": "default"},
     },
+    # Yesterday's ledger against Stripe's balance transactions; a difference logs an error and emails staff.
+    "reconcile-ledger": {
+        "task": "shop.ledger.tasks.reconcile_yesterday",
+        "schedule": crontab(minute=30, hour=2),
+        "options": {"queue": "default"},
+    },
     # Facts whose handlers were never enqueued (broker down) or never finished (worker killed).
     "outbox-redispatch": {
         "task": "marketplace.outbox.redispatch_events",

@@ -5,10 +5,12 @@ untouched; `pay_seller` is idempotent (pending transfers are resent under their 
 """
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
-from shop.services import seller_transfers
+from shop.services import reconciliation, seller_transfers
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +27,10 @@ def pay_sellers() -> int:
 @shared_task(acks_late=True)
 def pay_seller(seller_id: int) -> int:
     return len(seller_transfers.pay_seller(seller_id=seller_id))
+
+
+@shared_task(acks_late=True)
+def reconcile_yesterday() -> int:
+    """Daily: yesterday's ledger against Stripe; answers the number of differences (staff alerted if any)."""
+    day = timezone.now().date() - timedelta(days=1)
+    return len(reconciliation.reconcile_day(day=day).differences)

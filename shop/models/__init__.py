@@ -13,7 +13,7 @@ from shop.models.catalog import (
 )
 from shop.models.customs import SellerCustomsProfile
 from shop.models.landed_cost import DeMinimis, DutyRate, ExchangeRate, TaxRate
-from shop.models.ledger import JournalEntry, JournalLine, LedgerAccount
+from shop.models.ledger import JournalEntry, JournalLine, LedgerAccount, ReconciliationReport
 from shop.models.local_stripe import LocalStripeIdempotencyKey, LocalStripeObject
 from shop.models.orders import Order, OrderEvent, OrderLine, SentEmail
 from shop.models.payments import Payment, Refund, StripeEvent
@@ -57,6 +57,7 @@ __all__ = [
     "Payment",
     "Product",
     "ProductImage",
+    "ReconciliationReport",
     "Refund",
     "ReturnLine",
     "ReturnPhoto",

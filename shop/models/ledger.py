@@ -24,6 +24,7 @@ class LedgerAccount(models.Model):
         CARRIER_PAYABLE = "carrier_payable", "Owed to carriers"
         REFUNDS = "refunds", "Refunds borne by the platform"
         UNAPPLIED_PAYMENTS = "unapplied_payments", "Payments not (yet) applied to an order"
+        PROCESSING_FEES = "processing_fees", "Stripe processing fees"
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     # The party the account is kept for: a seller (id), a creator (plain id: creators sits above shop),
@@ -73,6 +74,7 @@ class JournalEntry(models.Model):
         TRANSFER_REVERSAL = "transfer_reversal", "Transfer reversed"
         CREATOR_PAYOUT = "creator_payout", "Transfer to a creator"
         LABEL_PURCHASE = "label_purchase", "Shipping label bought"
+        PROCESSING_FEE = "processing_fee", "Stripe processing fee"
         ADJUSTMENT = "adjustment", "Manual adjustment"
 
     kind = models.CharField(max_length=24, choices=Kind.choices, db_index=True)
@@ -129,3 +131,28 @@ class JournalLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Journal lines are never deleted: post a correcting entry.")
+
+
+class ReconciliationReport(models.Model):
+    """The ledger's cash at Stripe compared with Stripe's balance transactions for one UTC day, to the cent.
+
+    `totals`: [{currency, category, ledger, stripe}] in minor units; `differences`: [{category, currency,
+    external_id, ledger, stripe, cause}]. Re-running a day replaces its report (the journal is untouched).
+    """
+
+    day = models.DateField(unique=True)
+    totals = models.JSONField(default=list, blank=True)
+    differences = models.JSONField(default=list, blank=True)
+    stripe_transactions = models.PositiveIntegerField(default=0)
+    ledger_entries = models.PositiveIntegerField(default=0)
+    ran_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Reconciliation of {self.day}: {len(self.differences)} difference(s)"
+
+    @property
+    def balanced(self) -> bool:
+        return not self.differences

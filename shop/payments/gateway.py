@@ -312,10 +312,16 @@ def create_transfer_reversal(
     return _plain(reversal)
 
 
-def list_balance_transactions(*, created_gte: int, created_lt: int) -> list[dict[str, Any]]:
-    """Every balance transaction of the platform's account created in [gte, lt), each with its source expanded."""
+def list_balance_transactions(
+    *, created_gte: int, created_lt: int, type: str | None = None, expand: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Every balance transaction of the platform's account created in [gte, lt) (of a type), page after page."""
     found = []
     params: dict[str, Any] = {"created": {"gte": created_gte, "lt": created_lt}, "limit": 100}
+    if type:
+        params["type"] = type
+    if expand:
+        params["expand"] = list(expand)
     while True:
         page = get_client().v1.balance_transactions.list(params=params)
         found += [_plain(item) for item in page.data]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.dashboard import views
+from shop.dashboard import money, views
 
 app_name = "dashboard"
 
@@ -21,4 +21,9 @@ urlpatterns = [
     path("products/<int:pk>/images/<int:image_pk>/move/", views.image_move, name="image-move"),
     path("products/<int:pk>/images/<int:image_pk>/delete/", views.image_delete, name="image-delete"),
     path("returns/", views.return_list, name="returns"),
+    path("orders/", money.order_list, name="orders"),
+    path("money/", money.money_overview, name="money"),
+    path("money/onboarding/", money.start_onboarding, name="money-onboarding"),
+    path("money/onboarding/return/", money.onboarding_return, name="money-onboarding-return"),
+    path("money/statement.csv", money.statement, name="money-statement"),
 ]

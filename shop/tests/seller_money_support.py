@@ -14,8 +14,8 @@ from shop.services.payments import start_payment
 from shop.services.seller_accounts import refresh_seller_account, start_seller_onboarding
 from shop.tests.test_payments_support import deliver_stand_in_events, pay_on_page, place_test_order, stocked_variant
 
-RETURN_URL = "http://testserver/dashboard/money/"
-REFRESH_URL = "http://testserver/dashboard/money/onboarding/"
+RETURN_URL = "http://testserver/seller/money/"
+REFRESH_URL = "http://testserver/seller/money/"
 
 
 def pay_order(client, capture, *items):

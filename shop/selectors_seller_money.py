@@ -113,6 +113,16 @@ class StatementRow:
     amount_minor: int  # + earned by the seller, - taken from them
 
 
+def parse_month(value: str | None) -> date | None:
+    """`2026-11` -> 2026-11-01; None for anything else (NUL bytes, other shapes, years out of range)."""
+    if not value or len(value) != 7 or value[4] != "-" or not (value[:4] + value[5:]).isdigit():
+        return None
+    year, month = int(value[:4]), int(value[5:])
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     start = datetime(month.year, month.month, 1, tzinfo=UTC)
     end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=UTC)

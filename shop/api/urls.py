@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.api import public, seller
+from shop.api import public, seller, seller_money
 
 urlpatterns = [
     path("products/", public.ProductListView.as_view(), name="api-product-list"),
@@ -30,4 +30,10 @@ urlpatterns = [
     path("seller/customs-profile/", seller.SellerCustomsProfileView.as_view(), name="api-seller-customs-profile"),
     path("seller/images/<int:pk>/", seller.SellerProductImageDeleteView.as_view(), name="api-seller-image-detail"),
     path("seller/returns/", seller.SellerReturnListView.as_view(), name="api-seller-returns"),
+    path("seller/orders/", seller_money.SellerOrderListView.as_view(), name="api-seller-orders"),
+    path("seller/balance/", seller_money.SellerBalanceView.as_view(), name="api-seller-balance"),
+    path("seller/transfers/", seller_money.SellerTransferListView.as_view(), name="api-seller-transfers"),
+    path("seller/statement/", seller_money.SellerStatementView.as_view(), name="api-seller-statement"),
+    path("seller/sales-by-month/", seller_money.SellerMonthsView.as_view(), name="api-seller-sales-by-month"),
+    path("seller/payout-account/", seller_money.SellerPayoutAccountView.as_view(), name="api-seller-payout-account"),
 ]

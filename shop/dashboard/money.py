@@ -4,8 +4,6 @@ orders with their lines and status, monthly statements as CSV, and sales and fee
 Thin views: selectors read (scoped to `request.seller`), services write, Stripe errors become messages.
 """
 
-from datetime import date
-
 import stripe
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -19,6 +17,7 @@ from shop.currencies import from_minor_units
 from shop.dashboard.permissions import seller_required
 from shop.models import SellerPaymentAccount
 from shop.selectors_seller_money import (
+    parse_month,
     sales_and_fees_by_month,
     seller_balances,
     seller_orders,
@@ -28,16 +27,6 @@ from shop.selectors_seller_money import (
 from shop.services.seller_accounts import refresh_seller_account, start_seller_onboarding
 
 PAGE_SIZE = 25
-
-
-def parse_month(value: str | None) -> date | None:
-    """`2026-11` -> 2026-11-01; None for anything else (NUL bytes, other shapes, years out of range)."""
-    if not value or len(value) != 7 or value[4] != "-" or not (value[:4] + value[5:]).isdigit():
-        return None
-    year, month = int(value[:4]), int(value[5:])
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return date(year, month, 1)
 
 
 def _chart(figures):

@@ -11,7 +11,8 @@ from django.utils import timezone
 from fulfillment.tests.factories import stock_of
 from shop.models import SellerPaymentAccount
 from shop.services.seller_transfers import pay_seller
-from shop.tests.factories import SellerMemberFactory, VariantFactory, paid_order
+from shop.tests.factories import SellerMemberFactory, VariantFactory
+from shop.tests.factories import paid_order as paid_order_of
 from shop.tests.seller_money_support import (
     deliver,
     onboard,
@@ -115,13 +116,8 @@ def test_the_orders_page_makes_as_many_queries_for_many_orders_as_for_one(tea_cl
     variant = VariantFactory(product__seller=paid_order.tea_seller)
     stock_of(variant, quantity=100)
     for _ in range(5):
-        paid_order_at_now = paid_order_factory(variant)
-        assert paid_order_at_now.paid_at is not None
+        paid_order_of((variant, 1))
     response, many = get_counting_queries(tea_client, ORDERS)
 
     assert response.content.decode().count("data-order=") == 6
     assert many == one
-
-
-def paid_order_factory(variant):
-    return paid_order((variant, 1))

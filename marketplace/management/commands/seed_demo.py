@@ -14,6 +14,7 @@ from creators.demo import CREATOR_PASSWORD, CREATORS, seed_creators
 from marketplace.demo_clearance import seed_clearance_orders
 from marketplace.demo_orders import seed_demo_orders
 from marketplace.demo_returns import seed_demo_returns
+from marketplace.demo_seller_money import seed_demo_seller_money
 from shop import demo
 
 
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                     seed_demo_orders(report, shopper=shopper, by=admin)
                     seed_clearance_orders(report, shopper=shopper, by=admin)
                     seed_demo_returns(report, shopper=shopper, by=admin)
+                    seed_demo_seller_money(report)
         elapsed = time.monotonic() - started
         if report.anything_created:
             made = ", ".join(f"{name} {count}" for name, count in report.created.items() if count)

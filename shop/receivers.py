@@ -12,6 +12,7 @@ from django.dispatch import receiver
 
 from fulfillment import events as fulfillment_events
 from fulfillment.requests import FulfillmentRequest, ReturnRequestToReceive
+from fulfillment.selectors import shipment_label_cost
 from fulfillment.services.allocation import allocate_order
 from fulfillment.services.returns import buy_return_label, expect_return
 from shop import events
@@ -19,6 +20,7 @@ from shop.models import Order, OrderEvent, ProductImage, Refund, ReturnRequest, 
 from shop.services import payments, returns, seller_transfers
 from shop.services.cart import merge_session_cart
 from shop.services.images import make_renditions
+from shop.services.ledger_postings import post_label_purchase
 from shop.services.notifications import send_order_email
 from shop.services.order_fulfillment import send_customs_data, stop_fulfillment_of, sync_order_status
 from shop.services.orders import record_order_event
@@ -169,6 +171,14 @@ def shipment_duties_due(payload: Payload) -> None:
 @fulfillment_events.shipment_cancelled.handler("shop.order_status")
 def derive_order_status(payload: Payload) -> None:
     sync_order_status(order_id=payload["order_id"])
+
+
+@fulfillment_events.shipment_handed_over.handler("shop.post_label_cost")
+def post_label_cost(payload: Payload) -> None:
+    """The label of a shipment that left is a cost to the carrier, charged to the sellers of what it carried."""
+    cost = shipment_label_cost(shipment_id=payload["shipment_id"])
+    if cost is not None:
+        post_label_purchase(cost=cost)
 
 
 @fulfillment_events.shipment_handed_over.handler("shop.shipped_email")

@@ -20,6 +20,7 @@ from fractions import Fraction
 
 from django.db.models import Sum
 
+from fulfillment.selectors import ShipmentLabelCost
 from shop.currencies import to_minor_units
 from shop.models import (
     JournalEntry,
@@ -34,7 +35,7 @@ from shop.models import (
 )
 from shop.seller_fees import pick_pack_fee_at, take_rates_at
 from shop.services.ledger import Posting, account, creator_account, post_entry, seller_account, transfer
-from shop.services.seller_earnings import LineTerms, line_earnings, round_half_up, settlement_minor
+from shop.services.seller_earnings import LineTerms, line_earnings, round_half_up, settlement_minor, split_by_weight
 
 A = LedgerAccount.Kind
 J = JournalEntry.Kind
@@ -439,4 +440,42 @@ def post_transfer_reversal(*, seller_transfer: SellerTransfer, reversal_id: str,
             currency=seller_transfer.currency,
             order_id=seller_transfer.order_id,
         ),
+    )
+
+
+# ---------------------------------------------------------------------------------- labels
+
+
+def post_label_purchase(*, cost: ShipmentLabelCost) -> JournalEntry | None:
+    """A shipment's label was used: its cost is owed to the carrier, and charged to the sellers of what it carried.
+
+    Each seller pays the share of the label of their units in the parcel (split to the cent). A label
+    bought in another currency than the order's is recorded as a cost only: no exchange is made up here.
+    """
+    order = Order.objects.filter(pk=cost.order_id).first()
+    if order is None or cost.amount <= 0:
+        return None
+    currency = cost.currency.upper()
+    amount = settlement_minor(cost.amount, currency)
+    postings = transfer(debit=account(A.SHIPPING_COST), credit=account(A.CARRIER_PAYABLE), amount_minor=amount,
+                        currency=currency)  # fmt: skip
+    if currency == order.currency.upper() and cost.units_by_order_line:
+        lines = {line.pk: line for line in _lines_with_sellers(order) if line.pk in cost.units_by_order_line}
+        line_ids = sorted(lines)
+        shares = split_by_weight(amount, [cost.units_by_order_line[line_id] for line_id in line_ids])
+        for line_id, share in zip(line_ids, shares, strict=True):
+            postings += transfer(
+                debit=seller_account(lines[line_id].variant.product.seller_id),
+                credit=account(A.FULFILLMENT_REVENUE),
+                amount_minor=share,
+                currency=currency,
+                order_line_id=line_id,
+            )
+    return post_entry(
+        kind=J.LABEL_PURCHASE,
+        key=f"label:{cost.tracking_number}",
+        order_id=order.pk,
+        external_id=cost.tracking_number,
+        memo=f"Label {cost.tracking_number} of shipment {cost.shipment_id}",
+        postings=postings,
     )

@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from fulfillment.selectors import ShipmentLabelCost
 from shop.models import JournalEntry, LedgerAccount, TakeRate
 from shop.seller_fees import NoFeeRule, take_rates_at
 from shop.services.ledger import account, balance_of, seller_account, unbalanced_entries
-from shop.services.ledger_postings import post_commission
+from shop.services.ledger_postings import post_commission, post_label_purchase
 from shop.services.payments import refund_order
 from shop.tests.factories import CategoryFactory, VariantFactory
 from shop.tests.seller_money_support import paid_order_fixture  # noqa: F401  (fixture "paid_order")
@@ -125,3 +126,30 @@ def test_without_any_rate_in_force_no_fee_is_made_up():
     TakeRate.objects.all().delete()
     with pytest.raises(NoFeeRule, match="No platform take rate"):
         take_rates_at(category_ids={VariantFactory().product.category_id}, at=timezone.now())
+
+
+def test_a_label_is_a_carrier_cost_charged_to_the_sellers_of_its_units_to_the_cent(paid_order):
+    cost = ShipmentLabelCost(
+        order_id=paid_order.pk, shipment_id=1, tracking_number="RR123456785GB", amount=Decimal("7.01"),
+        currency="USD", units_by_order_line={paid_order.tea.pk: 2, paid_order.cup.pk: 1},
+    )  # fmt: skip
+
+    post_label_purchase(cost=cost)
+    post_label_purchase(cost=cost)  # the fact delivered twice
+
+    assert balance_of(account(A.CARRIER_PAYABLE), currency="USD") == -701
+    assert balance_of(account(A.SHIPPING_COST), currency="USD") == 701
+    # 2 of 3 units: 4.6733 -> 4.67; the cup takes the cent rounding left (2.3367 -> 2.34).
+    assert owed_to(paid_order.tea_seller_id) == 2100 - 467
+    assert owed_to(paid_order.cup_seller_id) == 636 - 234
+    assert unbalanced_entries() == []
+
+
+def test_a_label_in_another_currency_is_recorded_as_a_cost_only(paid_order):
+    cost = ShipmentLabelCost(order_id=paid_order.pk, shipment_id=1, tracking_number="T1", amount=Decimal("5.00"),
+                             currency="GBP", units_by_order_line={paid_order.tea.pk: 2})  # fmt: skip
+
+    post_label_purchase(cost=cost)
+
+    assert balance_of(account(A.SHIPPING_COST), currency="GBP") == 500
+    assert owed_to(paid_order.tea_seller_id) == 2100

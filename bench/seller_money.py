@@ -184,6 +184,11 @@ def run_month(args: argparse.Namespace, variants) -> dict:
 # ------------------------------------------------------------------------------------------ the checks
 
 
+def _units_refunded(line) -> int:
+    """A refund of everything left takes every unit back, whatever the lines' refunded counts say."""
+    return line.quantity if line.order.amount_refunded >= line.order.amount_paid else line.quantity_refunded
+
+
 def check_to_the_cent() -> dict:
     from django.db.models import Sum
 
@@ -208,8 +213,7 @@ def check_to_the_cent() -> dict:
             LineTerms(currency="USD", unit_price_minor=to_minor_units(line.unit_price, "USD"), units=line.quantity,
                       take_rate_percent=terms.take_rate_percent, commission_rate_percent=Decimal("0"),
                       pick_pack_per_unit_minor=to_minor_units(terms.pick_pack_per_unit, "USD")),
-            # A refund of everything left takes every unit back, whatever the lines' refunded counts say.
-            units_refunded=line.quantity if line.order.amount_refunded >= line.order.amount_paid else line.quantity_refunded,
+            units_refunded=_units_refunded(line),
         )  # fmt: skip
         earned[terms.seller_id] = earned.get(terms.seller_id, 0) + figures.seller_net
     for seller_id, amount in earned.items():

@@ -116,3 +116,22 @@ def test_each_party_has_one_account():
     assert seller_account(seller.pk).pk == seller_account(seller.pk).pk
     assert account(A.TAX_PAYABLE, jurisdiction="US-NY").pk != account(A.TAX_PAYABLE, jurisdiction="DE").pk
     assert LedgerAccount.objects.filter(kind=A.SELLER_PAYABLE).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_itself_refuses_an_unbalanced_entry_at_commit_and_any_edit_or_delete():
+    cash, revenue = account(A.PLATFORM_CASH), account(A.PLATFORM_REVENUE)
+    entry = post_entry(kind="adjustment", key="pg", postings=[])
+
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        JournalLine.objects.bulk_create([JournalLine(entry=entry, account=cash, amount_minor=5, currency="USD")])
+    assert not JournalLine.objects.exists()
+
+    postings = transfer(debit=cash, credit=revenue, amount_minor=5, currency="USD")
+    balanced = post_entry(kind="adjustment", key="pg-ok", postings=postings)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        JournalLine.objects.filter(entry=balanced).update(amount_minor=6)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        JournalLine.objects.filter(entry=balanced).delete()
+    assert balance_of(revenue, currency="USD") == -5

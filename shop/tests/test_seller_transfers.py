@@ -1,15 +1,17 @@
 """Sellers paid by transfer: held until delivery plus the return window, reversed on a later refund, debts carried."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
 
-from shop.models import JournalEntry, SellerTransfer
+from shop.models import JournalEntry, SellerPaymentAccount, SellerTransfer
 from shop.payments import gateway
 from shop.payments.local_stripe.testing import local_client
 from shop.services.ledger import unbalanced_entries
 from shop.services.payments import refund_order
+from shop.services.seller_accounts import start_seller_onboarding
 from shop.services.seller_transfers import PlannedTransfer, pay_seller, plan_seller_transfers
 from shop.tests.seller_money_support import (
     deliver,
@@ -18,7 +20,11 @@ from shop.tests.seller_money_support import (
     paid_order_fixture,  # noqa: F401  (fixture "paid_order")
     pay_order,
 )
-from shop.tests.test_payments_support import local_stripe_fixture, stocked_variant  # noqa: F401
+from shop.tests.test_payments_support import (  # noqa: F401  (fixture "local_stripe")
+    deliver_stand_in_events,
+    local_stripe_fixture,
+    stocked_variant,
+)
 
 pytestmark = pytest.mark.django_db
 LONG_AGO = timedelta(days=31)
@@ -165,3 +171,18 @@ def test_debts_are_taken_from_the_largest_earnings_first_and_never_make_a_transf
     assert plans == [PlannedTransfer(order_id=1, amount_minor=200, settles={7: 200, 8: 100}),
                      PlannedTransfer(order_id=3, amount_minor=50, settles={})]  # fmt: skip
     assert plan_seller_transfers(owed={1: 100}, debts={2: 300}) == []
+
+
+def test_stripes_account_updated_webhook_keeps_the_sellers_account_current(
+    paid_order, client, django_capture_on_commit_callbacks
+):
+    seller = paid_order.tea_seller
+    url = start_seller_onboarding(seller=seller, refresh_url="http://testserver/a", return_url="http://testserver/b")
+    assert client.post(urlsplit(url).path).status_code == 302  # onboarded at Stripe; we were not told yet
+    assert SellerPaymentAccount.objects.get(seller=seller).payouts_enabled is False
+
+    with django_capture_on_commit_callbacks(execute=True):  # the stored event is processed by its task
+        deliver_stand_in_events(client, "account.updated")
+
+    account = SellerPaymentAccount.objects.get(seller=seller)
+    assert (account.payouts_enabled, account.charges_enabled, account.requirements_due) == (True, True, [])

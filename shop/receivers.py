@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from fulfillment import events as fulfillment_events
 from fulfillment.requests import FulfillmentRequest, ReturnRequestToReceive
-from fulfillment.selectors import shipment_label_cost
+from fulfillment.selectors import return_label, shipment_label_cost
 from fulfillment.services.allocation import allocate_order
 from fulfillment.services.returns import buy_return_label, expect_return
 from shop import events
@@ -20,7 +20,7 @@ from shop.models import Order, OrderEvent, ProductImage, Refund, ReturnRequest, 
 from shop.services import payments, returns, seller_transfers
 from shop.services.cart import merge_session_cart
 from shop.services.images import make_renditions
-from shop.services.ledger_postings import post_label_purchase
+from shop.services.ledger_postings import post_label_purchase, post_return_label
 from shop.services.notifications import send_order_email
 from shop.services.order_fulfillment import send_customs_data, stop_fulfillment_of, sync_order_status
 from shop.services.orders import record_order_event
@@ -234,6 +234,20 @@ def email_return_reminder(payload: Payload) -> None:
 def return_label_ready(payload: Payload) -> None:
     returns.label_ready(return_id=payload["return_id"], tracking_number=payload["tracking_number"])
     send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.RETURN_APPROVED, return_id=payload["return_id"])
+
+
+@fulfillment_events.return_label_ready.handler("shop.post_return_label_cost", queue="returns")
+def post_return_label_cost(payload: Payload) -> None:
+    """The prepaid return label is a carrier cost; the sellers pay it when the return's cost is theirs."""
+    label = return_label(return_id=payload["return_id"])
+    return_request = ReturnRequest.objects.filter(pk=payload["return_id"]).first()
+    if label is not None and return_request is not None:
+        post_return_label(
+            return_request=return_request,
+            tracking_number=label.tracking_number,
+            amount=label.amount,
+            currency=label.currency,
+        )
 
 
 @fulfillment_events.return_in_transit.handler("shop.return_in_transit", queue="returns")

@@ -31,6 +31,7 @@ from shop.models import (
     OrderLine,
     Payment,
     Refund,
+    ReturnRequest,
     SellerTransfer,
 )
 from shop.seller_fees import pick_pack_fee_at, take_rates_at
@@ -452,17 +453,47 @@ def post_label_purchase(*, cost: ShipmentLabelCost) -> JournalEntry | None:
     Each seller pays the share of the label of their units in the parcel (split to the cent). A label
     bought in another currency than the order's is recorded as a cost only: no exchange is made up here.
     """
-    order = Order.objects.filter(pk=cost.order_id).first()
-    if order is None or cost.amount <= 0:
+    return _post_label(
+        order_id=cost.order_id, tracking_number=cost.tracking_number, amount=cost.amount, currency=cost.currency,
+        units_by_order_line=cost.units_by_order_line, sellers_pay=True,
+        memo=f"Label {cost.tracking_number} of shipment {cost.shipment_id}",
+    )  # fmt: skip
+
+
+def post_return_label(
+    *, return_request: ReturnRequest, tracking_number: str, amount: Decimal, currency: str
+) -> JournalEntry | None:
+    """A return's prepaid label: a carrier cost, charged to the sellers of its units when the seller bears the
+    return's cost (their fault: damaged, not as described), else borne by the platform."""
+    units = dict(return_request.lines.values_list("order_line_id", "quantity"))
+    return _post_label(
+        order_id=return_request.order_id, tracking_number=tracking_number, amount=amount, currency=currency,
+        units_by_order_line=units, sellers_pay=return_request.cost_bearer == ReturnRequest.CostBearer.SELLER,
+        memo=f"Return label {tracking_number} of return {return_request.pk} ({return_request.cost_bearer} pays)",
+    )  # fmt: skip
+
+
+def _post_label(
+    *,
+    order_id: int,
+    tracking_number: str,
+    amount: Decimal,
+    currency: str,
+    units_by_order_line: dict[int, int],
+    sellers_pay: bool,
+    memo: str,
+) -> JournalEntry | None:
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or amount <= 0:
         return None
-    currency = cost.currency.upper()
-    amount = settlement_minor(cost.amount, currency)
-    postings = transfer(debit=account(A.SHIPPING_COST), credit=account(A.CARRIER_PAYABLE), amount_minor=amount,
+    currency = currency.upper()
+    minor = settlement_minor(amount, currency)
+    postings = transfer(debit=account(A.SHIPPING_COST), credit=account(A.CARRIER_PAYABLE), amount_minor=minor,
                         currency=currency)  # fmt: skip
-    if currency == order.currency.upper() and cost.units_by_order_line:
-        lines = {line.pk: line for line in _lines_with_sellers(order) if line.pk in cost.units_by_order_line}
+    if sellers_pay and currency == order.currency.upper() and units_by_order_line:
+        lines = {line.pk: line for line in _lines_with_sellers(order) if line.pk in units_by_order_line}
         line_ids = sorted(lines)
-        shares = split_by_weight(amount, [cost.units_by_order_line[line_id] for line_id in line_ids])
+        shares = split_by_weight(minor, [units_by_order_line[line_id] for line_id in line_ids])
         for line_id, share in zip(line_ids, shares, strict=True):
             postings += transfer(
                 debit=seller_account(lines[line_id].variant.product.seller_id),
@@ -473,9 +504,9 @@ def post_label_purchase(*, cost: ShipmentLabelCost) -> JournalEntry | None:
             )
     return post_entry(
         kind=J.LABEL_PURCHASE,
-        key=f"label:{cost.tracking_number}",
+        key=f"label:{tracking_number}",
         order_id=order.pk,
-        external_id=cost.tracking_number,
-        memo=f"Label {cost.tracking_number} of shipment {cost.shipment_id}",
+        external_id=tracking_number,
+        memo=memo,
         postings=postings,
     )

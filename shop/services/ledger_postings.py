@@ -212,6 +212,20 @@ def _posted(*, kinds: list[str], account_kind: str, order_line_id: int) -> int:
     )
 
 
+def _sale_kept(order_line_id: int) -> int:
+    """What of a line's sale its seller still keeps (minor units): credited when paid, less refunds taken back.
+
+    Refund entries also give the seller back the platform fee of the refunded units (a credit to the
+    seller, a debit to platform revenue): adding platform revenue's side cancels that out, so only the
+    sale remains, however many units were refunded (and a failed refund's mirror entry counts too).
+    """
+    refunds = [J.REFUND, J.REFUND_FAILED]
+    seller_side = _posted(kinds=[J.CHARGE, J.APPLIED_PAYMENT, *refunds], account_kind=A.SELLER_PAYABLE,
+                          order_line_id=order_line_id)  # fmt: skip
+    fee_back = _posted(kinds=refunds, account_kind=A.PLATFORM_REVENUE, order_line_id=order_line_id)
+    return -(seller_side + fee_back)
+
+
 def post_refund(*, refund: Refund) -> JournalEntry:
     """A refund that succeeded: cash out; the refunded units' sale, tax and duty taken back; fees given back.
 
@@ -254,11 +268,7 @@ def post_refund(*, refund: Refund) -> JournalEntry:
         line = lines[line_id]
         seller = seller_account(line.variant.product.seller_id)
         tags = {"order_line_id": line_id}
-        sale_posted = -_posted(
-            kinds=[J.CHARGE, J.APPLIED_PAYMENT, J.REFUND, J.REFUND_FAILED],
-            account_kind=A.SELLER_PAYABLE,
-            order_line_id=line_id,
-        )
+        sale_posted = _sale_kept(line_id)
         unit_minor = settlement_minor(line.unit_price, currency)
         sale_back = min(unit_minor * count, max(sale_posted, 0))
         before = line.quantity - sale_posted // unit_minor if unit_minor else 0
@@ -316,11 +326,7 @@ def _units_refunded(*, refund: Refund, order: Order) -> dict[int, int]:
     currency = order.currency.upper()
     units = {}
     for line in order.lines.all():
-        sale_posted = -_posted(
-            kinds=[J.CHARGE, J.APPLIED_PAYMENT, J.REFUND, J.REFUND_FAILED],
-            account_kind=A.SELLER_PAYABLE,
-            order_line_id=line.pk,
-        )
+        sale_posted = _sale_kept(line.pk)
         unit_minor = settlement_minor(line.unit_price, currency)
         if unit_minor and sale_posted > 0:
             units[line.pk] = sale_posted // unit_minor

@@ -12,11 +12,16 @@ from shop.seller_fees import NoFeeRule, take_rates_at
 from shop.services.ledger import account, balance_of, seller_account, unbalanced_entries
 from shop.services.ledger_postings import post_commission, post_label_purchase
 from shop.services.payments import refund_order
+from shop.services.seller_earnings import LineTerms, line_earnings
 from shop.tests.factories import CategoryFactory, VariantFactory
-from shop.tests.seller_money_support import paid_order_fixture  # noqa: F401  (fixture "paid_order")
-from shop.tests.test_payments_support import (
+from shop.tests.seller_money_support import (
+    paid_order_fixture,  # noqa: F401  (fixture "paid_order")
+    pay_order,
+)
+from shop.tests.test_payments_support import (  # noqa: F401  (fixture "local_stripe")
     deliver_stand_in_events,
-    local_stripe_fixture,  # noqa: F401  (fixture "local_stripe")
+    local_stripe_fixture,
+    stocked_variant,
 )
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +158,25 @@ def test_a_label_in_another_currency_is_recorded_as_a_cost_only(paid_order):
 
     assert balance_of(account(A.SHIPPING_COST), currency="GBP") == 500
     assert owed_to(paid_order.tea_seller_id) == 2100
+
+
+def test_many_units_refunded_in_turns_at_a_high_take_rate_leave_exactly_what_the_arithmetic_says(
+    client, local_stripe, django_capture_on_commit_callbacks
+):
+    variant = stocked_variant(quantity=30, price="10.00")
+    TakeRate.objects.create(category=variant.product.category, rate_percent=Decimal("50"),
+                            effective_from=timezone.now() - timedelta(days=1), source="Test: half")  # fmt: skip
+    order = pay_order(client, django_capture_on_commit_callbacks, (variant, 20))
+    line = order.lines.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        for units in (1, 1, 1, 5):
+            refund_order(order=order, lines=[(line.pk, units)], reason="Back")
+
+    expected = line_earnings(
+        LineTerms(currency="USD", unit_price_minor=1000, units=20, take_rate_percent=Decimal("50"),
+                  commission_rate_percent=Decimal("0"), pick_pack_per_unit_minor=100),
+        units_refunded=8,
+    )  # fmt: skip
+    assert owed_to(variant.product.seller_id) == expected.seller_net == 12 * 1000 - 6000 - 2000
+    assert balance_of(account(A.PLATFORM_REVENUE), currency="USD") == -6000
+    assert unbalanced_entries() == []

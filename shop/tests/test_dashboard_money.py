@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ from shop.tests.seller_money_support import (
     deliver,
     onboard,
     paid_order_fixture,  # noqa: F401  (fixture "paid_order")
+    pay_order,
 )
 from shop.tests.test_payments_support import local_stripe_fixture  # noqa: F401  (fixture "local_stripe")
 
@@ -120,4 +122,24 @@ def test_the_orders_page_makes_as_many_queries_for_many_orders_as_for_one(tea_cl
     response, many = get_counting_queries(tea_client, ORDERS)
 
     assert response.content.decode().count("data-order=") == 6
+    assert many == one
+
+
+def test_the_money_page_makes_as_many_queries_for_many_transfers_as_for_one(
+    tea_client, paid_order, client, django_capture_on_commit_callbacks, get_counting_queries
+):
+    onboard(client, paid_order.tea_seller)
+    deliver(paid_order, at=timezone.now() - timedelta(days=31))
+    pay_seller(seller_id=paid_order.tea_seller.pk)
+    _, one = get_counting_queries(tea_client, MONEY)
+    variant = VariantFactory(product__seller=paid_order.tea_seller, price=Decimal("9.00"))
+    stock_of(variant, quantity=100)
+    for _ in range(3):
+        order = pay_order(client, django_capture_on_commit_callbacks, (variant, 1))
+        deliver(order, at=timezone.now() - timedelta(days=31))
+    assert len(pay_seller(seller_id=paid_order.tea_seller.pk)) == 3
+
+    response, many = get_counting_queries(tea_client, MONEY)
+
+    assert response.content.decode().count("<td>Transferred</td>") == 4
     assert many == one

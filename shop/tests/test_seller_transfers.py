@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
+from shop.ledger.tasks import pay_sellers
 from shop.models import JournalEntry, SellerPaymentAccount, SellerTransfer
 from shop.payments import gateway
 from shop.payments.local_stripe.testing import local_client
@@ -186,3 +187,15 @@ def test_stripes_account_updated_webhook_keeps_the_sellers_account_current(
 
     account = SellerPaymentAccount.objects.get(seller=seller)
     assert (account.payouts_enabled, account.charges_enabled, account.requirements_due) == (True, True, [])
+
+
+def test_the_beat_task_pays_every_onboarded_seller_with_a_balance(paid_order, client, settings):
+    settings.SELLER_HOLD_DAYS_AFTER_DELIVERY = 0
+    onboard(client, paid_order.tea_seller)
+    deliver(paid_order, at=timezone.now() - timedelta(minutes=1))
+
+    assert pay_sellers.delay().get() == 1  # the tea seller: the cup seller has not onboarded
+
+    assert owed_to(paid_order.tea_seller) == 0
+    assert owed_to(paid_order.cup_seller) == 636
+    assert pay_sellers.delay().get() == 1 and SellerTransfer.objects.count() == 1  # a second run pays nothing

@@ -14,6 +14,7 @@ Who gets what of a paid order:
   commission when a tag sold the line (posted by creators through `post_commission`).
 """
 
+import logging
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
@@ -21,7 +22,7 @@ from fractions import Fraction
 from django.db.models import Sum
 
 from fulfillment.selectors import ShipmentLabelCost
-from shop.currencies import to_minor_units
+from shop.currencies import minor_unit_exponent, to_minor_units
 from shop.models import (
     JournalEntry,
     JournalLine,
@@ -38,6 +39,7 @@ from shop.seller_fees import pick_pack_fee_at, take_rates_at
 from shop.services.ledger import Posting, account, creator_account, post_entry, seller_account, transfer
 from shop.services.seller_earnings import LineTerms, line_earnings, round_half_up, settlement_minor, split_by_weight
 
+logger = logging.getLogger(__name__)
 A = LedgerAccount.Kind
 J = JournalEntry.Kind
 
@@ -85,6 +87,14 @@ def post_order_paid(*, order: Order, payment: Payment | None, from_unapplied: bo
     if JournalEntry.objects.filter(key=f"charge:order:{order.pk}").exists():
         return list(JournalEntry.objects.filter(order_id=order.pk, kind__in=[J.CHARGE, J.PLATFORM_FEE]))
     currency = order.currency.upper()
+    if minor_unit_exponent(currency) not in (0, 2):
+        # Sellers are not settled in three-decimal currencies: the money is recorded, owed to nobody yet,
+        # and staff are told (the payment itself must still be recorded).
+        logger.error("Order %s was paid in %s, which sellers are not settled in: left unapplied.", order.number,
+                     currency)  # fmt: skip
+        if from_unapplied or payment is None:
+            return []
+        return [post_unapplied_payment(payment=payment)]
     lines = _lines_with_sellers(order)
     terms = _fix_terms(order=order, lines=lines)
     jurisdiction = jurisdiction_of(order)
@@ -241,7 +251,7 @@ def post_refund(*, refund: Refund) -> JournalEntry:
         return found
     order = refund.order
     currency = refund.currency.upper()
-    amount = settlement_minor(refund.amount, currency)
+    amount = to_minor_units(refund.amount, currency)  # any currency: a refund of unapplied money too
     cash = Posting(account(A.PLATFORM_CASH), -amount, currency)
     charge = JournalEntry.objects.filter(key=f"charge:order:{order.pk}").first()
     payment = refund.payment

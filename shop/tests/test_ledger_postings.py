@@ -7,13 +7,14 @@ import pytest
 from django.utils import timezone
 
 from fulfillment.selectors import ShipmentLabelCost
-from shop.models import JournalEntry, LedgerAccount, TakeRate
+from shop.models import JournalEntry, LedgerAccount, Order, Payment, TakeRate
 from shop.seller_fees import NoFeeRule, take_rates_at
 from shop.services.ledger import account, balance_of, seller_account, unbalanced_entries
-from shop.services.ledger_postings import post_commission, post_label_purchase
+from shop.services.ledger_postings import post_commission, post_label_purchase, post_order_paid
 from shop.services.payments import refund_order
 from shop.services.seller_earnings import LineTerms, line_earnings
 from shop.tests.factories import CategoryFactory, VariantFactory
+from shop.tests.factories import paid_order as paid_order_of
 from shop.tests.seller_money_support import (
     paid_order_fixture,  # noqa: F401  (fixture "paid_order")
     pay_order,
@@ -180,3 +181,19 @@ def test_many_units_refunded_in_turns_at_a_high_take_rate_leave_exactly_what_the
     assert owed_to(variant.product.seller_id) == expected.seller_net == 12 * 1000 - 6000 - 2000
     assert balance_of(account(A.PLATFORM_REVENUE), currency="USD") == -6000
     assert unbalanced_entries() == []
+
+
+def test_an_order_paid_in_a_three_decimal_currency_is_recorded_unapplied_and_staff_are_told(caplog):
+    variant = stocked_variant(price="12.50")
+    order = paid_order_of((variant, 1))
+    Order.objects.filter(pk=order.pk).update(currency="KWD", total=Decimal("12.34"), amount_paid=Decimal("12.34"))
+    order.refresh_from_db()
+    payment = Payment.objects.create(order=order, amount=order.total, currency="KWD", amount_paid=order.total,
+                                     status=Payment.Status.PAID, payment_intent_id="pi_kwd")  # fmt: skip
+
+    post_order_paid(order=order, payment=payment)
+
+    assert balance_of(account(A.PLATFORM_CASH), currency="KWD") == 12340
+    assert balance_of(account(A.UNAPPLIED_PAYMENTS), currency="KWD") == -12340
+    assert balance_of(seller_account(variant.product.seller_id), currency="KWD") == 0
+    assert "not settled in: left unapplied" in caplog.text

@@ -5,7 +5,7 @@ The journal is append-only: nothing here edits or deletes an entry. A fee rule t
 explains past sales, so it is read-only from its first day; a change is a new row.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -22,6 +22,7 @@ from shop.models import (
     SellerTransfer,
     TakeRate,
 )
+from shop.services.seller_transfers import pay_seller
 
 
 def _minor(amount: int | None, currency: str) -> str:
@@ -118,6 +119,17 @@ class SellerPaymentAccountAdmin(ReadOnlyAdmin):
     list_filter = ["payouts_enabled", "charges_enabled"]
     search_fields = ["seller__name", "stripe_account_id"]
     list_select_related = ["seller"]
+    actions = ["pay_now"]
+
+    @admin.action(description="Pay now what their released orders earned (as the beat task does)")
+    def pay_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for account in queryset.select_related("seller"):
+            if not account.payouts_enabled:
+                self.message_user(request, f"{account.seller}: not onboarded yet; nothing sent.", messages.WARNING)
+                continue
+            transfers = pay_seller(seller_id=account.seller_id)
+            sent = ", ".join(_minor(transfer.amount_minor, transfer.currency) for transfer in transfers)
+            self.message_user(request, f"{account.seller}: {sent or 'nothing due'}.")
 
 
 @admin.register(SellerTransfer)

@@ -8,9 +8,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fulfillment.tests.factories import stock_of
-from shop.models import JournalEntry, LedgerAccount, ReconciliationReport, SellerTransfer, TakeRate
+from shop.models import (
+    JournalEntry,
+    LedgerAccount,
+    ReconciliationReport,
+    SellerPaymentAccount,
+    SellerTransfer,
+    TakeRate,
+)
 from shop.services.ledger import account, post_entry, seller_account, transfer
 from shop.tests.factories import CategoryFactory, SellerFactory, VariantFactory, paid_order
+from shop.tests.seller_money_support import deliver, onboard, pay_order
+from shop.tests.test_payments_support import local_stripe_fixture, stocked_variant  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 A = LedgerAccount.Kind
@@ -117,3 +126,20 @@ def test_ledger_pages_are_for_staff_only(client, seller_client):
     for url in (reverse("admin:shop_journalentry_changelist"), reverse("admin:shop_reconciliationreport_changelist")):
         assert client.get(url).status_code == 302
         assert seller_client.get(url).status_code == 302
+
+
+def test_staff_pay_a_seller_now_from_the_admin(staff_client, client, local_stripe, django_capture_on_commit_callbacks):
+    tea = stocked_variant(price="12.50")
+    order = pay_order(client, django_capture_on_commit_callbacks, (tea, 2))
+    onboard(client, tea.product.seller)
+    deliver(order, at=timezone.now() - timedelta(days=31))
+    account_row = SellerPaymentAccount.objects.get(seller=tea.product.seller)
+
+    response = staff_client.post(
+        reverse("admin:shop_sellerpaymentaccount_changelist"),
+        {"action": "pay_now", "_selected_action": [account_row.pk]},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [f"{tea.product.seller}: 21.00 USD."]
+    assert SellerTransfer.objects.get().status == "paid"

@@ -568,3 +568,33 @@ def shipment_label_cost(*, shipment_id: int) -> ShipmentLabelCost | None:
         currency=label.currency,
         units_by_order_line=units,
     )
+
+
+@dataclass(frozen=True)
+class LineFulfillment:
+    """How far a shop order line's units got: held for it in a warehouse, shipped, delivered."""
+
+    allocated: int
+    shipped: int
+    delivered: int
+
+
+def fulfillment_of_lines(*, order_line_ids: Iterable[int]) -> dict[int, LineFulfillment]:
+    """Per order line id (lines with no allocation are left out): units allocated, shipped, delivered; 2 queries."""
+    rows = list(
+        Allocation.objects.filter(order_line_id__in=list(order_line_ids)).values(
+            "order_line_id", "quantity", "consumed_at", "fulfillment_order_id"
+        )
+    )
+    delivered_orders = set(
+        Shipment.objects.filter(
+            fulfillment_order_id__in={row["fulfillment_order_id"] for row in rows}, status=Shipment.Status.DELIVERED
+        ).values_list("fulfillment_order_id", flat=True)
+    )
+    totals: dict[int, list[int]] = {}
+    for row in rows:
+        allocated, shipped, delivered = totals.setdefault(row["order_line_id"], [0, 0, 0])
+        shipped_now = row["quantity"] if row["consumed_at"] else 0
+        delivered_now = shipped_now if row["fulfillment_order_id"] in delivered_orders else 0
+        totals[row["order_line_id"]] = [allocated + row["quantity"], shipped + shipped_now, delivered + delivered_now]
+    return {line_id: LineFulfillment(*values) for line_id, values in totals.items()}

@@ -14,11 +14,24 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from fulfillment.selectors import LineFulfillment, fulfillment_of_lines
 from shop.currencies import from_minor_units
 from shop.models import JournalEntry, JournalLine, LedgerAccount, Order, OrderLine, Seller, SellerTransfer
 from shop.services.seller_transfers import order_balances, released_orders
 
 J = JournalEntry.Kind
+NOT_ALLOCATED = LineFulfillment(allocated=0, shipped=0, delivered=0)
+
+
+def with_line_fulfillment(orders) -> list[Order]:
+    """The orders (a page) with each of their `seller_lines` given `fulfillment` (units allocated, shipped,
+    delivered, from fulfillment's records): 2 queries for the page, whatever its size."""
+    orders = list(orders)
+    progress = fulfillment_of_lines(order_line_ids=[line.pk for order in orders for line in order.seller_lines])
+    for order in orders:
+        for line in order.seller_lines:
+            line.fulfillment = progress.get(line.pk, NOT_ALLOCATED)
+    return orders
 
 
 def seller_orders(*, seller: Seller) -> QuerySet[Order]:

@@ -24,6 +24,7 @@ from shop.selectors_seller_money import (
     seller_orders,
     seller_transfers,
     statement_rows,
+    with_line_fulfillment,
 )
 from shop.services.seller_accounts import refresh_seller_account, start_seller_onboarding
 
@@ -38,6 +39,9 @@ class SellerOrderLineSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
+    units_allocated = serializers.IntegerField(source="fulfillment.allocated", help_text="Held in a warehouse.")
+    units_shipped = serializers.IntegerField(source="fulfillment.shipped", help_text="Handed to the carrier.")
+    units_delivered = serializers.IntegerField(source="fulfillment.delivered")
 
 
 class SellerOrderSerializer(serializers.Serializer):
@@ -52,7 +56,8 @@ class SellerOrderSerializer(serializers.Serializer):
 @extend_schema(
     tags=["seller"],
     summary="List the orders of your products",
-    description="Paid orders with at least one of your products, newest first, with only your lines.",
+    description="Paid orders with at least one of your products, newest first, with only your lines and how "
+    "far each got (units allocated, shipped, delivered).",
     responses={200: SellerOrderSerializer(many=True), 403: FORBIDDEN},
 )
 class SellerOrderListView(SellerAPIView, generics.ListAPIView):
@@ -62,6 +67,10 @@ class SellerOrderListView(SellerAPIView, generics.ListAPIView):
         if self.schema_only():
             return Order.objects.none()
         return seller_orders(seller=self.seller)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = with_line_fulfillment(self.paginate_queryset(self.get_queryset()))
+        return self.get_paginated_response(SellerOrderSerializer(page, many=True).data)
 
 
 class BalanceSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from shop.selectors_seller_money import (
     seller_orders,
     seller_transfers,
     statement_csv,
+    with_line_fulfillment,
 )
 from shop.services.seller_accounts import refresh_seller_account, start_seller_onboarding
 
@@ -96,9 +97,10 @@ def onboarding_return(request: HttpRequest) -> HttpResponse:
 
 @seller_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    """The seller's paid orders with their own lines and the order's status, 25 a page (2 queries a page)."""
+    """The seller's paid orders with their own lines, how far each got, and the order's status, 25 a page."""
     page = Paginator(seller_orders(seller=request.seller), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "dashboard/seller_orders.html", {"dash_page": "orders", "page": page, "orders": page})
+    orders = with_line_fulfillment(page.object_list)
+    return render(request, "dashboard/seller_orders.html", {"dash_page": "orders", "page": page, "orders": orders})
 
 
 @seller_required

@@ -30,13 +30,17 @@ def tea_api(api_client, paid_order):
     return api_client
 
 
-def test_orders_list_only_the_sellers_own_lines(tea_api, paid_order):
+def test_orders_list_only_the_sellers_own_lines_and_how_far_they_got(tea_api, paid_order, deliver_events):
+    deliver_events()  # fulfillment allocates the order's lines in a warehouse
+
     [order] = tea_api.get(f"{API}orders/").json()["results"]
 
     assert (order["number"], order["status"], order["currency"]) == (paid_order.number, "paid", "USD")
-    assert [(line["sku"], line["quantity"], line["line_total"]) for line in order["lines"]] == [
-        (paid_order.tea.sku, 2, "25.00")
-    ]
+    assert [
+        (line["sku"], line["quantity"], line["line_total"], line["units_allocated"], line["units_shipped"],
+         line["units_delivered"])
+        for line in order["lines"]
+    ] == [(paid_order.tea.sku, 2, "25.00", 2, 0, 0)]  # fmt: skip
 
 
 def test_the_orders_list_makes_as_many_queries_for_many_orders_as_for_one(tea_api, paid_order):

@@ -14,6 +14,7 @@ from shop.models import SellerPaymentAccount
 from shop.services.seller_transfers import pay_seller
 from shop.tests.factories import SellerMemberFactory, VariantFactory
 from shop.tests.factories import paid_order as paid_order_of
+from shop.tests.returns_support import delivered_order_fixture, returns_centre_fixture  # noqa: F401 (fixtures)
 from shop.tests.seller_money_support import (
     deliver,
     onboard,
@@ -89,8 +90,12 @@ def test_a_statement_for_a_month_that_is_not_one_is_a_clear_400(tea_client, mont
     assert b"YYYY-MM" in response.content or "\x00" in month
 
 
-def test_the_orders_page_lists_only_the_sellers_own_lines(tea_client, paid_order):
+def test_the_orders_page_lists_only_the_sellers_own_lines(tea_client, paid_order, deliver_events):
+    deliver_events()  # fulfillment allocates the order's lines in a warehouse
+
     page = tea_client.get(ORDERS).content.decode()
+
+    assert "0 delivered, 0 shipped, 2 allocated of 2" in page
 
     assert paid_order.number in page
     assert paid_order.tea.sku in page
@@ -143,3 +148,12 @@ def test_the_money_page_makes_as_many_queries_for_many_transfers_as_for_one(
 
     assert response.content.decode().count("<td>Transferred</td>") == 4
     assert many == one
+
+
+def test_a_delivered_order_shows_its_units_shipped_and_delivered(client, delivered_order):
+    client.force_login(SellerMemberFactory(seller=delivered_order.tea.variant.product.seller).user)
+
+    page = client.get(ORDERS).content.decode()
+
+    assert "2 delivered, 2 shipped, 2 allocated of 2" in page
+    assert "Delivered" in page

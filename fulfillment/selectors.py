@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -558,3 +559,66 @@ def held_at_customs() -> QuerySet[Shipment]:
         )
         .order_by(F("held_since").asc(nulls_first=True), "pk")
     )
+
+
+@dataclass(frozen=True)
+class ShipmentLabelCost:
+    """What the live label of an outbound shipment cost, and the units of each order line it carried."""
+
+    order_id: int
+    shipment_id: int
+    tracking_number: str
+    amount: Decimal
+    currency: str
+    units_by_order_line: dict[int, int]
+
+
+def shipment_label_cost(*, shipment_id: int) -> ShipmentLabelCost | None:
+    """The live label of a shipment with the order lines it carries (for the shop's ledger); None without one."""
+    shipment = Shipment.objects.select_related("fulfillment_order").filter(pk=shipment_id).first()
+    label = ShippingLabel.objects.filter(shipment_id=shipment_id, voided_at__isnull=True).order_by("-pk").first()
+    if shipment is None or label is None:
+        return None
+    units: dict[int, int] = {}
+    for line_id, quantity in Allocation.objects.filter(fulfillment_order_id=shipment.fulfillment_order_id).values_list(
+        "order_line_id", "quantity"
+    ):
+        units[line_id] = units.get(line_id, 0) + quantity
+    return ShipmentLabelCost(
+        order_id=shipment.fulfillment_order.order_id,
+        shipment_id=shipment.pk,
+        tracking_number=label.tracking_number,
+        amount=label.amount,
+        currency=label.currency,
+        units_by_order_line=units,
+    )
+
+
+@dataclass(frozen=True)
+class LineFulfillment:
+    """How far a shop order line's units got: held for it in a warehouse, shipped, delivered."""
+
+    allocated: int
+    shipped: int
+    delivered: int
+
+
+def fulfillment_of_lines(*, order_line_ids: Iterable[int]) -> dict[int, LineFulfillment]:
+    """Per order line id (lines with no allocation are left out): units allocated, shipped, delivered; 2 queries."""
+    rows = list(
+        Allocation.objects.filter(order_line_id__in=list(order_line_ids)).values(
+            "order_line_id", "quantity", "consumed_at", "fulfillment_order_id"
+        )
+    )
+    delivered_orders = set(
+        Shipment.objects.filter(
+            fulfillment_order_id__in={row["fulfillment_order_id"] for row in rows}, status=Shipment.Status.DELIVERED
+        ).values_list("fulfillment_order_id", flat=True)
+    )
+    totals: dict[int, list[int]] = {}
+    for row in rows:
+        allocated, shipped, delivered = totals.setdefault(row["order_line_id"], [0, 0, 0])
+        shipped_now = row["quantity"] if row["consumed_at"] else 0
+        delivered_now = shipped_now if row["fulfillment_order_id"] in delivered_orders else 0
+        totals[row["order_line_id"]] = [allocated + row["quantity"], shipped + shipped_now, delivered + delivered_now]
+    return {line_id: LineFulfillment(*values) for line_id, values in totals.items()}

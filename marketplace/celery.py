@@ -10,4 +10,4 @@ app = Celery("marketplace")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Task modules of packages inside the apps (each imported if it exists).
-app.autodiscover_tasks(["shop.payments", "shop.payments.local_stripe"])
+app.autodiscover_tasks(["shop.payments", "shop.payments.local_stripe", "shop.ledger"])

@@ -266,8 +266,21 @@ CELERY_TASK_ROUTES = {
     "fulfillment.tasks.consolidation.*": {"queue": "consolidation"},
     "shop.payments.tasks.*": {"queue": "default"},
     "shop.tasks.*": {"queue": "returns"},
+    "shop.ledger.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Sellers are paid for orders past delivery plus the return window (idempotent; a killed worker resends).
+    "pay-sellers": {
+        "task": "shop.ledger.tasks.pay_sellers",
+        "schedule": crontab(minute=5, hour="*/6"),
+        "options": {"queue": "default"},
+    },
+    # Yesterday's ledger against Stripe's balance transactions; a difference logs an error and emails staff.
+    "reconcile-ledger": {
+        "task": "shop.ledger.tasks.reconcile_yesterday",
+        "schedule": crontab(minute=30, hour=2),
+        "options": {"queue": "default"},
+    },
     # Facts whose handlers were never enqueued (broker down) or never finished (worker killed).
     "outbox-redispatch": {
         "task": "marketplace.outbox.redispatch_events",
@@ -409,6 +422,8 @@ SESSION_COOKIE_AGE = int(timedelta(days=30).total_seconds())
 CREATOR_ATTRIBUTION_WINDOW_DAYS = env.int("CREATOR_ATTRIBUTION_WINDOW_DAYS", default=7)
 # Commission stays pending until this many days after delivery (the return window), then payable.
 CREATOR_RETURN_WINDOW_DAYS = env.int("CREATOR_RETURN_WINDOW_DAYS", default=30)
+# Sellers are paid for an order once it was delivered this many days ago (the return window).
+SELLER_HOLD_DAYS_AFTER_DELIVERY = env.int("SELLER_HOLD_DAYS_AFTER_DELIVERY", default=CREATOR_RETURN_WINDOW_DAYS)
 
 # Creator video uploads: longest clip and largest file accepted (the size is enforced while uploading).
 CREATOR_VIDEO_MAX_SECONDS = env.int("CREATOR_VIDEO_MAX_SECONDS", default=600)

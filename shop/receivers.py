@@ -13,14 +13,16 @@ from django.dispatch import receiver
 
 from fulfillment import events as fulfillment_events
 from fulfillment.requests import FulfillmentRequest, ReturnRequestToReceive
+from fulfillment.selectors import return_label, shipment_label_cost
 from fulfillment.services.allocation import allocate_order
 from fulfillment.services.returns import buy_return_label, expect_return
 from shop import events
 from shop.models import Order, OrderEvent, ProductImage, Refund, ReturnRequest, SentEmail
-from shop.services import payments, returns
+from shop.services import payments, returns, seller_transfers
 from shop.services.cart import merge_session_cart
 from shop.services.images import make_renditions
 from shop.services.inbound_emails import send_inbound_received_email
+from shop.services.ledger_postings import post_label_purchase, post_return_label
 from shop.services.notifications import send_order_email
 from shop.services.order_fulfillment import send_customs_data, stop_fulfillment_of, sync_order_status
 from shop.services.orders import record_order_event
@@ -62,6 +64,12 @@ def stop_fulfillment_of_cancelled_order(payload: Payload) -> None:
 def stop_fulfillment_of_refunded_order(payload: Payload) -> None:
     if payload.get("fully_refunded"):  # a partial refund: the order still ships
         stop_fulfillment_of(order_id=payload["order_id"], number=payload["number"])
+
+
+@events.order_refunded.handler("shop.reverse_seller_transfers", atomic=False)
+def reverse_seller_transfers(payload: Payload) -> None:
+    """A refund after a seller was paid takes back what they now owe on the order (Stripe calls: not atomic)."""
+    seller_transfers.reverse_for_refund(order_id=payload["order_id"])
 
 
 @events.order_refunded.handler("shop.automatic_refund_email")
@@ -183,6 +191,14 @@ def derive_order_status(payload: Payload) -> None:
     sync_order_status(order_id=payload["order_id"])
 
 
+@fulfillment_events.shipment_handed_over.handler("shop.post_label_cost")
+def post_label_cost(payload: Payload) -> None:
+    """The label of a shipment that left is a cost to the carrier, charged to the sellers of what it carried."""
+    cost = shipment_label_cost(shipment_id=payload["shipment_id"])
+    if cost is not None:
+        post_label_purchase(cost=cost)
+
+
 @fulfillment_events.shipment_handed_over.handler("shop.shipped_email")
 def email_shipment_shipped(payload: Payload) -> None:
     send_order_email(
@@ -236,6 +252,20 @@ def email_return_reminder(payload: Payload) -> None:
 def return_label_ready(payload: Payload) -> None:
     returns.label_ready(return_id=payload["return_id"], tracking_number=payload["tracking_number"])
     send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.RETURN_APPROVED, return_id=payload["return_id"])
+
+
+@fulfillment_events.return_label_ready.handler("shop.post_return_label_cost", queue="returns")
+def post_return_label_cost(payload: Payload) -> None:
+    """The prepaid return label is a carrier cost; the sellers pay it when the return's cost is theirs."""
+    label = return_label(return_id=payload["return_id"])
+    return_request = ReturnRequest.objects.filter(pk=payload["return_id"]).first()
+    if label is not None and return_request is not None:
+        post_return_label(
+            return_request=return_request,
+            tracking_number=label.tracking_number,
+            amount=label.amount,
+            currency=label.currency,
+        )
 
 
 @fulfillment_events.return_in_transit.handler("shop.return_in_transit", queue="returns")

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from creators import selectors_earnings
-from creators.charts import Series, line_chart
 from creators.selectors_earnings import CreatorEarnings
 from creators.services import payouts
 from creators.studio.views import creator_required
+from marketplace.charts import Series, line_chart
 from shop.dashboard.permissions import seller_required
 
 

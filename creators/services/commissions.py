@@ -19,6 +19,7 @@ from creators.models import Commission, Creator
 from creators.services.attribution import attribute_order
 from fulfillment.selectors import delivered_at_by_order
 from shop.selectors import OrderRefunds, credited_lines, order_ids_of_lines, order_paid_at, refunds_of_order
+from shop.services.ledger_postings import post_commission
 
 
 def round_minor(value: Fraction | Decimal) -> int:
@@ -71,7 +72,9 @@ def record_order_commissions(*, order_id: int) -> list[Commission]:
             )
         )
     # The unique earning per line makes a replayed task a no-op.
-    Commission.objects.bulk_create(rows, ignore_conflicts=True)
+    with transaction.atomic():
+        Commission.objects.bulk_create(rows, ignore_conflicts=True)
+        post_commissions_to_ledger(order_line_ids=[row.order_line_id for row in rows])
     # A refund that came before this task ran is applied now.
     apply_order_refunds(order_id=order_id)
     return list(
@@ -194,4 +197,16 @@ def apply_order_refunds(*, order_id: int) -> list[Commission]:
                     )
                 )
         Commission.objects.bulk_create(adjustments)
+        post_commissions_to_ledger(order_line_ids=[row.order_line_id for row in earnings])
     return adjustments
+
+
+def post_commissions_to_ledger(*, order_line_ids: list[int]) -> None:
+    """The shop's ledger follows each line's net commission (earned, less reversed and adjustments)."""
+    rows = Commission.objects.filter(order_line_id__in=order_line_ids).order_by("order_line_id", "pk")
+    net: dict[tuple[int, int, str], int] = {}
+    for row in rows:
+        key = (row.order_line_id, row.creator_id, row.currency)
+        net[key] = net.get(key, 0) + row.amount_cents - row.amount_reversed_cents
+    for (order_line_id, creator_id, currency), cents in net.items():
+        post_commission(order_line_id=order_line_id, creator_id=creator_id, net_minor=cents, currency=currency)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from creators.models import Commission, Creator, Payout
 from shop.payments import gateway
 from shop.selectors import order_ids_of_lines, paid_payments
+from shop.services.ledger_postings import post_creator_payout
 
 
 class PayoutNotPossible(Exception):
@@ -147,6 +148,7 @@ def _pay(payout: Payout, rows: list[Commission], *, destination: str) -> Payout:
     order_of_line = order_ids_of_lines(order_line_ids={row.order_line_id for row in rows})
     order_of = {row.pk: order_of_line[row.order_line_id] for row in rows}
     transfer_ids: list[str] = []
+    sent: list[tuple[str, int]] = []
     try:
         charges = _charges(set(order_of.values()))
         amounts: dict[tuple[str, str], int] = defaultdict(int)
@@ -163,6 +165,7 @@ def _pay(payout: Payout, rows: list[Commission], *, destination: str) -> Payout:
                 metadata={"payout_id": str(payout.pk), "creator_id": str(payout.creator_id)},
             )
             transfer_ids.append(transfer["id"])
+            sent.append((transfer["id"], plan.amount_cents))
     except (stripe.StripeError, PayoutNotPossible) as error:
         message = getattr(error, "user_message", None) or getattr(error, "message", None) or str(error)
         with transaction.atomic():
@@ -181,6 +184,13 @@ def _pay(payout: Payout, rows: list[Commission], *, destination: str) -> Payout:
         payout.paid_at = now
         payout.stripe_transfer_ids = transfer_ids
         payout.save(update_fields=["status", "paid_at", "stripe_transfer_ids"])
+        for transfer_id, cents in sent:
+            post_creator_payout(
+                creator_id=payout.creator_id,
+                stripe_transfer_id=transfer_id,
+                amount_minor=cents,
+                currency=payout.currency,
+            )
     return payout
 
 

@@ -209,3 +209,27 @@ def test_consolidations_reach_every_state_on_realistic_lanes(seeded):
     assert split.exists() and all(item.last_mile_tracking_number for item in split)
     done = Consolidation.objects.get(status="done")
     assert set(done.items.values_list("shipment__status", flat=True)) == {"delivered"}
+
+
+def test_sellers_are_onboarded_paid_and_the_ledger_agrees_with_stripe(seeded, client):
+    from shop.models import JournalEntry, ReconciliationReport, SellerMember, SellerPaymentAccount, SellerTransfer
+    from shop.services.ledger import unbalanced_entries
+
+    accounts = SellerPaymentAccount.objects.all()
+    assert accounts.filter(payouts_enabled=True).count() >= 2
+    transfers = SellerTransfer.objects.filter(status="paid")
+    assert transfers.exists()
+    # Each transfer pays a delivered order from its own charge, and is in the journal.
+    for transfer in transfers:
+        assert transfer.order.status in ("delivered", "partially_returned", "returned")
+        assert JournalEntry.objects.filter(kind="transfer", external_id=transfer.stripe_transfer_id).exists()
+    assert unbalanced_entries() == []
+    report = ReconciliationReport.objects.get()
+    assert report.differences == [], report.differences
+    # The demo seller sees their money, transfers and a statement.
+    member = SellerMember.objects.get(user__username="seller")
+    client.force_login(member.user)
+    page = client.get("/seller/money/").content.decode()
+    assert "data-balances" in page and "Sales and fees by month" in page
+    statement = client.get("/seller/money/statement.csv", {"month": report.day.strftime("%Y-%m")})
+    assert statement.status_code == 200 and "Sale" in statement.content.decode()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.api import public, seller, seller_inbound
+from shop.api import public, seller, seller_inbound, seller_money
 
 urlpatterns = [
     path("products/", public.ProductListView.as_view(), name="api-product-list"),
@@ -39,4 +39,10 @@ urlpatterns = [
         seller_inbound.SellerInboundCancelView.as_view(),
         name="api-seller-inbound-cancel",
     ),
+    path("seller/orders/", seller_money.SellerOrderListView.as_view(), name="api-seller-orders"),
+    path("seller/balance/", seller_money.SellerBalanceView.as_view(), name="api-seller-balance"),
+    path("seller/transfers/", seller_money.SellerTransferListView.as_view(), name="api-seller-transfers"),
+    path("seller/statement/", seller_money.SellerStatementView.as_view(), name="api-seller-statement"),
+    path("seller/sales-by-month/", seller_money.SellerMonthsView.as_view(), name="api-seller-sales-by-month"),
+    path("seller/payout-account/", seller_money.SellerPayoutAccountView.as_view(), name="api-seller-payout-account"),
 ]

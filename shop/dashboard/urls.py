@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.dashboard import inbound, views
+from shop.dashboard import inbound, money, views
 
 app_name = "dashboard"
 
@@ -25,4 +25,9 @@ urlpatterns = [
     path("inbound/new/", inbound.inbound_create, name="inbound-create"),
     path("inbound/<int:pk>/", inbound.inbound_detail, name="inbound-detail"),
     path("inbound/<int:pk>/cancel/", inbound.inbound_cancel, name="inbound-cancel"),
+    path("orders/", money.order_list, name="orders"),
+    path("money/", money.money_overview, name="money"),
+    path("money/onboarding/", money.start_onboarding, name="money-onboarding"),
+    path("money/onboarding/return/", money.onboarding_return, name="money-onboarding-return"),
+    path("money/statement.csv", money.statement, name="money-statement"),
 ]

@@ -13,6 +13,7 @@ from shop.models.catalog import (
 )
 from shop.models.customs import SellerCustomsProfile
 from shop.models.landed_cost import DeMinimis, DutyRate, ExchangeRate, TaxRate
+from shop.models.ledger import JournalEntry, JournalLine, LedgerAccount, ReconciliationReport
 from shop.models.local_stripe import LocalStripeIdempotencyKey, LocalStripeObject
 from shop.models.orders import Order, OrderEvent, OrderLine, SentEmail
 from shop.models.payments import Payment, Refund, StripeEvent
@@ -22,6 +23,13 @@ from shop.models.returns import (
     ReturnLine,
     ReturnPhoto,
     ReturnRequest,
+)
+from shop.models.seller_money import (
+    FulfillmentFee,
+    LineSettlementTerms,
+    SellerPaymentAccount,
+    SellerTransfer,
+    TakeRate,
 )
 from shop.models.shipping import FreeShippingThreshold
 
@@ -36,6 +44,11 @@ __all__ = [
     "DutyRate",
     "ExchangeRate",
     "FreeShippingThreshold",
+    "FulfillmentFee",
+    "JournalEntry",
+    "JournalLine",
+    "LedgerAccount",
+    "LineSettlementTerms",
     "LocalStripeIdempotencyKey",
     "LocalStripeObject",
     "Order",
@@ -44,6 +57,7 @@ __all__ = [
     "Payment",
     "Product",
     "ProductImage",
+    "ReconciliationReport",
     "Refund",
     "ReturnLine",
     "ReturnPhoto",
@@ -51,8 +65,11 @@ __all__ = [
     "Seller",
     "SellerCustomsProfile",
     "SellerMember",
+    "SellerPaymentAccount",
+    "SellerTransfer",
     "SentEmail",
     "StripeEvent",
+    "TakeRate",
     "TaxRate",
     "Variant",
     "product_image_path",

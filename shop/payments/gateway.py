@@ -300,6 +300,36 @@ def create_transfer(
     return _plain(transfer)
 
 
+def create_transfer_reversal(
+    *, transfer_id: str, amount_minor: int, idempotency_key: str, metadata: dict[str, str]
+) -> dict[str, Any]:
+    """Take back part of a transfer from the connected account (a refund after the seller was paid)."""
+    reversal = get_client().v1.transfers.reversals.create(
+        transfer_id,
+        params={"amount": amount_minor, "metadata": metadata},
+        options={"idempotency_key": idempotency_key},
+    )
+    return _plain(reversal)
+
+
+def list_balance_transactions(
+    *, created_gte: int, created_lt: int, type: str | None = None, expand: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Every balance transaction of the platform's account created in [gte, lt) (of a type), page after page."""
+    found = []
+    params: dict[str, Any] = {"created": {"gte": created_gte, "lt": created_lt}, "limit": 100}
+    if type:
+        params["type"] = type
+    if expand:
+        params["expand"] = list(expand)
+    while True:
+        page = get_client().v1.balance_transactions.list(params=params)
+        found += [_plain(item) for item in page.data]
+        if not page.has_more or not page.data:
+            return found
+        params = {**params, "starting_after": page.data[-1].id}
+
+
 __all__ = [
     "InvalidWebhook",
     "charge_of_payment_intent",
@@ -310,9 +340,11 @@ __all__ = [
     "create_connected_account",
     "create_refund",
     "create_transfer",
+    "create_transfer_reversal",
     "expire_checkout_session",
     "from_minor_units",
     "get_client",
+    "list_balance_transactions",
     "retrieve_account",
     "retrieve_checkout_session",
     "retrieve_payment_intent",

@@ -31,6 +31,7 @@ from shop.currencies import quantize_money
 from shop.models import Order, OrderEvent, OrderLine, Payment, Refund, StripeEvent
 from shop.payments import gateway
 from shop.services.cart import remove_ordered_lines
+from shop.services.ledger_postings import post_order_paid, post_refund, post_refund_failed, post_unapplied_payment
 from shop.services.order_fulfillment import announce_paid
 from shop.services.orders import (
     ORDER_TRANSITIONS,
@@ -39,6 +40,7 @@ from shop.services.orders import (
     record_order_event,
     set_order_status,
 )
+from shop.services.seller_accounts import sync_seller_account
 
 logger = logging.getLogger(__name__)
 
@@ -223,15 +225,18 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
     _requeue_events_waiting_for(payment)
 
     if order.status == S.ON_HOLD:
+        post_unapplied_payment(payment=payment)
         record_order_event(order=order, kind=K.PAYMENT_RECEIVED_ON_HOLD, params=received)
         return
     if order.status != S.PENDING_PAYMENT:
+        post_unapplied_payment(payment=payment)
         # Paid twice (two sessions), or after the order was cancelled: give this payment back.
         why = "the order had already been paid" if order.status != S.CANCELLED else "the order had been cancelled"
         record_order_event(order=order, kind=K.PAYMENT_RECEIVED_UNWANTED, params={**received, "why": why})
         _refund_automatically(order=order, payment=payment, why=why)
         return
     if currency != order.currency or amount_minor != gateway.to_minor_units(order.total, order.currency):
+        post_unapplied_payment(payment=payment)
         _hold_stock_if_free(order)
         set_order_status(
             order=order,
@@ -245,9 +250,11 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
     except InsufficientStock:
         why = "the items sold out before your payment reached us"
         set_order_status(order=order, to=S.PAID, kind=K.PAID_AFTER_SOLD_OUT, params=received)
+        post_order_paid(order=order, payment=payment)
         _refund_automatically(order=order, payment=payment, why=why)
         return
     set_order_status(order=order, to=S.PAID, kind=K.PAID, params=received)
+    post_order_paid(order=order, payment=payment)
     if order.cart_id:
         remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
     announce_paid(order)
@@ -301,6 +308,9 @@ def release_hold(*, order: Order, by=None, note: str = "") -> Order:
                 "sold_out", f"The stock of order {order.number} is gone: refund it instead. ({error.message})"
             ) from error
         set_order_status(order=order, to=S.PAID, kind=K.RELEASED_FROM_HOLD, params={"note": note}, by=by)
+        post_order_paid(
+            order=order, payment=order.payments.filter(status=Payment.Status.PAID).first(), from_unapplied=True
+        )
         if order.cart_id:
             remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
         announce_paid(order)
@@ -386,7 +396,12 @@ def _on_refund_changed(stripe_refund: dict[str, Any]) -> None:
     sync_refund(stripe_refund=stripe_refund)
 
 
+def _on_account_updated(account: dict[str, Any]) -> None:
+    sync_seller_account(account=account)
+
+
 EVENT_HANDLERS = {
+    "account.updated": _on_account_updated,
     "checkout.session.completed": _on_session_completed,
     "checkout.session.async_payment_succeeded": _on_async_payment_succeeded,
     "checkout.session.async_payment_failed": _on_async_payment_failed,
@@ -714,7 +729,9 @@ def _count_refund(*, order: Order, refund: Refund, sign: int) -> None:
             quantity_refunded=F("quantity_refunded") + int(item["quantity"]) * sign
         )
     if sign < 0:
+        post_refund_failed(refund=refund)
         return
+    post_refund(refund=refund)
     what = {**_money(refund), "reason": refund.reason}
     fully = order.amount_refunded >= order.amount_paid
     # A return's refund leaves the order returned (or partly), never "refunded": the goods came back.

@@ -6,7 +6,7 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html
 
-from shop.currencies import MINOR_UNIT_EXPONENT
+from shop.currencies import MINOR_UNIT_EXPONENT, from_minor_units
 from shop.models import ProductImage
 from shop.selectors import image_srcset
 
@@ -42,3 +42,12 @@ def product_picture(image: ProductImage, sizes: str = "100vw", loading: str = "l
         '<img src="{}" srcset="{}" sizes="{}" alt="{}" width="{}" height="{}" loading="{}"></picture>',
         webp, sizes, src, jpeg, sizes, alt_text, width, height, loading,
     )  # fmt: skip
+
+
+@register.simple_tag
+def minor_money(amount_minor: int | None, currency: str) -> str:
+    """An integer amount in minor units as money: 1234 USD -> `$12.34`, -500 -> `-$5.00`, 1500 JPY -> `¥1,500`."""
+    if amount_minor is None:
+        return ""
+    text = money(from_minor_units(abs(amount_minor), currency), currency)
+    return f"-{text}" if amount_minor < 0 else text

@@ -13,3 +13,4 @@ def load_reference_rows(apps) -> None:
     load_landed_cost_tables(apps)
     import_module("shop.migrations.0011_sdr_exchange_rates").add_sdr_rates(apps, None)
     import_module("shop.migrations.0012_free_shipping_thresholds").add_thresholds(apps, None)
+    import_module("shop.migrations.0014_seller_fee_schedule").add_fee_schedule(apps, None)

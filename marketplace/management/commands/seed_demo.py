@@ -16,6 +16,7 @@ from marketplace.demo_consolidation import seed_consolidations
 from marketplace.demo_inbound import seed_demo_inbound
 from marketplace.demo_orders import seed_demo_orders
 from marketplace.demo_returns import seed_demo_returns
+from marketplace.demo_seller_money import seed_demo_seller_money
 from shop import demo
 
 
@@ -97,6 +98,7 @@ class Command(BaseCommand):
                     seed_demo_orders(report, shopper=shopper, by=admin)
                     seed_clearance_orders(report, shopper=shopper, by=admin)
                     seed_demo_returns(report, shopper=shopper, by=admin)
+                    seed_demo_seller_money(report)
                     # Last: its lanes put every parcel labelled from now on into a consolidation.
                     seed_consolidations(report, shopper=shopper, by=admin)
         elapsed = time.monotonic() - started

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from . import checkout, connect, payments, store
+from . import balance, checkout, connect, payments, store
 from .encoding import read_expand, read_int, read_str
 from .errors import LocalStripeError, invalid
 from .events import current_request
@@ -101,12 +101,18 @@ ROUTES = [
         lambda params: _list("/v1/transfers", _filtered("transfer", params, ("destination", "transfer_group")), params),
     ),
     _route("POST", "/v1/transfers/{id}/reversals", lambda params, id: connect.create_reversal(id, params)),
+    _route(
+        "GET",
+        "/v1/balance_transactions",
+        lambda params: _list("/v1/balance_transactions", balance.list_balance_transactions(params), params),
+    ),
+    _route("GET", "/v1/balance_transactions/{id}", lambda params, id: balance.retrieve_balance_transaction(id)),
     _route("GET", "/v1/events/{id}", lambda params, id: store.load(id, "event", label="event")),
     _route("GET", "/v1/events", lambda params: _list("/v1/events", _filtered("event", params, ("type",)), params)),
 ]
 
 # Where `expand` may follow an id, and what it becomes.
-EXPANDABLE = {"payment_intent", "latest_charge", "charge", "destination", "source_transaction"}
+EXPANDABLE = {"payment_intent", "latest_charge", "charge", "destination", "source_transaction", "source"}
 
 
 def _expand(data: dict, paths: list[str]) -> dict:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0012_free_shipping_thresholds'),
+        ('shop', '0016_journal_checked_by_postgresql'),
     ]
 
     operations = [

@@ -1,0 +1,146 @@
+"""Posting to the double-entry ledger: one entry per money event, balanced per currency, written once.
+
+Every service that moves money calls `post_entry` inside its own transaction, so the entry commits
+or rolls back with the change it records. Entries are keyed (`key`): posting the same event again
+answers the entry already written and changes nothing. Balances are always sums of journal lines.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from shop.currencies import ISO_4217_CODES
+from shop.models import JournalEntry, JournalLine, LedgerAccount
+
+A = LedgerAccount.Kind
+
+
+class UnbalancedEntry(ValueError):
+    """An entry whose lines do not sum to zero in each currency; carries the imbalance per currency."""
+
+    def __init__(self, imbalance: dict[str, int]) -> None:
+        super().__init__(f"Journal entry does not balance: {imbalance}")
+        self.imbalance = imbalance
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One line to post: a signed amount in minor units (debit positive, credit negative)."""
+
+    account: LedgerAccount
+    amount_minor: int
+    currency: str
+    order_id: int | None = None
+    order_line_id: int | None = None
+
+
+def account(
+    kind: str, *, seller_id: int | None = None, creator_id: int | None = None, jurisdiction: str = ""
+) -> LedgerAccount:
+    """The ledger account of a kind for a party (made on first use)."""
+    found, _ = LedgerAccount.objects.get_or_create(
+        kind=kind, seller_id=seller_id, creator_id=creator_id, jurisdiction=jurisdiction
+    )
+    return found
+
+
+def seller_account(seller_id: int) -> LedgerAccount:
+    return account(A.SELLER_PAYABLE, seller_id=seller_id)
+
+
+def creator_account(creator_id: int) -> LedgerAccount:
+    return account(A.CREATOR_PAYABLE, creator_id=creator_id)
+
+
+def imbalance_of(postings: list[Posting]) -> dict[str, int]:
+    """Per currency, what the postings fail to balance by (empty when balanced)."""
+    sums: dict[str, int] = defaultdict(int)
+    for posting in postings:
+        sums[posting.currency] += posting.amount_minor
+    return {currency: total for currency, total in sums.items() if total != 0}
+
+
+def post_entry(
+    *,
+    kind: str,
+    key: str,
+    postings: list[Posting],
+    order_id: int | None = None,
+    external_id: str = "",
+    memo: str = "",
+    occurred_at: datetime | None = None,
+) -> JournalEntry:
+    """Write one balanced entry (zero lines are dropped), or answer the one already written under `key`.
+
+    Raises UnbalancedEntry when the lines do not sum to zero in each currency, ValueError for an
+    amount that is not an integer or a currency that is not ISO 4217; nothing is written then.
+    """
+    postings = [posting for posting in postings if posting.amount_minor != 0]
+    for posting in postings:
+        if not isinstance(posting.amount_minor, int) or isinstance(posting.amount_minor, bool):
+            raise ValueError(f"Ledger amounts are integers in minor units, not {posting.amount_minor!r}.")
+        if posting.currency not in ISO_4217_CODES:
+            raise ValueError(f"{posting.currency!r} is not an ISO 4217 currency code.")
+    imbalance = imbalance_of(postings)
+    if imbalance:
+        raise UnbalancedEntry(imbalance)
+    existing = JournalEntry.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                kind=kind,
+                key=key,
+                occurred_at=occurred_at or timezone.now(),
+                order_id=order_id,
+                external_id=external_id,
+                memo=memo[:300],
+            )
+            JournalLine.objects.bulk_create(
+                JournalLine(
+                    entry=entry,
+                    account=posting.account,
+                    amount_minor=posting.amount_minor,
+                    currency=posting.currency,
+                    order_id=posting.order_id if posting.order_id is not None else order_id,
+                    order_line_id=posting.order_line_id,
+                )
+                for posting in postings
+            )
+    except IntegrityError:  # the same event posted concurrently: the first one stands
+        return JournalEntry.objects.get(key=key)
+    return entry
+
+
+def transfer(*, debit: LedgerAccount, credit: LedgerAccount, amount_minor: int, currency: str, **tags) -> list[Posting]:
+    """The two postings moving an amount from `credit` to `debit` (none when the amount is zero)."""
+    if amount_minor == 0:
+        return []
+    return [
+        Posting(debit, amount_minor, currency, **tags),
+        Posting(credit, -amount_minor, currency, **tags),
+    ]
+
+
+def balance_of(account: LedgerAccount, *, currency: str, order_id: int | None = None) -> int:
+    """The account's balance in minor units (debits minus credits), of one order's lines if given."""
+    lines = JournalLine.objects.filter(account=account, currency=currency)
+    if order_id is not None:
+        lines = lines.filter(order_id=order_id)
+    return lines.aggregate(total=Sum("amount_minor"))["total"] or 0
+
+
+def unbalanced_entries() -> list[tuple[int, str, int]]:
+    """(entry id, currency, sum) of every entry that does not sum to zero: always empty unless rows were forged."""
+    rows = (
+        JournalLine.objects.values("entry_id", "currency")
+        .annotate(total=Sum("amount_minor"))
+        .exclude(total=0)
+        .order_by("entry_id", "currency")
+    )
+    return [(row["entry_id"], row["currency"], row["total"]) for row in rows]

@@ -64,7 +64,7 @@ def _run(statements: list[str]):
         if schema_editor.connection.vendor != "postgresql":
             return
         for statement in statements:
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)  # no placeholders: its % are PL/pgSQL's
 
     return run
 

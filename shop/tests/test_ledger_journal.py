@@ -1,7 +1,7 @@
 """The journal: balanced per currency or refused, written once per key, never edited, balances are sums."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from shop.models import JournalEntry, JournalLine, LedgerAccount
 from shop.services.ledger import (
@@ -103,6 +103,8 @@ def test_the_database_refuses_a_zero_line_and_a_seller_account_without_a_seller(
 
 
 def test_a_forged_unbalanced_row_is_found_by_the_check():
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL refuses the forged row itself (the test below); the check is SQLite's guard")
     cash = account(A.PLATFORM_CASH)
     entry = post_entry(kind="adjustment", key="f", postings=[])
     JournalLine.objects.bulk_create([JournalLine(entry=entry, account=cash, amount_minor=7, currency="USD")])

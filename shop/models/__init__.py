@@ -23,12 +23,14 @@ from shop.models.returns import (
     ReturnPhoto,
     ReturnRequest,
 )
+from shop.models.saved_details import BuyNowRequest, SavedAddress, StripeCustomer
 from shop.models.shipping import FreeShippingThreshold
 
 __all__ = [
     "CLAIMING_RETURN_STATUSES",
     "OPEN_RETURN_STATUSES",
     "OPTION_ORDER",
+    "BuyNowRequest",
     "Cart",
     "CartLine",
     "Category",
@@ -48,10 +50,12 @@ __all__ = [
     "ReturnLine",
     "ReturnPhoto",
     "ReturnRequest",
+    "SavedAddress",
     "Seller",
     "SellerCustomsProfile",
     "SellerMember",
     "SentEmail",
+    "StripeCustomer",
     "StripeEvent",
     "TaxRate",
     "Variant",

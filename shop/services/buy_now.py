@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import stripe
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
@@ -183,6 +184,8 @@ def _charge(
     return_url: str,
 ) -> BuyNowResult:
     """Confirm the PaymentIntent (no lock held, no transaction open) and record what Stripe answered."""
+    # Back from the bank's page to the order when the caller names no page of its own.
+    return_url = return_url or settings.SITE_URL.rstrip("/") + order.get_absolute_url()
     try:
         intent = saved_cards_gateway.confirm_saved_card_payment(
             amount_minor=gateway.to_minor_units(order.total, order.currency),

@@ -28,6 +28,7 @@ from shop.models import (
     Refund,
     ReturnLine,
     ReturnRequest,
+    SavedAddress,
     Seller,
     SellerCustomsProfile,
     SellerMember,
@@ -808,3 +809,14 @@ def exchange_rates_on(*, on: date) -> ExchangeRates:
             for row in rows
         )
     )
+
+
+def saved_addresses(*, user) -> list[SavedAddress]:
+    """The shopper's saved addresses, the default first, then the newest."""
+    return list(SavedAddress.objects.filter(user=user).order_by("-is_default", "-created_at", "-pk"))
+
+
+def default_address(*, user) -> SavedAddress | None:
+    if not user.is_authenticated:
+        return None
+    return SavedAddress.objects.filter(user=user, is_default=True).first()

@@ -32,6 +32,7 @@ from shop.models import (
     Seller,
     SellerCustomsProfile,
     SellerMember,
+    StripeCustomer,
     Variant,
 )
 
@@ -820,3 +821,13 @@ def default_address(*, user) -> SavedAddress | None:
     if not user.is_authenticated:
         return None
     return SavedAddress.objects.filter(user=user, is_default=True).first()
+
+
+def has_one_tap_details(*, user) -> bool:
+    """A default address and a Stripe Customer (cards are checked at Stripe when the confirm step opens)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        SavedAddress.objects.filter(user=user, is_default=True).exists()
+        and StripeCustomer.objects.filter(user=user).exists()
+    )

@@ -218,6 +218,28 @@ def _charge(
     return _result(BuyNowRequest.objects.select_related("order").get(pk=request.pk))
 
 
+def settle_after_authentication(*, user: AbstractBaseUser, payment_intent_id: str) -> BuyNowResult | None:
+    """Back from the bank's page: record what the PaymentIntent became (paid, or declined and the order cancelled)
+    without waiting for its webhook, which finds it done. None when no buy-now of this shopper made that intent."""
+    request = (
+        BuyNowRequest.objects.filter(user=user, payment__payment_intent_id=payment_intent_id)
+        .exclude(payment__payment_intent_id="")
+        .select_related("order", "payment")
+        .first()
+    )
+    if request is None:
+        return None
+    intent = gateway.retrieve_payment_intent(payment_intent_id)
+    if intent.get("status") == "succeeded":
+        fulfill_payment_intent(intent=intent)
+    elif intent.get("status") in ("requires_payment_method", "canceled"):
+        error = intent.get("last_payment_error") or {}
+        message = error.get("message") or "The payment was not authenticated."
+        close_payment(payment=request.payment, status=Payment.Status.FAILED, note=f"{message} The order is cancelled.")
+        BuyNowRequest.objects.filter(pk=request.pk).update(declined_message=message[:500])
+    return _result(BuyNowRequest.objects.select_related("order").get(pk=request.pk))
+
+
 def _earlier(user: AbstractBaseUser, key: str) -> BuyNowResult | None:
     request = BuyNowRequest.objects.filter(user=user, key=key).select_related("order").first()
     if request is None or request.order is None:
@@ -256,4 +278,12 @@ def _id(value) -> str:
     return getattr(value, "id", "") or ""
 
 
-__all__ = ["BuyNowQuote", "BuyNowResult", "NotBuyable", "PaymentUnavailable", "buy_now", "quote_buy_now"]
+__all__ = [
+    "BuyNowQuote",
+    "BuyNowResult",
+    "NotBuyable",
+    "PaymentUnavailable",
+    "buy_now",
+    "quote_buy_now",
+    "settle_after_authentication",
+]

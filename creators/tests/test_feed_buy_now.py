@@ -82,7 +82,7 @@ def test_one_tap_pays_and_the_order_keeps_the_tag_and_its_creator(shopper, tag):
     response = shopper.post(f"/feed/sheet/{tag.pk}/buy/", form, **HTMX)
 
     order = Order.objects.get()
-    assert f"Paid: order <a href=\"/orders/{order.number}/\">{order.number}</a>" in response.content.decode()
+    assert f'Paid: order <a href="/orders/{order.number}/">{order.number}</a>' in response.content.decode()
     assert order.status == "paid"
     [line] = order.lines.all()
     assert (line.attribution_tag_id, line.attribution_creator_id) == (tag.pk, tag.post.creator_id)

@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 import stripe
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +33,7 @@ from shop.services.buy_now import (
     quote_buy_now,
     settle_after_authentication,
 )
+from shop.services.cart import add_to_cart, cart_for_request
 from shop.services.checkout import CannotShip, ShippingNotOffered, TotalChanged
 from shop.services.import_charges import CannotQuoteCharges
 from shop.services.saved_details import CardNotFound, as_shipping_address, saved_cards
@@ -52,15 +55,37 @@ def _where(post: int | None, t: Decimal | None) -> dict:
 def sheet_buy_confirm(request: HttpRequest, tag_id: int) -> HttpResponse:
     """The confirm step inside the sheet: what one tap will buy, ship where, charge to which card, and for how much."""
     tag = _sheet_tag(tag_id)
-    if not request.user.is_authenticated:
-        return _problem(request, "Log in to buy in one tap, or add to cart and check out.")
     form = BuyNowConfirmForm(request.POST)
     if not form.is_valid():
         return _problem(request, form.first_error() or "Choose an option.")
     variant = form.cleaned_data["variant"]
     if variant.product_id != tag.product_id:
         return _problem(request, "That option is not of this product.")
+    if not request.user.is_authenticated:
+        return _to_checkout(request, tag, form.cleaned_data)
     return _confirm_step(request, tag, form.cleaned_data)
+
+
+def _to_checkout(request: HttpRequest, tag, data: dict) -> HttpResponse:
+    """No saved details (or a guest): the item goes in the cart and the shopper to Stripe Checkout, whose way back
+    lands on this post at this second."""
+    try:
+        with transaction.atomic():
+            add_to_cart(
+                cart=cart_for_request(request, create=True),
+                variant=data["variant"],
+                quantity=data["quantity"],
+                attribution_tag_id=tag.pk,
+                attribution_creator_id=tag.post.creator_id,
+            )
+    except ValidationError as refused:
+        return _problem(request, refused.messages[0])
+    url = reverse("checkout") + "?" + urlencode(_where(data.get("post") or tag.post_id, data.get("t")))
+    if not request.htmx:
+        return redirect(url)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = url
+    return response
 
 
 def _confirm_step(request: HttpRequest, tag, data: dict, *, notice: str = "", status: int = 200) -> HttpResponse:
@@ -70,7 +95,7 @@ def _confirm_step(request: HttpRequest, tag, data: dict, *, notice: str = "", st
     except stripe.StripeError:
         return _problem(request, "Your saved cards cannot be read just now; please try again.")
     if address is None or not cards:
-        return _problem(request, NEEDS_DETAILS, details_link=True)
+        return _to_checkout(request, tag, data)
     card = next((c for c in cards if c.id == data.get("payment_method")), cards[0])
     try:
         quote = quote_buy_now(variant=data["variant"], quantity=data["quantity"], address=as_shipping_address(address))

@@ -9,8 +9,11 @@ import pytest
 from creators.tests.factories import ProductTagFactory
 from creators.tests.feed_helpers import post_with_tags, tagged_product
 from fulfillment.models import Reservation
-from shop.models import Order
+from shop.models import Cart, CartLine, Order
+from shop.payments.gateway import get_client
+from shop.payments.local_stripe.testing import pay_with_test_card
 from shop.services.buy_now import quote_buy_now
+from shop.services.checkout import check_out
 from shop.tests.buy_now_support import DECLINING, NEEDS_AUTHENTICATION, save_card, saved_address
 from shop.tests.test_payments_support import (
     ADDRESS,
@@ -48,14 +51,14 @@ def pay_form(html: str) -> dict:
     return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
 
 
-def test_the_sheet_offers_buy_now_only_with_a_default_address_and_a_saved_card(client, user, tag):
+def test_the_sheet_offers_one_tap_buy_now_only_with_a_default_address_and_a_saved_card(client, user, tag):
     client.force_login(user)
-    assert "data-buy-now" not in client.get(f"/feed/sheet/{tag.pk}/").content.decode()
+    assert "data-one-tap" not in client.get(f"/feed/sheet/{tag.pk}/").content.decode()
 
     saved_address(user)
     save_card(user)
 
-    assert "data-buy-now" in client.get(f"/feed/sheet/{tag.pk}/").content.decode()
+    assert "data-one-tap" in client.get(f"/feed/sheet/{tag.pk}/").content.decode()
 
 
 def test_the_confirm_step_shows_item_address_card_shipping_and_the_exact_total(shopper, tag):
@@ -146,18 +149,33 @@ def test_a_changed_total_shows_the_new_total_to_confirm_again_and_charges_nothin
     assert Order.objects.count() == 0
 
 
-def test_a_shopper_without_a_card_is_sent_to_saved_details(shopper, tag):
+def test_a_shopper_without_a_card_goes_to_checkout_with_the_item_and_the_way_back(shopper, tag):
     response = confirm(shopper, tag)
 
-    assert "Buy now needs a default address and a saved card" in response.content.decode()
-    assert 'href="/account/"' in response.content.decode()
+    assert response["HX-Redirect"] == f"/checkout/?post={tag.post_id}&t=12.3"
+    line = CartLine.objects.get(cart__user=shopper.user)
+    assert (line.variant, line.attribution_tag_id) == (tag.product.variants.get(), tag.pk)
 
 
-def test_a_guest_is_asked_to_log_in(client, tag):
+def test_a_guest_goes_to_checkout_and_stripe_checkout_comes_back_to_the_same_post_and_second(client, tag):
     response = confirm(client, tag)
+    checkout_page = client.get(response["HX-Redirect"]).content.decode()
+    hidden = f'<input type="hidden" name="post" value="{tag.post_id}"><input type="hidden" name="t" value="12.3">'
+    assert hidden in checkout_page
+    cart = Cart.objects.get()
+    result = check_out(cart=cart, email="guest@example.com", address=ADDRESS, shipping_code="standard",
+                       expected_total=None, back_to={"post": str(tag.post_id), "t": "12.3"})  # fmt: skip
 
-    assert "Log in to buy in one tap" in response.content.decode()
-    assert Order.objects.count() == 0
+    session = get_client().v1.checkout.sessions.retrieve(result.payment.checkout_session_id)
+    assert session.success_url.endswith(f"&post={tag.post_id}&t=12.3")
+    paid = pay_with_test_card(client, session.id)
+    landing = client.get(paid["Location"].removeprefix("http://testserver"))
+
+    order = Order.objects.get()
+    assert landing.status_code == 302
+    assert landing["Location"] == f"/v/{tag.post_id}/?t=12.3&order={order.number}"
+    page = client.get(landing["Location"]).content.decode()
+    assert f'Order <a href="/orders/{order.number}/?token=' in page
 
 
 def test_another_products_variant_is_refused(shopper, tag):

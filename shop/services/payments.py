@@ -97,8 +97,10 @@ class CancelNotAllowed(PaymentError):
 # ---------------------------------------------------------------------------------- starting a payment
 
 
-def start_payment(*, order: Order) -> Payment:
+def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Payment:
     """Open a Stripe Checkout Session for an order awaiting payment; one still open is handed out again.
+
+    `back_to` ({"post", "t"}) is carried to the success page, which lands on that post at that second.
 
     Raises PaymentNotStartable (not awaiting payment, reservation ran out, Stripe unavailable).
     """
@@ -143,7 +145,9 @@ def start_payment(*, order: Order) -> Payment:
         )
     payment.order = order
     try:
-        session = gateway.create_checkout_session(payment, customer_id=_customer_saving_the_card(order))
+        session = gateway.create_checkout_session(
+            payment, customer_id=_customer_saving_the_card(order), back_to=back_to
+        )
     except stripe.StripeError as error:
         logger.warning("Checkout Session for order %s failed: %s", order.number, error)
         Payment.objects.filter(pk=payment.pk, checkout_session_id__isnull=True).update(

@@ -19,6 +19,7 @@ from marketplace.tests.screens import PHONE, page_width
 from shop.models import Order
 from shop.services.buy_now import quote_buy_now
 from shop.services.saved_details import as_shipping_address
+from shop.tests.browser_steps import go_to_payment_page, pay_with
 from shop.tests.buy_now_support import DECLINING, NEEDS_AUTHENTICATION, VISA, save_card, saved_address
 from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory
 
@@ -114,3 +115,41 @@ def test_a_double_tap_on_pay_makes_one_order(stand_in_on_live_server, page, tmp_
 
     expect(sheet.locator("[data-buy-now-paid]")).to_be_visible()
     assert Order.objects.count() == 1
+
+
+def test_a_guest_pays_through_checkout_and_lands_back_on_the_same_post_within_a_second(
+    stand_in_on_live_server, page, tmp_path
+):
+    live_server = stand_in_on_live_server
+    tag, _ = _lamp_in_a_video(tmp_path)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + "/feed/")
+    video, chip_selector = f"#post-{tag.post_id} video", f"#post-{tag.post_id} [data-chip]"
+    page.wait_for_function(f"() => document.querySelector('{video}').readyState >= 2")
+    pause_at(page, video, 0.2)
+    play_until_chip_shows(page, video, chip_selector)
+    page.locator(chip_selector).click()
+    sheet = page.get_by_role("dialog")
+    sheet.get_by_role("heading", name="Desk lamp").wait_for()
+    left_at = page.evaluate(f"() => document.querySelector('{video}').currentTime")
+
+    sheet.get_by_role("button", name="Buy now").click()
+    page.wait_for_url(re.compile(r"/checkout/\?post="))
+    page.get_by_label("Email").fill("guest@example.com")
+    page.get_by_label("Full name").fill("Grace Guest")
+    page.get_by_label("Address line 1").fill("1 SW Main Street")
+    page.get_by_label("City or town").fill("Portland")
+    page.get_by_label("State, province or region").fill("OR")
+    page.get_by_label("Postal code").fill("97204")
+    page.get_by_label("Country").select_option("US")
+    go_to_payment_page(page)
+    pay_with(page, "4242 4242 4242 4242")
+
+    page.wait_for_url(re.compile(rf"/v/{tag.post_id}/\?t="))
+    order = Order.objects.get()
+    expect(page.get_by_role("link", name=order.number)).to_be_visible()
+    page.wait_for_function(f"() => document.querySelector('{video}').readyState >= 1")
+    back_at = page.evaluate(f"() => document.querySelector('{video}').currentTime")
+    assert abs(back_at - left_at) < 1.0, (left_at, back_at)
+    assert order.status == "paid"
+    assert page_width(page) <= PHONE["width"]

@@ -36,11 +36,14 @@ class BuyNowRequestSerializer(serializers.Serializer):
     variant = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The variant to buy.")
     quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
     address_id = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="One of your saved addresses; or give `address`."
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="One of your saved addresses (GET /api/v1/account/addresses/); or give `address`.",
     )
     address = AddressSerializer(required=False, help_text="An address given inline, instead of `address_id`.")
     payment_method = serializers.CharField(
-        max_length=255, help_text="The id (`pm_...`) of one of your saved cards (as listed on the account page)."
+        max_length=255, help_text="The id (`pm_...`) of one of your saved cards (GET /api/v1/account/cards/)."
     )
     idempotency_key = serializers.CharField(
         min_length=8,

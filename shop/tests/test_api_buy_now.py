@@ -172,3 +172,34 @@ def test_a_json_body_that_is_not_an_object_is_a_400(shopper):
 
     assert response.status_code == 400
     assert Order.objects.count() == 0
+
+
+# The ids an app sends: the shopper's saved addresses and cards.
+
+
+def test_the_shopper_lists_their_own_addresses_and_cards_only(shopper):
+    card = save_card(shopper.user)
+    other = UserFactory()
+    save_card(other, DECLINING)
+    saved_address(other)
+
+    addresses = shopper.get("/api/v1/account/addresses/")
+    cards = shopper.get("/api/v1/account/cards/")
+
+    assert [(a["id"], a["is_default"], a["country"]) for a in addresses.json()] == [(shopper.address.pk, True, "US")]
+    assert cards.json() == [{"id": card, "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2034}]
+
+
+def test_the_address_list_costs_the_same_queries_for_one_or_many(shopper, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3) as one:
+        shopper.get("/api/v1/account/addresses/")
+    for _ in range(5):
+        saved_address(shopper.user)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(shopper.get("/api/v1/account/addresses/").json()) == 6
+
+
+def test_the_lists_need_a_log_in(api_client, local_stripe):
+    assert api_client.get("/api/v1/account/addresses/").status_code in (401, 403)
+    assert api_client.get("/api/v1/account/cards/").status_code in (401, 403)

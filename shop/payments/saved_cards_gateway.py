@@ -67,3 +67,14 @@ def confirm_saved_card_payment(
         options={"idempotency_key": idempotency_key},
     )
     return _plain(intent)
+
+
+def cancel_payment_intent(payment_intent_id: str) -> dict[str, Any]:
+    """Cancel an unpaid PaymentIntent (one waiting for the bank's page); Stripe refuses once it succeeded."""
+    return _plain(
+        get_client().v1.payment_intents.cancel(payment_intent_id, params={"cancellation_reason": "abandoned"})
+    )
+
+
+def retrieve_payment_intent(payment_intent_id: str) -> dict[str, Any]:
+    return _plain(get_client().v1.payment_intents.retrieve(payment_intent_id))

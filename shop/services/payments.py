@@ -29,7 +29,7 @@ from fulfillment.services.stock import (
 from shop import events
 from shop.currencies import quantize_money
 from shop.models import Order, OrderEvent, OrderLine, Payment, Refund, StripeEvent
-from shop.payments import gateway
+from shop.payments import gateway, saved_cards_gateway
 from shop.services.cart import remove_ordered_lines
 from shop.services.order_fulfillment import announce_paid
 from shop.services.orders import (
@@ -858,6 +858,9 @@ def _close_open_sessions(order: Order) -> bool:
     closed = True
     now = timezone.now()
     for payment in order.payments.filter(status=Payment.Status.OPEN):
+        if not payment.checkout_session_id and payment.payment_intent_id:  # buy now, waiting for the bank's page
+            closed = _cancel_waiting_intent(payment) and closed
+            continue
         if not payment.checkout_session_id:
             if payment.created_at > now - SESSION_CREATE_GRACE:  # its session is being made right now
                 closed = False
@@ -876,6 +879,28 @@ def _close_open_sessions(order: Order) -> bool:
                 status=Payment.Status.EXPIRED, updated_at=timezone.now()
             )
     return closed
+
+
+def _cancel_waiting_intent(payment: Payment) -> bool:
+    """Cancel a buy-now PaymentIntent never authenticated, so it cannot be paid later; True when it is closed.
+
+    One that succeeded meanwhile is recorded instead (and the order is then not to be cancelled).
+    """
+    try:
+        try:
+            intent = saved_cards_gateway.cancel_payment_intent(payment.payment_intent_id)
+        except stripe.InvalidRequestError:  # no longer cancellable: it succeeded (or was canceled) meanwhile
+            intent = saved_cards_gateway.retrieve_payment_intent(payment.payment_intent_id)
+    except stripe.StripeError as error:
+        logger.warning("Could not cancel PaymentIntent %s: %s", payment.payment_intent_id, error)
+        return False
+    if intent.get("status") == "succeeded":
+        fulfill_payment_intent(intent=intent)
+        return False
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.OPEN).update(
+        status=Payment.Status.EXPIRED, updated_at=timezone.now()
+    )
+    return True
 
 
 def cancel_order(*, order: Order, by=None, reason: str = "") -> Refund | None:

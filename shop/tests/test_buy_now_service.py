@@ -1,17 +1,21 @@
 """Buy now with a saved card: priced as checkout prices, one order per tap, paid by the webhook path."""
 
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
 
 from fulfillment.models import Reservation
 from fulfillment.selectors import available_by_variant
 from fulfillment.services.stock import InsufficientStock
 from shop.models import BuyNowRequest, Cart, LocalStripeObject, Order, Payment
+from shop.payments.gateway import get_client
 from shop.services.buy_now import NotBuyable, buy_now, quote_buy_now
 from shop.services.cart import add_to_cart
 from shop.services.checkout import TotalChanged, check_out
+from shop.services.payments import expire_stale_checkouts
 from shop.services.saved_details import CardNotFound
 from shop.tests.buy_now_support import DECLINING, NEEDS_AUTHENTICATION, save_card
 from shop.tests.test_payments_support import (
@@ -207,3 +211,31 @@ def test_a_quantity_out_of_range_is_refused(local_stripe, user):
 
     with pytest.raises(NotBuyable):
         quote_buy_now(variant=tea, quantity=0, address=ADDRESS)
+
+
+def test_a_tap_left_at_the_bank_page_is_cancelled_with_its_intent_when_the_reservation_runs_out(local_stripe, user):
+    tea = stocked_variant(quantity=1)
+    card = save_card(user, NEEDS_AUTHENTICATION)
+    result = tap(user, tea, card)
+    Order.objects.filter(pk=result.order.pk).update(reserved_until=timezone.now() - timedelta(minutes=1))
+
+    assert expire_stale_checkouts() == 1
+
+    result.order.refresh_from_db()
+    intent_id = Payment.objects.get().payment_intent_id
+    assert result.order.status == "cancelled"
+    assert get_client().v1.payment_intents.retrieve(intent_id).status == "canceled"
+    assert available_by_variant(variant_ids=[tea.pk])[tea.pk] == 1
+
+
+def test_a_tap_authenticated_just_before_the_reservation_ran_out_is_paid_not_cancelled(local_stripe, user, client):
+    tea = stocked_variant(quantity=1)
+    card = save_card(user, NEEDS_AUTHENTICATION)
+    result = tap(user, tea, card)
+    client.post(urlsplit(result.authentication_url).path, {"action": "complete"})  # its webhook not yet here
+    Order.objects.filter(pk=result.order.pk).update(reserved_until=timezone.now() - timedelta(minutes=1))
+
+    assert expire_stale_checkouts() == 0
+
+    result.order.refresh_from_db()
+    assert result.order.status == "paid"

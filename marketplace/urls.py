@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/fulfillment/work-queues/", RedirectView.as_view(pattern_name="admin:fulfillment_work_queues")),
     path("admin/", admin.site.urls),
     path("accounts/", include("marketplace.account_urls")),
+    path("account/", include("shop.account.urls")),
     path("api/v1/", include("marketplace.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

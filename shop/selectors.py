@@ -28,9 +28,11 @@ from shop.models import (
     Refund,
     ReturnLine,
     ReturnRequest,
+    SavedAddress,
     Seller,
     SellerCustomsProfile,
     SellerMember,
+    StripeCustomer,
     Variant,
 )
 
@@ -807,4 +809,25 @@ def exchange_rates_on(*, on: date) -> ExchangeRates:
             )
             for row in rows
         )
+    )
+
+
+def saved_addresses(*, user) -> list[SavedAddress]:
+    """The shopper's saved addresses, the default first, then the newest."""
+    return list(SavedAddress.objects.filter(user=user).order_by("-is_default", "-created_at", "-pk"))
+
+
+def default_address(*, user) -> SavedAddress | None:
+    if not user.is_authenticated:
+        return None
+    return SavedAddress.objects.filter(user=user, is_default=True).first()
+
+
+def has_one_tap_details(*, user) -> bool:
+    """A default address and a Stripe Customer (cards are checked at Stripe when the confirm step opens)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        SavedAddress.objects.filter(user=user, is_default=True).exists()
+        and StripeCustomer.objects.filter(user=user).exists()
     )

@@ -19,6 +19,7 @@ from creators.tasks.engagement import record_engagement_task
 from marketplace.page_cache import cache_public_page
 from marketplace.same_origin import same_origin_post
 from shop.cart.forms import AddToCartForm
+from shop.selectors import has_one_tap_details
 from shop.services.cart import CART_SESSION_KEY, add_to_cart, cart_for_request
 
 MAX_EVENTS_BODY_BYTES = 16 * 1024
@@ -176,6 +177,7 @@ def sheet(request: HttpRequest, tag_id: int) -> HttpResponse:
         "options": options,
         "chosen": chosen,
         "image": next(iter(tag.product.ordered_images), None),
+        "buy_now_ready": has_one_tap_details(user=request.user),
     }
     response = render(request, "creators/feed/_sheet.html", context)
     response["Cache-Control"] = "private, no-store"

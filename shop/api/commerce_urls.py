@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.api import cart, checkout, orders, returns
+from shop.api import buy_now, cart, checkout, orders, returns, saved_details
 
 urlpatterns = [
     path("cart/", cart.CartView.as_view(), name="api-cart"),
@@ -8,6 +8,9 @@ urlpatterns = [
     path("cart/lines/<int:pk>/", cart.CartLineDetailView.as_view(), name="api-cart-line-detail"),
     path("checkout/quote/", checkout.CheckoutQuoteView.as_view(), name="api-checkout-quote"),
     path("checkout/", checkout.CheckoutView.as_view(), name="api-checkout"),
+    path("buy-now/", buy_now.BuyNowView.as_view(), name="api-buy-now"),
+    path("account/addresses/", saved_details.SavedAddressListView.as_view(), name="api-saved-addresses"),
+    path("account/cards/", saved_details.SavedCardListView.as_view(), name="api-saved-cards"),
     path("orders/", orders.OrderListView.as_view(), name="api-order-list"),
     path("orders/<str:number>/", orders.OrderDetailView.as_view(), name="api-order-detail"),
     path("orders/<str:number>/payment/", orders.OrderPaymentView.as_view(), name="api-order-payment"),

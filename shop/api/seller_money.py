@@ -89,6 +89,8 @@ class BalanceSerializer(serializers.Serializer):
     responses={200: BalanceSerializer(many=True), 403: FORBIDDEN},
 )
 class SellerBalanceView(SellerAPIView):
+    pagination_class = None  # one row per currency: the whole list, as the schema says
+
     def get(self, request: Request) -> Response:
         return Response(BalanceSerializer(seller_balances(seller=self.seller), many=True).data)
 
@@ -164,6 +166,8 @@ class MonthSerializer(serializers.Serializer):
     responses={200: MonthSerializer(many=True), 403: FORBIDDEN},
 )
 class SellerMonthsView(SellerAPIView):
+    pagination_class = None  # every month with sales: the whole list, as the schema says
+
     def get(self, request: Request) -> Response:
         return Response(MonthSerializer(sales_and_fees_by_month(seller=self.seller), many=True).data)
 

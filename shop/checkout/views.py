@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_safe
 from django_countries import countries
@@ -19,6 +20,7 @@ from django_countries import countries
 from fulfillment.selectors import shipments_for_order
 from fulfillment.services.stock import InsufficientStock
 from shop import selectors as shop_selectors
+from shop.checkout.back_to_post import BackToPost, back_to_post_from
 from shop.checkout.forms import CheckoutForm
 from shop.checkout.links import can_see_order, opens_order, order_path, remember_order, signed_for_guest
 from shop.checkout.selectors import last_unpaid_order, order_for_page, orders_for_shopper, payment_state
@@ -134,7 +136,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
             if shown_total is None:  # a page without its total (an old copy): show it before anyone pays
                 refusal = Refusal(notice=TOTAL_NOT_SHOWN)
             else:
-                answer = _check_out(request, cart=cart, form=form, shown_total=shown_total)
+                answer = _check_out(
+                    request, cart=cart, form=form, shown_total=shown_total, back_to=back_to_post_from(data)
+                )
                 if isinstance(answer, HttpResponse):
                     return answer
                 refusal = answer
@@ -163,13 +167,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "stock_warnings": [] if refusal.stock_problems else _short_lines(cart, contents),
         "notice": notice,
         "total_changed": refusal.shown_total is not None,
+        "back_to": back_to_post_from(data if data is not None else request.GET),
         **summary,
     }
     conflict = refusal.stock_problems or refusal.shown_total is not None
     return render(request, "checkout/checkout.html", context, status=409 if conflict else 200)
 
 
-def _check_out(request: HttpRequest, *, cart: Cart, form: CheckoutForm, shown_total: Decimal) -> HttpResponse | Refusal:
+def _check_out(
+    request: HttpRequest, *, cart: Cart, form: CheckoutForm, shown_total: Decimal, back_to: BackToPost | None = None
+) -> HttpResponse | Refusal:
     """Place the order for the total the page showed and send the shopper to pay it; or say why not."""
     try:
         result = check_out(
@@ -179,6 +186,7 @@ def _check_out(request: HttpRequest, *, cart: Cart, form: CheckoutForm, shown_to
             shipping_code=form.cleaned_data["shipping_method"],
             expected_total=shown_total,
             user=request.user if request.user.is_authenticated else None,
+            back_to=back_to.params() if back_to else None,
         )
     except (EmptyCart, MixedCurrencies) as error:
         messages.info(request, EMPTY_CART if isinstance(error, EmptyCart) else MIXED_CURRENCIES)
@@ -365,6 +373,10 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
         )
     if order.user_id is not None and request.user.pk != order.user_id:
         return redirect_to_login(order.get_absolute_url())
+    back_to = back_to_post_from(request.GET)
+    if back_to is not None:  # left a video to pay: back to it, at the same second, with a link to the order
+        messages.info(request, format_html('Order <a href="{}">{}</a>', order_path(order), order.number))
+        return redirect(back_to.post_url(order=order.number))
     return redirect(order_path(order))
 
 

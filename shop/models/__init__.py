@@ -24,6 +24,7 @@ from shop.models.returns import (
     ReturnPhoto,
     ReturnRequest,
 )
+from shop.models.saved_details import BuyNowRequest, SavedAddress, StripeCustomer
 from shop.models.seller_money import (
     FulfillmentFee,
     LineSettlementTerms,
@@ -37,6 +38,7 @@ __all__ = [
     "CLAIMING_RETURN_STATUSES",
     "OPEN_RETURN_STATUSES",
     "OPTION_ORDER",
+    "BuyNowRequest",
     "Cart",
     "CartLine",
     "Category",
@@ -62,12 +64,14 @@ __all__ = [
     "ReturnLine",
     "ReturnPhoto",
     "ReturnRequest",
+    "SavedAddress",
     "Seller",
     "SellerCustomsProfile",
     "SellerMember",
     "SellerPaymentAccount",
     "SellerTransfer",
     "SentEmail",
+    "StripeCustomer",
     "StripeEvent",
     "TakeRate",
     "TaxRate",

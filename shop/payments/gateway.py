@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
 import stripe
 from django.conf import settings
@@ -74,9 +75,16 @@ def _plain(obj: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------- Checkout Sessions
 
 
-def checkout_session_params(payment: Payment, *, now: datetime | None = None) -> dict[str, Any]:
+def checkout_session_params(
+    payment: Payment,
+    *,
+    now: datetime | None = None,
+    customer_id: str | None = None,
+    back_to: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """What we ask Stripe for: one line item per order line plus shipping, tax and import duties (each its own
-    line, when not zero), in integer minor units."""
+    line, when not zero), in integer minor units. With the shopper's `customer_id`, the card they pay with is
+    saved to their Customer for next time (buy now)."""
     order = payment.order
     currency = payment.currency.lower()
     line_items: list[dict[str, Any]] = [
@@ -110,19 +118,27 @@ def checkout_session_params(payment: Payment, *, now: datetime | None = None) ->
                 }
             )
     metadata = {"order_number": order.number, "payment_id": str(payment.pk)}
-    return {
+    params = {
         "mode": "payment",
         "line_items": line_items,
         "customer_email": order.email,
         "client_reference_id": order.number,
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata, "transfer_group": order.number},
-        "success_url": f"{settings.SITE_URL}/checkout/success/?session_id={{CHECKOUT_SESSION_ID}}",
+        # `back_to` (post and second of the video the shopper left) rides along to the success page.
+        "success_url": f"{settings.SITE_URL}/checkout/success/?session_id={{CHECKOUT_SESSION_ID}}"
+        + (f"&{urlencode(back_to)}" if back_to else ""),
         "cancel_url": f"{settings.SITE_URL}/checkout/cancelled/?order={order.number}",
         "expires_at": int(
             (payment.expires_at or session_expiry(reserved_until=order.reserved_until, now=now)).timestamp()
         ),
     }
+    if customer_id:
+        # Stripe takes the customer's email from the Customer (it refuses both), and keeps the card on it.
+        del params["customer_email"]
+        params["customer"] = customer_id
+        params["payment_intent_data"]["setup_future_usage"] = "on_session"
+    return params
 
 
 def _line_name(line) -> str:
@@ -137,10 +153,12 @@ def session_expiry(*, reserved_until: datetime | None, now: datetime | None = No
     return min(max(reserved_until or earliest, earliest), latest)
 
 
-def create_checkout_session(payment: Payment) -> dict[str, Any]:
+def create_checkout_session(
+    payment: Payment, *, customer_id: str | None = None, back_to: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Create the Checkout Session of one payment attempt (idempotent per attempt)."""
     session = get_client().v1.checkout.sessions.create(
-        params=checkout_session_params(payment),
+        params=checkout_session_params(payment, customer_id=customer_id, back_to=back_to),
         options={"idempotency_key": f"checkout-session:{payment.pk}"},
     )
     return _plain(session)

@@ -119,6 +119,7 @@ def check_out(
     shipping_code: str,
     expected_total: Decimal | None,
     user: AbstractBaseUser | None = None,
+    back_to: dict[str, str] | None = None,
 ) -> CheckoutResult:
     """Place the cart's order and open its payment page, charging exactly `expected_total` when it is given.
 
@@ -160,7 +161,7 @@ def check_out(
         _check_total(expected_total, order.total, order.currency)
 
     try:
-        payment = start_payment(order=order)  # charges order.total; no transaction held
+        payment = start_payment(order=order, back_to=back_to)  # charges order.total; no transaction held
     except PaymentNotStartable as error:
         return CheckoutResult(order=order, payment=None, payment_error=error)
     return CheckoutResult(order=order, payment=payment)

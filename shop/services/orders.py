@@ -1,6 +1,8 @@
 """Orders: the status machine (one door for every change) and placing an order from a cart."""
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +13,7 @@ from django.utils import timezone
 from fulfillment.requests import ShipTo
 from fulfillment.services.stock import InsufficientStock, LineClaim, release_reservations, reserve_stock
 from shop import events
-from shop.models import Cart, Order, OrderEvent, OrderLine
+from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, Variant
 from shop.order_timeline import describe
 from shop.services.import_charges import charge_quoter, chargeable_lines
 from shop.services.shipping import ShippingOption
@@ -94,6 +96,16 @@ def new_order_number() -> str:
     return f"MK-{raw[:4]}-{raw[4:]}"
 
 
+@dataclass(frozen=True)
+class LineToOrder:
+    """What one order line is made from: a cart line, or the item a buy-now tap names."""
+
+    variant: Variant  # with its product loaded
+    quantity: int
+    attribution_tag_id: int | None = None
+    attribution_creator_id: int | None = None
+
+
 def place_order(
     *,
     cart: Cart,
@@ -114,6 +126,21 @@ def place_order(
     lines = list(cart.lines.select_related("variant__product").order_by("pk"))
     if not lines:
         raise EmptyCart("The cart is empty.")
+    return place_order_of_lines(lines=lines, cart=cart, email=email, address=address, shipping=shipping, user=user)
+
+
+def place_order_of_lines(
+    *,
+    lines: Sequence[LineToOrder | CartLine],
+    email: str,
+    address: ShippingAddress,
+    shipping: ShippingOption,
+    user=None,
+    cart: Cart | None = None,
+) -> Order:
+    """`place_order` for lines given as they are (buy now: one item, no cart); same pricing, same reservation."""
+    if not lines:
+        raise EmptyCart("Nothing to order.")
     currency = lines[0].variant.currency
     subtotal = sum((line.variant.price * line.quantity for line in lines), Decimal("0"))
     charges = charge_quoter(
@@ -208,11 +235,13 @@ __all__ = [
     "EmptyCart",
     "IllegalTransition",
     "InsufficientStock",
+    "LineToOrder",
     "ShippingAddress",
     "cancel_unpaid_order",
     "claims_of",
     "new_order_number",
     "place_order",
+    "place_order_of_lines",
     "record_order_event",
     "set_order_status",
 ]

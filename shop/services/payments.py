@@ -29,7 +29,7 @@ from fulfillment.services.stock import (
 from shop import events
 from shop.currencies import quantize_money
 from shop.models import Order, OrderEvent, OrderLine, Payment, Refund, StripeEvent
-from shop.payments import gateway
+from shop.payments import gateway, saved_cards_gateway
 from shop.services.cart import remove_ordered_lines
 from shop.services.ledger_postings import post_order_paid, post_refund, post_refund_failed, post_unapplied_payment
 from shop.services.order_fulfillment import announce_paid
@@ -40,6 +40,7 @@ from shop.services.orders import (
     record_order_event,
     set_order_status,
 )
+from shop.services.saved_details import customer_id_for
 from shop.services.seller_accounts import sync_seller_account
 
 logger = logging.getLogger(__name__)
@@ -98,8 +99,10 @@ class CancelNotAllowed(PaymentError):
 # ---------------------------------------------------------------------------------- starting a payment
 
 
-def start_payment(*, order: Order) -> Payment:
+def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Payment:
     """Open a Stripe Checkout Session for an order awaiting payment; one still open is handed out again.
+
+    `back_to` ({"post", "t"}) is carried to the success page, which lands on that post at that second.
 
     Raises PaymentNotStartable (not awaiting payment, reservation ran out, Stripe unavailable).
     """
@@ -144,7 +147,9 @@ def start_payment(*, order: Order) -> Payment:
         )
     payment.order = order
     try:
-        session = gateway.create_checkout_session(payment)  # outside the transaction: no lock held
+        session = gateway.create_checkout_session(
+            payment, customer_id=_customer_saving_the_card(order), back_to=back_to
+        )
     except stripe.StripeError as error:
         logger.warning("Checkout Session for order %s failed: %s", order.number, error)
         Payment.objects.filter(pk=payment.pk, checkout_session_id__isnull=True).update(
@@ -161,6 +166,18 @@ def start_payment(*, order: Order) -> Payment:
     )
     payment.refresh_from_db()
     return payment
+
+
+def _customer_saving_the_card(order: Order) -> str | None:
+    """A logged-in shopper's Stripe Customer, so Checkout keeps their card for buy-now; None for a guest, or
+    when Stripe cannot make the Customer just now (the payment goes on without saving the card)."""
+    if order.user_id is None or not order.user.email:
+        return None
+    try:
+        return customer_id_for(order.user)
+    except stripe.StripeError as error:
+        logger.warning("No Stripe Customer for user %s (card not saved): %s", order.user_id, error)
+        return None
 
 
 # ---------------------------------------------------------------------------------- fulfilling a paid session
@@ -359,6 +376,12 @@ def _close_session(session: dict[str, Any], *, status: str, note: str) -> None:
     except UnknownCheckoutSession:
         logger.warning("Ignoring Checkout Session %s: not one of ours.", session.get("id"))
         return
+    close_payment(payment=payment, status=status, note=note)
+
+
+def close_payment(*, payment: Payment, status: str, note: str) -> None:
+    """An attempt ended unpaid (session expired, card declined): mark it, and cancel the order (its stock
+    released) unless it is paid or another attempt lives. Safe to repeat."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -382,6 +405,57 @@ def _close_session(session: dict[str, Any], *, status: str, note: str) -> None:
         )
         if order.status == S.PENDING_PAYMENT and not others_alive:
             cancel_unpaid_order(order=order, note=note)
+
+
+# PaymentIntents made without Checkout (buy now with a saved card): the same recording as a paid session.
+
+
+def _payment_for_intent(intent: dict[str, Any]) -> Payment | None:
+    """Our attempt a PaymentIntent pays; None when not ours, or when a Checkout Session made it (the session's
+    own events record those)."""
+    payment = Payment.objects.filter(payment_intent_id=intent.get("id") or "-").first()
+    if payment is None:  # the webhook came before we saved the intent's id: the metadata we sent names it
+        metadata = intent.get("metadata") or {}
+        payment_id, number = metadata.get("payment_id"), metadata.get("order_number")
+        if payment_id and str(payment_id).isdigit() and number:
+            payment = Payment.objects.filter(pk=int(payment_id), order__number=number).first()
+    if payment is None or payment.checkout_session_id:
+        return None
+    return payment
+
+
+def fulfill_payment_intent(*, intent: dict[str, Any]) -> Order | None:
+    """Record a succeeded PaymentIntent of ours on its order, once, however often and concurrently it comes
+    (the buy-now answer and the webhook); None when the intent is not one of ours or not succeeded."""
+    payment = _payment_for_intent(intent)
+    if payment is None or intent.get("status") != "succeeded":
+        return None
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.PAID:
+            return order
+        paid = {
+            "currency": intent.get("currency"),
+            "amount_total": intent.get("amount_received") or intent.get("amount"),
+            "payment_intent": intent["id"],
+        }
+        _record_paid_session(order=order, payment=payment, session=paid)
+    return order
+
+
+def _on_payment_intent_succeeded(intent: dict[str, Any]) -> None:
+    if fulfill_payment_intent(intent=intent) is None:
+        logger.info("payment_intent.succeeded for %s: not a buy-now payment of ours.", intent.get("id"))
+
+
+def _on_payment_intent_failed(intent: dict[str, Any]) -> None:
+    payment = _payment_for_intent(intent)
+    if payment is None:
+        return
+    error = intent.get("last_payment_error") or {}
+    message = error.get("message") or "The payment failed."
+    close_payment(payment=payment, status=Payment.Status.FAILED, note=f"{message} The order is cancelled.")
 
 
 def _on_charge_refunded(charge: dict[str, Any]) -> None:
@@ -410,6 +484,8 @@ EVENT_HANDLERS = {
     "refund.created": _on_refund_changed,
     "refund.updated": _on_refund_changed,
     "refund.failed": _on_refund_changed,
+    "payment_intent.succeeded": _on_payment_intent_succeeded,
+    "payment_intent.payment_failed": _on_payment_intent_failed,
 }
 
 
@@ -799,6 +875,9 @@ def _close_open_sessions(order: Order) -> bool:
     closed = True
     now = timezone.now()
     for payment in order.payments.filter(status=Payment.Status.OPEN):
+        if not payment.checkout_session_id and payment.payment_intent_id:  # buy now, waiting for the bank's page
+            closed = _cancel_waiting_intent(payment) and closed
+            continue
         if not payment.checkout_session_id:
             if payment.created_at > now - SESSION_CREATE_GRACE:  # its session is being made right now
                 closed = False
@@ -817,6 +896,28 @@ def _close_open_sessions(order: Order) -> bool:
                 status=Payment.Status.EXPIRED, updated_at=timezone.now()
             )
     return closed
+
+
+def _cancel_waiting_intent(payment: Payment) -> bool:
+    """Cancel a buy-now PaymentIntent never authenticated, so it cannot be paid later; True when it is closed.
+
+    One that succeeded meanwhile is recorded instead (and the order is then not to be cancelled).
+    """
+    try:
+        try:
+            intent = saved_cards_gateway.cancel_payment_intent(payment.payment_intent_id)
+        except stripe.InvalidRequestError:  # no longer cancellable: it succeeded (or was canceled) meanwhile
+            intent = saved_cards_gateway.retrieve_payment_intent(payment.payment_intent_id)
+    except stripe.StripeError as error:
+        logger.warning("Could not cancel PaymentIntent %s: %s", payment.payment_intent_id, error)
+        return False
+    if intent.get("status") == "succeeded":
+        fulfill_payment_intent(intent=intent)
+        return False
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.OPEN).update(
+        status=Payment.Status.EXPIRED, updated_at=timezone.now()
+    )
+    return True
 
 
 def cancel_order(*, order: Order, by=None, reason: str = "") -> Refund | None:
@@ -892,8 +993,10 @@ __all__ = [
     "RefundNotAllowed",
     "UnknownCheckoutSession",
     "cancel_order",
+    "close_payment",
     "expire_stale_checkouts",
     "fulfill_checkout",
+    "fulfill_payment_intent",
     "handle_event",
     "open_line_refund",
     "process_event",

@@ -131,7 +131,7 @@ def test_an_earlier_order_paid_meanwhile_raises_and_places_nothing_more():
 
 
 def test_when_stripe_does_not_answer_the_order_stays_unpaid_with_the_reason(monkeypatch):
-    def unreachable(payment):
+    def unreachable(payment, **options):
         raise stripe.APIConnectionError("Stripe is unreachable")
 
     monkeypatch.setattr(gateway, "create_checkout_session", unreachable)

@@ -224,10 +224,10 @@ def test_sessions_are_listed_by_payment_intent(sdk):
 
 def test_an_unknown_url_is_a_404_invalid_request(sdk):
     with pytest.raises(stripe.InvalidRequestError) as error:
-        sdk.v1.customers.retrieve("cus_1")
+        sdk.v1.invoices.retrieve("in_1")
 
     assert error.value.http_status == 404
-    assert "Unrecognized request URL (GET: /v1/customers/cus_1)" in error.value.user_message
+    assert "Unrecognized request URL (GET: /v1/invoices/in_1)" in error.value.user_message
 
 
 # Idempotency

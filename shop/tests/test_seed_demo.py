@@ -14,11 +14,13 @@ from shop.models import (
     Product,
     ProductImage,
     ReturnRequest,
+    SavedAddress,
     Seller,
     SellerCustomsProfile,
     SellerMember,
     Variant,
 )
+from shop.services.saved_details import saved_cards
 from shop.validators import validate_gtin
 
 SEEDED_MODELS = (
@@ -192,6 +194,11 @@ def test_full_demo_shop(settings, client, django_capture_on_commit_callbacks):
         user__username="seller", seller__slug="glow-theory", role=SellerMember.Role.OWNER
     ).exists()
     assert not get_user_model().objects.get(username="shopper").is_staff
+
+    # Saved details: the demo shopper buys in one tap from the feed (a card that pays, one that asks for 3DS).
+    shopper = get_user_model().objects.get(username="shopper")
+    assert SavedAddress.objects.filter(user=shopper, is_default=True).count() == 1
+    assert [card.last4 for card in saved_cards(user=shopper)] == ["4242", "3155"]
 
     # A second run changes nothing.
     counts = _counts()

@@ -189,12 +189,29 @@
     });
   }) : null;
 
+  // Back from paying (?t=<seconds> on a post's page): the video starts where the shopper left it.
+  var startAt = parseFloat(new URLSearchParams(window.location.search).get("t"));
+
+  function seekOnce(video) {
+    if (!(startAt > 0)) {
+      return;
+    }
+    var seconds = startAt;
+    startAt = NaN;
+    if (video.readyState >= 1) {
+      video.currentTime = seconds;
+    } else {
+      video.addEventListener("loadedmetadata", function () { video.currentTime = seconds; }, { once: true });
+    }
+  }
+
   function setUp(article) {
     if (article.dataset.feedReady) {
       return;
     }
     article.dataset.feedReady = "1";
     var video = videoOf(article);
+    seekOnce(video);
     article.querySelectorAll("[data-chip][data-x]").forEach(function (chip) {
       chip.classList.add("is-placed");
     });
@@ -332,6 +349,11 @@
       resumeAfterSheet = video && !video.paused ? current : null;
       if (video) {
         video.pause();
+      }
+      // Where the video was: "Buy now" comes back to this second after the bank's page.
+      var time = sheetBody.querySelector("[data-sheet-time]");
+      if (time && video) {
+        time.value = video.currentTime.toFixed(1);
       }
       sheet.showModal();
     }

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from creators.demo import CREATOR_PASSWORD, CREATORS, seed_creators
+from marketplace.demo_buy_now import seed_demo_buy_now
 from marketplace.demo_clearance import seed_clearance_orders
 from marketplace.demo_consolidation import seed_consolidations
 from marketplace.demo_inbound import seed_demo_inbound
@@ -98,6 +99,7 @@ class Command(BaseCommand):
                     seed_demo_orders(report, shopper=shopper, by=admin)
                     seed_clearance_orders(report, shopper=shopper, by=admin)
                     seed_demo_returns(report, shopper=shopper, by=admin)
+                    seed_demo_buy_now(report, shopper=shopper)  # saved address and cards: "Buy now" in the feed
                     seed_demo_seller_money(report)
                     # Last: its lanes put every parcel labelled from now on into a consolidation.
                     seed_consolidations(report, shopper=shopper, by=admin)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from . import balance, checkout, connect, payments, store
+from . import balance, checkout, connect, customers, payment_intents, payments, store
 from .encoding import read_expand, read_int, read_str
 from .errors import LocalStripeError, invalid
 from .events import current_request
@@ -107,12 +107,48 @@ ROUTES = [
         lambda params: _list("/v1/balance_transactions", balance.list_balance_transactions(params), params),
     ),
     _route("GET", "/v1/balance_transactions/{id}", lambda params, id: balance.retrieve_balance_transaction(id)),
+    # Saved cards: customers, their payment methods, PaymentIntents confirmed with one (customers.py,
+    # payment_intents.py).
+    _route("POST", "/v1/customers", customers.create_customer),
+    _route("GET", "/v1/customers/{id}", lambda params, id: customers.retrieve_customer(id)),
+    _route("POST", "/v1/customers/{id}", lambda params, id: customers.update_customer(id, params)),
+    _route("POST", "/v1/payment_methods", customers.create_payment_method),
+    _route(
+        "GET",
+        "/v1/payment_methods",
+        lambda params: _list(
+            "/v1/payment_methods",
+            customers.list_payment_methods({k: v for k, v in params.items() if k in ("customer", "type")}),
+            params,
+        ),
+    ),
+    _route("GET", "/v1/payment_methods/{id}", lambda params, id: customers.retrieve_payment_method(id)),
+    _route("POST", "/v1/payment_methods/{id}/attach", lambda params, id: customers.attach_payment_method(id, params)),
+    _route("POST", "/v1/payment_methods/{id}/detach", lambda params, id: customers.detach_payment_method(id, params)),
+    _route("POST", "/v1/payment_intents", payment_intents.create_payment_intent),
+    _route(
+        "POST",
+        "/v1/payment_intents/{id}/confirm",
+        lambda params, id: payment_intents.confirm_payment_intent(id, params),
+    ),
+    _route(
+        "POST", "/v1/payment_intents/{id}/cancel", lambda params, id: payment_intents.cancel_payment_intent(id, params)
+    ),
     _route("GET", "/v1/events/{id}", lambda params, id: store.load(id, "event", label="event")),
     _route("GET", "/v1/events", lambda params: _list("/v1/events", _filtered("event", params, ("type",)), params)),
 ]
 
 # Where `expand` may follow an id, and what it becomes.
-EXPANDABLE = {"payment_intent", "latest_charge", "charge", "destination", "source_transaction", "source"}
+EXPANDABLE = {
+    "payment_intent",
+    "latest_charge",
+    "charge",
+    "destination",
+    "source_transaction",
+    "source",
+    "payment_method",
+    "customer",
+}
 
 
 def _expand(data: dict, paths: list[str]) -> dict:
@@ -146,6 +182,8 @@ def _dispatch(method: str, path: str, params: dict) -> tuple[int, str]:
             handler_params = {key: value for key, value in params.items() if key != "expand"}
             with transaction.atomic():
                 result = route.handler(handler_params, **match.groupdict())
+                if isinstance(result, LocalStripeError):  # an error whose effects stay (a declined card)
+                    return result.status, json.dumps(result.body())
                 result = _expand(json.loads(json.dumps(result)), expand)
             return 200, json.dumps(store.public(result), indent=2)
     raise LocalStripeError(

@@ -16,6 +16,7 @@ from .encoding import check_known, read_int, read_metadata, read_str
 from .errors import invalid, missing_param
 from .events import emit_event
 from .payments import create_paid_intent
+from .saved_cards import save_checkout_card
 
 MIN_LIFETIME_SECONDS = 30 * 60
 MAX_LIFETIME_SECONDS = 24 * 60 * 60
@@ -25,12 +26,13 @@ LIFETIME_GRACE_SECONDS = 10
 SESSION_PARAMS = {
     "mode", "line_items", "customer_email", "metadata", "success_url", "cancel_url", "expires_at",
     "payment_intent_data", "client_reference_id", "currency", "locale", "payment_method_types", "submit_type",
+    "customer",
 }  # fmt: skip
 # Real Stripe parameters the stand-in accepts and ignores (they change nothing it models).
 IGNORED_SESSION_PARAMS = frozenset(
     {
         "allow_promotion_codes", "automatic_tax", "billing_address_collection", "consent_collection",
-        "custom_fields", "custom_text", "customer", "customer_creation", "invoice_creation",
+        "custom_fields", "custom_text", "customer_creation", "invoice_creation",
         "payment_method_collection", "payment_method_options", "phone_number_collection", "shipping_address_collection",
         "shipping_options", "tax_id_collection", "ui_mode", "after_expiration", "discounts", "origin_context",
     }
@@ -83,6 +85,11 @@ def create_session(params: dict) -> dict:
     customer_email = read_str(params, "customer_email")
     if customer_email is not None and "@" not in customer_email:
         raise invalid(f"Invalid email address: {customer_email}", param="customer_email", code="email_invalid")
+    customer = read_str(params, "customer")
+    if customer is not None:
+        if customer_email is not None:
+            raise invalid("You may only specify one of these parameters: customer, customer_email.", param="customer")
+        customer_email = store.load(customer, "customer", label="customer", param="customer")["email"]
     intent_data = params.get("payment_intent_data") or {}
     if not isinstance(intent_data, dict):
         raise invalid("Invalid hash", param="payment_intent_data")
@@ -103,7 +110,7 @@ def create_session(params: dict) -> dict:
             "client_reference_id": read_str(params, "client_reference_id"),
             "created": created,
             "currency": currency,
-            "customer": None,
+            "customer": customer,
             "customer_details": None,
             "customer_email": customer_email,
             "expires_at": expires_at,
@@ -126,6 +133,12 @@ def create_session(params: dict) -> dict:
                 "transfer_group": read_str(intent_data, "transfer_group"),
                 "description": read_str(intent_data, "description"),
                 "receipt_email": read_str(intent_data, "receipt_email"),
+                "setup_future_usage": read_str(
+                    intent_data,
+                    "setup_future_usage",
+                    path="payment_intent_data[setup_future_usage]",
+                    choices=("on_session", "off_session"),
+                ),
             },
         }
     )
@@ -257,6 +270,8 @@ class PaidCard:
     funding: str
     name: str
     email: str
+    # The test card's number: the stand-in keeps it, as Stripe keeps a saved card (never shown by the API).
+    test_card: str = ""
 
 
 class SessionNotOpen(Exception):
@@ -274,6 +289,8 @@ def pay_session(*, session_id: str, card: PaidCard) -> dict:
         if session["status"] != "open":
             raise SessionNotOpen(session)
         intent = create_paid_intent(session=session, card=card)
+        if session.get("customer"):
+            intent = save_checkout_card(session=session, intent=intent, card=card)
         session.update(
             status="complete",
             payment_status="paid",

@@ -65,6 +65,7 @@ def _pay(request: HttpRequest, session: dict, form: CardPaymentForm) -> HttpResp
         funding=outcome.funding,
         name=form.cleaned_data["name"],
         email=form.cleaned_data["email"],
+        test_card=form.cleaned_data["card_number"],
     )
     try:
         session = checkout.pay_session(session_id=session["id"], card=card)

@@ -490,7 +490,7 @@ def inbound_returns(*, return_ids: list[int]) -> dict[int, InboundReturn]:
     """Fulfillment's side of the shop's returns: status, label, timeline and carrier names, three queries."""
     rows = list(
         InboundReturn.objects.filter(pk__in=return_ids)
-        .select_related("warehouse", "shipment")
+        .select_related("warehouse", *(f"shipment__{path}" for path in _CONSOLIDATED))
         .prefetch_related(
             Prefetch(
                 "shipment__labels",

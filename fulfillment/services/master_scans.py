@@ -339,7 +339,9 @@ def pull_out_of_consolidation(*, item_id: int, by=None) -> ConsolidationItem:
         item = ConsolidationItem.objects.select_related("shipment__fulfillment_order").get(pk=item_id)
         consolidation = Consolidation.objects.select_for_update().get(pk=item.consolidation_id)
         item = (
-            ConsolidationItem.objects.select_for_update().select_related("shipment__fulfillment_order").get(pk=item_id)
+            ConsolidationItem.objects.select_for_update(of=("self",))
+            .select_related("shipment__fulfillment_order")
+            .get(pk=item_id)
         )
         if item.pulled_out_at is not None:
             return item

@@ -131,7 +131,7 @@ def test_a_parcel_to_germany_is_followed_from_its_label_through_the_master_to_th
     cutoff = f"{consolidation.cutoff_at:%-d %b %Y, %H:%M} UTC"
     assert shopper.route() == f"Flies consolidated with other parcels; departure cut-off {cutoff}."
     expect(page.locator(".shipment-legs li")).to_have_count(5)
-    assert shopper.leg_now() == "Line haul Newark fulfillment centre → Jamaica export hub now"
+    assert shopper.leg_now() == "Line haul Newark fulfillment centre → JFK Export Consolidation Hub now"
     expect(page.get_by_role("link", name=shipment.tracking_number)).to_be_visible()
 
     # Closed (early, by staff): the master's air waybill; the cut-off it did not wait for is no longer shown.
@@ -145,9 +145,9 @@ def test_a_parcel_to_germany_is_followed_from_its_label_through_the_master_to_th
     tender_consolidation_task.delay(consolidation.pk)
     shopper.reload("tendered")
     assert shopper.status() == "At hub"
-    assert shopper.leg_now() == "Hub Jamaica export hub → JFK airport now" and shopper.legs_done() == 1
+    assert shopper.leg_now() == "Hub JFK Export Consolidation Hub → JFK airport now" and shopper.legs_done() == 1
     assert shopper.latest_scan().endswith(
-        f"At sorting facility Jamaica export hub Consolidated under master air waybill {awb} and handed to "
+        f"At sorting facility JFK Export Consolidation Hub Consolidated under master air waybill {awb} and handed to "
         "Lufthansa Cargo"
     )
 

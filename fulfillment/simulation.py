@@ -211,7 +211,7 @@ def _to_the_export_hub(status: str, item: ConsolidationItem) -> Scan | None:
     if status == E.PICKED_UP:
         return Scan(
             E.AT_SORTING_FACILITY, K.HUB, f"Arrived at {hub.name}, waiting for its consolidated flight",
-            f"{hub.city} export hub",
+            hub.name[:120],
         )  # fmt: skip
     return None
 

@@ -122,10 +122,11 @@ def lane_for(*, origin_country: str, destination_country: str, service: str) -> 
 
 def lane_leg_plan(*, lane: Lane, origin_city: str, destination_city: str) -> list[tuple[str, str, str]]:
     """(kind, from, to) of each leg: fulfillment centre -> export hub -> air -> import gateway -> last mile."""
+    # The hub by its name: its city alone misleads a shopper ("Jamaica export hub" is JFK's, in Queens).
     hub = lane.origin_hub
     return [
-        (K.LINE_HAUL, f"{origin_city} fulfillment centre", f"{hub.city} export hub"),
-        (K.HUB, f"{hub.city} export hub", f"{lane.departure_airport} airport"),
+        (K.LINE_HAUL, f"{origin_city} fulfillment centre", hub.name),
+        (K.HUB, hub.name, f"{lane.departure_airport} airport"),
         (K.EXPORT, f"{lane.departure_airport} ({lane.airline_name})", f"{lane.import_gateway} import gateway"),
         (K.IMPORT_CUSTOMS, f"{lane.import_gateway} import gateway", f"{lane.import_gateway_city} import customs"),
         (K.LAST_MILE, f"{lane.last_mile_carrier}, {lane.import_gateway_city}", destination_city),

@@ -96,7 +96,7 @@ def _describe(kind: str, consolidation: Consolidation, *, last_mile_number: str 
 def _location(kind: str, consolidation: Consolidation) -> str:
     lane = consolidation.lane
     if kind == M.TENDERED:
-        return f"{lane.origin_hub.city} export hub"
+        return lane.origin_hub.name[:120]
     if kind == M.DEPARTED:
         return f"{lane.departure_airport} airport"
     return f"{lane.import_gateway} import gateway, {lane.import_gateway_city}"[:120]

@@ -87,6 +87,8 @@ def set_shipments_status(
     """
     if to not in BULK_TARGETS:
         raise ValueError(f"{to} is not a move made in bulk.")
+    # OF self: the order id comes through a nullable join (a return has no fulfillment order), which PostgreSQL
+    # refuses to lock; only the shipment rows are ours to lock here.
     rows = list(
         Shipment.objects.select_for_update(of=("self",))
         .filter(pk__in=shipment_ids, status__in=set(from_statuses) - {to}, direction=Shipment.Direction.OUTBOUND)

@@ -45,8 +45,8 @@ def test_a_labelled_parcel_abroad_joins_its_lanes_open_consolidation_and_follows
     assert (item.weight_grams, item.hs_codes, item.consignee_country) == (800, "610910", "GB")
     assert str(item.declared_value) == "39.98" and item.currency == "USD"
     assert list(shipment.legs.order_by("sequence").values_list("kind", "origin", "destination")) == [
-        (TrackingLeg.Kind.LINE_HAUL, "Newark fulfillment centre", "Jamaica export hub"),
-        (TrackingLeg.Kind.HUB, "Jamaica export hub", "JFK airport"),
+        (TrackingLeg.Kind.LINE_HAUL, "Newark fulfillment centre", "JFK export hub"),
+        (TrackingLeg.Kind.HUB, "JFK export hub", "JFK airport"),
         (TrackingLeg.Kind.EXPORT, "JFK (Atlantic Cargo)", "LHR import gateway"),
         (TrackingLeg.Kind.IMPORT_CUSTOMS, "LHR import gateway", "London import customs"),
         (TrackingLeg.Kind.LAST_MILE, "Royal Mail, London", "London"),

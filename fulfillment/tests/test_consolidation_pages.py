@@ -36,7 +36,7 @@ def test_the_order_page_shows_the_lane_legs_the_master_and_the_last_mile_number(
 
     assert f"under air waybill {consolidation.awb}" in page
     assert f'Now with Royal Mail, tracking number\n      <a href="/carriers/track/{number}/">{number}</a>' in page
-    assert "Newark fulfillment centre → Jamaica export hub" in page
+    assert "Newark fulfillment centre → JFK export hub" in page
     assert "JFK (Atlantic Cargo) → LHR import gateway" in page
     assert "Royal Mail, London → London" in page
     assert f"Departed JFK on Atlantic Cargo, air waybill {consolidation.awb}" in page

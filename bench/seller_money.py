@@ -568,7 +568,7 @@ def report(args, month, reconciled, checks, queries) -> None:
     print(f"| reconciling {reconciled['days']} days ({reconciled['days_with_transactions']} with transactions, "
           f"{reconciled['stripe_transactions']:,} balance transactions), seconds | "
           f"{reconciled['reconcile_seconds']:.2f} |")  # fmt: skip
-    print("\n| currency | volume in the ledger | at Stripe | discrepancy |")
+    print("\n| currency | cash moved, ledger | at Stripe | discrepancy |")
     print("|---|---:|---:|---:|")
     for currency, amount in sorted(reconciled["discrepancy"].items()):
         volume = reconciled["volume"].get(currency, {"ledger": 0, "stripe": 0})

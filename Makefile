@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format worker beat bench bench-fulfillment bench-returns clean
+.PHONY: run test install lint format worker beat bench bench-fulfillment bench-returns bench-seller-money clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ bench-fulfillment: install
 
 bench-returns: install
 	$(BIN)/python bench/returns.py
+
+bench-seller-money: install
+	$(BIN)/python bench/seller_money.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts

@@ -12,6 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -149,3 +150,28 @@ def machine_notes(*, with_load: bool = False) -> str:
     return (
         f"nproc {os.cpu_count()}{load}, PostgreSQL {postgres}, Redis {redis_version}, Python {sys.version.split()[0]}"
     )
+
+
+def eager(on: bool) -> None:
+    """Handlers run in this process as the relay dispatches them (set-up), or go to the workers (the timed part)."""
+    from marketplace.celery import app  # after setup_django
+
+    app.conf.task_always_eager = on
+
+
+def in_threads(function, items: list, clients: int) -> list:
+    """`function(item)` for each item, over `clients` threads, each with its own database connection; in order."""
+    from django.db import connection  # after setup_django
+
+    results: list = [None] * len(items)
+
+    def run(indexes: range) -> None:
+        try:
+            for index in indexes:
+                results[index] = function(items[index])
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(run, [range(start, len(items), clients) for start in range(clients)]))
+    return results

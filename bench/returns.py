@@ -21,7 +21,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,6 +34,8 @@ from _worker_bench import (  # noqa: E402 - from bench/, once it is on the path
     BROKER_URL,
     bench_env,
     database_name,
+    eager,
+    in_threads,
     machine_notes,
     start_workers,
     throwaway_database,
@@ -55,31 +56,6 @@ ENV = bench_env(
 QUEUES = "returns,default,allocation"  # returns: labels and return facts; default: refunds, emails; allocation:
 # the refunded fact's "stop fulfillment" handler
 SEED = 5
-
-
-def eager(on: bool) -> None:
-    """Handlers run in this process as the relay dispatches them (set-up), or go to the workers (rounds)."""
-    from marketplace.celery import app
-
-    app.conf.task_always_eager = on
-
-
-def in_threads(function, items: list, clients: int) -> list:
-    """`function(item)` for each item, over `clients` threads, each with its own database connection; in order."""
-    from django.db import connection
-
-    results: list = [None] * len(items)
-
-    def run(indexes: range) -> None:
-        try:
-            for index in indexes:
-                results[index] = function(items[index])
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(run, [range(start, len(items), clients) for start in range(clients)]))
-    return results
 
 
 # ------------------------------------------------------------------------------------------- the steps

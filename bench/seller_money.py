@@ -38,7 +38,6 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,6 +49,8 @@ from _worker_bench import (  # noqa: E402 - from bench/, once it is on the path
     BROKER_URL,
     bench_env,
     database_name,
+    eager,
+    in_threads,
     machine_notes,
     start_workers,
     throwaway_database,
@@ -74,31 +75,6 @@ SEED = 11
 DAYS = 30
 DECLINED_CARD = "4000 0000 0000 0002"
 STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
-
-
-def eager(on: bool) -> None:
-    """Handlers run in this process (set-up), or go to the workers (the month)."""
-    from marketplace.celery import app
-
-    app.conf.task_always_eager = on
-
-
-def in_threads(function, items: list, clients: int) -> list:
-    """`function(item)` for each item, over `clients` threads, each with its own database connection; in order."""
-    from django.db import connection
-
-    results: list = [None] * len(items)
-
-    def run(indexes: range) -> None:
-        try:
-            for index in indexes:
-                results[index] = function(items[index])
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(run, [range(start, len(items), clients) for start in range(clients)]))
-    return results
 
 
 # ------------------------------------------------------------------------------------------ set-up

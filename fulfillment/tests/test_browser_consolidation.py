@@ -27,7 +27,7 @@ from fulfillment.tasks.consolidation import (
 from fulfillment.tests.consolidation_helpers import hub, lane
 from marketplace.tests.screens import PHONE
 from shop.models import Order
-from shop.tests.browser_steps import pay_with
+from shop.tests.browser_steps import buy_in_berlin
 from shop.tests.test_checkout_import_charges import shirt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,28 +53,7 @@ def us_to_germany() -> Lane:
 
 def buy_a_shirt_to_berlin(page, live_server) -> str:
     """The shopper's purchase on a phone; answers the order page's URL."""
-    tee = shirt(price="40.00", currency="EUR")
-    page.goto(live_server.url + tee.product.get_absolute_url())
-    page.get_by_role("button", name="Add to cart").click()
-    page.locator("#add-to-cart-feedback").get_by_text("Added").wait_for()
-    page.goto(live_server.url + "/checkout/")
-    page.get_by_label("Country").select_option("DE")
-    expect(page.locator("#checkout-summary .summary-duty")).to_have_text(
-        re.compile(r"Import duties\s*€3\.00"), timeout=5_000
-    )
-    for label, value in (
-        ("Email", "grete@example.com"),
-        ("Full name", "Grete Käufer"),
-        ("Address line 1", "Unter den Linden 1"),
-        ("City or town", "Berlin"),
-        ("Postal code", "10117"),
-    ):
-        page.get_by_label(label).fill(value)
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    page.get_by_text("TEST MODE").first.wait_for()
-    pay_with(page, "4242 4242 4242 4242")
-    page.wait_for_url(re.compile(r"/orders/MK-"))
-    return page.url
+    return buy_in_berlin(page, live_server, shirt(price="40.00", currency="EUR"))
 
 
 class OrderPage:

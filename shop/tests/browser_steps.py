@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 
 def fill_guest_details(page) -> None:
     """From the cart page: open the checkout and fill in a guest's email and Portland, Oregon address.
@@ -36,3 +38,29 @@ def pay_with(page, card: str) -> None:
     page.get_by_label("CVC").fill("123")
     page.get_by_label("Name on card").fill("Grace Guest")
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+
+
+def buy_in_berlin(page, live_server, variant) -> str:
+    """A shopper in Berlin buys one unit of `variant` (a 40.00 EUR shirt: 3.00 EUR of duty shown) and pays with
+    4242...; answers the order page's URL."""
+    page.goto(live_server.url + variant.product.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    page.locator("#add-to-cart-feedback").get_by_text("Added").wait_for()
+    page.goto(live_server.url + "/checkout/")
+    page.get_by_label("Country").select_option("DE")
+    expect(page.locator("#checkout-summary .summary-duty")).to_have_text(
+        re.compile(r"Import duties\s*€3\.00"), timeout=5_000
+    )
+    for label, value in (
+        ("Email", "grete@example.com"),
+        ("Full name", "Grete Käufer"),
+        ("Address line 1", "Unter den Linden 1"),
+        ("City or town", "Berlin"),
+        ("Postal code", "10117"),
+    ):
+        page.get_by_label(label).fill(value)
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    page.get_by_text("TEST MODE").first.wait_for()
+    pay_with(page, "4242 4242 4242 4242")
+    page.wait_for_url(re.compile(r"/orders/MK-"))
+    return page.url

@@ -22,7 +22,7 @@ from fulfillment.simulated_warehouse import work_simulated_warehouses
 from fulfillment.simulation import Chances, advance
 from marketplace.tests.screens import DESKTOP, PHONE, page_width
 from shop.models import Order
-from shop.tests.browser_steps import pay_with
+from shop.tests.browser_steps import buy_in_berlin, pay_with
 from shop.tests.test_checkout_import_charges import shirt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,27 +85,7 @@ def test_the_german_order_travels_with_its_declaration_is_held_released_and_deli
     live_server = stand_in_on_live_server
     tee = shirt(price="40.00", currency="EUR")
     page.set_viewport_size(PHONE)
-    page.goto(live_server.url + tee.product.get_absolute_url())
-    page.get_by_role("button", name="Add to cart").click()
-    page.locator("#add-to-cart-feedback").get_by_text("Added").wait_for()
-    page.goto(live_server.url + "/checkout/")
-    page.get_by_label("Country").select_option("DE")
-    expect(page.locator("#checkout-summary .summary-duty")).to_have_text(
-        re.compile(r"Import duties\s*€3\.00"), timeout=5_000
-    )
-    for label, value in (
-        ("Email", "grete@example.com"),
-        ("Full name", "Grete Käufer"),
-        ("Address line 1", "Unter den Linden 1"),
-        ("City or town", "Berlin"),
-        ("Postal code", "10117"),
-    ):
-        page.get_by_label(label).fill(value)
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    page.get_by_text("TEST MODE").first.wait_for()
-    pay_with(page, "4242 4242 4242 4242")
-    page.wait_for_url(re.compile(r"/orders/MK-"))
-    order_url = page.url
+    order_url = buy_in_berlin(page, live_server, tee)
 
     # The warehouse picks and packs it; the label is bought with its declaration (facts run after each commit).
     work_simulated_warehouses()

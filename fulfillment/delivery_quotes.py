@@ -25,6 +25,7 @@ from fulfillment.carriers import Address, Parcel, Rate, ShipmentSpec
 from fulfillment.models import Box, Stock, Warehouse
 from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.packing import ItemSize, suggest_parcels
+from fulfillment.services.labels import warehouse_address
 from fulfillment.services.packing import box_sizes
 
 STANDARD = "standard"
@@ -166,13 +167,7 @@ def _shipment(warehouse: Warehouse, part: list[ItemSize], boxes: list[Box], dest
     else:
         parcels = (Parcel(weight_grams=max(sum(i.weight_grams * i.quantity for i in part), 1)),)
     return ShipmentSpec(
-        from_address=Address(
-            name=warehouse.name,
-            line1=warehouse.address_line1,
-            city=warehouse.city,
-            postal_code=warehouse.postal_code,
-            country=str(warehouse.country),
-        ),
+        from_address=warehouse_address(warehouse),
         to_address=Address(
             name="", line1="", city="", postal_code=destination.postal_code, country=destination.country
         ),

@@ -133,7 +133,8 @@ class Ends:
     drop_off_code: str = ""
 
 
-def _warehouse_address(w, *, name: str = "") -> Address:
+def warehouse_address(w, *, name: str = "") -> Address:
+    """A warehouse as a carrier address (the sender of its parcels, or where returns go)."""
     return Address(
         name=name or w.name,
         company="Marketplace",
@@ -165,7 +166,7 @@ def shipment_ends(shipment: Shipment) -> Ends:
         inbound, w = shipment.inbound_return, shipment.inbound_return.warehouse
         return Ends(
             from_address=_shopper_address(inbound),
-            to_address=_warehouse_address(w, name=f"Returns {inbound.number}"),
+            to_address=warehouse_address(w, name=f"Returns {inbound.number}"),
             origin=Place(city=inbound.ship_city, country=str(inbound.ship_country), facility="drop-off point"),
             destination=Place(city=f"{w.city} returns centre", country=str(w.country)),
             reference=inbound.number,
@@ -173,7 +174,7 @@ def shipment_ends(shipment: Shipment) -> Ends:
         )
     w, o = shipment.fulfillment_order.warehouse, shipment.fulfillment_order.order
     return Ends(
-        from_address=_warehouse_address(w),
+        from_address=warehouse_address(w),
         to_address=_shopper_address(o),
         origin=Place(city=w.city, country=str(w.country)),
         destination=Place(city=o.ship_city, country=str(o.ship_country)),

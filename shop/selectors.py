@@ -525,6 +525,7 @@ class LineToAttribute:
     product_id: int
     tag_id: int | None  # the tag the line is credited to; until attribution, the one its cart line carried
     creator_id: int | None
+    creator_handle: str = ""  # recorded with the credit; empty until then
 
 
 @dataclass(frozen=True)
@@ -542,7 +543,7 @@ def order_to_attribute(*, order_id: int) -> OrderToAttribute:
     """The order and its lines as attribution needs them (2 queries); raises DoesNotExist for no such order."""
     order = Order.objects.select_related("cart").get(pk=order_id)
     lines = order.lines.order_by("pk").values_list(
-        "pk", "variant__product_id", "attribution_tag_id", "attribution_creator_id"
+        "pk", "variant__product_id", "attribution_tag_id", "attribution_creator_id", "attribution_creator_handle"
     )
     return OrderToAttribute(
         order_id=order.pk,

@@ -103,14 +103,30 @@ def attribute_order(*, order_id: int) -> list[LineAttribution]:
     """Decide and record the attribution of every line of a paid order; safe to repeat."""
     order = order_to_attribute(order_id=order_id)
     decided = decide_attribution(order=order)
-    current = {line.order_line_id: (line.tag_id, line.creator_id) for line in order.lines}
+    current = {line.order_line_id: (line.tag_id, line.creator_id, bool(line.creator_handle)) for line in order.lines}
     # A line that already earned a commission keeps the attribution it was paid on.
     settled = set(
         Commission.objects.filter(order_line_id__in=list(current), kind=Commission.Kind.EARNING).values_list(
             "order_line_id", flat=True
         )
     )
-    for item in decided:
-        if item.order_line_id not in settled and current.get(item.order_line_id) != (item.tag_id, item.creator_id):
-            record_line_attribution(order_line_id=item.order_line_id, tag_id=item.tag_id, creator_id=item.creator_id)
+    changed = [
+        item
+        for item in decided
+        # A line carrying its cart's tag but no handle yet is recorded too (the handle comes with the credit).
+        if item.order_line_id not in settled
+        and current.get(item.order_line_id) != (item.tag_id, item.creator_id, item.creator_id is not None)
+    ]
+    handles = dict(
+        Creator.objects.filter(pk__in={item.creator_id for item in changed if item.creator_id}).values_list(
+            "pk", "handle"
+        )
+    )
+    for item in changed:
+        record_line_attribution(
+            order_line_id=item.order_line_id,
+            tag_id=item.tag_id,
+            creator_id=item.creator_id,
+            creator_handle=handles.get(item.creator_id, ""),
+        )
     return decided

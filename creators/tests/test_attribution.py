@@ -35,6 +35,19 @@ def test_a_guest_click_6_days_23_hours_before_payment_credits_the_line(paid_at):
     assert _credited(order) == [(tag.pk, tag.post.creator_id)]
 
 
+def test_the_credited_creators_handle_is_kept_on_the_line_for_the_order_page(paid_at):
+    tag, variant = tagged_variant()
+    click(tag, at=paid_at - timedelta(hours=1), session_key=TOKEN)
+    order = order_paid_at((variant, 1), paid_at=paid_at, token=TOKEN)
+
+    attribute_order(order_id=order.pk)
+    handle = tag.post.creator.handle
+    Creator.objects.filter(pk=tag.post.creator_id).update(handle="renamed.later")
+    attribute_order(order_id=order.pk)  # again: the credit, and the name it was given under, stay
+
+    assert order.lines.get().attribution_creator_handle == handle
+
+
 def test_a_click_7_days_and_1_minute_before_payment_is_too_old(paid_at):
     tag, variant = tagged_variant()
     click(tag, at=paid_at - timedelta(days=7, minutes=1), session_key=TOKEN)

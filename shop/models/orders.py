@@ -106,6 +106,8 @@ class OrderLine(models.Model):
     affiliate_commission_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
     attribution_tag_id = models.PositiveBigIntegerField(null=True, blank=True)
     attribution_creator_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The creator's handle when the sale was credited, so the order page can say who recommended it.
+    attribution_creator_handle = models.CharField(max_length=30, blank=True, default="")
     quantity_refunded = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -342,33 +342,36 @@
   });
 
   // --- the product sheet -------------------------------------------------------------------------
-  var resumeAfterSheet = null;
+  // The video keeps playing under the sheet (the shopper is still watching); each tap inside the
+  // sheet records the second it was made at, so "Buy now" comes back to that second after the bank.
+  var sheetVideo = null;
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target === sheetBody && sheet && !sheet.open) {
-      var video = current ? videoOf(current) : null;
-      resumeAfterSheet = video && !video.paused ? current : null;
-      if (video) {
-        video.pause();
-      }
-      // Where the video was: "Buy now" comes back to this second after the bank's page.
-      var time = sheetBody.querySelector("[data-sheet-time]");
-      if (time && video) {
-        time.value = video.currentTime.toFixed(1);
-      }
+      sheetVideo = current ? videoOf(current) : null;
       sheet.showModal();
     }
   });
+  function recordSecond(event) {
+    if (!sheetVideo || !sheetBody.contains(event.target)) {
+      return;
+    }
+    sheetBody.querySelectorAll("input[name=t]").forEach(function (input) {
+      input.value = sheetVideo.currentTime.toFixed(1);
+    });
+  }
+  // Capture phase: the value is set before htmx or the browser reads the form.
+  document.addEventListener("click", recordSecond, true);
+  document.addEventListener("submit", recordSecond, true);
   document.body.addEventListener("htmx:load", function (event) {
     setUpAll(event.detail.elt.parentNode || document);
   });
   if (sheet) {
     sheet.addEventListener("close", function () {
       sheetBody.textContent = "";
-      if (resumeAfterSheet) {
-        play(resumeAfterSheet);
-        resumeAfterSheet.focus({ preventScroll: true });
+      if (current) {
+        current.focus({ preventScroll: true });
       }
-      resumeAfterSheet = null;
+      sheetVideo = null;
     });
   }
 })();

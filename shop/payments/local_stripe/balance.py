@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from shop.models import LocalStripeObject
+
 from . import store
 from .encoding import read_int, read_str
 from .errors import invalid
@@ -62,74 +64,68 @@ def _txn(*, txn_id: str, kind: str, amount: int, fee: int, currency: str, create
     }
 
 
-def _fee_detail(fee: int, currency: str) -> dict:
-    return {
-        "amount": fee,
-        "application": None,
-        "currency": currency,
-        "description": "Stripe processing fees",
-        "type": "stripe_fee",
-    }
+def record_charge(charge: dict) -> None:
+    """The balance transaction of a succeeded charge: + amount, with the processing fee."""
+    _record(
+        txn_id=charge["balance_transaction"],
+        kind="charge",
+        amount=charge["amount"],
+        fee=card_fee(charge["amount"], charge["currency"]),
+        currency=charge["currency"],
+        created=charge["created"],
+        source=charge["id"],
+        text=charge.get("description") or "",
+    )
+
+
+def record_refund(refund: dict) -> None:
+    _record(
+        txn_id=refund["balance_transaction"],
+        kind="refund",
+        amount=-refund["amount"],
+        fee=0,
+        currency=refund["currency"],
+        created=refund["created"],
+        source=refund["id"],
+        text="REFUND FOR CHARGE",
+    )
+
+
+def record_transfer(transfer: dict) -> None:
+    _record(
+        txn_id=transfer["balance_transaction"],
+        kind="transfer",
+        amount=-transfer["amount"],
+        fee=0,
+        currency=transfer["currency"],
+        created=transfer["created"],
+        source=transfer["id"],
+        text=transfer.get("description") or "",
+    )
+
+
+def record_reversal(reversal: dict) -> None:
+    _record(
+        txn_id=reversal["balance_transaction"],
+        kind="transfer_refund",
+        amount=reversal["amount"],
+        fee=0,
+        currency=reversal["currency"],
+        created=reversal["created"],
+        source=reversal["id"],
+        text=f"REVERSAL OF {reversal['transfer']}",
+    )
+
+
+def _record(**fields) -> None:
+    # Stored as rows when the money moves, as Stripe keeps them: listing a day is then one query
+    # on the day's rows, not a walk over every charge, refund and transfer ever made.
+    store.create(_txn(**fields))
 
 
 def all_balance_transactions() -> list[dict]:
     """Every balance transaction, newest first."""
-    found = []
-    for charge in store.find("charge"):
-        if charge["status"] == "succeeded":
-            found.append(
-                _txn(
-                    txn_id=charge["balance_transaction"],
-                    kind="charge",
-                    amount=charge["amount"],
-                    fee=card_fee(charge["amount"], charge["currency"]),
-                    currency=charge["currency"],
-                    created=charge["created"],
-                    source=charge["id"],
-                    text=charge.get("description") or "",
-                )
-            )
-    for refund in store.find("refund"):
-        if refund["status"] in ("succeeded", "pending"):
-            found.append(
-                _txn(
-                    txn_id=refund["balance_transaction"],
-                    kind="refund",
-                    amount=-refund["amount"],
-                    fee=0,
-                    currency=refund["currency"],
-                    created=refund["created"],
-                    source=refund["id"],
-                    text="REFUND FOR CHARGE",
-                )
-            )
-    for transfer in store.find("transfer"):
-        found.append(
-            _txn(
-                txn_id=transfer["balance_transaction"],
-                kind="transfer",
-                amount=-transfer["amount"],
-                fee=0,
-                currency=transfer["currency"],
-                created=transfer["created"],
-                source=transfer["id"],
-                text=transfer.get("description") or "",
-            )
-        )
-        for reversal in transfer["reversals"]["data"]:
-            found.append(
-                _txn(
-                    txn_id=reversal["balance_transaction"],
-                    kind="transfer_refund",
-                    amount=reversal["amount"],
-                    fee=0,
-                    currency=reversal["currency"],
-                    created=reversal["created"],
-                    source=reversal["id"],
-                    text=f"REVERSAL OF {transfer['id']}",
-                )
-            )
-    return sorted(found, key=lambda txn: (-txn["created"], txn["id"]))
+    return list_balance_transactions({})
 
 
 def list_balance_transactions(params: dict) -> list[dict]:
@@ -143,32 +139,18 @@ def list_balance_transactions(params: dict) -> list[dict]:
     if not isinstance(created, dict):
         created = {"eq": created}
     bounds = {op: read_int(created, op, path=f"created[{op}]") for op in ("gte", "gt", "lte", "lt", "eq")}
-    items = []
-    for txn in all_balance_transactions():
-        at = txn["created"]
-        if (kind and txn["type"] != kind) or (currency and txn["currency"] != currency):
-            continue
-        if source and txn["source"] != source:
-            continue
-        if not _within(at, bounds):
-            continue
-        items.append(txn)
-    return items
-
-
-def _within(at: int, bounds: dict[str, int | None]) -> bool:
-    tests = {
-        "gte": lambda bound: at >= bound,
-        "gt": lambda bound: at > bound,
-        "lte": lambda bound: at <= bound,
-        "lt": lambda bound: at < bound,
-        "eq": lambda bound: at == bound,
+    lookups = {
+        f"data__created__{op}" if op != "eq" else "data__created": at for op, at in bounds.items() if at is not None
     }
-    return all(bound is None or tests[op](bound) for op, bound in bounds.items())
+    if kind:
+        lookups["data__type"] = kind
+    if currency:
+        lookups["data__currency"] = currency
+    if source:
+        lookups["data__source"] = source
+    rows = LocalStripeObject.objects.filter(object="balance_transaction", **lookups)
+    return [row.data for row in rows.order_by("-data__created", "pk")]
 
 
 def retrieve_balance_transaction(txn_id: str) -> dict:
-    for txn in all_balance_transactions():
-        if txn["id"] == txn_id:
-            return txn
     return store.load(txn_id, "balance_transaction", label="balance_transaction")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from . import store
+from . import balance, store
 from .encoding import check_known, read_int, read_metadata, read_str
 from .errors import invalid, missing_param
 from .events import emit_event
@@ -243,6 +243,7 @@ def create_transfer(params: dict) -> dict:
         )
         transfer["reversals"]["url"] = f"/v1/transfers/{transfer['id']}/reversals"
         store.save(transfer)
+        balance.record_transfer(transfer)
         emit_event("transfer.created", transfer)
     return transfer
 
@@ -288,5 +289,6 @@ def create_reversal(transfer_id: str, params: dict) -> dict:
         transfer["reversed"] = transfer["amount_reversed"] >= transfer["amount"]
         transfer["reversals"]["data"].insert(0, reversal)
         store.save(transfer)
+        balance.record_reversal(reversal)
         emit_event("transfer.reversed", transfer)
     return reversal

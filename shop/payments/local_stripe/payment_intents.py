@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from shop.currencies import ISO_4217_CODES
 
-from . import store
+from . import balance, store
 from .cards import card_outcome
 from .customers import payment_method_for
 from .encoding import check_known, read_bool, read_int, read_metadata, read_str
@@ -189,6 +189,7 @@ def _confirm(intent: dict, params: dict) -> dict | LocalStripeError:
 def succeed(intent: dict) -> dict:
     """The card paid: a succeeded Charge, the intent succeeded, `payment_intent.succeeded` sent."""
     charge = _charge(intent, paid=True)
+    balance.record_charge(charge)
     intent.update(
         status="succeeded",
         amount_received=intent["amount"],

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from . import store
+from . import balance, store
 from .encoding import check_known, read_int, read_metadata, read_str
 from .errors import invalid, missing_param
 from .events import emit_event
@@ -34,7 +34,7 @@ def create_paid_intent(*, session: dict, card: PaidCard) -> dict:
         "funding": card.funding,
         "last4": card.last4,
     }
-    store.create(
+    charge = store.create(
         {
             "id": charge_id,
             "object": "charge",
@@ -69,6 +69,7 @@ def create_paid_intent(*, session: dict, card: PaidCard) -> dict:
             "transfer_group": intent_data["transfer_group"],
         }
     )
+    balance.record_charge(charge)
     return store.create(
         {
             "id": intent_id,
@@ -168,6 +169,7 @@ def create_refund(params: dict) -> dict:
                 "transfer_reversal": None,
             }
         )
+        balance.record_refund(refund)
         previous = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]

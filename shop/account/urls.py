@@ -7,5 +7,6 @@ urlpatterns = [
     path("addresses/", views.add_address, name="account-address-add"),
     path("addresses/<int:pk>/default/", views.make_default_address, name="account-address-default"),
     path("addresses/<int:pk>/delete/", views.delete_address, name="account-address-delete"),
+    path("cards/<str:payment_method_id>/default/", views.make_default_card, name="account-card-default"),
     path("cards/<str:payment_method_id>/remove/", views.remove_card, name="account-card-remove"),
 ]

@@ -84,3 +84,18 @@ def remove_card(request: HttpRequest, payment_method_id: str) -> HttpResponse:
         return redirect("account-saved-details")
     messages.success(request, f"{card.label} removed.")
     return redirect("account-saved-details")
+
+
+@require_POST
+@login_required
+def make_default_card(request: HttpRequest, payment_method_id: str) -> HttpResponse:
+    """The card "Buy now" pays with; anyone else's card (or none) answers 404."""
+    try:
+        card = details.set_default_card(user=request.user, payment_method_id=payment_method_id)
+    except details.CardNotFound as error:
+        raise Http404("No saved card of yours has this id.") from error
+    except stripe.StripeError:
+        messages.error(request, "The default card could not be changed just now; please try again.")
+        return redirect("account-saved-details")
+    messages.success(request, f"{card.label} is now your default card.")
+    return redirect("account-saved-details")

@@ -32,6 +32,7 @@ class SavedCardSerializer(serializers.Serializer):
     last4 = serializers.CharField()
     exp_month = serializers.IntegerField()
     exp_year = serializers.IntegerField()
+    is_default = serializers.BooleanField(help_text="The card buy now pays with (the first in the list).")
 
 
 @extend_schema(
@@ -63,7 +64,7 @@ class SavedAddressListView(APIView):
     },
 )
 class SavedCardListView(APIView):
-    """Cards kept at Stripe for you (saved when you pay at checkout logged in), newest first."""
+    """Cards kept at Stripe for you (saved when you pay at checkout logged in): the default first, then newest first."""
 
     permission_classes = [IsAuthenticated]
 

@@ -28,6 +28,21 @@ def list_cards(*, customer_id: str) -> list[dict[str, Any]]:
     return [_plain(method) for method in methods.data]
 
 
+def default_card_id(*, customer_id: str) -> str | None:
+    """The card the customer chose as default (Stripe's `invoice_settings.default_payment_method`)."""
+    customer = _plain(get_client().v1.customers.retrieve(customer_id))
+    default = (customer.get("invoice_settings") or {}).get("default_payment_method")
+    return default if isinstance(default, str) or default is None else default["id"]
+
+
+def set_default_card(*, customer_id: str, payment_method_id: str) -> dict[str, Any]:
+    return _plain(
+        get_client().v1.customers.update(
+            customer_id, params={"invoice_settings": {"default_payment_method": payment_method_id}}
+        )
+    )
+
+
 def retrieve_payment_method(payment_method_id: str) -> dict[str, Any]:
     return _plain(get_client().v1.payment_methods.retrieve(payment_method_id))
 

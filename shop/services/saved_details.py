@@ -26,6 +26,7 @@ class SavedCard:
     last4: str
     exp_month: int
     exp_year: int
+    is_default: bool = False
 
     @property
     def label(self) -> str:
@@ -103,11 +104,28 @@ def known_customer_id(user: AbstractBaseUser) -> str | None:
 
 
 def saved_cards(*, user: AbstractBaseUser) -> list[SavedCard]:
-    """The shopper's cards at Stripe, newest first; none (and no call) before they have a Customer."""
+    """The shopper's cards at Stripe: the default first (else the newest), then newest first.
+
+    None (and no call) before they have a Customer.
+    """
     customer_id = known_customer_id(user)
     if customer_id is None:
         return []
-    return [_card(method) for method in saved_cards_gateway.list_cards(customer_id=customer_id)]
+    methods = saved_cards_gateway.list_cards(customer_id=customer_id)
+    if not methods:
+        return []
+    default = saved_cards_gateway.default_card_id(customer_id=customer_id)
+    if default not in {method["id"] for method in methods}:
+        default = methods[0]["id"]  # none chosen (or it was removed): the newest one is used
+    cards = [_card(method, is_default=method["id"] == default) for method in methods]
+    return sorted(cards, key=lambda card: not card.is_default)  # stable: the others stay newest first
+
+
+def set_default_card(*, user: AbstractBaseUser, payment_method_id: str) -> SavedCard:
+    """Make one of the shopper's cards the one "Buy now" pays with; CardNotFound for anyone else's."""
+    card = saved_card(user=user, payment_method_id=payment_method_id)
+    saved_cards_gateway.set_default_card(customer_id=known_customer_id(user), payment_method_id=card.id)
+    return card
 
 
 def saved_card(*, user: AbstractBaseUser, payment_method_id: str) -> SavedCard:
@@ -131,7 +149,7 @@ def remove_card(*, user: AbstractBaseUser, payment_method_id: str) -> SavedCard:
     return card
 
 
-def _card(method: dict) -> SavedCard:
+def _card(method: dict, *, is_default: bool = False) -> SavedCard:
     card = method["card"]
     return SavedCard(
         id=method["id"],
@@ -139,4 +157,5 @@ def _card(method: dict) -> SavedCard:
         last4=card["last4"],
         exp_month=int(card["exp_month"]),
         exp_year=int(card["exp_year"]),
+        is_default=is_default,
     )

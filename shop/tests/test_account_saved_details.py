@@ -92,6 +92,34 @@ def test_someone_elses_card_cannot_be_removed(shopper):
     assert get_client().v1.payment_methods.retrieve(theirs).customer is not None
 
 
+def test_the_newest_card_is_the_default_until_the_shopper_chooses_another(shopper):
+    visa = save_card(shopper.user)
+    mastercard = save_card(shopper.user, "pm_card_mastercard")
+    assert [(card.id, card.is_default) for card in saved_cards(user=shopper.user)] == [
+        (mastercard, True),
+        (visa, False),
+    ]
+
+    response = shopper.post(reverse("account-card-default", args=[visa]), follow=True)
+
+    page = response.content.decode()
+    assert "Visa •••• 4242 is now your default card." in page
+    assert page.index("Default") < page.index("Visa •••• 4242", page.index("Cards")) < page.index("Mastercard")
+    assert [card.id for card in saved_cards(user=shopper.user)] == [visa, mastercard]
+    shopper.post(reverse("account-card-remove", args=[visa]))
+    assert [(card.id, card.is_default) for card in saved_cards(user=shopper.user)] == [(mastercard, True)]
+
+
+def test_someone_elses_card_cannot_be_made_the_default(shopper):
+    mine = save_card(shopper.user)
+    theirs = save_card(UserFactory())
+
+    response = shopper.post(reverse("account-card-default", args=[theirs]))
+
+    assert response.status_code == 404
+    assert saved_cards(user=shopper.user)[0].id == mine
+
+
 def test_an_address_is_added_and_the_first_one_is_the_default(shopper):
     response = shopper.post(reverse("account-address-add"), NEW_ADDRESS)
 

@@ -187,7 +187,9 @@ def test_the_shopper_lists_their_own_addresses_and_cards_only(shopper):
     cards = shopper.get("/api/v1/account/cards/")
 
     assert [(a["id"], a["is_default"], a["country"]) for a in addresses.json()] == [(shopper.address.pk, True, "US")]
-    assert cards.json() == [{"id": card, "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2034}]
+    assert cards.json() == [
+        {"id": card, "brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2034, "is_default": True}
+    ]
 
 
 def test_the_address_list_costs_the_same_queries_for_one_or_many(shopper, django_assert_max_num_queries):

@@ -104,7 +104,7 @@ ROUTES = [
     _route(
         "GET",
         "/v1/balance_transactions",
-        lambda params: _list("/v1/balance_transactions", balance.list_balance_transactions(params), params),
+        lambda params: _list("/v1/balance_transactions", *balance.balance_transactions_page(params)),
     ),
     _route("GET", "/v1/balance_transactions/{id}", lambda params, id: balance.retrieve_balance_transaction(id)),
     # Saved cards: customers, their payment methods, PaymentIntents confirmed with one (customers.py,

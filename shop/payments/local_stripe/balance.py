@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from django.db.models import Q
+
 from shop.models import LocalStripeObject
 
 from . import store
@@ -129,7 +131,26 @@ def all_balance_transactions() -> list[dict]:
 
 
 def list_balance_transactions(params: dict) -> list[dict]:
-    """Filtered by `type`, `currency`, `source` and `created[gte|gt|lte|lt]`, newest first."""
+    """Filtered by `type`, `currency`, `source` and `created[gte|gt|lte|lt]`, newest first (all of them)."""
+    return [row.data for row in _rows(params)]
+
+
+def balance_transactions_page(params: dict) -> tuple[list[dict], dict]:
+    """One page's worth: the rows after `starting_after` (keyset, in SQL) and one more, so that each
+    page of a busy day costs the same; answers them with the params left for the list object to apply."""
+    rows = _rows(params)
+    after_id = read_str(params, "starting_after")
+    if read_str(params, "ending_before"):
+        return [row.data for row in rows], params  # rare: the list object pages from the whole list
+    if after_id:
+        after = store.load(after_id, "balance_transaction", label="balance_transaction", param="starting_after")
+        rows = rows.filter(Q(data__created__lt=after["created"]) | Q(data__created=after["created"], pk__gt=after_id))
+    limit = read_int(params, "limit", minimum=1) or 10
+    left = {key: value for key, value in params.items() if key != "starting_after"}
+    return [row.data for row in rows[: min(limit, 100) + 1]], left
+
+
+def _rows(params: dict):
     kind = read_str(params, "type")
     if kind and kind not in TYPES:
         raise invalid(f"Invalid type: must be one of {', '.join(sorted(TYPES))}", param="type")
@@ -148,8 +169,7 @@ def list_balance_transactions(params: dict) -> list[dict]:
         lookups["data__currency"] = currency
     if source:
         lookups["data__source"] = source
-    rows = LocalStripeObject.objects.filter(object="balance_transaction", **lookups)
-    return [row.data for row in rows.order_by("-data__created", "pk")]
+    return LocalStripeObject.objects.filter(object="balance_transaction", **lookups).order_by("-data__created", "pk")
 
 
 def retrieve_balance_transaction(txn_id: str) -> dict:

@@ -173,7 +173,7 @@ def test_the_product_api_sorts_by_what_it_is_asked(api_client, three_lamps):
     best_first = api_client.get("/api/v1/products/", {"q": "lamp", "sort": "best_selling"}).json()
 
     assert [item["title"] for item in cheapest_first["results"]] == ["Cheap lamp", "Middle lamp", "Dear lamp"]
-    assert [item["title"] for item in best_first["results"]][0] == "Middle lamp"
+    assert best_first["results"][0]["title"] == "Middle lamp"
 
 
 def test_the_product_api_refuses_an_unknown_order(api_client):

@@ -3,7 +3,7 @@
 import json
 import secrets
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -283,9 +283,16 @@ def _to_log_in(request: HttpRequest, next_url: str) -> HttpResponse:
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
-    """The page the form was sent from (its `next`, when ours), else `fallback`."""
+    """The page the form was sent from, when ours, else `fallback`: for htmx the page in the address bar (a
+    post loaded by scrolling carries the partial's URL in `next`), else the form's `next`."""
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if request.htmx and request.htmx.current_url:
+        current = urlsplit(request.htmx.current_url)
+        next_url = urlunsplit(("", "", current.path, current.query, "")) if current.netloc == request.get_host() else ""
+    ours = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if ours and next_url.startswith("/"):
         return next_url
     return fallback
 

@@ -127,6 +127,19 @@ def test_a_guest_is_sent_to_log_in_and_back(client):
     assert not Follow.objects.exists() and not Like.objects.exists()
 
 
+def test_a_guest_tapping_a_video_loaded_by_scrolling_comes_back_to_the_feed_not_its_partial(client):
+    post = VideoPostFactory()
+
+    response = client.post(
+        f"/v/{post.pk}/like/",
+        {"action": "like", "next": "/feed/page/?cursor=abc"},
+        **HTMX,
+        HTTP_HX_CURRENT_URL="http://testserver/feed/?tag=ootd",
+    )
+
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Ffeed%2F%3Ftag%3Dootd"
+
+
 @pytest.mark.parametrize("action", ["", "toggle", "follow'--"])
 def test_an_unknown_action_is_refused_and_changes_nothing(shopper_client, action):
     creator = CreatorFactory(handle="ada")

@@ -24,6 +24,15 @@ def test_the_search_page_finds_creators_and_videos_as_well_as_products(client):
     assert "@nobody" not in html
 
 
+def test_no_product_but_a_creator_says_so(client):
+    CreatorFactory(handle="submarine.sam", display_name="Sam")
+
+    html = client.get(reverse("search"), {"q": "submarine"}).content.decode()
+
+    assert "No products for “submarine”; creators and videos below." in html
+    assert "@submarine.sam" in html
+
+
 def test_unapproved_creators_and_unpublished_posts_stay_out_of_search(client):
     CreatorFactory(handle="hoodiepending", status=Creator.Status.PENDING)
     VideoPostFactory(caption="hoodie draft", published_at=None)

@@ -18,9 +18,10 @@ import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PORT = 8765  # the app as deployed: anonymous pages shared from the Redis cache
-FRESH_PORT = 8766  # the same app with PUBLIC_PAGE_CACHE_SECONDS=0: every page rendered
-DATABASE = "marketplace_bench"
+# Overridable so that two checkouts on one machine can bench at once without sharing a database or a port.
+PORT = int(os.environ.get("BENCH_PORT", "8765"))  # the app as deployed: anonymous pages shared from the Redis cache
+FRESH_PORT = PORT + 1  # the same app with PUBLIC_PAGE_CACHE_SECONDS=0: every page rendered
+DATABASE = os.environ.get("BENCH_DATABASE", "marketplace_bench")
 ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
 ENV = {
@@ -61,9 +62,12 @@ def pages() -> dict[str, str]:
         "from shop.models import Category, Product;"
         "p = Product.objects.active().filter(variants__isnull=False).order_by('pk').first();"
         "c = Category.objects.filter(products__status='active').order_by('pk').first();"
-        "print(p.get_absolute_url()); print(c.get_absolute_url())"
+        "print(p.get_absolute_url()); print(c.get_absolute_url());"
+        "print(max(p.title.split(), key=len).lower())"
     )
-    product_url, category_url = manage("shell", "-c", script).split()[-2:]
+    product_url, category_url, word = manage("shell", "-c", script).split()[-3:]
+    # A typo the search forgives: the longest word of a title with its last two letters swapped.
+    typo = word[:-2] + word[-1] + word[-2]
     return {
         "trivial view": "/bench/trivial",
         "home page": "/",
@@ -72,6 +76,9 @@ def pages() -> dict[str, str]:
         "/api/v1/products/": "/api/v1/products/",
         "feed page": "/feed/",
         "/api/v1/feed/": "/api/v1/feed/",
+        "search page": f"/search/?q={word}",
+        "search page, a typo": f"/search/?q={typo}",
+        "search suggestions": f"/search/suggest/?q={word[:4]}",
     }
 
 
@@ -113,7 +120,17 @@ def wrk(port: int, url: str, seconds: int, connections: int) -> tuple[float, flo
     return rps, percentile("50"), percentile("99")
 
 
-FRESH_PAGES = ("home page", "category page", "product page", "/api/v1/products/", "feed page", "/api/v1/feed/")
+FRESH_PAGES = (
+    "home page",
+    "category page",
+    "product page",
+    "/api/v1/products/",
+    "feed page",
+    "/api/v1/feed/",
+    "search page",
+    "search page, a typo",
+    "search suggestions",
+)
 
 
 def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen:

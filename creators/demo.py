@@ -1,4 +1,5 @@
-"""Demo creators for `seed_demo`: profiles, generated videos tagged with demo products, and engagement.
+"""Demo creators for `seed_demo`: profiles, generated videos tagged with demo products, engagement, follows
+and likes.
 
 Videos are synthetic clips encoded with PyAV (nothing is downloaded) and go through the same
 upload and processing services a creator's upload does. Idempotent: a creator that exists is left
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from creators import video
 from creators.models import Creator, PostImpression, ProductTag, TagClick, VideoPost
+from creators.services import social
 from creators.services.posts import create_post_from_upload, process_post, publish_post
 from creators.services.tags import add_tag, taggable_products
 
@@ -84,7 +86,28 @@ def seed_creators(report, *, approved_by) -> list[Creator]:
             publish_post(post=post)
         _engagement(creator, rng)
         creators.append(creator)
+    _follows_and_likes(report, creators)
     return creators
+
+
+def _follows_and_likes(report, creators: list[Creator]) -> None:
+    """The demo shopper follows three creators (their Following tab has videos) and likes their posts; each
+    creator follows and likes the next two, so every count on the feed reads something. Idempotent."""
+    shopper = get_user_model().objects.filter(username="shopper").first()
+    fans = [(shopper, creators[:3])] if shopper else []
+    fans += [
+        (creator.user, [creators[(i + 1) % len(creators)], creators[(i + 2) % len(creators)]])
+        for i, creator in enumerate(creators)
+    ]
+    for user, followed in fans:
+        for creator in followed:
+            if creator.user_id == user.pk:
+                continue
+            if social.follow(user=user, creator=creator):
+                report.add("follows")
+            for post in VideoPost.objects.published().filter(creator=creator):
+                if social.like(user=user, post=post):
+                    report.add("likes")
 
 
 def _creator(spec: CreatorSpec, *, approved_by) -> Creator:

@@ -52,6 +52,8 @@ class Creator(models.Model):
     # Stripe Connect (Express) account that receives payouts.
     stripe_account_id = models.CharField(max_length=64, blank=True)
     payouts_enabled = models.BooleanField(default=False)
+    # Kept by creators.services.social with each Follow written or deleted: lists show it without counting.
+    follower_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,6 +105,8 @@ class VideoPost(models.Model):
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Kept by creators.services.social with each Like written or deleted.
+    like_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -287,3 +291,31 @@ class Commission(models.Model):
     @property
     def net_cents(self) -> int:
         return self.amount_cents - self.amount_reversed_cents
+
+
+class Follow(models.Model):
+    """A shopper follows a creator: their posts fill the feed's Following tab."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "creator"], name="follow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows @{self.creator.handle}"
+
+
+class Like(models.Model):
+    """A shopper likes a post."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    post = models.ForeignKey(VideoPost, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="like_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes post {self.post_id}"

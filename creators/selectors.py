@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from creators.models import Creator, ProductTag, VideoPost
+from creators.models import Creator, Follow, Like, ProductTag, VideoPost
 from shop.selectors import product_card_prefetches, product_cards, summarise_product_card
 
 FEED_PAGE_SIZE = 10
@@ -96,10 +96,15 @@ class FeedPage:
     next_cursor: str | None
 
 
-def feed_posts(*, before_cursor: str | None = None, limit: int = FEED_PAGE_SIZE, hashtag: str = "") -> FeedPage:
-    """Published posts, newest first, `limit` of them after the cursor; optionally only those with #hashtag."""
+def feed_posts(
+    *, before_cursor: str | None = None, limit: int = FEED_PAGE_SIZE, hashtag: str = "", followed_by=None
+) -> FeedPage:
+    """Published posts, newest first, `limit` of them after the cursor; optionally only those with #hashtag,
+    or only those of creators `followed_by` (a user) follows (the Following tab)."""
     limit = max(1, min(limit, MAX_FEED_PAGE_SIZE))
     posts = VideoPost.objects.published().order_by("-published_at", "-id")
+    if followed_by is not None:
+        posts = posts.filter(creator__in=Follow.objects.filter(user=followed_by).values("creator_id"))
     if before_cursor:
         when, pk = decode_cursor(before_cursor)
         posts = posts.filter(Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk))
@@ -172,3 +177,33 @@ def hashtag_links(caption: str) -> list[tuple[str, str]]:
     if position < len(caption):
         pieces.append((caption[position:], ""))
     return pieces
+
+
+# --- what the viewer follows and likes -----------------------------------------------------------
+
+
+def mark_for_viewer(posts: list[VideoPost], *, viewer) -> list[VideoPost]:
+    """Give each post `liked` and its creator `followed` for the viewer: two queries when logged in, none else."""
+    liked: set[int] = set()
+    followed: set[int] = set()
+    if viewer is not None and viewer.is_authenticated and posts:
+        liked = set(Like.objects.filter(user=viewer, post__in=[p.pk for p in posts]).values_list("post_id", flat=True))
+        creator_ids = {post.creator_id for post in posts}
+        followed = set(Follow.objects.filter(user=viewer, creator__in=creator_ids).values_list("creator_id", flat=True))
+    for post in posts:
+        post.liked = post.pk in liked
+        post.creator.followed = post.creator_id in followed
+    return posts
+
+
+def follows(*, viewer, creator: Creator) -> bool:
+    """Whether the viewer follows the creator (no query for a guest)."""
+    return bool(viewer.is_authenticated and Follow.objects.filter(user=viewer, creator=creator).exists())
+
+
+def approved_creator(*, handle: str) -> Creator | None:
+    return Creator.objects.filter(handle=handle, status=Creator.Status.APPROVED).first()
+
+
+def published_post(*, post_id: int) -> VideoPost | None:
+    return VideoPost.objects.published().select_related("creator").filter(pk=post_id).first()

@@ -8,6 +8,9 @@ from django import forms
 from django.http import QueryDict
 
 from shop.models import Seller
+from shop.sorting import NEWEST, RELEVANCE, sort_choices
+
+FORM_ID = "product-filters"
 
 
 def _price_field(label: str) -> forms.DecimalField:
@@ -28,10 +31,19 @@ class ProductFilterForm(forms.Form):
     min_price = _price_field("Minimum price")
     max_price = _price_field("Maximum price")
     seller = forms.ChoiceField(label="Seller", required=False)
+    # Shown apart from the filter panel (shop/_sort.html), in the same form through the `form` attribute.
+    sort = forms.ChoiceField(label="Sort by", required=False, widget=forms.Select(attrs={"form": FORM_ID}))
 
-    def __init__(self, data: QueryDict, *, sellers: Iterable[Seller]) -> None:
+    def __init__(self, data: QueryDict, *, sellers: Iterable[Seller], searching: bool = False) -> None:
         super().__init__(data)
         self.fields["seller"].choices = [("", "All sellers"), *((seller.slug, seller.name) for seller in sellers)]
+        self.fields["sort"].choices = sort_choices(searching=searching)
+        self.default_sort = RELEVANCE if searching else NEWEST
+
+    def sort_key(self) -> str:
+        """The order asked for; the list's default when none, or an unknown one, is asked."""
+        sort = self.data.get("sort", "")
+        return sort if sort in dict(self.fields["sort"].choices) else self.default_sort
 
     def clean(self) -> dict[str, Any]:
         """Refuse a range whose minimum is above its maximum."""
@@ -54,4 +66,4 @@ class ProductFilterForm(forms.Form):
     @property
     def is_filtering(self) -> bool:
         """Whether the shopper asked for any filter (keeps the filter panel open)."""
-        return any(self.data.get(name) for name in self.fields)
+        return any(self.data.get(name) for name in self.fields if name != "sort")

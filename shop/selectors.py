@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from fulfillment.selectors import CustomsHold, available_quantity, customs_holds
@@ -122,34 +123,46 @@ def filter_products(
     return queryset
 
 
+def forgiving_terms(term: str) -> list[str]:
+    """A searched word and, from four letters on, that word less its last letter ("hoody" finds "hoodie")."""
+    return [term, term[:-1]] if len(term) >= 4 else [term]
+
+
 def search_products(queryset: QuerySet[Product], *, query: str) -> QuerySet[Product]:
-    """Full-text search (prefix-matching words) ranked by relevance on PostgreSQL; substrings elsewhere."""
+    """Products matching the words of `query`, forgiving typos.
+
+    PostgreSQL: full text (each word may be a prefix: "blu" finds "Bluebird") or a title word alike in
+    trigrams (pg_trgm: "hoody" finds "Hoodie"), annotated with `rank`. Elsewhere: each word, or the word
+    less its last letter, as a substring of the title, description or seller's name.
+    """
     query = query.strip()
     if not query:
         return queryset
+    words = re.findall(r"\w+", query)
+    if not words:
+        return queryset.none()
     if connection.vendor == "postgresql":
         vector = (
             SearchVector("title", weight="A", config="english")
             + SearchVector("seller__name", weight="B", config="english")
             + SearchVector("description", weight="C", config="english")
         )
-        # Every word must match, the last letters may be missing ("blu" finds "Bluebird"): word:* & word:*.
-        words = re.findall(r"\w+", query)
-        if not words:
-            return queryset.none()
         search_query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="english")
+        typed = " ".join(words)
+        similarity = TrigramWordSimilarity(typed, "title")
         return (
-            # Match with `@@` (every word must match); ts_rank alone is above 0 for a partial match.
+            # `@@`: every word matches. `%>`: the title has a stretch alike in trigrams to the query, by
+            # pg_trgm's word_similarity_threshold (0.6: "hoody" is 0.67 like "hoodie"); the GIN index serves it.
             queryset.alias(document=vector)
-            .filter(document=search_query)
-            .annotate(rank=SearchRank(vector, search_query))
+            .filter(Q(document=search_query) | TrigramWordSimilar(F("title"), Value(typed)))
+            .annotate(rank=SearchRank(vector, search_query) + similarity)
             .order_by("-rank", "-created_at", "-id")
         )
-    terms = query.split()
-    for term in terms:
-        queryset = queryset.filter(
-            Q(title__icontains=term) | Q(description__icontains=term) | Q(seller__name__icontains=term)
-        )
+    for term in words:
+        matches = Q()
+        for piece in forgiving_terms(term):
+            matches |= Q(title__icontains=piece) | Q(description__icontains=piece) | Q(seller__name__icontains=piece)
+        queryset = queryset.filter(matches)
     return queryset
 
 

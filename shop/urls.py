@@ -4,7 +4,6 @@ from shop import ship_to, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
     path("c/<slug:slug>/", views.category, name="category"),
     path("p/<slug:slug>/", views.product, name="product"),
     path("s/<slug:slug>/", views.seller_storefront, name="seller-storefront"),

@@ -1,4 +1,4 @@
-"""Public shopper pages: home, category, search, product and seller storefront."""
+"""Public shopper pages: home, category, product and seller storefront; the products of the search page."""
 
 from dataclasses import dataclass
 
@@ -19,6 +19,7 @@ from shop.models import Product, Variant
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
 from shop.services.shipping import quote_shipping, shipping_items
 from shop.ship_to import ShipToForm, shopper_country
+from shop.sorting import sort_products
 
 PAGE_SIZE = 24
 LOW_STOCK = 5
@@ -86,21 +87,28 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such category.")
     in_category = selectors.filter_products(selectors.storefront_products(), category=current)
     form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(in_category))
-    page = _page(request, selectors.filter_products(in_category, **form.filters()))
+    products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
+    page = _page(request, products)
     return render(request, "shop/category.html", {"category": current, "form": form, "page": page})
 
 
-@require_safe
-@cache_public_page
-def search(request: HttpRequest) -> HttpResponse:
-    """Products matching the words in `q`, filtered and paginated."""
-    query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+def search_query(request: HttpRequest) -> str:
+    """The words of `q`, spaces squeezed, at most MAX_QUERY_LENGTH characters."""
+    return " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+
+
+def product_search_context(request: HttpRequest, query: str) -> dict:
+    """The search page's products: the filter form and a page of matches in the chosen order.
+
+    The page itself is served by the creators app (`creators.search`), which adds creators and posts.
+    """
     context: dict = {"query": query, "form": None, "page": None}
     if query:
         found = selectors.search_products(selectors.storefront_products(), query=query)
-        form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(found))
-        context.update(form=form, page=_page(request, selectors.filter_products(found, **form.filters())))
-    return render(request, "shop/search.html", context)
+        form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(found), searching=True)
+        products = sort_products(selectors.filter_products(found, **form.filters()), key=form.sort_key())
+        context.update(form=form, page=_page(request, products))
+    return context
 
 
 def _import_charges(variant: Variant | None, country: str):

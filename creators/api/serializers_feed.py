@@ -81,7 +81,7 @@ class FeedPostSerializer(serializers.ModelSerializer):
         model = VideoPost
         fields = [
             "id", "creator", "caption", "video_url", "poster_url", "duration_seconds", "width", "height",
-            "published_at", "url", "tags",
+            "published_at", "url", "like_count", "tags",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -109,5 +109,6 @@ class CreatorProfileSerializer(serializers.Serializer):
     handle = serializers.CharField(source="creator.handle")
     display_name = serializers.CharField(source="creator.display_name")
     bio = serializers.CharField(source="creator.bio")
+    follower_count = serializers.IntegerField(source="creator.follower_count", help_text="Shoppers who follow them.")
     posts = FeedPostSerializer(many=True, help_text="Published posts, newest first.")
     products = TaggedProductSerializer(many=True, help_text="Distinct products the creator tags (the showcase).")

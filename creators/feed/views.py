@@ -3,17 +3,21 @@
 import json
 import secrets
 from decimal import Decimal
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from creators import selectors
+from creators.services import social
 from creators.services.engagement import InvalidEvents, record_tag_click, resolve_events
 from creators.tasks.engagement import record_engagement_task
 from marketplace.page_cache import cache_public_page
@@ -42,18 +46,21 @@ def _visitor(request: HttpRequest) -> tuple[int | None, str]:
     return user_id, session_key
 
 
-def _feed_context(page: selectors.FeedPage, hashtag: str) -> dict:
+def _feed_context(request: HttpRequest, page: selectors.FeedPage, hashtag: str, *, following: bool = False) -> dict:
     next_query = ""
     if page.next_cursor:
         next_query = f"?cursor={page.next_cursor}" + (f"&tag={hashtag}" if hashtag else "")
-    return {"posts": page.posts, "next_query": next_query, "hashtag": hashtag}
+        next_query += "&following=1" if following else ""
+    posts = selectors.mark_for_viewer(page.posts, viewer=request.user)
+    return {"posts": posts, "next_query": next_query, "hashtag": hashtag, "following": following}
 
 
-def _feed_page(request: HttpRequest) -> selectors.FeedPage:
+def _feed_page(request: HttpRequest, *, following: bool = False) -> selectors.FeedPage:
     try:
         return selectors.feed_posts(
             before_cursor=request.GET.get("cursor") or None,
             hashtag=selectors.normalise_hashtag(request.GET.get("tag")),
+            followed_by=request.user if following else None,
         )
     except selectors.InvalidCursor as exc:
         raise Http404("No such page of the feed.") from exc
@@ -64,8 +71,18 @@ def _feed_page(request: HttpRequest) -> selectors.FeedPage:
 def feed(request: HttpRequest) -> HttpResponse:
     """The vertical feed: the newest published posts (optionally of one #hashtag), more as you scroll."""
     hashtag = selectors.normalise_hashtag(request.GET.get("tag"))
-    context = _feed_context(_feed_page(request), hashtag)
+    context = _feed_context(request, _feed_page(request), hashtag)
     return render(request, "creators/feed/feed.html", context)
+
+
+@require_safe
+@login_required
+def following_feed(request: HttpRequest) -> HttpResponse:
+    """The Following tab: the newest posts of the creators the shopper follows."""
+    context = _feed_context(request, _feed_page(request, following=True), "", following=True)
+    response = render(request, "creators/feed/feed.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_safe
@@ -73,7 +90,11 @@ def feed(request: HttpRequest) -> HttpResponse:
 def feed_page(request: HttpRequest) -> HttpResponse:
     """The next posts after `cursor`, as the partial the feed's sentinel swaps in (htmx)."""
     hashtag = selectors.normalise_hashtag(request.GET.get("tag"))
-    return render(request, "creators/feed/_posts.html", _feed_context(_feed_page(request), hashtag))
+    following = request.GET.get("following") == "1"
+    if following and not request.user.is_authenticated:
+        return _to_log_in(request, reverse("feed-following"))
+    context = _feed_context(request, _feed_page(request, following=following), hashtag, following=following)
+    return render(request, "creators/feed/_posts.html", context)
 
 
 def _absolute(request: HttpRequest, url: str) -> str:
@@ -92,6 +113,7 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
         "image": _absolute(request, found.poster.url) if found.poster else "",
         "video": _absolute(request, found.video.url) if found.video else "",
     }
+    selectors.mark_for_viewer([found], viewer=request.user)
     return render(request, "creators/feed/post.html", {"post": found, "posts": [found], "share": share})
 
 
@@ -137,6 +159,7 @@ def creator_profile(request: HttpRequest, handle: str) -> HttpResponse:
     profile = selectors.creator_profile(handle=handle)
     if profile is None:
         raise Http404("No such creator.")
+    profile.creator.followed = selectors.follows(viewer=request.user, creator=profile.creator)
     return render(request, "creators/feed/profile.html", {"profile": profile, "creator": profile.creator})
 
 
@@ -244,3 +267,91 @@ def events(request: HttpRequest) -> JsonResponse:
 
 def _bad_events(exc: InvalidEvents) -> JsonResponse:
     return JsonResponse({"code": "invalid", "message": exc.message, "fields": exc.fields}, status=400)
+
+
+# --- follow and like -----------------------------------------------------------------------------
+
+
+def _to_log_in(request: HttpRequest, next_url: str) -> HttpResponse:
+    """Send a guest to log in, then back to `next_url` (htmx follows HX-Redirect with a full page load)."""
+    url = f"{reverse('login')}?{urlencode({'next': next_url})}"
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    """The page the form was sent from, when ours, else `fallback`: for htmx the page in the address bar (a
+    post loaded by scrolling carries the partial's URL in `next`), else the form's `next`."""
+    next_url = request.POST.get("next", "")
+    if request.htmx and request.htmx.current_url:
+        current = urlsplit(request.htmx.current_url)
+        next_url = urlunsplit(("", "", current.path, current.query, "")) if current.netloc == request.get_host() else ""
+    ours = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if ours and next_url.startswith("/"):
+        return next_url
+    return fallback
+
+
+def _social_toggle(
+    request: HttpRequest, *, target, actions: dict, state: str, template: str, name: str, fallback: str
+) -> HttpResponse:
+    """Shared by follow and like: a guest logs in first; `action` names the state wanted, so a repeat is harmless.
+
+    `actions` maps each action to its service and the state it leaves (`state` is the template's flag).
+    """
+    if not request.user.is_authenticated:
+        return _to_log_in(request, _back(request, fallback))
+    action = request.POST.get("action", "")
+    if action not in actions:
+        choices = " or ".join(actions)
+        if request.htmx:
+            return JsonResponse({"code": "invalid", "message": f"Send action {choices}.", "fields": {}}, status=400)
+        return HttpResponse(f"Send action {choices}.", status=400, content_type="text/plain; charset=utf-8")
+    service, wanted = actions[action]
+    service(user=request.user, **{name: target})
+    if request.htmx:
+        target.refresh_from_db()
+        setattr(target, state, wanted)
+        return render(request, template, {name: target})
+    return redirect(_back(request, fallback))
+
+
+@require_POST
+@same_origin_post
+def follow_creator(request: HttpRequest, handle: str) -> HttpResponse:
+    """Follow (`action=follow`) or unfollow (`action=unfollow`) a creator; the button again for htmx."""
+    creator = selectors.approved_creator(handle=handle)
+    if creator is None:
+        raise Http404("No such creator.")
+    return _social_toggle(
+        request,
+        target=creator,
+        actions={"follow": (social.follow, True), "unfollow": (social.unfollow, False)},
+        state="followed",
+        template="creators/feed/_follow.html",
+        name="creator",
+        fallback=reverse("feed-creator", args=[creator.handle]),
+    )
+
+
+@require_POST
+@same_origin_post
+def like_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    """Like (`action=like`) or unlike (`action=unlike`) a published post; the button again for htmx."""
+    found = selectors.published_post(post_id=post_id)
+    if found is None:
+        raise Http404("No such post.")
+    return _social_toggle(
+        request,
+        target=found,
+        actions={"like": (social.like, True), "unlike": (social.unlike, False)},
+        state="liked",
+        template="creators/feed/_like.html",
+        name="post",
+        fallback=reverse("feed-post", args=[found.pk]),
+    )

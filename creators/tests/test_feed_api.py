@@ -30,6 +30,7 @@ def test_the_feed_lists_published_posts_with_their_tags_and_products(api_client)
     assert item["video_url"] == f"http://testserver/media/{post.video.name}"
     assert item["poster_url"] is None
     assert item["url"] == f"http://testserver/v/{post.pk}/"
+    assert item["like_count"] == 0
     assert item["creator"] == {
         "handle": post.creator.handle,
         "display_name": post.creator.display_name,
@@ -131,7 +132,7 @@ def test_a_creator_with_posts_and_showcase(api_client):
 
     body = api_client.get("/api/v1/creators/ada.makes/").json()
 
-    assert (body["handle"], body["display_name"], body["bio"]) == ("ada.makes", "Ada", "Tea")
+    assert (body["handle"], body["display_name"], body["bio"], body["follower_count"]) == ("ada.makes", "Ada", "Tea", 0)
     assert [post["id"] for post in body["posts"]] == [newer.pk, older.pk]
     assert [product["title"] for product in body["products"]] == ["Glass teapot"]
 

@@ -49,6 +49,7 @@ ENDPOINTS = {
     "/api/v1/orders/{number}/returns/{return_number}/": {"get"},
     "/api/v1/orders/{number}/returns/{return_number}/label/": {"get"},
     "/api/v1/feed/": {"get"},
+    "/api/v1/search/suggestions/": {"get"},
     "/api/v1/posts/{post_id}/": {"get"},
     "/api/v1/creators/{handle}/": {"get"},
     "/api/v1/creator/posts/": {"get", "post"},

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from creators.models import Commission, Creator, ProductTag, VideoPost
+from creators.models import Commission, Creator, Follow, Like, ProductTag, VideoPost
 from fulfillment.models import (
     Backorder,
     FulfillmentOrder,
@@ -54,6 +54,14 @@ def test_creators_have_published_playable_posts_with_visible_tags(seeded):
     assert posts.count() == 12
     assert all(post.video.name.endswith(".mp4") and post.poster and post.duration_seconds for post in posts)
     assert ProductTag.objects.visible().filter(post__in=posts).count() == 36
+
+
+def test_the_demo_shopper_follows_creators_and_every_count_agrees_with_its_rows(seeded):
+    shopper_follows = Follow.objects.filter(user__username="shopper")
+    assert shopper_follows.count() == 3
+    assert Like.objects.filter(user__username="shopper").count() == 6
+    assert all(creator.follower_count == creator.follows.count() > 0 for creator in Creator.objects.all())
+    assert all(post.like_count == post.likes.count() for post in VideoPost.objects.all())
 
 
 def test_paid_orders_reach_every_fulfillment_state(seeded):

@@ -17,6 +17,7 @@ from shop.api.serializers import (
     ProductFilterSerializer,
 )
 from shop.models import Category, Product
+from shop.sorting import NEWEST, RELEVANCE, sort_products
 
 
 def non_empty_params(request: Request) -> dict[str, str]:
@@ -36,7 +37,7 @@ def non_empty_params(request: Request) -> dict[str, str]:
 )
 @method_decorator(cache_public_page, name="dispatch")
 class ProductListView(generics.ListAPIView):
-    """Active products, newest first (by relevance when searching), 24 a page."""
+    """Active products, newest first (by relevance when searching) unless `sort` says otherwise, 24 a page."""
 
     serializer_class = ProductCardSerializer
     permission_classes = [AllowAny]
@@ -55,7 +56,9 @@ class ProductListView(generics.ListAPIView):
             min_price=params.get("min_price"),
             max_price=params.get("max_price"),
         )
-        return selectors.search_products(products, query=params.get("q", ""))
+        query = params.get("q", "")
+        found = selectors.search_products(products, query=query)
+        return sort_products(found, key=params.get("sort") or (RELEVANCE if query.strip() else NEWEST))
 
 
 @extend_schema(

@@ -12,6 +12,7 @@ from marketplace.api_fields import CountryCodeField, IdRelatedField
 from shop.customs import CUSTOMS_FIELDS, missing_customs_fields
 from shop.models import Category, Product, ProductImage, Seller, SellerCustomsProfile, Variant
 from shop.services.customs import CUSTOMS_PROFILE_FIELDS
+from shop.sorting import sort_choices
 from shop.validators import (
     HS_CODE_HELP,
     normalise_hs_code,
@@ -104,6 +105,12 @@ class ProductFilterSerializer(serializers.Serializer):
     """Query parameters of the public product list."""
 
     q = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Words to search for.")
+    sort = serializers.ChoiceField(
+        choices=sort_choices(searching=True),
+        required=False,
+        help_text="The order: `relevance` (the default when searching), `newest` (else the default), `price_low`, "
+        "`price_high` (lowest variant price) or `best_selling` (units on paid orders, less refunds).",
+    )
     category = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Category.objects.all(),

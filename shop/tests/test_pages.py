@@ -310,6 +310,7 @@ def test_product_page_runs_no_inline_script_or_style(client):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert re.findall(r"<script[^>]*>", page) == [
         '<script src="/static/js/vendor/htmx.min.js" defer>',
+        '<script src="/static/js/search-suggest.js" defer>',
         '<script src="/static/js/product.js" defer>',
     ]
     assert " style=" not in page

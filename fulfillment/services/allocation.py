@@ -6,6 +6,7 @@ fulfillment order that leaves its warehouse's country with a line lacking custom
 (`MISSING_CUSTOMS_DATA`) until the data is complete.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
@@ -99,6 +100,8 @@ def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:
         incoterm=request.incoterm,
         value_in_sdr=Decimal(request.value_in_sdr) if request.value_in_sdr else None,
         exporter=request.exporter,
+        promised_from=dt.date.fromisoformat(request.promised_from) if request.promised_from else None,
+        promised_to=dt.date.fromisoformat(request.promised_to) if request.promised_to else None,
     )
     OutboundLine.objects.bulk_create(
         [

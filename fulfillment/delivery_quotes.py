@@ -18,10 +18,10 @@ warehouse's cut-off, time zone and handling days and the chosen service's transi
 window over the warehouses (the shopper has everything when the slowest parcel arrives).
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone

@@ -427,6 +427,18 @@ class ShippingProgress:
     last_delivered_at: datetime | None = None
 
 
+def orders_being_picked(*, order_ids: Iterable[int]) -> set[int]:
+    """Which of these orders a warehouse has started picking (or shipped): too late to cancel. One query."""
+    return set(
+        FulfillmentOrder.objects.filter(
+            order_id__in=list(order_ids),
+            status__in=[FulfillmentOrder.Status.IN_PROGRESS, FulfillmentOrder.Status.CLOSED],
+        )
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+
+
 def shipping_progress(*, order_id: int) -> ShippingProgress:
     """The order's shipping progress, in three queries."""
     live = FulfillmentOrder.objects.filter(order_id=order_id).exclude(status=FulfillmentOrder.Status.CANCELLED)

@@ -142,10 +142,11 @@ def _estimate(cart, contents: CartContents, *, country: str) -> dict | None:
             return {"country_name": countries.name(country), "at_home": True, "delivery": options[0]}
         charges = cart_charge_quoter(cart=cart, country=country, region="").for_shipping(options[0].amount)
     except MissingExchangeRate as error:
-        if at_home:
-            return None
-        message = refusal(error, destination=Destination(country, ""), currency=contents.currency).message
-        return {"country_name": countries.name(country), "refused": message}
+        # At home checkout says it, with the address; abroad the shopper is told now.
+        message = (
+            "" if at_home else refusal(error, destination=Destination(country, ""), currency=contents.currency).message
+        )
+        return {"country_name": countries.name(country), "refused": message} if message else None
     except CannotQuoteCharges as error:
         return {"country_name": countries.name(country), "refused": error.message}
     return {

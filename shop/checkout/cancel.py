@@ -31,9 +31,7 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
         messages.info(request, f"Order {order.number} was already cancelled.")
     elif result.refund is not None:
         amount = money(result.refund.amount, result.refund.currency)
-        messages.success(
-            request, f"Order {order.number} is cancelled. {amount} is being refunded to your card."
-        )
+        messages.success(request, f"Order {order.number} is cancelled. {amount} is being refunded to your card.")
     else:
         messages.success(request, f"Order {order.number} is cancelled.")
     return redirect(signed_for_guest(order, order.get_absolute_url()))

@@ -1,4 +1,4 @@
-"""The delivery promise: quoted with dates, kept on the order, compared with the actual delivery; staff's on-time rates."""
+"""The delivery promise: quoted with dates, kept on the order, compared with the delivery; on-time rates."""
 
 import datetime as dt
 import re
@@ -159,7 +159,7 @@ def test_staff_read_the_on_time_rate_per_carrier_and_per_warehouse(admin_client,
     warehouses = page[page.index('id="on-time-warehouses"') :]
     assert warehouses.count("<td>1</td><td>1</td><td>100.0 %</td><td>0</td>") == 1
     assert warehouses.count("<td>1</td><td>0</td><td>0.0 %</td><td>0</td>") == 1
-    assert warehouses.count("<td>0</td><td>0</td><td>–</td><td>1</td>") == 1
+    assert warehouses.count("<td>0</td><td>0</td><td>\u2013</td><td>1</td>") == 1
 
 
 def test_the_report_is_for_staff_only_and_its_queries_do_not_grow_with_parcels(client, user, admin_client):

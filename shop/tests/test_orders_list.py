@@ -37,7 +37,7 @@ def test_each_order_shows_its_items_with_pictures_status_and_delivery_dates(clie
     page = client.get("/orders/").content.decode()
 
     card = page[page.index(f"Order {order.number}") :]
-    assert "Green tea" in card and "× 2" in card
+    assert "Green tea" in card and "\u00d7 2" in card
     assert "<img" in card.split("</li>")[0] or "<picture" in card.split("</li>")[0]
     assert "Paid" in card
     assert f'data-from="{order.promised_from:%Y-%m-%d}" data-to="{order.promised_to:%Y-%m-%d}"' in card

@@ -16,7 +16,7 @@ from shop.checkout.selectors import order_for_page, orders_for_shopper, payment_
 from shop.models import Order, OrderEvent, OrderLine
 from shop.order_timeline import describe
 from shop.services.cancellation import cancel_by_shopper
-from shop.services.payments import CancelNotAllowed, PaymentNotStartable, start_payment
+from shop.services.payments import PaymentError, PaymentNotStartable, start_payment
 
 STATUS_HELP = "The order's status: " + ", ".join(f"`{value}` ({label})" for value, label in Order.Status.choices) + "."
 NOT_LOGGED_IN = error_response("Not logged in.")
@@ -276,7 +276,7 @@ class OrderCancelView(APIView):
             raise exceptions.NotFound("No order of yours has this number.")
         try:
             result = cancel_by_shopper(order=order, by=request.user)
-        except CancelNotAllowed as error:
+        except PaymentError as error:  # not cancellable, or its payment cannot be refunded: nothing changed
             raise DomainError(error.code, error.message, status_code=status.HTTP_409_CONFLICT) from error
         refund = result.refund
         body = {

@@ -10,7 +10,7 @@ from shop.checkout.links import opens_order, signed_for_guest
 from shop.checkout.selectors import order_for_page
 from shop.checkout.views import order_page
 from shop.services.cancellation import cancel_by_shopper
-from shop.services.payments import CancelNotAllowed
+from shop.services.payments import PaymentError
 from shop.templatetags.catalog import money
 
 
@@ -25,7 +25,7 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("No order of yours has this number.")
     try:
         result = cancel_by_shopper(order=order, by=request.user)
-    except CancelNotAllowed as error:
+    except PaymentError as error:  # not cancellable (picking started...) or not refundable: nothing changed
         return order_page(request, order, token=token, cancel_error=error.message, status=409)
     if result.already:
         messages.info(request, f"Order {order.number} was already cancelled.")

@@ -56,3 +56,17 @@ def test_two_parcels_arrive_when_the_slower_does():
     early = PromiseWindow(dt.date(2026, 12, 8), dt.date(2026, 12, 10))
     late = PromiseWindow(dt.date(2026, 12, 9), dt.date(2026, 12, 9))
     assert early.later(late) == PromiseWindow(dt.date(2026, 12, 9), dt.date(2026, 12, 10))
+
+
+@pytest.mark.django_db
+def test_staff_cannot_save_a_warehouse_with_an_unknown_time_zone():
+    from django.core.exceptions import ValidationError
+
+    from fulfillment.tests.factories import WarehouseFactory
+
+    warehouse = WarehouseFactory.build(time_zone="Mars/Olympus_Mons")
+
+    with pytest.raises(ValidationError) as refused:
+        warehouse.full_clean()
+
+    assert "not a known time zone" in str(refused.value.message_dict["time_zone"])

@@ -15,10 +15,12 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Stock, StockMovement, Warehouse
+from fulfillment.selectors_delivery import on_time_report
 from fulfillment.services.stock import InsufficientStock, set_stock_quantity
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 
@@ -115,9 +117,31 @@ class WarehouseAdmin(admin.ModelAdmin):
         # Ours: staff receive sellers' inbound shipments and count; a seller's own: that seller counts.
         ("Run by", {"fields": ("operator", "operator_seller_id")}),
         ("Address", {"fields": ("address_line1", "address_line2", "city", "region", "postal_code", "country")}),
+        # The delivery promise shoppers see: orders before the cut-off start that business day.
+        ("Delivery promise", {"fields": ("cutoff_time", "time_zone", "handling_days")}),
         ("Stock", {"fields": ("stock_summary", "created_at")}),
     )
     inlines = (WarehouseStockInline,)
+
+    def get_urls(self):
+        extra = [path("on-time/", self.admin_site.admin_view(self.on_time_view), name="fulfillment_on_time")]
+        return extra + super().get_urls()
+
+    def on_time_view(self, request: HttpRequest) -> HttpResponse:
+        """Delivery promises kept, per carrier and per warehouse (staff who may see shipments)."""
+        if not request.user.has_perm("fulfillment.view_shipment"):
+            raise PermissionDenied
+        report = on_time_report(today=timezone.localdate())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Delivery promises kept",
+            "opts": self.opts,
+            "tables": [
+                ("Per carrier", report.carriers, "on-time-carriers"),
+                ("Per warehouse", report.warehouses, "on-time-warehouses"),
+            ],
+        }
+        return TemplateResponse(request, "admin/fulfillment/on_time/report.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Warehouse]:
         # A GROUP BY drops Meta.ordering: order explicitly.

@@ -12,16 +12,24 @@ A part that nobody stocks (backordered) ships from the warehouse chosen first, o
 active fulfillment centre when nobody stocks anything. Without a postal code the domestic zone is
 the farthest one, so an early quote is never below the one at checkout. Amounts are in the
 carriers' currency; the shop converts them.
+
+Each method also carries its delivery dates (`fulfillment.delivery_promise`): from each shipping
+warehouse's cut-off, time zone and handling days and the chosen service's transit days, the latest
+window over the warehouses (the shopper has everything when the slowest parcel arrives).
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
 from fulfillment import carriers
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses, distance
 from fulfillment.carriers import Address, Parcel, Rate, ShipmentSpec
+from fulfillment.delivery_promise import PromiseWindow, promise_window
 from fulfillment.models import Box, Stock, Warehouse
 from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.packing import ItemSize, suggest_parcels
@@ -54,14 +62,27 @@ class DeliveryQuote:
     days_min: int
     days_max: int
     rates: tuple[Rate, ...]  # one per shipping warehouse
+    arrives: PromiseWindow
+
+    @property
+    def arrives_from(self) -> dt.date:
+        return self.arrives.arrives_from
+
+    @property
+    def arrives_to(self) -> dt.date:
+        return self.arrives.arrives_to
 
     @property
     def warehouse_count(self) -> int:
         return len(self.rates)
 
 
-def delivery_quotes(*, items: Sequence[QuoteItem], country: str, postal_code: str = "") -> list[DeliveryQuote]:
+def delivery_quotes(
+    *, items: Sequence[QuoteItem], country: str, postal_code: str = "", now: dt.datetime | None = None
+) -> list[DeliveryQuote]:
     """The methods to `country` for these items, cheapest first; empty when no warehouse or carrier can ship a part.
+
+    Delivery dates are for an order placed at `now` (default: now).
 
     Two queries (stock with its warehouses, then their boxes); a third only when nobody stocks anything.
     """
@@ -75,21 +96,40 @@ def delivery_quotes(*, items: Sequence[QuoteItem], country: str, postal_code: st
     boxes = defaultdict(list)
     for box in Box.objects.filter(warehouse__in=list(parts), is_active=True).order_by("pk"):
         boxes[box.warehouse_id].append(box)
-    standard, express = [], []
+    now = now or timezone.now()
+    standard: list[tuple[Warehouse, Rate]] = []
+    express: list[tuple[Warehouse, Rate]] = []
     for warehouse, part in parts.items():
         rates = carriers.quote_all(_shipment(warehouse, part, boxes[warehouse.pk], destination))
         if not rates:
             return []
-        standard.append(carriers.cheapest_rate(rates, None))
-        express.append(min(rates, key=lambda r: (r.days_max, r.amount, r.carrier, r.service)))
-    quotes = [_combined(STANDARD, standard)]
-    fastest = _combined(EXPRESS, express)
+        standard.append((warehouse, carriers.cheapest_rate(rates, None)))
+        express.append((warehouse, min(rates, key=lambda r: (r.days_max, r.amount, r.carrier, r.service))))
+    quotes = [_combined(STANDARD, standard, now)]
+    fastest = _combined(EXPRESS, express, now)
     if fastest.days_max < quotes[0].days_max:
         quotes.append(fastest)
     return quotes
 
 
-def _combined(code: str, rates: list[Rate]) -> DeliveryQuote:
+def arrival_window(warehouse: Warehouse, rate: Rate, now: dt.datetime) -> PromiseWindow:
+    """When a parcel of this warehouse sent by this service today would arrive."""
+    return promise_window(
+        now=now,
+        cutoff=warehouse.cutoff_time,
+        time_zone=warehouse.time_zone,
+        handling_days=warehouse.handling_days,
+        transit_days_min=rate.days_min,
+        transit_days_max=rate.days_max,
+    )
+
+
+def _combined(code: str, chosen: list[tuple[Warehouse, Rate]], now: dt.datetime) -> DeliveryQuote:
+    rates = [rate for _, rate in chosen]
+    windows = [arrival_window(warehouse, rate, now) for warehouse, rate in chosen]
+    arrives = windows[0]
+    for window in windows[1:]:
+        arrives = arrives.later(window)
     currencies = {rate.currency for rate in rates}
     if len(currencies) != 1:
         raise ValueError(f"Carriers quoted in several currencies: {sorted(currencies)}")
@@ -100,6 +140,7 @@ def _combined(code: str, rates: list[Rate]) -> DeliveryQuote:
         days_min=max(rate.days_min for rate in rates),
         days_max=max(rate.days_max for rate in rates),
         rates=tuple(rates),
+        arrives=arrives,
     )
 
 

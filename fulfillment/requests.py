@@ -54,6 +54,9 @@ class FulfillmentRequest:
     incoterm: str = ""
     value_in_sdr: str = ""
     exporter: dict[str, str] = field(default_factory=dict)
+    # The delivery dates promised at checkout (ISO dates; empty for orders placed before promises existed).
+    promised_from: str = ""
+    promised_to: str = ""
 
     def as_payload(self) -> dict[str, Any]:
         """JSON-safe (money as a string), for an event's payload."""
@@ -74,6 +77,8 @@ class FulfillmentRequest:
             incoterm=data.get("incoterm", ""),
             value_in_sdr=data.get("value_in_sdr", ""),
             exporter=dict(data.get("exporter") or {}),
+            promised_from=data.get("promised_from", ""),
+            promised_to=data.get("promised_to", ""),
             lines=tuple(
                 FulfillmentLine(**{**line, "unit_value": Decimal(str(line["unit_value"]))}) for line in data["lines"]
             ),

@@ -423,16 +423,32 @@ class ShippingProgress:
     # Something is still at a warehouse: a shipment not handed over, a fulfillment order not shipped,
     # or an open backorder.
     waiting: bool
+    # When the last live shipment was delivered (None before any was): the order's actual delivery.
+    last_delivered_at: datetime | None = None
+
+
+def orders_being_picked(*, order_ids: Iterable[int]) -> set[int]:
+    """Which of these orders a warehouse has started picking (or shipped): too late to cancel. One query."""
+    return set(
+        FulfillmentOrder.objects.filter(
+            order_id__in=list(order_ids),
+            status__in=[FulfillmentOrder.Status.IN_PROGRESS, FulfillmentOrder.Status.CLOSED],
+        )
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
 
 
 def shipping_progress(*, order_id: int) -> ShippingProgress:
     """The order's shipping progress, in three queries."""
     live = FulfillmentOrder.objects.filter(order_id=order_id).exclude(status=FulfillmentOrder.Status.CANCELLED)
-    statuses = list(
+    rows = list(
         Shipment.objects.filter(fulfillment_order__in=live)
         .exclude(status=Shipment.Status.CANCELLED)
-        .values_list("status", flat=True)
+        .values_list("status", "delivered_at")
     )
+    statuses = [status for status, _ in rows]
+    delivered_at = [at for _, at in rows if at is not None]
     handed = sum(status in HANDED_OVER_STATUSES for status in statuses)
     waiting = handed < len(statuses) or (
         live.exclude(shipments__status__in=HANDED_OVER_STATUSES).exists()
@@ -443,6 +459,7 @@ def shipping_progress(*, order_id: int) -> ShippingProgress:
         handed_over=handed,
         delivered=statuses.count(Shipment.Status.DELIVERED),
         waiting=waiting,
+        last_delivered_at=max(delivered_at, default=None),
     )
 
 

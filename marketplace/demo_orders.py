@@ -20,7 +20,7 @@ from django.utils import timezone
 from creators.models import ProductTag, TagClick
 from creators.services.commissions import release_payable_commissions
 from fulfillment.delivery_quotes import STANDARD
-from fulfillment.models import Box, FulfillmentOrder, Shipment, TrackingEvent, Warehouse
+from fulfillment.models import Box, FulfillmentOrder, OutboundOrder, Shipment, TrackingEvent, Warehouse
 from fulfillment.services.fulfillment_orders import hold_fulfillment_order
 from fulfillment.services.labels import buy_label, void_label
 from fulfillment.services.packing import pack_shipment, suggest_parcels
@@ -91,8 +91,8 @@ PLAN = (
     DemoOrder("in_transit", "US-W", lines=2),
     DemoOrder("in_transit", "GB", via_creator=True),
     DemoOrder("out_for_delivery"),
-    DemoOrder("delivered", via_creator=True),
-    DemoOrder("delivered_long_ago", via_creator=True),
+    DemoOrder("delivered", via_creator=True),  # within its delivery promise
+    DemoOrder("delivered_long_ago", via_creator=True),  # two days after its promise: the on-time report counts it
     DemoOrder("exception", "DE"),
     DemoOrder("returned_to_sender"),  # refused at the door: the parcel comes back and a return opens by itself
     DemoOrder("cancelled"),
@@ -264,6 +264,7 @@ def advance_demo_order(order: Order, state: str, *, by) -> None:
             _refused_at_the_door(shipment)
         if state == "delivered_long_ago":
             _move_back_in_time(shipment, days=40)
+            _missed_promise(order)
     if state == "packed":
         # Packing bought the label (its fact handled now, even inside a caller's transaction); this demo
         # order shows a label voided at the bench, waiting for a new one.
@@ -313,8 +314,20 @@ def _refused_at_the_door(shipment: Shipment) -> None:
     deliver_pending()  # the return opens now, even inside a caller's transaction
 
 
+def _missed_promise(order: Order) -> None:
+    """The parcel came two days after the last day promised at checkout (demo only: the dates are moved back)."""
+    deliver_pending()  # the delivered fact records the order's delivery day
+    order.refresh_from_db()
+    delivered_on = order.delivered_on or timezone.localdate()
+    promised_to = delivered_on - dt.timedelta(days=2)
+    promise = {"promised_from": promised_to - dt.timedelta(days=3), "promised_to": promised_to}
+    Order.objects.filter(pk=order.pk).update(**promise, delivered_on=delivered_on)
+    OutboundOrder.objects.filter(pk=order.pk).update(**promise)
+
+
 def _move_back_in_time(shipment: Shipment, *, days: int) -> None:
     """Shift a delivered shipment's story into the past, so its return window has closed (demo only)."""
+    deliver_pending()  # the delivered fact records the order's delivery day, shifted below with its promise
     shift = dt.timedelta(days=days)
     TrackingEvent.objects.filter(shipment=shipment).update(occurred_at=F("occurred_at") - shift)
     Shipment.objects.filter(pk=shipment.pk).update(
@@ -322,6 +335,16 @@ def _move_back_in_time(shipment: Shipment, *, days: int) -> None:
     )
     order_id = shipment.fulfillment_order.order_id
     Order.objects.filter(pk=order_id).update(paid_at=F("paid_at") - shift, created_at=F("created_at") - shift)
+    order = Order.objects.get(pk=order_id)
+    dates = {
+        name: getattr(order, name) - shift
+        for name in ("promised_from", "promised_to", "delivered_on")
+        if getattr(order, name) is not None
+    }
+    Order.objects.filter(pk=order_id).update(**dates)
+    OutboundOrder.objects.filter(pk=order_id).update(
+        **{name: day for name, day in dates.items() if name != "delivered_on"}
+    )
     Payment.objects.filter(order_id=order_id).update(
         created_at=F("created_at") - shift, updated_at=F("updated_at") - shift
     )

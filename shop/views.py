@@ -17,7 +17,7 @@ from shop.forms import ProductFilterForm
 from shop.landed_cost import Destination
 from shop.models import Product, Variant
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
-from shop.services.shipping import quote_shipping, shipping_items
+from shop.services.shipping import ShippingOption, quote_shipping, shipping_items
 from shop.ship_to import ShipToForm, shopper_country
 from shop.sorting import sort_products
 
@@ -126,6 +126,20 @@ def _import_charges(variant: Variant | None, country: str):
     return import_charges_notice(variant=variant, country=country, shipping=options[0].amount if options else 0)
 
 
+def _delivery(variant: Variant | None, country: str) -> ShippingOption | None:
+    """The cheapest method's delivery dates for one unit to the shopper's country (no postal code yet: the
+    farthest zone, so checkout never promises later); None when it cannot be quoted."""
+    if variant is None:
+        return None
+    try:
+        options = quote_shipping(
+            items=shipping_items([(variant, 1)]), country=country, subtotal=variant.price, currency=variant.currency
+        )
+    except MissingExchangeRate:  # the import-charges notice says why
+        return None
+    return options[0] if options else None
+
+
 @require_safe
 @cache_public_page
 def product(request: HttpRequest, slug: str) -> HttpResponse:
@@ -143,6 +157,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         # Whether it can be shipped to the shopper's country (customs data, restricted items), and where never.
         "shipping": product_shipping(variants=found.active_variants, destination=country),
         "import_charges": _import_charges(selected.variant if selected else None, country),
+        "delivery": _delivery(selected.variant if selected else None, country),
         "ship_to_form": ShipToForm(initial={"country": country, "next": request.get_full_path()}, auto_id="ship-to-%s"),
     }
     return render(request, "shop/product.html", context)

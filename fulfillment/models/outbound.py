@@ -22,6 +22,9 @@ class OutboundOrder(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     shipping_method = models.CharField(max_length=40, blank=True)
     shipping_days_max = models.PositiveSmallIntegerField(default=0)
+    # The delivery dates promised at checkout (fulfillment.delivery_promise): the on-time report compares them.
+    promised_from = models.DateField(null=True, blank=True)
+    promised_to = models.DateField(null=True, blank=True)
     ship_name = models.CharField("name", max_length=200, blank=True)
     ship_line1 = models.CharField("address line 1", max_length=200, blank=True)
     ship_line2 = models.CharField("address line 2", max_length=200, blank=True)

@@ -1,10 +1,21 @@
 """Warehouses, stock, the movement ledger, reservations, allocations. Stock writes go through services/stock.py."""
 
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django_countries.fields import CountryField
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(f"{value!r} is not a known time zone (IANA name, e.g. Europe/Berlin).") from error
 
 
 class Warehouse(models.Model):
@@ -35,6 +46,17 @@ class Warehouse(models.Model):
     # The shop's seller id (a plain number: fulfillment never imports the shop) of a seller-run warehouse.
     operator_seller_id = models.PositiveBigIntegerField(
         "operating seller id", null=True, blank=True, help_text="The seller running it; empty for ours."
+    )
+    # The delivery promise (fulfillment.delivery_promise): an order placed before the cut-off on a business
+    # day starts its handling that day; it leaves after `handling_days` business days.
+    cutoff_time = models.TimeField(
+        "order cut-off", default=dt.time(14, 0), help_text="Orders placed before it (local time) start that day."
+    )
+    handling_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Business days from the day handling starts to the hand-over to the carrier."
+    )
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name, e.g. America/New_York."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -6,6 +6,7 @@ fulfillment order that leaves its warehouse's country with a line lacking custom
 (`MISSING_CUSTOMS_DATA`) until the data is complete.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
@@ -99,6 +100,8 @@ def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:
         incoterm=request.incoterm,
         value_in_sdr=Decimal(request.value_in_sdr) if request.value_in_sdr else None,
         exporter=request.exporter,
+        promised_from=dt.date.fromisoformat(request.promised_from) if request.promised_from else None,
+        promised_to=dt.date.fromisoformat(request.promised_to) if request.promised_to else None,
     )
     OutboundLine.objects.bulk_create(
         [
@@ -122,6 +125,17 @@ def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:
     return order
 
 
+class PickingStarted(Exception):
+    """The order cannot be stopped before picking: a warehouse is picking it, or it has left."""
+
+    code = "picking_started"
+
+    def __init__(self, *, order_id: int) -> None:
+        self.message = "A warehouse has started picking this order; it can no longer be cancelled."
+        super().__init__(self.message)
+        self.order_id = order_id
+
+
 def stop_fulfillment(*, order_id: int, number: str = "", reference: str = "") -> int:
     """The order will not ship (cancelled, or refunded in full): give back its unshipped allocations.
 
@@ -129,36 +143,57 @@ def stop_fulfillment(*, order_id: int, number: str = "", reference: str = "") ->
     over: a stopped copy is kept, so a late hand-over allocates nothing.
     """
     with transaction.atomic():
-        order = OutboundOrder.objects.select_for_update().filter(pk=order_id).first()
-        if order is None:
-            OutboundOrder.objects.create(id=order_id, number=number, status=OutboundOrder.Status.CANCELLED)
-            return 0
-        if order.status == OutboundOrder.Status.CANCELLED:
-            return 0
-        order.status = OutboundOrder.Status.CANCELLED
-        order.save(update_fields=["status", "updated_at"])
-        allocations = list(
-            Allocation.objects.filter(
-                order_line__order_id=order_id,
-                fulfillment_order__status__in=[FulfillmentOrder.Status.OPEN, FulfillmentOrder.Status.ON_HOLD],
-            ).order_by("stock_id")
+        return _stop(order_id=order_id, number=number, reference=reference, only_unpicked=False)
+
+
+def cancel_before_picking(*, order_id: int, number: str = "", reference: str = "") -> int:
+    """Stop the order only if no warehouse has started picking it; raises PickingStarted otherwise.
+
+    The one door for a shopper's cancellation: fulfillment's copy of the order, then its fulfillment
+    orders are locked (the lock order of this app) and their states read under the lock, so a pick list
+    made at the same moment either took them first (PickingStarted) or finds them cancelled and skips
+    them. Call it inside the caller's transaction to cancel the order and stop it together. Safe to repeat.
+    """
+    with transaction.atomic():
+        return _stop(order_id=order_id, number=number, reference=reference, only_unpicked=True)
+
+
+def _stop(*, order_id: int, number: str, reference: str, only_unpicked: bool) -> int:
+    order = OutboundOrder.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:  # not handed over yet: a stopped copy, so a late hand-over allocates nothing
+        OutboundOrder.objects.create(id=order_id, number=number, status=OutboundOrder.Status.CANCELLED)
+        return 0
+    if order.status == OutboundOrder.Status.CANCELLED:
+        return 0
+    if only_unpicked:
+        # Read under lock: a pick list takes the same rows with select_for_update and re-checks they are open.
+        locked = list(FulfillmentOrder.objects.select_for_update().filter(order_id=order_id).order_by("pk"))
+        if any(fo.status in (FulfillmentOrder.Status.IN_PROGRESS, FulfillmentOrder.Status.CLOSED) for fo in locked):
+            raise PickingStarted(order_id=order_id)
+    order.status = OutboundOrder.Status.CANCELLED
+    order.save(update_fields=["status", "updated_at"])
+    allocations = list(
+        Allocation.objects.filter(
+            order_line__order_id=order_id,
+            fulfillment_order__status__in=[FulfillmentOrder.Status.OPEN, FulfillmentOrder.Status.ON_HOLD],
+        ).order_by("stock_id")
+    )
+    Backorder.objects.filter(order_line__order_id=order_id, allocated_at__isnull=True).delete()
+    if not allocations:
+        return 0
+    stocks = {
+        stock.pk: stock
+        for stock in Stock.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted({a.stock_id for a in allocations}))
+        .order_by("pk")
+    }
+    for allocation in allocations:
+        deallocate_units(
+            stock=stocks[allocation.stock_id],
+            quantity=allocation.quantity,
+            reference=reference or f"order {order.number or order_id}",
         )
-        Backorder.objects.filter(order_line__order_id=order_id, allocated_at__isnull=True).delete()
-        if not allocations:
-            return 0
-        stocks = {
-            stock.pk: stock
-            for stock in Stock.objects.select_for_update(of=("self",))
-            .filter(pk__in=sorted({a.stock_id for a in allocations}))
-            .order_by("pk")
-        }
-        for allocation in allocations:
-            deallocate_units(
-                stock=stocks[allocation.stock_id],
-                quantity=allocation.quantity,
-                reference=reference or f"order {order.number or order_id}",
-            )
-        for fulfillment_order in FulfillmentOrder.objects.filter(pk__in={a.fulfillment_order_id for a in allocations}):
-            set_fulfillment_order_status(fulfillment_order=fulfillment_order, to=FulfillmentOrder.Status.CANCELLED)
-        Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
+    for fulfillment_order in FulfillmentOrder.objects.filter(pk__in={a.fulfillment_order_id for a in allocations}):
+        set_fulfillment_order_status(fulfillment_order=fulfillment_order, to=FulfillmentOrder.Status.CANCELLED)
+    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
     return len(allocations)

@@ -44,6 +44,7 @@ ENDPOINTS = {
     "/api/v1/account/cards/": {"get"},
     "/api/v1/orders/": {"get"},
     "/api/v1/orders/{number}/": {"get"},
+    "/api/v1/orders/{number}/cancel/": {"post"},
     "/api/v1/orders/{number}/payment/": {"post"},
     "/api/v1/orders/{number}/returns/": {"get", "post"},
     "/api/v1/orders/{number}/returns/{return_number}/": {"get"},

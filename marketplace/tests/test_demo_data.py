@@ -241,3 +241,10 @@ def test_sellers_are_onboarded_paid_and_the_ledger_agrees_with_stripe(seeded, cl
     assert "data-balances" in page and "Sales and fees by month" in page
     statement = client.get("/seller/money/statement.csv", {"month": report.day.strftime("%Y-%m")})
     assert statement.status_code == 200 and "Sale" in statement.content.decode()
+
+
+def test_delivered_orders_kept_or_missed_their_promise_and_staff_read_the_rates(seeded, admin_client):
+    delivered = Order.objects.filter(delivered_on__isnull=False, promised_to__isnull=False)
+    assert {order.delivered_on_time for order in delivered} == {True, False}
+    page = admin_client.get("/admin/fulfillment/warehouse/on-time/").content.decode()
+    assert "On-time rate" in page and " %</td>" in page

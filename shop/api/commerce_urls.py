@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/cards/", saved_details.SavedCardListView.as_view(), name="api-saved-cards"),
     path("orders/", orders.OrderListView.as_view(), name="api-order-list"),
     path("orders/<str:number>/", orders.OrderDetailView.as_view(), name="api-order-detail"),
+    path("orders/<str:number>/cancel/", orders.OrderCancelView.as_view(), name="api-order-cancel"),
     path("orders/<str:number>/payment/", orders.OrderPaymentView.as_view(), name="api-order-payment"),
     path("orders/<str:number>/returns/", returns.OrderReturnListView.as_view(), name="api-order-returns"),
     path(

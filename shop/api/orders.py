@@ -15,7 +15,8 @@ from shop.checkout.links import can_see_order
 from shop.checkout.selectors import order_for_page, orders_for_shopper, payment_state
 from shop.models import Order, OrderEvent, OrderLine
 from shop.order_timeline import describe
-from shop.services.payments import PaymentNotStartable, start_payment
+from shop.services.cancellation import cancel_by_shopper
+from shop.services.payments import PaymentError, PaymentNotStartable, start_payment
 
 STATUS_HELP = "The order's status: " + ", ".join(f"`{value}` ({label})" for value, label in Order.Status.choices) + "."
 NOT_LOGGED_IN = error_response("Not logged in.")
@@ -29,7 +30,16 @@ class OrderSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["number", "status", "status_display", "created_at", "paid_at", "item_count", "total", "currency"]
+        fields = [
+            "number",
+            "status",
+            "status_display",
+            "created_at",
+            "paid_at",
+            "item_count",
+            "total",
+            "currency",
+        ]
         read_only_fields = fields
 
 
@@ -84,6 +94,9 @@ class OrderDetailSerializer(serializers.ModelSerializer):
     shipping_address = ShippingAddressOutSerializer(source="*")
     lines = OrderLineSerializer(many=True)
     events = OrderEventSerializer(many=True, help_text="The order's timeline, oldest first.")
+    delivered_on_time = serializers.BooleanField(
+        allow_null=True, help_text="Delivered by the last promised day; null while undelivered or without a promise."
+    )
 
     class Meta:
         model = Order
@@ -106,6 +119,10 @@ class OrderDetailSerializer(serializers.ModelSerializer):
             "amount_refunded",
             "shipping_method",
             "shipping_method_name",
+            "promised_from",
+            "promised_to",
+            "delivered_on",
+            "delivered_on_time",
             "shipping_address",
             "lines",
             "events",
@@ -215,3 +232,59 @@ class OrderPaymentView(APIView):
             "currency": order.currency,
         }
         return Response(CheckoutResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class CancelRefundSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    status = serializers.CharField(help_text="`pending` until the payment service confirms it, then `succeeded`.")
+
+
+class OrderCancelResultSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField(help_text=STATUS_HELP)
+    already_cancelled = serializers.BooleanField(help_text="True when an earlier request had cancelled it.")
+    refund = CancelRefundSerializer(allow_null=True, help_text="The refund of what was paid; null when unpaid.")
+
+
+@extend_schema(
+    tags=["orders"],
+    summary="Cancel one of your orders before it is picked",
+    request=None,
+    responses={
+        200: OrderCancelResultSerializer,
+        401: NOT_LOGGED_IN,
+        403: error_response("Not logged in, or the CSRF token is missing (session authentication)."),
+        404: NOT_FOUND,
+        409: error_response(
+            "`picking_started`: a warehouse is picking it or it has shipped; `not_cancellable`: it is delivered, "
+            "refunded or otherwise closed; `paid_meanwhile`: a payment is arriving, look again."
+        ),
+    },
+)
+class OrderCancelView(APIView):
+    """Cancel your order while no warehouse has started picking it; what was paid is refunded, once.
+
+    Asking again answers the same cancellation and refund (`already_cancelled` true).
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, number: str) -> Response:
+        order = Order.objects.filter(number=number, user=request.user).first()
+        if order is None:
+            raise exceptions.NotFound("No order of yours has this number.")
+        try:
+            result = cancel_by_shopper(order=order, by=request.user)
+        except PaymentError as error:  # not cancellable, or its payment cannot be refunded: nothing changed
+            raise DomainError(error.code, error.message, status_code=status.HTTP_409_CONFLICT) from error
+        refund = result.refund
+        body = {
+            "number": result.order.number,
+            "status": result.order.status,
+            "already_cancelled": result.already,
+            "refund": None
+            if refund is None
+            else {"amount": refund.amount, "currency": refund.currency, "status": refund.status},
+        }
+        return Response(OrderCancelResultSerializer(body).data)

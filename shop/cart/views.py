@@ -128,23 +128,31 @@ def _render_cart(
 
 
 def _estimate(cart, contents: CartContents, *, country: str) -> dict | None:
-    """Abroad: shipping by the cheapest method, tax and import duties for the shopper's country, as checkout will
-    charge them (or why the country cannot be quoted). At home nothing (the state's tax needs the address)."""
-    if not contents.lines or contents.currency is None or country == settings.SHOP_HOME_COUNTRY:
+    """When the cart would arrive by the cheapest method (`delivery`), and abroad: shipping, tax and import duties
+    for the shopper's country, as checkout will charge them (or why the country cannot be quoted). At home no
+    charges (the state's tax needs the address)."""
+    if not contents.lines or contents.currency is None:
         return None
+    at_home = country == settings.SHOP_HOME_COUNTRY
     try:
         options = quote_cart(contents, country=country)
         if not options:
             return None
+        if at_home:
+            return {"country_name": countries.name(country), "at_home": True, "delivery": options[0]}
         charges = cart_charge_quoter(cart=cart, country=country, region="").for_shipping(options[0].amount)
     except MissingExchangeRate as error:
-        message = refusal(error, destination=Destination(country, ""), currency=contents.currency).message
-        return {"country_name": countries.name(country), "refused": message}
+        # At home checkout says it, with the address; abroad the shopper is told now.
+        message = (
+            "" if at_home else refusal(error, destination=Destination(country, ""), currency=contents.currency).message
+        )
+        return {"country_name": countries.name(country), "refused": message} if message else None
     except CannotQuoteCharges as error:
         return {"country_name": countries.name(country), "refused": error.message}
     return {
         "country_name": countries.name(country),
         "shipping": options[0],
+        "delivery": options[0],
         "charges": charges,
         "total": contents.subtotal + options[0].amount + charges.at_sale,
     }

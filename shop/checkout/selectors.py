@@ -2,12 +2,35 @@
 
 from django.db.models import Prefetch, QuerySet, Sum
 
-from shop.models import Order, OrderEvent, Payment
+from fulfillment.selectors import orders_being_picked
+from shop.models import Order, OrderEvent, OrderLine, Payment, ProductImage
 
 
 def orders_for_shopper(*, user) -> QuerySet[Order]:
     """The user's orders, newest first, each with its number of items (no per-order queries)."""
     return Order.objects.filter(user=user).annotate(item_count=Sum("lines__quantity")).order_by("-created_at", "-id")
+
+
+def order_cards_for_shopper(*, user) -> QuerySet[Order]:
+    """`orders_for_shopper` for the orders page: each order's lines with their product and its pictures
+    (two more queries for a page, whatever the number of orders)."""
+    return orders_for_shopper(user=user).prefetch_related(
+        Prefetch(
+            "lines",
+            OrderLine.objects.select_related("variant__product")
+            .prefetch_related(Prefetch("variant__product__images", ProductImage.objects.order_by("position", "id")))
+            .order_by("id"),
+        )
+    )
+
+
+def mark_cancellable(orders: list[Order]) -> list[Order]:
+    """Set `cancellable` on each order: paid (or held) and not picked yet. One query for all of them."""
+    candidates = [order.pk for order in orders if order.status in (Order.Status.PAID, Order.Status.ON_HOLD)]
+    picked = orders_being_picked(order_ids=candidates) if candidates else set()
+    for order in orders:
+        order.cancellable = order.pk in candidates and order.pk not in picked
+    return orders
 
 
 def order_for_page(*, number: str) -> Order | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.checkout import views
+from shop.checkout import cancel, views
 
 urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("checkout/cancelled/", views.checkout_cancelled, name="checkout-cancelled"),
     path("orders/", views.order_list, name="order-list"),
     path("orders/<str:number>/", views.order_detail, name="order-detail"),
+    path("orders/<str:number>/cancel/", cancel.order_cancel, name="order-cancel"),
 ]

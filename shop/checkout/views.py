@@ -23,7 +23,13 @@ from shop import selectors as shop_selectors
 from shop.checkout.back_to_post import BackToPost, back_to_post_from
 from shop.checkout.forms import CheckoutForm
 from shop.checkout.links import can_see_order, opens_order, order_path, remember_order, signed_for_guest
-from shop.checkout.selectors import last_unpaid_order, order_for_page, orders_for_shopper, payment_state
+from shop.checkout.selectors import (
+    last_unpaid_order,
+    mark_cancellable,
+    order_cards_for_shopper,
+    order_for_page,
+    payment_state,
+)
 from shop.checkout.shortages import describe_shortages, variant_name
 from shop.cross_border import MISSING_CUSTOMS_DATA
 from shop.exchange_rates import MissingExchangeRate
@@ -411,8 +417,9 @@ def checkout_cancelled(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     """The shopper's orders, newest first, ten a page."""
-    page = Paginator(orders_for_shopper(user=request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "orders/order_list.html", {"page": page, "orders": page.object_list})
+    page = Paginator(order_cards_for_shopper(user=request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    orders = mark_cancellable(list(page.object_list))
+    return render(request, "orders/order_list.html", {"page": page, "orders": orders})
 
 
 @require_safe
@@ -424,10 +431,19 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         if token is None and not request.user.is_authenticated:  # maybe theirs: an email link followed logged out
             return redirect_to_login(request.get_full_path())
         raise Http404("No order of yours has this number.")
+    return order_page(request, order, token=token)
+
+
+def order_page(
+    request: HttpRequest, order: Order, *, token: str | None, cancel_error: str = "", status: int = 200
+) -> HttpResponse:
+    """The order page for an order the request may open (also shown again with a refused cancellation)."""
+    mark_cancellable([order])
     return render(
         request,
         "orders/order_detail.html",
         {
+            "cancel_error": cancel_error,
             "order": order,
             "token": token or "",
             "payment_state": payment_state(order),
@@ -436,4 +452,5 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "returns": returns_section(order=order),
             "return_new_path": signed_for_guest(order, reverse("order-return-new", kwargs={"number": order.number})),
         },
+        status=status,
     )

@@ -55,6 +55,11 @@ class Order(models.Model):
     shipping_method = models.CharField(max_length=40)
     shipping_method_name = models.CharField(max_length=100)
     shipping_days_max = models.PositiveSmallIntegerField(default=0)
+    # The delivery dates shown at checkout, kept as promised; `delivered_on` is the day the last parcel
+    # arrived (fulfillment's delivered fact), so the promise can be checked against what happened.
+    promised_from = models.DateField(null=True, blank=True)
+    promised_to = models.DateField(null=True, blank=True)
+    delivered_on = models.DateField(null=True, blank=True)
     ship_name = models.CharField("name", max_length=200)
     ship_line1 = models.CharField("address line 1", max_length=200)
     ship_line2 = models.CharField("address line 2", max_length=200, blank=True)
@@ -86,6 +91,13 @@ class Order(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("order-detail", kwargs={"number": self.number})
+
+    @property
+    def delivered_on_time(self) -> bool | None:
+        """Was it delivered by the last promised day? None while undelivered or without a promise."""
+        if self.delivered_on is None or self.promised_to is None:
+            return None
+        return self.delivered_on <= self.promised_to
 
 
 class OrderLine(models.Model):

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from fulfillment.models import Allocation
 from fulfillment.requests import FulfillmentLine, FulfillmentRequest, ShipTo
@@ -59,6 +60,8 @@ def fulfillment_request(order: Order) -> FulfillmentRequest:
         currency=order.currency,
         shipping_method=order.shipping_method,
         shipping_days_max=order.shipping_days_max,
+        promised_from=order.promised_from.isoformat() if order.promised_from else "",
+        promised_to=order.promised_to.isoformat() if order.promised_to else "",
         incoterm=order.incoterm,
         value_in_sdr=value_in_sdr(order, lines) if abroad else "",
         exporter=exporter_of(lines) if abroad else {},
@@ -160,7 +163,12 @@ def sync_order_status(*, order_id: int) -> str:
         progress = shipping_progress(order_id=order_id)
         if not progress.handed_over:
             return order.status
-        if progress.delivered and not progress.waiting and progress.delivered == progress.shipments:
+        fully_delivered = progress.delivered and not progress.waiting and progress.delivered == progress.shipments
+        if fully_delivered and order.delivered_on is None and progress.last_delivered_at is not None:
+            # The day the promise is judged by: the last parcel's delivery, in the shop's time zone.
+            order.delivered_on = timezone.localdate(progress.last_delivered_at)
+            order.save(update_fields=["delivered_on", "updated_at"])
+        if fully_delivered:
             target = S.DELIVERED
         elif progress.delivered:
             target = S.PARTIALLY_DELIVERED

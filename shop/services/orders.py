@@ -170,6 +170,8 @@ def place_order_of_lines(
                     shipping_method=shipping.code,
                     shipping_method_name=shipping.name,
                     shipping_days_max=shipping.days_max,
+                    promised_from=shipping.arrives_from,
+                    promised_to=shipping.arrives_to,
                     ship_name=address.name,
                     ship_line1=address.line1,
                     ship_line2=address.line2,

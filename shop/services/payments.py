@@ -625,6 +625,28 @@ def _charges_share(order: Order, items: Decimal, *, include_shipping: bool, own_
     )
 
 
+def open_full_refund(*, order: Order, reason: str, key: str, by=None) -> Refund | None:
+    """Write a pending refund of all that is left of the payment, once per key; None when nothing is left.
+
+    For a caller holding the order's lock in its own transaction (a shopper's cancellation): the refund is
+    sent to Stripe after commit by the `refund_requested` handler, so the decision and the refund commit
+    together and a crash between them cannot lose the refund.
+    """
+    existing = Refund.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    pending = list(order.refunds.filter(status=Refund.Status.PENDING))
+    amount = order.amount_paid - order.amount_refunded - sum((r.amount for r in pending), Decimal("0"))
+    if amount <= 0:
+        return None
+    payment = _payment_to_refund(order=order, amount=amount, pending=pending)
+    refund = _new_refund(order=order, payment=payment, amount=amount, lines=[], by=by, reason=reason)
+    refund.idempotency_key = key
+    refund.save(update_fields=["idempotency_key"])
+    events.refund_requested.publish(refund_id=refund.pk)
+    return refund
+
+
 def open_line_refund(
     *, order: Order, lines: list[tuple[int, int]], include_shipping: bool, reason: str, key: str, by=None
 ) -> Refund:
@@ -998,6 +1020,7 @@ __all__ = [
     "fulfill_checkout",
     "fulfill_payment_intent",
     "handle_event",
+    "open_full_refund",
     "open_line_refund",
     "process_event",
     "record_event_failure",

@@ -5,12 +5,14 @@ ship it, packed in their boxes, by the carriers' rate tables (per weight and zon
 are converted with the exchange-rate table (admin: Shop > Exchange rates) on the day and rounded to the
 currency's minor unit: a currency with no rate raises `MissingExchangeRate`, never a figure relabelled.
 Free standard shipping at home starts at the currency's own threshold (admin: Shop > Free shipping
-thresholds); a currency without a row has none.
+thresholds); a currency without a row has none. Each option carries the delivery dates the carriers' transit
+days and the shipping warehouses' cut-off and handling days give (`arrives_from`, `arrives_to`): what the product
+page, the cart and the checkout show, and what the order keeps as its promise.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,6 +36,8 @@ class ShippingOption:
     currency: str
     days_min: int
     days_max: int
+    arrives_from: date | None = None
+    arrives_to: date | None = None
 
 
 def shipping_items(lines: Iterable[tuple[Variant, int]]) -> list[QuoteItem]:
@@ -59,6 +63,7 @@ def quote_shipping(
     currency: str,
     postal_code: str = "",
     on: date | None = None,
+    now: datetime | None = None,
 ) -> list[ShippingOption]:
     """Shipping options for these items to a country (and postal code, when known), cheapest first.
 
@@ -68,7 +73,7 @@ def quote_shipping(
     """
     on = on or timezone.localdate()
     currency = currency.upper()
-    quotes = delivery_quotes(items=items, country=country, postal_code=postal_code)
+    quotes = delivery_quotes(items=items, country=country, postal_code=postal_code, now=now)
     if not quotes:
         return []
     rates = exchange_rates_on(on=on) if any(q.currency != currency for q in quotes) else None
@@ -84,7 +89,18 @@ def quote_shipping(
         )
         price = Decimal("0.00") if free_standard and quote.code == STANDARD else quantize_money(amount, currency)
         name = f"{METHOD_NAMES[quote.code]} ({quote.days_min}-{quote.days_max} business days)"
-        options.append(ShippingOption(quote.code, name, price, currency, quote.days_min, quote.days_max))
+        options.append(
+            ShippingOption(
+                quote.code,
+                name,
+                price,
+                currency,
+                quote.days_min,
+                quote.days_max,
+                arrives_from=quote.arrives_from,
+                arrives_to=quote.arrives_to,
+            )
+        )
     return sorted(options, key=lambda option: option.amount)
 
 

@@ -16,6 +16,7 @@ from shop.exchange_rates import MissingExchangeRate
 from shop.forms import ProductFilterForm
 from shop.landed_cost import Destination
 from shop.models import Product, Variant
+from shop.reviews.selectors import product_reviews
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
 from shop.services.shipping import quote_shipping, shipping_items
 from shop.ship_to import ShipToForm, shopper_country
@@ -135,6 +136,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         # Whether it can be shipped to the shopper's country (customs data, restricted items), and where never.
         "shipping": product_shipping(variants=found.active_variants, destination=country),
         "import_charges": _import_charges(selected.variant if selected else None, country),
+        "reviews": product_reviews(product_id=found.pk),
         "ship_to_form": ShipToForm(initial={"country": country, "next": request.get_full_path()}, auto_id="ship-to-%s"),
     }
     return render(request, "shop/product.html", context)

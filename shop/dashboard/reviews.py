@@ -17,11 +17,13 @@ from shop.services.reviews import ReviewRefused, answer_review
 PAGE_SIZE = 25
 
 
-def _page(request: HttpRequest, form_for: dict[int, AnswerForm] | None = None, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, form_for: dict[int, AnswerForm] | None = None, *, error: str = "", status: int = 200
+) -> HttpResponse:
     page = Paginator(seller_reviews(seller=request.seller), PAGE_SIZE).get_page(request.GET.get("page"))
     forms = form_for or {}
     rows = [(review, forms.get(review.pk) or AnswerForm(prefix=f"r{review.pk}")) for review in page.object_list]
-    context = {"dash_page": "reviews", "page": page, "rows": rows}
+    context = {"dash_page": "reviews", "page": page, "rows": rows, "error": error}
     return render(request, "dashboard/review_list.html", context, status=status)
 
 
@@ -48,4 +50,5 @@ def review_answer(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your answer is shown under the review.")
             return see_other(f"{reverse('dashboard:reviews')}#review-{review.pk}")
-    return _page(request, {review.pk: form}, status=400)
+    first_error = next(iter(form.errors.values()))[0]
+    return _page(request, {review.pk: form}, error=f"Not answered: {first_error}", status=400)

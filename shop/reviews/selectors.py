@@ -14,11 +14,14 @@ def _with_photos(reviews: QuerySet[Review]) -> QuerySet[Review]:
     return reviews.prefetch_related(Prefetch("photos", ReviewPhoto.objects.order_by("position", "id")))
 
 
+def product_reviews_queryset(*, product_id: int) -> QuerySet[Review]:
+    """The product's shown reviews, newest first, with their photos prefetched."""
+    return _with_photos(Review.objects.visible().filter(product_id=product_id)).order_by("-created_at", "-id")
+
+
 def product_reviews(*, product_id: int, limit: int = PRODUCT_PAGE_REVIEWS) -> list[Review]:
-    """The product's shown reviews, newest first, with their photos (2 queries)."""
-    return list(
-        _with_photos(Review.objects.visible().filter(product_id=product_id)).order_by("-created_at", "-id")[:limit]
-    )
+    """The newest shown reviews of the product, with their photos (2 queries)."""
+    return list(product_reviews_queryset(product_id=product_id)[:limit])
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PORT = 8765  # the app as deployed: anonymous pages shared from the Redis cache
-FRESH_PORT = 8766  # the same app with PUBLIC_PAGE_CACHE_SECONDS=0: every page rendered
-DATABASE = "marketplace_bench"
+# Overridable so that two people on one machine do not drop each other's bench database or share ports.
+PORT = int(os.environ.get("BENCH_PORT", "8765"))  # the app as deployed: anonymous pages shared from the Redis cache
+FRESH_PORT = PORT + 1  # the same app with PUBLIC_PAGE_CACHE_SECONDS=0: every page rendered
+DATABASE = os.environ.get("BENCH_DATABASE", "marketplace_bench")
 ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
 ENV = {
@@ -59,7 +60,8 @@ def pages() -> dict[str, str]:
     """The URLs to load, picked from the seeded data."""
     script = (
         "from shop.models import Category, Product;"
-        "p = Product.objects.active().filter(variants__isnull=False).order_by('pk').first();"
+        # The most reviewed product: its page shows the rating, the reviews with photos and answers.
+        "p = Product.objects.active().filter(variants__isnull=False).order_by('-rating_count', 'pk').first();"
         "c = Category.objects.filter(products__status='active').order_by('pk').first();"
         "print(p.get_absolute_url()); print(c.get_absolute_url())"
     )

@@ -207,3 +207,9 @@ def test_a_seller_cannot_answer_another_sellers_review(seller_client):
     assert response.status_code == 404
     review.refresh_from_db()
     assert review.seller_answer == ""
+
+
+def test_a_delivered_orders_page_leads_its_shopper_to_their_reviews(client, shopper_delivered):
+    client.force_login(shopper_delivered.user)
+    page = client.get(shopper_delivered.get_absolute_url())
+    assert f'<a href="{reverse("my-reviews")}">Review what you received</a>' in page.content.decode()

@@ -393,6 +393,14 @@ RETURNS_SELLER_PAYS_REASONS = ["changed_mind", "doesnt_fit", "not_as_described"]
 RETURNS_REFUND_AT_FIRST_SCAN_REASONS = env.list("RETURNS_REFUND_AT_FIRST_SCAN_REASONS", default=["wrong_item"])
 RETURNS_REFUND_SHIPPING_REASONS = ["damaged", "not_as_described", "wrong_item", "arrived_late", "returned_to_sender"]
 
+# Ratings and reviews (README "Ratings and reviews"): days a buyer may still edit a review after writing it,
+# photos per review, and the per-account limits against spam: reviews and reports in any rolling 24 hours.
+REVIEW_EDIT_WINDOW_DAYS = env.int("REVIEW_EDIT_WINDOW_DAYS", default=30)
+REVIEW_MAX_PHOTOS = env.int("REVIEW_MAX_PHOTOS", default=5)
+REVIEW_MAX_TEXT_CHARS = env.int("REVIEW_MAX_TEXT_CHARS", default=2000)
+REVIEWS_PER_ACCOUNT_PER_DAY = env.int("REVIEWS_PER_ACCOUNT_PER_DAY", default=10)
+REVIEW_REPORTS_PER_ACCOUNT_PER_DAY = env.int("REVIEW_REPORTS_PER_ACCOUNT_PER_DAY", default=20)
+
 # Carrier tracking webhooks (/carriers/webhook/<code>/): the HMAC secret per carrier code, as JSON,
 # e.g. CARRIER_WEBHOOK_SECRETS='{"ups": "..."}'. Under DEBUG the built-in carriers get local secrets.
 CARRIER_WEBHOOK_SECRETS = env.json("CARRIER_WEBHOOK_SECRETS", default={})

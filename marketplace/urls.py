@@ -20,6 +20,7 @@ urlpatterns = [
     path("cart/", include("shop.cart.urls")),
     path("", include("shop.checkout.urls")),
     path("", include("shop.returns.urls")),
+    path("", include("shop.reviews.urls")),
     path("stripe/", include("shop.payments.urls")),
     path("test-payments/", include("shop.payments.local_stripe.urls")),
     path("carriers/", include("fulfillment.urls")),

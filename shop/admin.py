@@ -477,4 +477,4 @@ class ProductImageAdmin(admin.ModelAdmin):
 
 
 # Register the order, payment and returns admins, and the duty, tax and exchange-rate tables.
-from shop import admin_landed_cost, admin_ledger, admin_orders, admin_returns  # noqa: E402, F401
+from shop import admin_landed_cost, admin_ledger, admin_orders, admin_returns, admin_reviews  # noqa: E402, F401

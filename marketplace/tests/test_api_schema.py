@@ -15,6 +15,8 @@ ENDPOINTS = {
     "/api/v1/categories/": {"get"},
     "/api/v1/products/": {"get"},
     "/api/v1/products/{slug}/": {"get"},
+    "/api/v1/products/{slug}/reviews/": {"get"},
+    "/api/v1/reviews/": {"post"},
     "/api/v1/seller/products/": {"get", "post"},
     "/api/v1/seller/products/{id}/": {"get", "put", "patch", "delete"},
     "/api/v1/seller/products/{id}/variants/": {"get", "post"},

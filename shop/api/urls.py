@@ -1,10 +1,12 @@
 from django.urls import path
 
-from shop.api import public, seller, seller_inbound, seller_money
+from shop.api import public, reviews, seller, seller_inbound, seller_money
 
 urlpatterns = [
     path("products/", public.ProductListView.as_view(), name="api-product-list"),
     path("products/<slug:slug>/", public.ProductDetailView.as_view(), name="api-product-detail"),
+    path("products/<slug:slug>/reviews/", reviews.ProductReviewListView.as_view(), name="api-product-reviews"),
+    path("reviews/", reviews.ReviewCreateView.as_view(), name="api-review-create"),
     path("categories/", public.CategoryListView.as_view(), name="api-category-list"),
     path("seller/products/", seller.SellerProductListCreateView.as_view(), name="api-seller-product-list"),
     path("seller/products/<int:pk>/", seller.SellerProductDetailView.as_view(), name="api-seller-product-detail"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.dashboard import inbound, money, views
+from shop.dashboard import inbound, money, reviews, views
 
 app_name = "dashboard"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("products/<int:pk>/images/<int:image_pk>/move/", views.image_move, name="image-move"),
     path("products/<int:pk>/images/<int:image_pk>/delete/", views.image_delete, name="image-delete"),
     path("returns/", views.return_list, name="returns"),
+    path("reviews/", reviews.review_list, name="reviews"),
+    path("reviews/<int:pk>/answer/", reviews.review_answer, name="review-answer"),
     path("inbound/", inbound.inbound_list, name="inbound"),
     path("inbound/new/", inbound.inbound_create, name="inbound-create"),
     path("inbound/<int:pk>/", inbound.inbound_detail, name="inbound-detail"),

@@ -24,6 +24,7 @@ from shop.models.returns import (
     ReturnPhoto,
     ReturnRequest,
 )
+from shop.models.reviews import Review, ReviewPhoto, ReviewReport, review_photo_path
 from shop.models.saved_details import BuyNowRequest, SavedAddress, StripeCustomer
 from shop.models.seller_money import (
     FulfillmentFee,
@@ -64,6 +65,9 @@ __all__ = [
     "ReturnLine",
     "ReturnPhoto",
     "ReturnRequest",
+    "Review",
+    "ReviewPhoto",
+    "ReviewReport",
     "SavedAddress",
     "Seller",
     "SellerCustomsProfile",
@@ -77,4 +81,5 @@ __all__ = [
     "TaxRate",
     "Variant",
     "product_image_path",
+    "review_photo_path",
 ]

@@ -1,6 +1,6 @@
 """Catalog data and its invariants: sellers, categories, products, variants, images."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,7 +17,24 @@ from shop.validators import HS_CODE_HELP, validate_customs_description, validate
 OPTION_ORDER = {"colour": 0, "color": 0, "size": 1}
 
 
-class Seller(models.Model):
+class Rated(models.Model):
+    """The stored rating of what is reviewed: counts and sums of shown reviews, kept by the reviews service."""
+
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_total = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def rating_average(self) -> Decimal | None:
+        """The average of shown reviews' stars to one decimal (4.3), or None before any."""
+        if not self.rating_count:
+            return None
+        return (Decimal(self.rating_total) / self.rating_count).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class Seller(Rated):
     """A brand or store that lists products."""
 
     name = models.CharField(max_length=120)
@@ -83,7 +100,7 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(seller=seller)
 
 
-class Product(models.Model):
+class Product(Rated):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         ACTIVE = "active", "Active"

@@ -17,6 +17,7 @@ from marketplace.demo_consolidation import seed_consolidations
 from marketplace.demo_inbound import seed_demo_inbound
 from marketplace.demo_orders import seed_demo_orders
 from marketplace.demo_returns import seed_demo_returns
+from marketplace.demo_reviews import seed_demo_reviews
 from marketplace.demo_seller_money import seed_demo_seller_money
 from shop import demo
 
@@ -99,6 +100,7 @@ class Command(BaseCommand):
                     seed_demo_orders(report, shopper=shopper, by=admin)
                     seed_clearance_orders(report, shopper=shopper, by=admin)
                     seed_demo_returns(report, shopper=shopper, by=admin)
+                    seed_demo_reviews(report, shopper=shopper)  # verified reviews of what was delivered
                     seed_demo_buy_now(report, shopper=shopper)  # saved address and cards: "Buy now" in the feed
                     seed_demo_seller_money(report)
                     # Last: its lanes put every parcel labelled from now on into a consolidation.

@@ -20,7 +20,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 PORT = 8765  # the app as deployed: anonymous pages shared from the Redis cache
 FRESH_PORT = 8766  # the same app with PUBLIC_PAGE_CACHE_SECONDS=0: every page rendered
-DATABASE = "marketplace_bench"
+# Overridable so several checkouts of the project can bench side by side on one server.
+DATABASE = os.environ.get("BENCH_DATABASE", "marketplace_bench")
 ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
 ENV = {

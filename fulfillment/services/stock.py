@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -271,12 +271,47 @@ def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
     A reservation that expired before the payment arrived is renewed if the stock is still free;
     if not, InsufficientStock is raised and nothing changes (the caller refunds).
     """
+    try:
+        with transaction.atomic():
+            return _hold_unexpired(claims)
+    except _NotAllRunning:
+        pass  # rolled back: nothing changed
     with transaction.atomic():
         variant_ids = sorted({claim.variant_id for claim in claims})
         # Lock first, then swap the old claims for held ones inside the same locks.
         list(Stock.objects.select_for_update().filter(variant_id__in=variant_ids).order_by("pk").values_list("pk"))
         release_reservations(order_line_ids=[claim.order_line_id for claim in claims])
         return reserve_stock(claims=claims, until=None)
+
+
+class _NotAllRunning(Exception):
+    """A line's reservation is missing, short or expired: the stock has to be reserved again, under locks."""
+
+
+def _hold_unexpired(claims: list[LineClaim]) -> list[Reservation]:
+    """The usual case, two queries and no lock: every line's reservation still runs, so it simply stops expiring.
+
+    Those units already count as taken for every other checkout, so no stock row needs locking. Raises
+    _NotAllRunning (the caller's savepoint then undoes any part written) when that is not the case.
+    """
+    line_ids = [claim.order_line_id for claim in claims]
+    now = timezone.now()
+    reservations = list(Reservation.objects.filter(order_line_id__in=line_ids).order_by("pk"))
+    reserved: dict[int, int] = {}
+    for reservation in reservations:
+        if reservation.reserved_until is not None and reservation.reserved_until <= now:
+            raise _NotAllRunning
+        reserved[reservation.order_line_id] = reserved.get(reservation.order_line_id, 0) + reservation.quantity
+    if any(reserved.get(claim.order_line_id, 0) != claim.quantity for claim in claims):
+        raise _NotAllRunning
+    # The filter on expiry again: a reservation that ran out since the read is not renewed here.
+    still_running = Q(reserved_until__isnull=True) | Q(reserved_until__gt=now)
+    updated = Reservation.objects.filter(still_running, pk__in=[r.pk for r in reservations]).update(reserved_until=None)
+    if updated != len(reservations):
+        raise _NotAllRunning  # one was swept away since the read
+    for reservation in reservations:
+        reservation.reserved_until = None
+    return reservations
 
 
 def delete_expired_reservations(*, now: datetime | None = None) -> int:
@@ -298,6 +333,59 @@ def allocate_units(*, stock: Stock, quantity: int, by=None, reference: str = "")
         by=by,
         reference=reference,
     )
+
+
+def allocate_many(*, claims: list[tuple[Stock, int]], by=None, reference: str = "") -> list[Stock]:
+    """Promise units of several locked stock rows at once: one UPDATE and one ledger insert, whatever the count.
+
+    Each (stock, quantity) gets its own ALLOCATED movement, as `allocate_units` would write one by one;
+    all or nothing (InsufficientStock names every row that cannot take its share).
+    """
+    if not claims:
+        return []
+    movements: list[StockMovement] = []
+    shortages: list[StockShortage] = []
+    added: dict[int, int] = {}
+    rows: dict[int, Stock] = {}
+    for stock, quantity in claims:
+        rows[stock.pk] = stock
+        allocated = stock.quantity_allocated + added.get(stock.pk, 0) + quantity
+        if quantity < 0 or allocated > stock.quantity:
+            shortages.append(
+                StockShortage(
+                    stock_id=stock.pk,
+                    variant_id=stock.variant_id,
+                    warehouse_id=stock.warehouse_id,
+                    requested=quantity,
+                    available=stock.quantity - allocated + quantity,
+                    allocated=allocated - quantity,
+                )
+            )
+            continue
+        added[stock.pk] = added.get(stock.pk, 0) + quantity
+        movements.append(
+            StockMovement(
+                stock=stock,
+                reason=StockMovement.Reason.ALLOCATED,
+                quantity_change=0,
+                allocated_change=quantity,
+                quantity_after=stock.quantity,
+                allocated_after=allocated,
+                by=by if by is not None and by.is_authenticated else None,
+                reference=reference[:100],
+            )
+        )
+    if shortages:
+        raise InsufficientStock(shortages, "Some stock rows cannot take the units asked for.")
+    Stock.objects.filter(pk__in=sorted(added)).update(
+        quantity_allocated=F("quantity_allocated")
+        + Case(*(When(pk=pk, then=Value(units)) for pk, units in added.items()), output_field=IntegerField()),
+        updated_at=Now(),
+    )
+    for pk, units in added.items():
+        rows[pk].quantity_allocated += units
+    StockMovement.objects.bulk_create(movements)
+    return list(rows.values())
 
 
 def deallocate_units(*, stock: Stock, quantity: int, by=None, reference: str = "") -> Stock:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from shop.currencies import ISO_4217_CODES
@@ -46,6 +46,54 @@ def account(
         kind=kind, seller_id=seller_id, creator_id=creator_id, jurisdiction=jurisdiction
     )
     return found
+
+
+AccountKey = tuple[str, int | None, int | None, str]  # kind, seller id, creator id, jurisdiction
+
+
+class AccountBook:
+    """The ledger accounts one posting needs, read together rather than one `get_or_create` per line.
+
+    `preload` reads every account of the given keys in one query (making the missing ones: two more);
+    calling the book answers an account, from what was read or by `account` for one not preloaded.
+    Kept for one posting only: an account made in a transaction that rolls back must not outlive it.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[AccountKey, LedgerAccount] = {}
+
+    def preload(self, keys: set[AccountKey]) -> None:
+        wanted = keys - self._found.keys()
+        if not wanted:
+            return
+        self._read(wanted)
+        missing = wanted - self._found.keys()
+        if missing:
+            # ignore_conflicts: a concurrent posting may make the same account first (the unique
+            # constraint treats NULL parties as equal); either way the row is then read back.
+            LedgerAccount.objects.bulk_create(
+                [LedgerAccount(kind=k, seller_id=s, creator_id=c, jurisdiction=j) for k, s, c, j in missing],
+                ignore_conflicts=True,
+            )
+            self._read(missing)
+
+    def _read(self, keys: set[AccountKey]) -> None:
+        match = Q()
+        for kind, seller_id, creator_id, jurisdiction in keys:
+            match |= Q(kind=kind, seller_id=seller_id, creator_id=creator_id, jurisdiction=jurisdiction)
+        for found in LedgerAccount.objects.filter(match):
+            self._found[(found.kind, found.seller_id, found.creator_id, found.jurisdiction)] = found
+
+    def __call__(
+        self, kind: str, *, seller_id: int | None = None, creator_id: int | None = None, jurisdiction: str = ""
+    ) -> LedgerAccount:
+        key = (kind, seller_id, creator_id, jurisdiction)
+        if key not in self._found:
+            self._found[key] = account(kind, seller_id=seller_id, creator_id=creator_id, jurisdiction=jurisdiction)
+        return self._found[key]
+
+    def seller(self, seller_id: int) -> LedgerAccount:
+        return self(A.SELLER_PAYABLE, seller_id=seller_id)
 
 
 def seller_account(seller_id: int) -> LedgerAccount:

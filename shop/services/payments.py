@@ -262,18 +262,20 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
             params={**received, "total": str(order.total), "order_currency": order.currency},
         )
         return
+    # Read once for the stock hold, the ledger and the cart (each used to read them again).
+    lines = list(order.lines.select_related("variant__product").order_by("pk"))
     try:
-        hold_reservations(claims=claims_of(list(order.lines.all())))
+        hold_reservations(claims=claims_of(lines))
     except InsufficientStock:
         why = "the items sold out before your payment reached us"
         set_order_status(order=order, to=S.PAID, kind=K.PAID_AFTER_SOLD_OUT, params=received)
-        post_order_paid(order=order, payment=payment)
+        post_order_paid(order=order, payment=payment, lines=lines)
         _refund_automatically(order=order, payment=payment, why=why)
         return
     set_order_status(order=order, to=S.PAID, kind=K.PAID, params=received)
-    post_order_paid(order=order, payment=payment)
+    post_order_paid(order=order, payment=payment, lines=lines)
     if order.cart_id:
-        remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
+        remove_ordered_lines(cart_id=order.cart_id, variant_ids=[line.variant_id for line in lines])
     announce_paid(order)
 
 
@@ -329,7 +331,9 @@ def release_hold(*, order: Order, by=None, note: str = "") -> Order:
             order=order, payment=order.payments.filter(status=Payment.Status.PAID).first(), from_unapplied=True
         )
         if order.cart_id:
-            remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
+            remove_ordered_lines(
+                cart_id=order.cart_id, variant_ids=list(order.lines.values_list("variant_id", flat=True))
+            )
         announce_paid(order)
     return order
 

@@ -1,15 +1,21 @@
-"""Every write to stock: rows locked in primary-key order, checked, written with F(), ledgered."""
+"""Every write to stock: rows locked in primary-key order, checked, written with F(), ledgered.
+
+Each change also moves the variant's stored available count (`VariantAvailability`) in the same
+transaction, by one upsert over all the variants touched, after the stock rows are locked: the order
+every writer keeps (stock rows by primary key, then counts by variant id), so two writers never deadlock.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from fulfillment import events
-from fulfillment.models import Backorder, Reservation, Stock, StockMovement, Warehouse
+from fulfillment.models import Backorder, Reservation, Stock, StockMovement, VariantAvailability, Warehouse
+from fulfillment.selectors import stored_available_recount
 
 
 @dataclass(frozen=True)
@@ -32,9 +38,88 @@ class InsufficientStock(Exception):
 
 
 def lock_stocks(*, stock_ids: list[int]) -> dict[int, Stock]:
-    """Lock the given stock rows, always in primary-key order so two writers never deadlock."""
-    rows = Stock.objects.select_for_update().filter(pk__in=stock_ids).order_by("pk")
+    """Lock the given stock rows, always in primary-key order so two writers never deadlock.
+
+    Their warehouses come along (whether each is active decides the available count), unlocked.
+    """
+    rows = (
+        Stock.objects.select_for_update(of=("self",))
+        .filter(pk__in=stock_ids)
+        .select_related("warehouse")
+        .order_by("pk")
+    )
     return {stock.pk: stock for stock in rows}
+
+
+# ---------------------------------------------------------------- the stored available count
+
+
+def shift_available(deltas: dict[int, int]) -> None:
+    """Add each change to its variant's stored available count, one statement whatever the variants.
+
+    A variant without a row gets one (it had no stock, so its count was 0). Rows are written in
+    variant-id order, so two writers lock them in the same order.
+    """
+    changes = sorted((variant_id, delta) for variant_id, delta in deltas.items() if delta)
+    if not changes:
+        return
+    table = connection.ops.quote_name(VariantAvailability._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s)"] * len(changes))
+    now = timezone.now()
+    params = [value for variant_id, delta in changes for value in (variant_id, delta, now)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (variant_id, available, updated_at) VALUES {rows} "  # noqa: S608  (no user input)
+            f"ON CONFLICT (variant_id) DO UPDATE SET available = {table}.available + EXCLUDED.available, "
+            "updated_at = EXCLUDED.updated_at",
+            params,
+        )
+
+
+def _active_warehouse_ids(stocks: list[Stock]) -> set[int]:
+    """Which of these rows' warehouses are active: from the loaded warehouses, else one query."""
+    unknown = {stock.warehouse_id for stock in stocks if "warehouse" not in stock._state.fields_cache}
+    active = {
+        stock.warehouse_id for stock in stocks if "warehouse" in stock._state.fields_cache and stock.warehouse.is_active
+    }
+    if unknown:
+        active |= set(Warehouse.objects.filter(pk__in=unknown, is_active=True).values_list("pk", flat=True))
+    return active
+
+
+def _shift_available_of(changes: list[tuple[Stock, int]]) -> None:
+    """Free units of stock rows changed by these amounts: the counts of their variants move (active warehouses)."""
+    changes = [(stock, delta) for stock, delta in changes if delta]
+    if not changes:
+        return
+    active = _active_warehouse_ids([stock for stock, _ in changes])
+    deltas: dict[int, int] = {}
+    for stock, delta in changes:
+        if stock.warehouse_id in active:
+            deltas[stock.variant_id] = deltas.get(stock.variant_id, 0) + delta
+    shift_available(deltas)
+
+
+def recount_available(*, variant_ids: list[int] | None = None) -> int:
+    """Set stored counts to what stock and reservations say (all variants when None); answers how many changed.
+
+    Run by the stock reconciliation for the mismatches it finds, and after a warehouse is switched on or off.
+    """
+    wrong = stored_available_recount(only_mismatches=True, variant_ids=variant_ids)
+    if wrong:
+        with transaction.atomic():
+            # Under the stock rows' locks, as every writer: the difference is then applied, not overwritten.
+            variant_list = sorted({variant_id for variant_id, _, _ in wrong})
+            list(
+                Stock.objects.select_for_update(of=("self",))
+                .filter(variant_id__in=variant_list)
+                .order_by("pk")
+                .values_list("pk")
+            )
+            again = stored_available_recount(only_mismatches=True, variant_ids=variant_list)
+            shift_available({variant_id: counted - stored for variant_id, stored, counted in again})
+            return len(again)
+    return 0
 
 
 def _stock_row(*, warehouse: Warehouse, variant_id: int) -> Stock:
@@ -79,6 +164,7 @@ def _apply(
         updated_at=Now(),
     )
     stock.quantity, stock.quantity_allocated = new_quantity, new_allocated
+    _shift_available_of([(stock, quantity_change - allocated_change)])
     StockMovement.objects.create(
         stock=stock,
         reason=reason,
@@ -256,13 +342,34 @@ def reserve_stock(*, claims: list[LineClaim], until: datetime | None) -> list[Re
                 )
         if shortages:
             raise InsufficientStock(shortages, "Some items are no longer available in the quantity asked for.")
+        taken: dict[int, int] = {}
+        for reservation in planned:  # every row here is in an active warehouse
+            taken[reservation.stock.variant_id] = taken.get(reservation.stock.variant_id, 0) - reservation.quantity
+        shift_available(taken)
         return Reservation.objects.bulk_create(planned)
 
 
 def release_reservations(*, order_line_ids: list[int]) -> int:
     """Give back the stock reserved for these lines (payment abandoned, expired or failed)."""
-    deleted, _ = Reservation.objects.filter(order_line_id__in=order_line_ids).delete()
-    return deleted
+    return _delete_reservations(Reservation.objects.filter(order_line_id__in=order_line_ids))
+
+
+def _delete_reservations(reservations) -> int:
+    """Delete reservations and give their units back to the available counts; four queries, none if none."""
+    with transaction.atomic():
+        # The stock rows first, as every writer does, then the reservations as they are now.
+        stock_ids = reservations.order_by().values("stock_id")
+        list(Stock.objects.select_for_update(of=("self",)).filter(pk__in=stock_ids).order_by("pk").values_list("pk"))
+        rows = list(reservations.values_list("pk", "quantity", "stock__variant_id", "stock__warehouse__is_active"))
+        if not rows:
+            return 0
+        Reservation.objects.filter(pk__in=[pk for pk, _, _, _ in rows]).delete()
+        freed: dict[int, int] = {}
+        for _, quantity, variant_id, active in rows:
+            if active:
+                freed[variant_id] = freed.get(variant_id, 0) + quantity
+        shift_available(freed)
+    return len(rows)
 
 
 def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
@@ -316,8 +423,7 @@ def _hold_unexpired(claims: list[LineClaim]) -> list[Reservation]:
 
 def delete_expired_reservations(*, now: datetime | None = None) -> int:
     """Remove reservations whose time ran out (they already stopped counting)."""
-    deleted, _ = Reservation.objects.filter(reserved_until__lte=now or timezone.now()).delete()
-    return deleted
+    return _delete_reservations(Reservation.objects.filter(reserved_until__lte=now or timezone.now()))
 
 
 # ---------------------------------------------------------------- allocations (hard claims of paid orders)
@@ -335,11 +441,12 @@ def allocate_units(*, stock: Stock, quantity: int, by=None, reference: str = "")
     )
 
 
-def allocate_many(*, claims: list[tuple[Stock, int]], by=None, reference: str = "") -> list[Stock]:
+def allocate_many(*, claims: list[tuple[Stock, int]], by=None, reference: str = "", shift: bool = True) -> list[Stock]:
     """Promise units of several locked stock rows at once: one UPDATE and one ledger insert, whatever the count.
 
     Each (stock, quantity) gets its own ALLOCATED movement, as `allocate_units` would write one by one;
-    all or nothing (InsufficientStock names every row that cannot take its share).
+    all or nothing (InsufficientStock names every row that cannot take its share). `shift=False`: the
+    caller moves the available counts itself (allocation nets them with the reservations it replaces).
     """
     if not claims:
         return []
@@ -384,6 +491,8 @@ def allocate_many(*, claims: list[tuple[Stock, int]], by=None, reference: str = 
     )
     for pk, units in added.items():
         rows[pk].quantity_allocated += units
+    if shift:
+        _shift_available_of([(rows[pk], -units) for pk, units in added.items()])
     StockMovement.objects.bulk_create(movements)
     return list(rows.values())
 

@@ -38,9 +38,11 @@ from shop.models import (
 from shop.seller_fees import pick_pack_fee_at, take_rates_at
 from shop.services.ledger import (
     AccountBook,
+    EntryToPost,
     Posting,
     account,
     creator_account,
+    post_entries,
     post_entry,
     seller_account,
     transfer,
@@ -145,16 +147,14 @@ def post_order_paid(
     postings.append(Posting(source, total, currency))
     if total != parts:  # never expected: kept visible in unapplied payments rather than hidden in a share
         postings.append(Posting(book(A.UNAPPLIED_PAYMENTS), parts - total, currency))
-    entries = [
-        post_entry(
-            kind=J.APPLIED_PAYMENT if from_unapplied else J.CHARGE,
-            key=f"charge:order:{order.pk}",
-            order_id=order.pk,
-            external_id=payment.payment_intent_id if payment else "",
-            memo=f"Order {order.number} paid",
-            postings=postings,
-        )
-    ]
+    charge = EntryToPost(
+        kind=J.APPLIED_PAYMENT if from_unapplied else J.CHARGE,
+        key=f"charge:order:{order.pk}",
+        order_id=order.pk,
+        external_id=payment.payment_intent_id if payment else "",
+        memo=f"Order {order.number} paid",
+        postings=postings,
+    )
     fees: list[Posting] = []
     fulfillment: list[Posting] = []
     for line in lines:
@@ -175,25 +175,26 @@ def post_order_paid(
             currency=currency,
             **tags,
         )
-    entries.append(
-        post_entry(
-            kind=J.PLATFORM_FEE,
-            key=f"platform_fee:order:{order.pk}",
-            order_id=order.pk,
-            postings=fees,
-            memo=f"Platform fee on order {order.number}",
-        )
+    # The three entries of the event written together (one read of their keys, two inserts).
+    return post_entries(
+        [
+            charge,
+            EntryToPost(
+                kind=J.PLATFORM_FEE,
+                key=f"platform_fee:order:{order.pk}",
+                order_id=order.pk,
+                postings=fees,
+                memo=f"Platform fee on order {order.number}",
+            ),
+            EntryToPost(
+                kind=J.FULFILLMENT_FEE,
+                key=f"fulfillment_fee:order:{order.pk}",
+                order_id=order.pk,
+                postings=fulfillment,
+                memo=f"Pick and pack of order {order.number}",
+            ),
+        ]
     )
-    entries.append(
-        post_entry(
-            kind=J.FULFILLMENT_FEE,
-            key=f"fulfillment_fee:order:{order.pk}",
-            order_id=order.pk,
-            postings=fulfillment,
-            memo=f"Pick and pack of order {order.number}",
-        )
-    )
-    return entries
 
 
 def _fix_terms(*, order: Order, lines: list[OrderLine]) -> dict[int, LineSettlementTerms]:

@@ -25,6 +25,7 @@ from fulfillment.services.stock import (
     hold_reservations,
     lock_stocks,
     receive_stock,
+    recount_available,
     release_reservations,
     reserve_stock,
     set_stock_quantity,
@@ -132,6 +133,21 @@ def test_reconciliation_repairs_a_count_changed_behind_the_service(caplog):
 
     assert stored(variant) == 7
     assert "Stored available counts of 1 variants" in caplog.text
+    assert_consistent()
+
+
+def test_switching_a_warehouse_off_takes_its_units_out_of_the_count():
+    variant = VariantFactory()
+    closing = WarehouseFactory()
+    set_stock_quantity(warehouse=WarehouseFactory(), variant_id=variant.pk, quantity=2)
+    set_stock_quantity(warehouse=closing, variant_id=variant.pk, quantity=5)
+    assert stored(variant) == 7
+
+    closing.is_active = False
+    closing.save(update_fields=["is_active"])
+    recount_available(variant_ids=[variant.pk])  # what the warehouse admin does on saving the switch
+
+    assert stored(variant) == 2
     assert_consistent()
 
 

@@ -134,9 +134,15 @@ def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Pay
             ):
                 return payment
         # An attempt that never got its session (a crash mid-way) is closed; a new one starts.
-        order.payments.filter(
-            status=Payment.Status.OPEN, checkout_session_id__isnull=True, created_at__lt=now - SESSION_CREATE_GRACE
-        ).update(status=Payment.Status.FAILED, updated_at=now)
+        if any(
+            payment.status == Payment.Status.OPEN
+            and payment.checkout_session_id is None
+            and payment.created_at < now - SESSION_CREATE_GRACE
+            for payment in attempts
+        ):  # attempts are made only under the order lock held here: the list is what the update would find
+            order.payments.filter(
+                status=Payment.Status.OPEN, checkout_session_id__isnull=True, created_at__lt=now - SESSION_CREATE_GRACE
+            ).update(status=Payment.Status.FAILED, updated_at=now)
         payment = Payment.objects.create(
             order=order,
             attempt=attempts[0].attempt + 1 if attempts else 1,
@@ -158,13 +164,15 @@ def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Pay
         raise PaymentNotStartable(
             "payment_unavailable", "The payment page could not be opened just now. Please try again in a moment."
         ) from error
-    Payment.objects.filter(pk=payment.pk).update(
-        checkout_session_id=session["id"],
-        checkout_url=session.get("url") or "",
-        expires_at=_timestamp(session.get("expires_at")),
-        updated_at=timezone.now(),
-    )
-    payment.refresh_from_db()
+    opened = {
+        "checkout_session_id": session["id"],
+        "checkout_url": session.get("url") or "",
+        "expires_at": _timestamp(session.get("expires_at")),
+        "updated_at": timezone.now(),
+    }
+    Payment.objects.filter(pk=payment.pk).update(**opened)
+    for field, value in opened.items():  # as written: no read back
+        setattr(payment, field, value)
     return payment
 
 

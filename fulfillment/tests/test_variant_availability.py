@@ -170,10 +170,12 @@ def test_the_migration_fills_every_variant_with_stock():
 def test_concurrent_reservations_never_take_the_count_below_what_is_free():
     """Twenty checkouts race for five units: five reserve, the count ends at 0 and matches a recount."""
     variant = VariantFactory()
-    set_stock_quantity(warehouse=WarehouseFactory(), variant_id=variant.pk, quantity=3)
-    set_stock_quantity(warehouse=WarehouseFactory(), variant_id=variant.pk, quantity=2)
+    first, second = WarehouseFactory(), WarehouseFactory()
+    set_stock_quantity(warehouse=first, variant_id=variant.pk, quantity=30)
     orders = [place_test_order((variant, 1)) for _ in range(20)]
     release_reservations(order_line_ids=[order.lines.get().pk for order in orders])  # placed; now all race
+    set_stock_quantity(warehouse=first, variant_id=variant.pk, quantity=3)
+    set_stock_quantity(warehouse=second, variant_id=variant.pk, quantity=2)
     assert stored(variant) == 5
     barrier = Barrier(len(orders))
 

@@ -1,11 +1,13 @@
 """Checkout throughput: N concurrent shoppers, each cart -> checkout -> pay -> signed webhook -> paid.
 
-Run on purpose, not as a test:  .venv/bin/python bench/checkout.py [--clients 8] [--orders 200]
+Run on purpose, not as a test:  .venv/bin/python bench/checkout.py [--clients 8] [--orders 200] [--rounds 3]
 Needs PostgreSQL and Redis (a real Celery worker processes the webhook events), the bench database
 made by bench/run.py (or pass --setup). gunicorn serves the app; the shoppers are threads of this
 process talking HTTP to it. Stripe is the local stand-in (its own webhook delivery is off: each
 shopper posts the signed `checkout.session.completed` event itself, as Stripe would, so the step
-is timed). Reports orders/s, p50/p99 latency of each step and SQL queries per step.
+is timed). Reports orders/s (median of the rounds), the same clients' requests/s on the trivial view
+measured in each round right after its orders (the ratio is what compares across a noisy machine),
+p50/p99 latency of each step and SQL queries per step for a 1-line and a 10-line cart.
 """
 
 import argparse
@@ -29,7 +31,7 @@ sys.path.insert(0, str(BASE_DIR / "bench"))
 
 import run as page_bench  # noqa: E402  (the page benchmark's database and server helpers)
 
-PORT = 8767
+PORT = int(os.environ.get("BENCH_CHECKOUT_PORT", "8767"))
 WEBHOOK_SECRET = "whsec_bench_secret"  # noqa: S105  (the bench server's own, not a credential)
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/10")
 ENV = {
@@ -178,10 +180,15 @@ def _post_raw(shopper: Shopper, path: str, payload: bytes, headers: dict[str, st
         return error.code, error.read(), {}
 
 
-def queries_per_step(variant_id: int) -> dict[str, int]:
-    """SQL queries of each request step, counted in-process on one purchase (eager tasks)."""
+def queries_per_step(variant_ids: list[int]) -> dict[str, list[int]]:
+    """SQL queries of each request step, counted in-process on one purchase (eager tasks), per cart line.
+
+    Each variant is added (one add-to-cart request each; the figure is the last add), then one checkout,
+    payment and webhook.
+    """
     script = f"""
 import json, re
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -194,8 +201,9 @@ def count(step, call):
         response = call()
     counts[step] = len(queries)
     return response
-count("add to cart", lambda: client.post("/api/v1/cart/lines/", {{"variant": {variant_id}, "quantity": 1}},
-      content_type="application/json"))
+for variant_id in {variant_ids!r}:
+    count("add to cart", lambda: client.post("/api/v1/cart/lines/", {{"variant": variant_id, "quantity": 1}},
+          content_type="application/json"))
 address = {ADDRESS!r}
 result = count("checkout", lambda: client.post("/api/v1/checkout/", {{"email": "q@example.com", "address": address,
       "shipping_method": "standard"}}, content_type="application/json")).json()
@@ -217,34 +225,34 @@ print(json.dumps(counts))
     return json.loads(page_bench.manage("shell", "-c", script, env=env).strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--orders", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--setup", action="store_true", help="make the bench database first (bench/run.py's setup)")
-    args = parser.parse_args()
+def trivial_rate(clients: int, seconds: float) -> float:
+    """Requests/s the same number of client threads get from the trivial view (no database, no template)."""
+    done = [0] * clients
+    deadline = time.monotonic() + seconds
 
-    if args.setup:
-        page_bench.prepare_database()
-    page_bench.manage("migrate", "--noinput")
-    page_bench.manage("collectstatic", "--noinput")
-    setup_django()
-    variant_ids = stock_up(20)
-    queries = queries_per_step(variant_ids[0])
-    subprocess.run(["redis-cli", "-u", BROKER_URL, "FLUSHDB"], check=True, capture_output=True)
-    server = page_bench.start_server(PORT, ENV, args.workers)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default,allocation,labels,returns,media",
-         "--concurrency=2", "--loglevel=WARNING"],
-        cwd=BASE_DIR, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    timings: dict[str, list[float]] = {step: [] for step in STEPS}
+    def loop(index: int) -> None:
+        shopper = Shopper(f"http://127.0.0.1:{PORT}")
+        while time.monotonic() < deadline:
+            status, _, _ = shopper.request("GET", "/bench/trivial")
+            assert status == 200, status
+            done[index] += 1
+
+    threads = [threading.Thread(target=loop, args=(index,)) for index in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.perf_counter() - started)
+
+
+def run_rounds(args: argparse.Namespace, variant_ids: list[int], timings: dict[str, list[float]]) -> list:
+    """Each round: --orders purchases by --clients threads, then the trivial view; (orders/s, requests/s) each."""
     lock = threading.Lock()
-    counter = iter(range(args.orders))
     errors: list[BaseException] = []
+    rounds: list[tuple[float, float]] = []
 
-    def client_loop() -> None:
+    def client_loop(counter) -> None:
         while True:
             with lock:
                 index = next(counter, None)
@@ -256,43 +264,85 @@ def main() -> None:
                 errors.append(error)
                 return
 
-    try:
-        time.sleep(3)  # let the worker connect
-        threads = [threading.Thread(target=client_loop) for _ in range(args.clients)]
+    trivial_rate(args.clients, 1)  # warm every gunicorn worker
+    for round_number in range(1, args.rounds + 1):
+        counter = iter(range(args.orders))
+        threads = [threading.Thread(target=client_loop, args=(counter,)) for _ in range(args.clients)]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        if errors:
+            raise errors[0]
+        trivial = trivial_rate(args.clients, args.trivial_seconds)
+        rounds.append((args.orders / elapsed, trivial))
+        print(f"round {round_number}: {args.orders / elapsed:.1f} orders/s, trivial view {trivial:.0f}/s", flush=True)
+    return rounds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --orders orders; medians are reported")
+    parser.add_argument("--trivial-seconds", type=float, default=5.0, help="trivial view timed after each round")
+    parser.add_argument("--setup", action="store_true", help="make the bench database first (bench/run.py's setup)")
+    args = parser.parse_args()
+
+    if args.setup:
+        page_bench.prepare_database()
+    page_bench.manage("migrate", "--noinput")
+    page_bench.manage("collectstatic", "--noinput")
+    setup_django()
+    variant_ids = stock_up(20)
+    queries = {lines: queries_per_step(variant_ids[-lines:]) for lines in (1, 10)}
+    subprocess.run(["redis-cli", "-u", BROKER_URL, "FLUSHDB"], check=True, capture_output=True)
+    server = page_bench.start_server(PORT, ENV, args.workers)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-Q", "default,allocation,labels,returns,media",
+         "--concurrency=2", "--loglevel=WARNING"],
+        cwd=BASE_DIR, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    timings: dict[str, list[float]] = {step: [] for step in STEPS}
+    try:
+        time.sleep(3)  # let the worker connect
+        rounds = run_rounds(args, variant_ids, timings)
     finally:
         server.terminate()
         worker.terminate()
         server.wait(timeout=30)
         worker.wait(timeout=30)
-    if errors:
-        raise errors[0]
-
-    print_report(args, timings, queries, elapsed)
+    print_report(args, timings, queries, rounds)
 
 
-def print_report(args: argparse.Namespace, timings: dict[str, list[float]], queries: dict, elapsed: float) -> None:
-    done = len(timings["paid"])
-    command = f"python bench/checkout.py --clients {args.clients} --orders {args.orders} --workers {args.workers}"
+def print_report(
+    args: argparse.Namespace, timings: dict[str, list[float]], queries: dict, rounds: list[tuple[float, float]]
+) -> None:
+    command = (
+        f"python bench/checkout.py --clients {args.clients} --orders {args.orders} --workers {args.workers} "
+        f"--rounds {args.rounds}"
+    )
     setup = (
         f"{args.clients} concurrent shoppers, gunicorn {args.workers} workers, 1 Celery worker x2, PostgreSQL, Redis"
     )
-    print(f"\nCommand: `{command}`")
-    print(f"{done} orders paid in {elapsed:.1f} s = {done / elapsed:.1f} orders/s ({setup})\n")
-    print("| step | p50 ms | p99 ms | SQL queries |")
-    print("|---|---:|---:|---:|")
+    orders = statistics.median(rate for rate, _ in rounds)
+    trivial = statistics.median(rate for _, rate in rounds)
+    ratios = statistics.median(rate / baseline for rate, baseline in rounds)
+    print(f"\nCommand: `{command}` ({setup})")
+    print("rounds (orders/s, trivial view requests/s): " + ", ".join(f"{o:.1f} / {t:.0f}" for o, t in rounds))
+    print(f"median {orders:.1f} orders/s; trivial view {trivial:.0f} requests/s; median ratio {ratios:.2%}\n")
+    print("| step | p50 ms | p99 ms | SQL queries, 1 line | SQL queries, 10 lines |")
+    print("|---|---:|---:|---:|---:|")
     query_names = {"webhook": "webhook (and the eager task)"}
     for step in STEPS:
         values = sorted(timings[step])
         p50 = statistics.median(values) * 1000
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))] * 1000
-        count = queries.get(query_names.get(step, step), "-")
-        print(f"| {step} | {p50:.1f} | {p99:.1f} | {count} |")
+        one, ten = (queries[lines].get(query_names.get(step, step), "-") for lines in (1, 10))
+        print(f"| {step} | {p50:.1f} | {p99:.1f} | {one} | {ten} |")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from django.utils.http import urlencode
 
 from fulfillment.models import Allocation, Backorder, FulfillmentOrder, Stock, StockMovement, Warehouse
 from fulfillment.selectors_delivery import on_time_report
-from fulfillment.services.stock import InsufficientStock, set_stock_quantity
+from fulfillment.services.stock import InsufficientStock, recount_available, set_stock_quantity
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 
 ADMIN_REFERENCE = "admin"
@@ -142,6 +142,12 @@ class WarehouseAdmin(admin.ModelAdmin):
             ],
         }
         return TemplateResponse(request, "admin/fulfillment/on_time/report.html", context)
+
+    def save_model(self, request: HttpRequest, obj: Warehouse, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # Its units join or leave what listing pages show as available (stored per variant).
+            recount_available(variant_ids=list(obj.stocks.values_list("variant_id", flat=True)))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Warehouse]:
         # A GROUP BY drops Meta.ordering: order explicitly.

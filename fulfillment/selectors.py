@@ -24,6 +24,7 @@ from fulfillment.models import (
     StockMovement,
     TrackingEvent,
     TrackingLeg,
+    VariantAvailability,
     Warehouse,
 )
 from fulfillment.models.shipping import HANDED_OVER_STATUSES
@@ -54,6 +55,56 @@ def available_quantity(variant_ref: str = "pk") -> Greatest:
     )
     free = Coalesce(Subquery(on_hand, output_field=IntegerField()), Value(0))
     return Greatest(free - _reserved(variant_ref), Value(0), output_field=IntegerField())
+
+
+def stored_available(variant_ref: str = "pk") -> Greatest:
+    """Expression: the variant's stored available count (`VariantAvailability`), never below 0; a join, no sum.
+
+    For listing pages: it may show fewer units for up to a minute after a reservation expired (until the
+    sweep deletes it), never more. Checkout and the cart check with `available_quantity`.
+    """
+    path = (
+        "availability__available"
+        if variant_ref == "pk"
+        else f"{variant_ref.removesuffix('_id')}__availability__available"
+    )
+    return Greatest(Coalesce(F(path), Value(0)), Value(0), output_field=IntegerField())
+
+
+def stored_available_recount(
+    *, only_mismatches: bool = False, variant_ids: list[int] | None = None
+) -> list[tuple[int, int, int]]:
+    """(variant id, stored count, count from stock and reservations) per variant with either; three queries.
+
+    Counted as the stock service keeps it: free units over active warehouses minus every reservation
+    held there (expired ones too, until swept).
+    """
+    stocks = Stock.objects.filter(warehouse__is_active=True)
+    held = Reservation.objects.filter(stock__warehouse__is_active=True)
+    stored_rows = VariantAvailability.objects.all()
+    if variant_ids is not None:
+        stocks = stocks.filter(variant_id__in=variant_ids)
+        held = held.filter(stock__variant_id__in=variant_ids)
+        stored_rows = stored_rows.filter(variant_id__in=variant_ids)
+    counted: dict[int, int] = dict(
+        stocks.order_by()
+        .values("variant_id")
+        .annotate(free=Sum(F("quantity") - F("quantity_allocated")))
+        .values_list("variant_id", "free")
+    )
+    for variant_id, units in (
+        held.order_by()
+        .values("stock__variant_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("stock__variant_id", "units")
+    ):
+        counted[variant_id] = counted.get(variant_id, 0) - units
+    stored = dict(stored_rows.values_list("variant_id", "available"))
+    rows = [
+        (variant_id, stored.get(variant_id, 0), counted.get(variant_id, 0))
+        for variant_id in sorted(counted.keys() | stored.keys())
+    ]
+    return [row for row in rows if row[1] != row[2]] if only_mismatches else rows
 
 
 def available_by_variant(*, variant_ids: list[int]) -> dict[int, int]:

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from fulfillment.selectors import CustomsHold, available_quantity, customs_holds
+from fulfillment.selectors import CustomsHold, available_quantity, customs_holds, stored_available
 from shop.currencies import to_minor_units
 from shop.exchange_rates import ExchangeRates, Rate
 from shop.models import (
@@ -39,7 +39,10 @@ from shop.models import (
 
 
 def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Products with what a product card shows: seller, lowest price, availability, images."""
+    """Products with what a product card shows: seller, lowest price, availability, images.
+
+    Availability is the variants' stored counts (one join each), not a sum over stock and reservations.
+    """
     active_variants = Variant.objects.filter(product=OuterRef("pk"), is_active=True).order_by()
     return (
         queryset.select_related("seller", "category")
@@ -48,7 +51,7 @@ def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
             currency=Subquery(active_variants.values("currency")[:1]),
             available=Coalesce(
                 Subquery(
-                    active_variants.annotate(free=available_quantity())
+                    active_variants.annotate(free=stored_available())
                     .values("product")
                     .annotate(total=Sum("free"))
                     .values("total")
@@ -167,10 +170,8 @@ def search_products(queryset: QuerySet[Product], *, query: str) -> QuerySet[Prod
 
 
 def product_for_page(*, slug: str) -> Product | None:
-    """An active product with its seller, active variants (with availability) and images."""
-    variants = (
-        Variant.objects.filter(is_active=True).annotate(available=available_quantity()).order_by("position", "id")
-    )
+    """An active product with its seller, active variants (with their stored availability) and images."""
+    variants = Variant.objects.filter(is_active=True).annotate(available=stored_available()).order_by("position", "id")
     return (
         Product.objects.active()
         .select_related("seller__customs_profile", "category")
@@ -504,7 +505,7 @@ def product_card_prefetches(*, through: str = "", with_availability: bool = Fals
     prefix = f"{through}__" if through else ""
     variants = Variant.objects.filter(is_active=True).order_by("position", "id")
     if with_availability:
-        variants = variants.annotate(available=available_quantity())
+        variants = variants.annotate(available=stored_available())
     return [
         Prefetch(f"{prefix}variants", variants, to_attr="active_variants"),
         Prefetch(f"{prefix}images", ProductImage.objects.order_by("position", "id"), to_attr="ordered_images"),

@@ -48,6 +48,8 @@ def record_order_commissions(*, order_id: int) -> list[Commission]:
         return []
     attribute_order(order_id=order_id)
     lines = credited_lines(order_id=order_id)
+    if not lines:  # no tag sold any line (most orders): no commission to make, none a refund could reverse
+        return []
     approved = set(
         Creator.objects.filter(pk__in=[line.creator_id for line in lines], status=Creator.Status.APPROVED).values_list(
             "pk", flat=True

@@ -29,6 +29,7 @@ from .stock import (
     ReservationQuerySet,
     Stock,
     StockMovement,
+    VariantAvailability,
     Warehouse,
 )
 
@@ -65,5 +66,6 @@ __all__ = [
     "StockMovement",
     "TrackingEvent",
     "TrackingLeg",
+    "VariantAvailability",
     "Warehouse",
 ]

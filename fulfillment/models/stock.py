@@ -116,6 +116,29 @@ class Stock(models.Model):
         return self.quantity - self.quantity_allocated
 
 
+class VariantAvailability(models.Model):
+    """Units of a variant free to sell, stored so listing pages read one column instead of summing stock.
+
+    `available` = on hand minus allocated over active warehouses, minus the reservations held there
+    (unexpired ones and, until the sweep deletes them within a minute, expired ones: the count errs on
+    the side of "fewer"). Kept by the stock service in the transaction of every change; checked and
+    repaired by the stock reconciliation (`fulfillment.tasks.reconcile_stock`). Checkout never relies on
+    it: reserving recounts under row locks.
+    """
+
+    variant = models.OneToOneField(
+        "shop.Variant", primary_key=True, on_delete=models.CASCADE, related_name="availability"
+    )
+    available = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "variant availability"
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.available} available"
+
+
 class StockMovement(models.Model):
     """Append-only ledger: every change to a stock row, so totals can be recomputed and checked."""
 

@@ -24,7 +24,7 @@ from fulfillment.models import (
 from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.requests import FulfillmentRequest
 from fulfillment.services.fulfillment_orders import hold_where_customs_data_missing, set_fulfillment_order_status
-from fulfillment.services.stock import allocate_units, deallocate_units, free_units
+from fulfillment.services.stock import allocate_many, deallocate_units, free_units, shift_available
 
 
 def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
@@ -55,24 +55,38 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
             [WarehouseInfo(w.pk, str(w.country), w.postal_code, w.priority, w.is_active) for w in warehouses.values()],
             free,
         )
-        own.delete()  # the order's soft claims give way to hard ones
+        # The order's soft claims give way to hard ones: what they held is now allocated (counts net below).
+        given_back = list(own.values_list("quantity", "stock__variant_id", "stock__warehouse__is_active"))
+        own.delete()
         stock_of = {(stock.warehouse_id, stock.variant_id): stock for stock in stocks}
         fulfillment_orders = {
             warehouse_id: FulfillmentOrder.objects.create(order=order, warehouse_id=warehouse_id)
             for warehouse_id in plan.warehouse_ids
         }
-        allocations = []
-        for planned in plan.allocations:
-            stock = stock_of[(planned.warehouse_id, planned.variant_id)]
-            allocate_units(stock=stock, quantity=planned.quantity, reference=f"order {order.number}")
-            allocations.append(
-                Allocation.objects.create(
+        # Every line's units in one UPDATE and two inserts (rows already locked above, in pk order).
+        allocate_many(
+            claims=[(stock_of[(p.warehouse_id, p.variant_id)], p.quantity) for p in plan.allocations],
+            reference=f"order {order.number}",
+            shift=False,
+        )
+        net: dict[int, int] = {}
+        for quantity, variant_id, active in given_back:
+            if active:
+                net[variant_id] = net.get(variant_id, 0) + quantity
+        for planned in plan.allocations:  # every stock row here is in an active warehouse
+            net[planned.variant_id] = net.get(planned.variant_id, 0) - planned.quantity
+        shift_available(net)  # usually nothing to write: the reserved units are the allocated ones
+        allocations = Allocation.objects.bulk_create(
+            [
+                Allocation(
                     fulfillment_order=fulfillment_orders[planned.warehouse_id],
                     order_line_id=planned.line_id,
-                    stock=stock,
+                    stock=stock_of[(planned.warehouse_id, planned.variant_id)],
                     quantity=planned.quantity,
                 )
-            )
+                for planned in plan.allocations
+            ]
+        )
         Backorder.objects.bulk_create(
             [Backorder(order_line_id=b.line_id, quantity=b.quantity) for b in plan.backorders]
         )

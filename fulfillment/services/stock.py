@@ -1,15 +1,21 @@
-"""Every write to stock: rows locked in primary-key order, checked, written with F(), ledgered."""
+"""Every write to stock: rows locked in primary-key order, checked, written with F(), ledgered.
+
+Each change also moves the variant's stored available count (`VariantAvailability`) in the same
+transaction, by one upsert over all the variants touched, after the stock rows are locked: the order
+every writer keeps (stock rows by primary key, then counts by variant id), so two writers never deadlock.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from fulfillment import events
-from fulfillment.models import Backorder, Reservation, Stock, StockMovement, Warehouse
+from fulfillment.models import Backorder, Reservation, Stock, StockMovement, VariantAvailability, Warehouse
+from fulfillment.selectors import stored_available_recount
 
 
 @dataclass(frozen=True)
@@ -32,9 +38,88 @@ class InsufficientStock(Exception):
 
 
 def lock_stocks(*, stock_ids: list[int]) -> dict[int, Stock]:
-    """Lock the given stock rows, always in primary-key order so two writers never deadlock."""
-    rows = Stock.objects.select_for_update().filter(pk__in=stock_ids).order_by("pk")
+    """Lock the given stock rows, always in primary-key order so two writers never deadlock.
+
+    Their warehouses come along (whether each is active decides the available count), unlocked.
+    """
+    rows = (
+        Stock.objects.select_for_update(of=("self",))
+        .filter(pk__in=stock_ids)
+        .select_related("warehouse")
+        .order_by("pk")
+    )
     return {stock.pk: stock for stock in rows}
+
+
+# ---------------------------------------------------------------- the stored available count
+
+
+def shift_available(deltas: dict[int, int]) -> None:
+    """Add each change to its variant's stored available count, one statement whatever the variants.
+
+    A variant without a row gets one (it had no stock, so its count was 0). Rows are written in
+    variant-id order, so two writers lock them in the same order.
+    """
+    changes = sorted((variant_id, delta) for variant_id, delta in deltas.items() if delta)
+    if not changes:
+        return
+    table = connection.ops.quote_name(VariantAvailability._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s)"] * len(changes))
+    now = timezone.now()
+    params = [value for variant_id, delta in changes for value in (variant_id, delta, now)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (variant_id, available, updated_at) VALUES {rows} "  # noqa: S608  (no user input)
+            f"ON CONFLICT (variant_id) DO UPDATE SET available = {table}.available + EXCLUDED.available, "
+            "updated_at = EXCLUDED.updated_at",
+            params,
+        )
+
+
+def _active_warehouse_ids(stocks: list[Stock]) -> set[int]:
+    """Which of these rows' warehouses are active: from the loaded warehouses, else one query."""
+    unknown = {stock.warehouse_id for stock in stocks if "warehouse" not in stock._state.fields_cache}
+    active = {
+        stock.warehouse_id for stock in stocks if "warehouse" in stock._state.fields_cache and stock.warehouse.is_active
+    }
+    if unknown:
+        active |= set(Warehouse.objects.filter(pk__in=unknown, is_active=True).values_list("pk", flat=True))
+    return active
+
+
+def _shift_available_of(changes: list[tuple[Stock, int]]) -> None:
+    """Free units of stock rows changed by these amounts: the counts of their variants move (active warehouses)."""
+    changes = [(stock, delta) for stock, delta in changes if delta]
+    if not changes:
+        return
+    active = _active_warehouse_ids([stock for stock, _ in changes])
+    deltas: dict[int, int] = {}
+    for stock, delta in changes:
+        if stock.warehouse_id in active:
+            deltas[stock.variant_id] = deltas.get(stock.variant_id, 0) + delta
+    shift_available(deltas)
+
+
+def recount_available(*, variant_ids: list[int] | None = None) -> int:
+    """Set stored counts to what stock and reservations say (all variants when None); answers how many changed.
+
+    Run by the stock reconciliation for the mismatches it finds, and after a warehouse is switched on or off.
+    """
+    wrong = stored_available_recount(only_mismatches=True, variant_ids=variant_ids)
+    if wrong:
+        with transaction.atomic():
+            # Under the stock rows' locks, as every writer: the difference is then applied, not overwritten.
+            variant_list = sorted({variant_id for variant_id, _, _ in wrong})
+            list(
+                Stock.objects.select_for_update(of=("self",))
+                .filter(variant_id__in=variant_list)
+                .order_by("pk")
+                .values_list("pk")
+            )
+            again = stored_available_recount(only_mismatches=True, variant_ids=variant_list)
+            shift_available({variant_id: counted - stored for variant_id, stored, counted in again})
+            return len(again)
+    return 0
 
 
 def _stock_row(*, warehouse: Warehouse, variant_id: int) -> Stock:
@@ -79,6 +164,7 @@ def _apply(
         updated_at=Now(),
     )
     stock.quantity, stock.quantity_allocated = new_quantity, new_allocated
+    _shift_available_of([(stock, quantity_change - allocated_change)])
     StockMovement.objects.create(
         stock=stock,
         reason=reason,
@@ -256,13 +342,34 @@ def reserve_stock(*, claims: list[LineClaim], until: datetime | None) -> list[Re
                 )
         if shortages:
             raise InsufficientStock(shortages, "Some items are no longer available in the quantity asked for.")
+        taken: dict[int, int] = {}
+        for reservation in planned:  # every row here is in an active warehouse
+            taken[reservation.stock.variant_id] = taken.get(reservation.stock.variant_id, 0) - reservation.quantity
+        shift_available(taken)
         return Reservation.objects.bulk_create(planned)
 
 
 def release_reservations(*, order_line_ids: list[int]) -> int:
     """Give back the stock reserved for these lines (payment abandoned, expired or failed)."""
-    deleted, _ = Reservation.objects.filter(order_line_id__in=order_line_ids).delete()
-    return deleted
+    return _delete_reservations(Reservation.objects.filter(order_line_id__in=order_line_ids))
+
+
+def _delete_reservations(reservations) -> int:
+    """Delete reservations and give their units back to the available counts; four queries, none if none."""
+    with transaction.atomic():
+        # The stock rows first, as every writer does, then the reservations as they are now.
+        stock_ids = reservations.order_by().values("stock_id")
+        list(Stock.objects.select_for_update(of=("self",)).filter(pk__in=stock_ids).order_by("pk").values_list("pk"))
+        rows = list(reservations.values_list("pk", "quantity", "stock__variant_id", "stock__warehouse__is_active"))
+        if not rows:
+            return 0
+        Reservation.objects.filter(pk__in=[pk for pk, _, _, _ in rows]).delete()
+        freed: dict[int, int] = {}
+        for _, quantity, variant_id, active in rows:
+            if active:
+                freed[variant_id] = freed.get(variant_id, 0) + quantity
+        shift_available(freed)
+    return len(rows)
 
 
 def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
@@ -271,6 +378,11 @@ def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
     A reservation that expired before the payment arrived is renewed if the stock is still free;
     if not, InsufficientStock is raised and nothing changes (the caller refunds).
     """
+    try:
+        with transaction.atomic():
+            return _hold_unexpired(claims)
+    except _NotAllRunning:
+        pass  # rolled back: nothing changed
     with transaction.atomic():
         variant_ids = sorted({claim.variant_id for claim in claims})
         # Lock first, then swap the old claims for held ones inside the same locks.
@@ -279,10 +391,39 @@ def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
         return reserve_stock(claims=claims, until=None)
 
 
+class _NotAllRunning(Exception):
+    """A line's reservation is missing, short or expired: the stock has to be reserved again, under locks."""
+
+
+def _hold_unexpired(claims: list[LineClaim]) -> list[Reservation]:
+    """The usual case, two queries and no lock: every line's reservation still runs, so it simply stops expiring.
+
+    Those units already count as taken for every other checkout, so no stock row needs locking. Raises
+    _NotAllRunning (the caller's savepoint then undoes any part written) when that is not the case.
+    """
+    line_ids = [claim.order_line_id for claim in claims]
+    now = timezone.now()
+    reservations = list(Reservation.objects.filter(order_line_id__in=line_ids).order_by("pk"))
+    reserved: dict[int, int] = {}
+    for reservation in reservations:
+        if reservation.reserved_until is not None and reservation.reserved_until <= now:
+            raise _NotAllRunning
+        reserved[reservation.order_line_id] = reserved.get(reservation.order_line_id, 0) + reservation.quantity
+    if any(reserved.get(claim.order_line_id, 0) != claim.quantity for claim in claims):
+        raise _NotAllRunning
+    # The filter on expiry again: a reservation that ran out since the read is not renewed here.
+    still_running = Q(reserved_until__isnull=True) | Q(reserved_until__gt=now)
+    updated = Reservation.objects.filter(still_running, pk__in=[r.pk for r in reservations]).update(reserved_until=None)
+    if updated != len(reservations):
+        raise _NotAllRunning  # one was swept away since the read
+    for reservation in reservations:
+        reservation.reserved_until = None
+    return reservations
+
+
 def delete_expired_reservations(*, now: datetime | None = None) -> int:
     """Remove reservations whose time ran out (they already stopped counting)."""
-    deleted, _ = Reservation.objects.filter(reserved_until__lte=now or timezone.now()).delete()
-    return deleted
+    return _delete_reservations(Reservation.objects.filter(reserved_until__lte=now or timezone.now()))
 
 
 # ---------------------------------------------------------------- allocations (hard claims of paid orders)
@@ -298,6 +439,62 @@ def allocate_units(*, stock: Stock, quantity: int, by=None, reference: str = "")
         by=by,
         reference=reference,
     )
+
+
+def allocate_many(*, claims: list[tuple[Stock, int]], by=None, reference: str = "", shift: bool = True) -> list[Stock]:
+    """Promise units of several locked stock rows at once: one UPDATE and one ledger insert, whatever the count.
+
+    Each (stock, quantity) gets its own ALLOCATED movement, as `allocate_units` would write one by one;
+    all or nothing (InsufficientStock names every row that cannot take its share). `shift=False`: the
+    caller moves the available counts itself (allocation nets them with the reservations it replaces).
+    """
+    if not claims:
+        return []
+    movements: list[StockMovement] = []
+    shortages: list[StockShortage] = []
+    added: dict[int, int] = {}
+    rows: dict[int, Stock] = {}
+    for stock, quantity in claims:
+        rows[stock.pk] = stock
+        allocated = stock.quantity_allocated + added.get(stock.pk, 0) + quantity
+        if quantity < 0 or allocated > stock.quantity:
+            shortages.append(
+                StockShortage(
+                    stock_id=stock.pk,
+                    variant_id=stock.variant_id,
+                    warehouse_id=stock.warehouse_id,
+                    requested=quantity,
+                    available=stock.quantity - allocated + quantity,
+                    allocated=allocated - quantity,
+                )
+            )
+            continue
+        added[stock.pk] = added.get(stock.pk, 0) + quantity
+        movements.append(
+            StockMovement(
+                stock=stock,
+                reason=StockMovement.Reason.ALLOCATED,
+                quantity_change=0,
+                allocated_change=quantity,
+                quantity_after=stock.quantity,
+                allocated_after=allocated,
+                by=by if by is not None and by.is_authenticated else None,
+                reference=reference[:100],
+            )
+        )
+    if shortages:
+        raise InsufficientStock(shortages, "Some stock rows cannot take the units asked for.")
+    Stock.objects.filter(pk__in=sorted(added)).update(
+        quantity_allocated=F("quantity_allocated")
+        + Case(*(When(pk=pk, then=Value(units)) for pk, units in added.items()), output_field=IntegerField()),
+        updated_at=Now(),
+    )
+    for pk, units in added.items():
+        rows[pk].quantity_allocated += units
+    if shift:
+        _shift_available_of([(rows[pk], -units) for pk, units in added.items()])
+    StockMovement.objects.bulk_create(movements)
+    return list(rows.values())
 
 
 def deallocate_units(*, stock: Stock, quantity: int, by=None, reference: str = "") -> Stock:

@@ -113,8 +113,9 @@ class CartLineListView(CartAPIView):
         """Add units of a variant (the cart is made on demand); answers the whole cart."""
         params = CartLineCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        add_to_visitors_cart(request=request, **params.validated_data)
-        return self.cart_response(request, status.HTTP_201_CREATED)
+        line = add_to_visitors_cart(request=request, **params.validated_data)
+        contents = selectors.cart_contents(cart=line.cart)  # the cart just written: not looked up again
+        return Response(CartSerializer(contents).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["cart"])

@@ -4,7 +4,9 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 
 from fulfillment.selectors import available_by_variant
 from shop.models import Cart, CartLine, Product, Variant
@@ -59,14 +61,9 @@ def _check_buyable(variant: Variant) -> None:
         raise ValidationError({"variant": f"{variant} is not for sale."})
 
 
-def _check_same_currency(*, cart: Cart, variant: Variant) -> None:
-    """A cart is paid in one currency: refuse a variant priced in another one than its lines."""
-    other = (
-        CartLine.objects.filter(cart=cart)
-        .exclude(variant__currency=variant.currency)
-        .values_list("variant__currency", flat=True)
-        .first()
-    )
+def _check_same_currency(*, lines: list[CartLine], variant: Variant) -> None:
+    """A cart is paid in one currency: refuse a variant priced in another one than its lines (`currency` annotated)."""
+    other = next((line.currency for line in lines if line.currency != variant.currency), None)
     if other:
         message = f"Your cart is priced in {other} and {variant} in {variant.currency}; check out the cart first."
         raise ValidationError({"variant": message})
@@ -83,9 +80,19 @@ def add_to_cart(
     """Add units of a variant (to its line if present); never more than is available."""
     _check_buyable(variant)
     with transaction.atomic():
-        Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").get()
-        _check_same_currency(cart=cart, variant=variant)
-        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        # Touching the cart locks its row (concurrent adds queue here), as a SELECT ... FOR UPDATE did.
+        now = timezone.now()
+        if not Cart.objects.filter(pk=cart.pk).update(updated_at=now):
+            raise Cart.DoesNotExist("The cart is gone.")
+        cart.updated_at = now
+        # Its lines with their currencies, once: the currency check and the line to add to.
+        lines = list(
+            CartLine.objects.filter(cart=cart).annotate(currency=F("variant__currency")).order_by("added_at", "id")
+        )
+        _check_same_currency(lines=lines, variant=variant)
+        line = next((line for line in lines if line.variant_id == variant.pk), None)
+        if line is not None:
+            line.cart = cart  # the caller answers with the cart: no second read of it
         new_quantity = (line.quantity if line else 0) + quantity
         _check_quantity(variant=variant, quantity=new_quantity)
         if line is None:
@@ -95,12 +102,14 @@ def add_to_cart(
             line.attribution_tag_id = attribution_tag_id
             line.attribution_creator_id = attribution_creator_id
         line.save()
-        cart.save(update_fields=["updated_at"])
     return line
 
 
 def add_to_visitors_cart(*, request: HttpRequest, variant: Variant, quantity: int = 1) -> CartLine:
     """Add to the visitor's cart, made on demand; a refused first add leaves no cart and no cart token behind."""
+    cart = cart_for_request(request)
+    if cart is not None:  # nothing to undo on a refusal: add in the cart's own transaction
+        return add_to_cart(cart=cart, variant=variant, quantity=quantity)
     had_token = CART_SESSION_KEY in request.session
     try:
         with transaction.atomic():
@@ -157,7 +166,7 @@ def merge_session_cart(*, request: HttpRequest, user) -> Cart | None:
     return mine
 
 
-def remove_ordered_lines(*, cart: Cart, variant_ids: list[int]) -> int:
-    """Once an order is paid: take what was bought out of the cart it came from."""
-    deleted, _ = CartLine.objects.filter(cart=cart, variant_id__in=variant_ids).delete()
+def remove_ordered_lines(*, cart_id: int, variant_ids: list[int]) -> int:
+    """Once an order is paid: take what was bought out of the cart it came from (by id: no read of the cart)."""
+    deleted, _ = CartLine.objects.filter(cart_id=cart_id, variant_id__in=variant_ids).delete()
     return deleted

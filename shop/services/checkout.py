@@ -32,7 +32,7 @@ from shop.services.import_charges import (
     chargeable_lines,
     refusal,
 )
-from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order
+from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order, place_order_of_lines
 from shop.services.payments import PaymentNotStartable, fulfill_checkout, start_payment
 from shop.services.shipping import ShippingOption, shipping_items, shipping_option
 
@@ -97,7 +97,14 @@ def cart_charge_quoter(*, cart: Cart, country: str, region: str) -> ChargeQuoter
 
     Raises EmptyCart, MixedCurrencies, CannotQuoteCharges.
     """
-    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("pk"))
+    return _charge_quoter_of(
+        list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("pk")),
+        country=country,
+        region=region,
+    )
+
+
+def _charge_quoter_of(lines: list[CartLine], *, country: str, region: str) -> ChargeQuoter:
     if not lines:
         raise EmptyCart("The cart is empty.")
     currencies = {line.variant.currency for line in lines}
@@ -129,7 +136,8 @@ def check_out(
     TotalChanged (the method, the country or a price moved the total away from `expected_total`),
     EarlierOrderPaid, InsufficientStock.
     """
-    currency, subtotal, items = _priced_cart(cart)
+    lines = _cart_lines(cart)
+    currency, subtotal, items = _priced_cart(lines)
     try:
         shipping = shipping_option(
             items=items,
@@ -144,19 +152,25 @@ def check_out(
     if shipping is None:
         raise ShippingNotOffered(code=shipping_code, country=address.country)
     # Before anything is written or cancelled: a refusal here leaves the cart and its earlier orders as they were.
-    problems = cart_shipping_problems(cart=cart, country=address.country, shipping_code=shipping.code)
+    problems = shipping_problems(
+        variants=[line.variant for line in lines], destination=address.country, shipping_method=shipping.code
+    )
     if problems:
         raise CannotShip(problems=problems, country=address.country)
-    charges = cart_charge_quoter(cart=cart, country=address.country, region=address.region).for_shipping(
-        shipping.amount
-    )
+    charges = _charge_quoter_of(lines, country=address.country, region=address.region).for_shipping(shipping.amount)
     _check_total(expected_total, total_to_pay(subtotal=subtotal, shipping=shipping, charges=charges), currency)
 
-    earlier = replace_unpaid_orders(cart=cart)
+    replaced = Order.objects.filter(cart=cart, status=Order.Status.PENDING_PAYMENT).exists()
+    earlier = replace_unpaid_orders(cart=cart) if replaced else None
     if earlier is not None:
         raise EarlierOrderPaid(order=earlier)
     with transaction.atomic():
-        order = place_order(cart=cart, email=email, address=address, shipping=shipping, user=user)
+        if replaced:  # time passed closing payment pages: prices and the cart are read again
+            order = place_order(cart=cart, email=email, address=address, shipping=shipping, user=user)
+        else:  # nothing happened since the lines were read and quoted: place what was quoted
+            order = place_order_of_lines(
+                lines=lines, cart=cart, email=email, address=address, shipping=shipping, user=user, charges=charges
+            )
         # A price may have changed while earlier payment pages were closed: the order is rolled back.
         _check_total(expected_total, order.total, order.currency)
 
@@ -167,9 +181,15 @@ def check_out(
     return CheckoutResult(order=order, payment=payment)
 
 
-def _priced_cart(cart: Cart) -> tuple[str, Decimal, list[QuoteItem]]:
+def _cart_lines(cart: Cart) -> list[CartLine]:
+    """The cart's lines with what pricing, shipping checks and the order need (seller's customs profile too)."""
+    return list(
+        CartLine.objects.filter(cart=cart).select_related("variant__product__seller__customs_profile").order_by("pk")
+    )
+
+
+def _priced_cart(lines: list[CartLine]) -> tuple[str, Decimal, list[QuoteItem]]:
     """The cart's currency, subtotal at today's prices (as place_order reads them) and what shipping weighs."""
-    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("pk"))
     if not lines:
         raise EmptyCart("The cart is empty.")
     currencies = {line.variant.currency for line in lines}

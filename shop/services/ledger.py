@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from shop.currencies import ISO_4217_CODES
@@ -48,6 +48,54 @@ def account(
     return found
 
 
+AccountKey = tuple[str, int | None, int | None, str]  # kind, seller id, creator id, jurisdiction
+
+
+class AccountBook:
+    """The ledger accounts one posting needs, read together rather than one `get_or_create` per line.
+
+    `preload` reads every account of the given keys in one query (making the missing ones: two more);
+    calling the book answers an account, from what was read or by `account` for one not preloaded.
+    Kept for one posting only: an account made in a transaction that rolls back must not outlive it.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[AccountKey, LedgerAccount] = {}
+
+    def preload(self, keys: set[AccountKey]) -> None:
+        wanted = keys - self._found.keys()
+        if not wanted:
+            return
+        self._read(wanted)
+        missing = wanted - self._found.keys()
+        if missing:
+            # ignore_conflicts: a concurrent posting may make the same account first (the unique
+            # constraint treats NULL parties as equal); either way the row is then read back.
+            LedgerAccount.objects.bulk_create(
+                [LedgerAccount(kind=k, seller_id=s, creator_id=c, jurisdiction=j) for k, s, c, j in missing],
+                ignore_conflicts=True,
+            )
+            self._read(missing)
+
+    def _read(self, keys: set[AccountKey]) -> None:
+        match = Q()
+        for kind, seller_id, creator_id, jurisdiction in keys:
+            match |= Q(kind=kind, seller_id=seller_id, creator_id=creator_id, jurisdiction=jurisdiction)
+        for found in LedgerAccount.objects.filter(match):
+            self._found[(found.kind, found.seller_id, found.creator_id, found.jurisdiction)] = found
+
+    def __call__(
+        self, kind: str, *, seller_id: int | None = None, creator_id: int | None = None, jurisdiction: str = ""
+    ) -> LedgerAccount:
+        key = (kind, seller_id, creator_id, jurisdiction)
+        if key not in self._found:
+            self._found[key] = account(kind, seller_id=seller_id, creator_id=creator_id, jurisdiction=jurisdiction)
+        return self._found[key]
+
+    def seller(self, seller_id: int) -> LedgerAccount:
+        return self(A.SELLER_PAYABLE, seller_id=seller_id)
+
+
 def seller_account(seller_id: int) -> LedgerAccount:
     return account(A.SELLER_PAYABLE, seller_id=seller_id)
 
@@ -62,6 +110,47 @@ def imbalance_of(postings: list[Posting]) -> dict[str, int]:
     for posting in postings:
         sums[posting.currency] += posting.amount_minor
     return {currency: total for currency, total in sums.items() if total != 0}
+
+
+@dataclass(frozen=True)
+class EntryToPost:
+    """One entry for `post_entries`: what `post_entry` takes."""
+
+    kind: str
+    key: str
+    postings: list[Posting]
+    order_id: int | None = None
+    external_id: str = ""
+    memo: str = ""
+    occurred_at: datetime | None = None
+
+
+def _checked(postings: list[Posting]) -> list[Posting]:
+    """The non-zero postings, after checking amounts, currencies and the balance (raises before any write)."""
+    postings = [posting for posting in postings if posting.amount_minor != 0]
+    for posting in postings:
+        if not isinstance(posting.amount_minor, int) or isinstance(posting.amount_minor, bool):
+            raise ValueError(f"Ledger amounts are integers in minor units, not {posting.amount_minor!r}.")
+        if posting.currency not in ISO_4217_CODES:
+            raise ValueError(f"{posting.currency!r} is not an ISO 4217 currency code.")
+    imbalance = imbalance_of(postings)
+    if imbalance:
+        raise UnbalancedEntry(imbalance)
+    return postings
+
+
+def _journal_lines(entry: JournalEntry, postings: list[Posting], order_id: int | None) -> list[JournalLine]:
+    return [
+        JournalLine(
+            entry=entry,
+            account=posting.account,
+            amount_minor=posting.amount_minor,
+            currency=posting.currency,
+            order_id=posting.order_id if posting.order_id is not None else order_id,
+            order_line_id=posting.order_line_id,
+        )
+        for posting in postings
+    ]
 
 
 def post_entry(
@@ -79,15 +168,7 @@ def post_entry(
     Raises UnbalancedEntry when the lines do not sum to zero in each currency, ValueError for an
     amount that is not an integer or a currency that is not ISO 4217; nothing is written then.
     """
-    postings = [posting for posting in postings if posting.amount_minor != 0]
-    for posting in postings:
-        if not isinstance(posting.amount_minor, int) or isinstance(posting.amount_minor, bool):
-            raise ValueError(f"Ledger amounts are integers in minor units, not {posting.amount_minor!r}.")
-        if posting.currency not in ISO_4217_CODES:
-            raise ValueError(f"{posting.currency!r} is not an ISO 4217 currency code.")
-    imbalance = imbalance_of(postings)
-    if imbalance:
-        raise UnbalancedEntry(imbalance)
+    postings = _checked(postings)
     existing = JournalEntry.objects.filter(key=key).first()
     if existing is not None:
         return existing
@@ -101,20 +182,51 @@ def post_entry(
                 external_id=external_id,
                 memo=memo[:300],
             )
-            JournalLine.objects.bulk_create(
-                JournalLine(
-                    entry=entry,
-                    account=posting.account,
-                    amount_minor=posting.amount_minor,
-                    currency=posting.currency,
-                    order_id=posting.order_id if posting.order_id is not None else order_id,
-                    order_line_id=posting.order_line_id,
-                )
-                for posting in postings
-            )
+            JournalLine.objects.bulk_create(_journal_lines(entry, postings, order_id))
     except IntegrityError:  # the same event posted concurrently: the first one stands
         return JournalEntry.objects.get(key=key)
     return entry
+
+
+def post_entries(entries: list[EntryToPost]) -> list[JournalEntry]:
+    """`post_entry` for several entries of one event, in one go: five queries rather than four per entry.
+
+    Each is checked first (nothing is written if one is unbalanced); entries already written under their
+    key are answered as they are. A concurrent posting of the same keys falls back to `post_entry`.
+    """
+    checked = [(entry, _checked(entry.postings)) for entry in entries]
+    existing = {found.key: found for found in JournalEntry.objects.filter(key__in=[entry.key for entry in entries])}
+    fresh = [(entry, postings) for entry, postings in checked if entry.key not in existing]
+    if fresh:
+        try:
+            with transaction.atomic():
+                made = JournalEntry.objects.bulk_create(
+                    [
+                        JournalEntry(
+                            kind=entry.kind,
+                            key=entry.key,
+                            occurred_at=entry.occurred_at or timezone.now(),
+                            order_id=entry.order_id,
+                            external_id=entry.external_id,
+                            memo=entry.memo[:300],
+                        )
+                        for entry, _ in fresh
+                    ]
+                )
+                JournalLine.objects.bulk_create(
+                    [
+                        line
+                        for row, (entry, postings) in zip(made, fresh, strict=True)
+                        for line in _journal_lines(row, postings, entry.order_id)
+                    ]
+                )
+            existing.update({row.key: row for row in made})
+        except IntegrityError:  # posted concurrently: one by one, each answering the entry that stands
+            for entry, _ in fresh:
+                existing[entry.key] = post_entry(
+                    **{field: getattr(entry, field) for field in entry.__dataclass_fields__}
+                )
+    return [existing[entry.key] for entry in entries]
 
 
 def transfer(*, debit: LedgerAccount, credit: LedgerAccount, amount_minor: int, currency: str, **tags) -> list[Posting]:

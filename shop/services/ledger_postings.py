@@ -36,7 +36,17 @@ from shop.models import (
     SellerTransfer,
 )
 from shop.seller_fees import pick_pack_fee_at, take_rates_at
-from shop.services.ledger import Posting, account, creator_account, post_entry, seller_account, transfer
+from shop.services.ledger import (
+    AccountBook,
+    EntryToPost,
+    Posting,
+    account,
+    creator_account,
+    post_entries,
+    post_entry,
+    seller_account,
+    transfer,
+)
 from shop.services.seller_earnings import LineTerms, line_earnings, round_half_up, settlement_minor, split_by_weight
 
 logger = logging.getLogger(__name__)
@@ -78,11 +88,14 @@ def post_unapplied_payment(*, payment: Payment) -> JournalEntry:
     )
 
 
-def post_order_paid(*, order: Order, payment: Payment | None, from_unapplied: bool = False) -> list[JournalEntry]:
+def post_order_paid(
+    *, order: Order, payment: Payment | None, from_unapplied: bool = False, lines: list[OrderLine] | None = None
+) -> list[JournalEntry]:
     """The paid order's money split between parties, then the seller's fees; once per order.
 
     `from_unapplied`: the payment was held as unapplied (an order released from hold), so the split
-    takes the order's total out of unapplied payments instead of cash.
+    takes the order's total out of unapplied payments instead of cash. `lines`: the order's lines with
+    their variants and products, in primary-key order, when the caller has read them already.
     """
     if JournalEntry.objects.filter(key=f"charge:order:{order.pk}").exists():
         return list(JournalEntry.objects.filter(order_id=order.pk, kind__in=[J.CHARGE, J.PLATFORM_FEE]))
@@ -95,9 +108,16 @@ def post_order_paid(*, order: Order, payment: Payment | None, from_unapplied: bo
         if from_unapplied or payment is None:
             return []
         return [post_unapplied_payment(payment=payment)]
-    lines = _lines_with_sellers(order)
+    lines = lines if lines is not None else _lines_with_sellers(order)
     terms = _fix_terms(order=order, lines=lines)
     jurisdiction = jurisdiction_of(order)
+    book = AccountBook()
+    book.preload(
+        {(A.SELLER_PAYABLE, line.variant.product.seller_id, None, "") for line in lines}
+        | {(kind, None, None, jurisdiction) for kind in (A.TAX_PAYABLE, A.DUTY_PAYABLE)}
+        | {(kind, None, None, "") for kind in (A.FULFILLMENT_REVENUE, A.PLATFORM_REVENUE)}
+        | {(A.UNAPPLIED_PAYMENTS if from_unapplied else A.PLATFORM_CASH, None, None, "")}
+    )
     postings: list[Posting] = []
     parts = 0
     for line in lines:
@@ -108,7 +128,7 @@ def post_order_paid(*, order: Order, payment: Payment | None, from_unapplied: bo
             (A.DUTY_PAYABLE, line.duty_amount),
         ):
             minor = settlement_minor(amount, currency)
-            owner = seller_account(seller_id) if kind == A.SELLER_PAYABLE else account(kind, jurisdiction=jurisdiction)
+            owner = book.seller(seller_id) if kind == A.SELLER_PAYABLE else book(kind, jurisdiction=jurisdiction)
             postings.append(Posting(owner, -minor, currency, order_line_id=line.pk))
             parts += minor
     # Tax or duty of the order that its lines do not carry (orders from before line shares) stays owed too.
@@ -117,65 +137,64 @@ def post_order_paid(*, order: Order, payment: Payment | None, from_unapplied: bo
         (A.DUTY_PAYABLE, order.duty_total, sum((line.duty_amount for line in lines), Decimal("0"))),
     ):
         rest = settlement_minor(total - carried, currency) if order.incoterm != "DAP" else 0
-        postings.append(Posting(account(kind, jurisdiction=jurisdiction), -rest, currency))
+        postings.append(Posting(book(kind, jurisdiction=jurisdiction), -rest, currency))
         parts += rest
     shipping = settlement_minor(order.shipping_total, currency)
-    postings.append(Posting(account(A.FULFILLMENT_REVENUE), -shipping, currency))
+    postings.append(Posting(book(A.FULFILLMENT_REVENUE), -shipping, currency))
     parts += shipping
     total = settlement_minor(order.total, currency)
-    source = account(A.UNAPPLIED_PAYMENTS if from_unapplied else A.PLATFORM_CASH)
+    source = book(A.UNAPPLIED_PAYMENTS if from_unapplied else A.PLATFORM_CASH)
     postings.append(Posting(source, total, currency))
     if total != parts:  # never expected: kept visible in unapplied payments rather than hidden in a share
-        postings.append(Posting(account(A.UNAPPLIED_PAYMENTS), parts - total, currency))
-    entries = [
-        post_entry(
-            kind=J.APPLIED_PAYMENT if from_unapplied else J.CHARGE,
-            key=f"charge:order:{order.pk}",
-            order_id=order.pk,
-            external_id=payment.payment_intent_id if payment else "",
-            memo=f"Order {order.number} paid",
-            postings=postings,
-        )
-    ]
+        postings.append(Posting(book(A.UNAPPLIED_PAYMENTS), parts - total, currency))
+    charge = EntryToPost(
+        kind=J.APPLIED_PAYMENT if from_unapplied else J.CHARGE,
+        key=f"charge:order:{order.pk}",
+        order_id=order.pk,
+        external_id=payment.payment_intent_id if payment else "",
+        memo=f"Order {order.number} paid",
+        postings=postings,
+    )
     fees: list[Posting] = []
     fulfillment: list[Posting] = []
     for line in lines:
         earned = line_earnings(_terms_of(line, terms[line.pk], currency))
-        seller = seller_account(line.variant.product.seller_id)
+        seller = book.seller(line.variant.product.seller_id)
         tags = {"order_line_id": line.pk}
         fees += transfer(
             debit=seller,
-            credit=account(A.PLATFORM_REVENUE),
+            credit=book(A.PLATFORM_REVENUE),
             amount_minor=earned.platform_fee,
             currency=currency,
             **tags,
         )
         fulfillment += transfer(
             debit=seller,
-            credit=account(A.FULFILLMENT_REVENUE),
+            credit=book(A.FULFILLMENT_REVENUE),
             amount_minor=earned.fulfillment_fee,
             currency=currency,
             **tags,
         )
-    entries.append(
-        post_entry(
-            kind=J.PLATFORM_FEE,
-            key=f"platform_fee:order:{order.pk}",
-            order_id=order.pk,
-            postings=fees,
-            memo=f"Platform fee on order {order.number}",
-        )
+    # The three entries of the event written together (one read of their keys, two inserts).
+    return post_entries(
+        [
+            charge,
+            EntryToPost(
+                kind=J.PLATFORM_FEE,
+                key=f"platform_fee:order:{order.pk}",
+                order_id=order.pk,
+                postings=fees,
+                memo=f"Platform fee on order {order.number}",
+            ),
+            EntryToPost(
+                kind=J.FULFILLMENT_FEE,
+                key=f"fulfillment_fee:order:{order.pk}",
+                order_id=order.pk,
+                postings=fulfillment,
+                memo=f"Pick and pack of order {order.number}",
+            ),
+        ]
     )
-    entries.append(
-        post_entry(
-            kind=J.FULFILLMENT_FEE,
-            key=f"fulfillment_fee:order:{order.pk}",
-            order_id=order.pk,
-            postings=fulfillment,
-            memo=f"Pick and pack of order {order.number}",
-        )
-    )
-    return entries
 
 
 def _fix_terms(*, order: Order, lines: list[OrderLine]) -> dict[int, LineSettlementTerms]:

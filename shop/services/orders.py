@@ -15,7 +15,7 @@ from fulfillment.services.stock import InsufficientStock, LineClaim, release_res
 from shop import events
 from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, Variant
 from shop.order_timeline import describe
-from shop.services.import_charges import charge_quoter, chargeable_lines
+from shop.services.import_charges import OrderCharges, charge_quoter, chargeable_lines
 from shop.services.shipping import ShippingOption
 
 S = Order.Status
@@ -137,18 +137,24 @@ def place_order_of_lines(
     shipping: ShippingOption,
     user=None,
     cart: Cart | None = None,
+    charges: OrderCharges | None = None,
 ) -> Order:
-    """`place_order` for lines given as they are (buy now: one item, no cart); same pricing, same reservation."""
+    """`place_order` for lines given as they are (buy now: one item, no cart); same pricing, same reservation.
+
+    `charges`: the tax and duty of exactly these lines to this address with this shipping, when the caller
+    has just quoted them (checkout): the tables are not read a second time.
+    """
     if not lines:
         raise EmptyCart("Nothing to order.")
     currency = lines[0].variant.currency
     subtotal = sum((line.variant.price * line.quantity for line in lines), Decimal("0"))
-    charges = charge_quoter(
-        country=address.country,
-        region=address.region,
-        currency=currency,
-        lines=chargeable_lines([(line.variant, line.quantity, line.variant.price) for line in lines]),
-    ).for_shipping(shipping.amount)
+    if charges is None:
+        charges = charge_quoter(
+            country=address.country,
+            region=address.region,
+            currency=currency,
+            lines=chargeable_lines([(line.variant, line.quantity, line.variant.price) for line in lines]),
+        ).for_shipping(shipping.amount)
     reserved_until = timezone.now() + timedelta(minutes=settings.RESERVATION_MINUTES)
     for _ in range(5):  # a number collision is astronomically rare; retry rather than fail
         try:

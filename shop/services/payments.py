@@ -134,9 +134,15 @@ def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Pay
             ):
                 return payment
         # An attempt that never got its session (a crash mid-way) is closed; a new one starts.
-        order.payments.filter(
-            status=Payment.Status.OPEN, checkout_session_id__isnull=True, created_at__lt=now - SESSION_CREATE_GRACE
-        ).update(status=Payment.Status.FAILED, updated_at=now)
+        if any(
+            payment.status == Payment.Status.OPEN
+            and payment.checkout_session_id is None
+            and payment.created_at < now - SESSION_CREATE_GRACE
+            for payment in attempts
+        ):  # attempts are made only under the order lock held here: the list is what the update would find
+            order.payments.filter(
+                status=Payment.Status.OPEN, checkout_session_id__isnull=True, created_at__lt=now - SESSION_CREATE_GRACE
+            ).update(status=Payment.Status.FAILED, updated_at=now)
         payment = Payment.objects.create(
             order=order,
             attempt=attempts[0].attempt + 1 if attempts else 1,
@@ -158,13 +164,15 @@ def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Pay
         raise PaymentNotStartable(
             "payment_unavailable", "The payment page could not be opened just now. Please try again in a moment."
         ) from error
-    Payment.objects.filter(pk=payment.pk).update(
-        checkout_session_id=session["id"],
-        checkout_url=session.get("url") or "",
-        expires_at=_timestamp(session.get("expires_at")),
-        updated_at=timezone.now(),
-    )
-    payment.refresh_from_db()
+    opened = {
+        "checkout_session_id": session["id"],
+        "checkout_url": session.get("url") or "",
+        "expires_at": _timestamp(session.get("expires_at")),
+        "updated_at": timezone.now(),
+    }
+    Payment.objects.filter(pk=payment.pk).update(**opened)
+    for field, value in opened.items():  # as written: no read back
+        setattr(payment, field, value)
     return payment
 
 
@@ -262,18 +270,20 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
             params={**received, "total": str(order.total), "order_currency": order.currency},
         )
         return
+    # Read once for the stock hold, the ledger and the cart (each used to read them again).
+    lines = list(order.lines.select_related("variant__product").order_by("pk"))
     try:
-        hold_reservations(claims=claims_of(list(order.lines.all())))
+        hold_reservations(claims=claims_of(lines))
     except InsufficientStock:
         why = "the items sold out before your payment reached us"
         set_order_status(order=order, to=S.PAID, kind=K.PAID_AFTER_SOLD_OUT, params=received)
-        post_order_paid(order=order, payment=payment)
+        post_order_paid(order=order, payment=payment, lines=lines)
         _refund_automatically(order=order, payment=payment, why=why)
         return
     set_order_status(order=order, to=S.PAID, kind=K.PAID, params=received)
-    post_order_paid(order=order, payment=payment)
+    post_order_paid(order=order, payment=payment, lines=lines)
     if order.cart_id:
-        remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
+        remove_ordered_lines(cart_id=order.cart_id, variant_ids=[line.variant_id for line in lines])
     announce_paid(order)
 
 
@@ -329,7 +339,9 @@ def release_hold(*, order: Order, by=None, note: str = "") -> Order:
             order=order, payment=order.payments.filter(status=Payment.Status.PAID).first(), from_unapplied=True
         )
         if order.cart_id:
-            remove_ordered_lines(cart=order.cart, variant_ids=list(order.lines.values_list("variant_id", flat=True)))
+            remove_ordered_lines(
+                cart_id=order.cart_id, variant_ids=list(order.lines.values_list("variant_id", flat=True))
+            )
         announce_paid(order)
     return order
 

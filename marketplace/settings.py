@@ -476,3 +476,7 @@ CREATOR_VIDEO_MAX_BYTES = env.int("CREATOR_VIDEO_MAX_BYTES", default=500 * 1024 
 # ... and the largest frame: at most this many pixels on the longest side and in all (4K: 4096 x 2160).
 CREATOR_VIDEO_MAX_SIDE = env.int("CREATOR_VIDEO_MAX_SIDE", default=4096)
 CREATOR_VIDEO_MAX_PIXELS = env.int("CREATOR_VIDEO_MAX_PIXELS", default=4096 * 2160)
+# Videos sent straight to object storage go in parts of this size (S3 needs at least 5 MiB but the last),
+# each PUT to a URL signed for CREATOR_VIDEO_UPLOAD_URL_SECONDS; an interrupted upload resumes part by part.
+CREATOR_VIDEO_UPLOAD_PART_BYTES = env.int("CREATOR_VIDEO_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
+CREATOR_VIDEO_UPLOAD_URL_SECONDS = env.int("CREATOR_VIDEO_UPLOAD_URL_SECONDS", default=3600)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -72,6 +72,15 @@ def s3_client(storage: Storage):
 def s3_key(storage: Storage, name: str) -> str:
     """The object key of a stored name (the storage's prefix included)."""
     return storage._normalize_name(storage._clean_name(name))
+
+
+def abort_multipart(storage: Storage, *, name: str, upload_id: str) -> None:
+    """Drop an unfinished multipart upload's parts (its post was deleted); one already gone is fine."""
+    if not is_remote(storage):
+        return
+    client = s3_client(storage)
+    with suppress(client.exceptions.NoSuchUpload):
+        client.abort_multipart_upload(Bucket=storage.bucket_name, Key=s3_key(storage, name), UploadId=upload_id)
 
 
 def signed_url(
@@ -131,6 +140,7 @@ def local_copy(storage: Storage, name: str) -> Iterator[str]:
 
 
 __all__ = [
+    "abort_multipart",
     "is_remote",
     "local_copy",
     "private_storage",

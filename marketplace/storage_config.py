@@ -14,6 +14,7 @@ as sent, labels, customs documents, manifests, return photos: reachable only by 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -98,3 +99,21 @@ def s3_storages(options: S3Options, *, private_url_seconds: int) -> dict[str, di
 def local_storages() -> dict[str, dict]:
     """Both on disk under MEDIA_ROOT (file names unchanged); Django serves the private ones after its checks."""
     return {"default": {"BACKEND": FILE_SYSTEM_BACKEND}, "private": {"BACKEND": FILE_SYSTEM_BACKEND}}
+
+
+def public_read_policy(bucket: str) -> str:
+    """The bucket policy a deployment sets: anyone may GET under public/, nothing else without a signature."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PublicMediaReadable",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/public/*",
+                }
+            ],
+        }
+    )

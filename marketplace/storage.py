@@ -71,7 +71,9 @@ def s3_client(storage: Storage):
 
 def s3_key(storage: Storage, name: str) -> str:
     """The object key of a stored name (the storage's prefix included)."""
-    return storage._normalize_name(storage._clean_name(name))
+    from storages.utils import clean_name  # noqa: PLC0415  (only with object storage: django-storages)
+
+    return storage._normalize_name(clean_name(name))
 
 
 def abort_multipart(storage: Storage, *, name: str, upload_id: str) -> None:

@@ -36,6 +36,7 @@ class DirectUploadUnavailable(Exception):
 class Part:
     number: int
     size: int
+    etag: str = ""
 
 
 def available() -> bool:
@@ -104,7 +105,9 @@ def uploaded_parts(*, post: VideoPost) -> list[Part]:
     marker = 0
     while True:
         page = client.list_parts(Bucket=bucket, Key=key, UploadId=post.upload_id, PartNumberMarker=marker)
-        parts += [Part(number=item["PartNumber"], size=item["Size"]) for item in page.get("Parts", [])]
+        parts += [
+            Part(number=item["PartNumber"], size=item["Size"], etag=item["ETag"]) for item in page.get("Parts", [])
+        ]
         if not page.get("IsTruncated"):
             return parts
         marker = page["NextPartNumberMarker"]
@@ -131,9 +134,8 @@ def part_urls(*, post: VideoPost, numbers: list[int]) -> dict[int, str]:
 
 def _problem(post: VideoPost, parts: list[Part]) -> str | None:
     count = part_count(post.size_bytes)
-    if len(parts) != count or [part.number for part in parts] != list(range(1, count + 1)):
-        have = len(parts)
-        return f"The upload is not complete: {have} of {count} parts arrived."
+    if [part.number for part in parts] != list(range(1, count + 1)):
+        return f"The upload is not complete: {len(parts)} of {count} parts arrived."
     for part in parts:
         if part.size != expected_part_size(post.size_bytes, part.number):
             return "A part of this upload does not have the size it was given; upload the video again."
@@ -149,37 +151,37 @@ def complete_direct_upload(*, post: VideoPost) -> VideoPost:
         locked = VideoPost.objects.select_for_update().get(pk=post.pk)
         _require_open(locked)
         parts = uploaded_parts(post=locked)
-        problem = _problem(locked, parts)
-        if problem is not None and len(parts) < part_count(locked.size_bytes) and "not complete" in problem:
-            raise ValidationError(problem, code="incomplete")  # keep the parts: the browser resumes
+        if len(parts) < part_count(locked.size_bytes) and all(
+            part.size == expected_part_size(locked.size_bytes, part.number) for part in parts
+        ):
+            # Keep what arrived: the browser resumes with the parts it lacks.
+            raise ValidationError(
+                f"The upload is not complete: {len(parts)} of {part_count(locked.size_bytes)} parts arrived.",
+                code="incomplete",
+            )
         bucket, key = _bucket_and_key(locked.source.name)
         client = s3_client(private_storage())
-        if problem is not None:
-            _discard(locked, client, bucket, key)
-            raise ValidationError(problem, code="upload_refused")
-        listing = client.list_parts(Bucket=bucket, Key=key, UploadId=locked.upload_id, MaxParts=10000)
-        client.complete_multipart_upload(
-            Bucket=bucket,
-            Key=key,
-            UploadId=locked.upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in listing["Parts"]]},
-        )
-        stored = client.head_object(Bucket=bucket, Key=key)["ContentLength"]
-        if stored != locked.size_bytes or stored > settings.CREATOR_VIDEO_MAX_BYTES:  # never trust one check alone
-            client.delete_object(Bucket=bucket, Key=key)
-            _close(locked, failed="The stored video is not the size it was given; upload it again.")
-            raise ValidationError("The stored video is not the size it was given.", code="upload_refused")
-        locked.upload_id, locked.status = "", VideoPost.Status.PROCESSING
-        locked.save(update_fields=["upload_id", "status", "updated_at"])
-        events.video_uploaded.publish(post_id=locked.pk)
-    return locked
-
-
-def _close(post: VideoPost, *, failed: str) -> None:
-    post.upload_id, post.status, post.failure_reason, post.source.name = "", VideoPost.Status.FAILED, failed[:300], ""
-    post.save(update_fields=["upload_id", "status", "failure_reason", "source", "updated_at"])
-
-
-def _discard(post: VideoPost, client, bucket: str, key: str) -> None:
-    client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=post.upload_id)
-    _close(post, failed="This upload was refused; upload the video again.")
+        problem = _problem(locked, parts)
+        if problem is None:
+            client.complete_multipart_upload(
+                Bucket=bucket,
+                Key=key,
+                UploadId=locked.upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": part.number, "ETag": part.etag} for part in parts]},
+            )
+            stored = client.head_object(Bucket=bucket, Key=key)["ContentLength"]
+            if stored != locked.size_bytes or stored > settings.CREATOR_VIDEO_MAX_BYTES:  # never trust one check
+                client.delete_object(Bucket=bucket, Key=key)
+                problem = "The stored video is not the size it was given; upload it again."
+        else:
+            client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=locked.upload_id)
+        if problem is None:
+            locked.upload_id, locked.status = "", VideoPost.Status.PROCESSING
+            locked.save(update_fields=["upload_id", "status", "updated_at"])
+            events.video_uploaded.publish(post_id=locked.pk)
+            return locked
+        # Nothing of it is kept: the post says why, and the creator starts again.
+        locked.upload_id, locked.status, locked.source.name = "", VideoPost.Status.FAILED, ""
+        locked.failure_reason = problem[:300]
+        locked.save(update_fields=["upload_id", "status", "failure_reason", "source", "updated_at"])
+    raise ValidationError(problem, code="upload_refused")

@@ -33,7 +33,9 @@ class _PrivateStorage(LazyObject):
     """storages["private"], looked up on first use (and again after a test changes STORAGES)."""
 
     def _setup(self) -> None:
-        self._wrapped = storages["private"]
+        # Built from the setting itself, not through `storages[...]`: a FileField evaluates this when its model
+        # class is made, and going through the handler would freeze every storage (staticfiles too) that early.
+        self._wrapped = storages.create_storage(settings.STORAGES["private"])
 
 
 _private = _PrivateStorage()

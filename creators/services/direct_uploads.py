@@ -92,7 +92,7 @@ def start_direct_upload(*, creator: Creator, filename: str, size: int, caption: 
 
 
 def _require_open(post: VideoPost) -> None:
-    if post.status != VideoPost.Status.UPLOADING or not post.upload_id:
+    if post.status != VideoPost.Status.UPLOADING or not post.upload_id:  # completed: processing, ready, failed
         raise ValidationError("This upload is finished; start a new one.", code="upload_closed")
 
 
@@ -176,8 +176,9 @@ def complete_direct_upload(*, post: VideoPost) -> VideoPost:
         else:
             client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=locked.upload_id)
         if problem is None:
-            locked.upload_id, locked.status = "", VideoPost.Status.PROCESSING
-            locked.save(update_fields=["upload_id", "status", "updated_at"])
+            # upload_id stays until the media worker has judged the content (posts.process_post).
+            locked.status = VideoPost.Status.PROCESSING
+            locked.save(update_fields=["status", "updated_at"])
             events.video_uploaded.publish(post_id=locked.pk)
             return locked
         # Nothing of it is kept: the post says why, and the creator starts again.

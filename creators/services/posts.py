@@ -110,14 +110,19 @@ def process_post(*, post_id: int) -> VideoPost | None:
     folder = f"videos/{post.creator_id}/{post.pk}"
     try:
         with _local_copy(post.source) as source_path:
-            try:  # the same rules as an upload through the app: a direct upload is judged only here
-                info = media.validate_video(
-                    source_path,
-                    max_seconds=settings.CREATOR_VIDEO_MAX_SECONDS,
-                    max_bytes=settings.CREATOR_VIDEO_MAX_BYTES,
-                )
-            except ValidationError as error:
-                return _refuse_stored_upload(post=post, error=error)
+            if post.upload_id:
+                # Sent straight to object storage: judged here for the first time, by the same rules as an
+                # upload through the app; what breaks one is deleted.
+                try:
+                    info = media.validate_video(
+                        source_path,
+                        max_seconds=settings.CREATOR_VIDEO_MAX_SECONDS,
+                        max_bytes=settings.CREATOR_VIDEO_MAX_BYTES,
+                    )
+                except ValidationError as error:
+                    return _refuse_stored_upload(post=post, error=error)
+            else:  # checked when it came through the app; kept on failure so that a retry can work
+                info = media.probe_video(source_path)
             at = min(1.0, info.duration_seconds / 2)
             poster_image = media.extract_poster(source_path, at_seconds=at)
             poster_name = _replace(f"{folder}/poster.jpg", _jpeg_bytes(poster_image))
@@ -146,9 +151,10 @@ def process_post(*, post_id: int) -> VideoPost | None:
         locked.video.name, locked.poster.name, locked.poster_renditions = video_name, poster_name, renditions
         locked.duration_seconds = Decimal(str(info.duration_seconds)).quantize(Decimal("0.001"))
         locked.width, locked.height = info.width, info.height
-        locked.status, locked.failure_reason = VideoPost.Status.READY, ""
+        locked.status, locked.failure_reason, locked.upload_id = VideoPost.Status.READY, "", ""
         locked.save(
             update_fields=[
+                "upload_id",
                 "video",
                 "poster",
                 "poster_renditions",
@@ -169,8 +175,8 @@ def _refuse_stored_upload(*, post: VideoPost, error: ValidationError) -> VideoPo
     failed = _mark_failed(post_id=post.pk, reason=_failure_reason(error))
     if failed is not None:
         post.source.storage.delete(post.source.name)
-        VideoPost.objects.filter(pk=post.pk).update(source="")
-        failed.source.name = ""
+        VideoPost.objects.filter(pk=post.pk).update(source="", upload_id="")
+        failed.source.name, failed.upload_id = "", ""
     return failed
 
 

@@ -6,11 +6,12 @@ Starts moto's S3 server on the loopback address (requirements-dev.txt), two guni
 SQLite database (one with media on the local disk, one with MEDIA_STORAGE_URL on moto, 2 sync workers each),
 and Redis db 8 as the broker so that no video is processed inside a request (flushed before and after).
 
-1. Upload: one video of --megabytes (a real MP4 padded with a `free` box, so the content checks pass)
+1. Upload: one video of --megabytes (a real MP4 padded with a `free` box, so the content checks pass), sent at
+   --client-mbps (a creator's uplink; 100 Mbit/s by default) on both paths
    - through the app: POST /studio/upload/, the file in the request body; a web worker is busy the whole time;
    - direct: POST /studio/uploads/, the parts PUT to the bucket (4 at a time), POST .../complete/; a web worker
      is busy only for the two small requests.
-2. Media: GET of the same 1 MiB video for --seconds from --threads threads
+2. Media: GET of the same 1 MiB video for --seconds over --threads connections (wrk when installed)
    - through Django: /media/<name> streamed by gunicorn from the disk;
    - redirect: /media/<name> answered 301 to the bucket (counted without following it: the bucket or a CDN
      serves the bytes, not our workers).
@@ -25,6 +26,7 @@ import argparse
 import concurrent.futures
 import os
 import platform
+import re
 import shutil
 import socket
 import struct
@@ -120,24 +122,68 @@ def client(base: str, session_key: str) -> requests.Session:
     return http
 
 
-def upload_through_app(base: str, session_key: str, video: Path) -> dict:
+class Throttled:
+    """A body read at most `mbps` megabits a second (a creator's uplink), of known length (Content-Length)."""
+
+    def __init__(self, parts: list, mbps: float) -> None:
+        self.parts, self.rate = parts, mbps * 1_000_000 / 8
+        self.length = sum(len(part) if isinstance(part, bytes) else part.stat().st_size for part in parts)
+        self.sent, self.started, self.handle = 0, time.monotonic(), None
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, size: int = 1024 * 1024) -> bytes:
+        size = min(size if size and size > 0 else 1024 * 1024, 1024 * 1024)
+        while self.parts:
+            part = self.parts[0]
+            if isinstance(part, bytes):
+                chunk, self.parts[0] = part[:size], part[size:]
+            else:
+                self.handle = self.handle or part.open("rb")
+                chunk = self.handle.read(size)
+            if chunk:
+                break
+            self.parts.pop(0)
+            if self.handle:
+                self.handle.close()
+                self.handle = None
+        else:
+            return b""
+        self.sent += len(chunk)
+        ahead = self.sent / self.rate - (time.monotonic() - self.started)
+        if ahead > 0:
+            time.sleep(ahead)
+        return chunk
+
+
+def upload_through_app(base: str, session_key: str, video: Path, mbps: float) -> dict:
     http = client(base, session_key)
+    boundary = "----bench-media-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{CSRF}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="caption"\r\n\r\nbench\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="video"; filename="bench.mp4"\r\n'
+        "Content-Type: video/mp4\r\n\r\n"
+    ).encode()
+    body = Throttled([head, video, f"\r\n--{boundary}--\r\n".encode()], mbps)
     started = time.monotonic()
-    with video.open("rb") as handle:
-        response = http.post(
-            base + "/studio/upload/", data={"caption": "bench"}, files={"video": ("bench.mp4", handle, "video/mp4")}
-        )
+    response = http.post(
+        base + "/studio/upload/",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))},
+    )
     elapsed = time.monotonic() - started
     assert response.status_code == 201, (response.status_code, response.text[:300])
     return {"total": elapsed, "web_busy": elapsed}
 
 
-def upload_direct(base: str, session_key: str, video: Path) -> dict:
+def upload_direct(base: str, session_key: str, video: Path, mbps: float) -> dict:
     http = client(base, session_key)
     size = video.stat().st_size
     started = time.monotonic()
     opened = http.post(base + "/studio/uploads/", json={"filename": "bench.mp4", "size": size, "caption": "bench"})
-    web_busy = opened.elapsed.total_seconds()
+    web_busy = {"start": opened.elapsed.total_seconds()}
     assert opened.status_code == 201, (opened.status_code, opened.text[:300])
     state = opened.json()
 
@@ -145,18 +191,34 @@ def upload_direct(base: str, session_key: str, video: Path) -> dict:
         with video.open("rb") as handle:
             handle.seek((number - 1) * state["part_size"])
             body = handle.read(state["part_size"])
-        answer = requests.put(state["urls"][str(number)], data=body, timeout=600)
+        answer = requests.put(state["urls"][str(number)], data=Throttled([body], mbps / 4), timeout=600)
         assert answer.status_code == 200, answer.text[:200]
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         list(pool.map(send, range(1, state["parts"] + 1)))
     done = http.post(base + state["complete_url"])
-    web_busy += done.elapsed.total_seconds()
+    web_busy["complete"] = done.elapsed.total_seconds()
     assert done.status_code == 200, (done.status_code, done.text[:300])
-    return {"total": time.monotonic() - started, "web_busy": web_busy}
+    return {"total": time.monotonic() - started, "web_busy": sum(web_busy.values()), **web_busy}
 
 
 def requests_per_second(url: str, *, seconds: float, threads: int, follow: bool) -> tuple[float, int]:
+    """wrk when installed (scripts/install-debian-packages.sh; it never follows redirects), else Python threads."""
+    status = requests.get(url, allow_redirects=False, timeout=60).status_code
+    if shutil.which("wrk") and not follow:
+        result = subprocess.run(
+            ["wrk", "-t2", f"-c{threads}", f"-d{max(1, round(seconds))}s", url],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+        if rate:
+            return float(rate.group(1)), status
+    return _python_requests_per_second(url, seconds=seconds, threads=threads, follow=follow)
+
+
+def _python_requests_per_second(url: str, *, seconds: float, threads: int, follow: bool) -> tuple[float, int]:
     stop = time.monotonic() + seconds
     counts: list[int] = []
     statuses: set[int] = set()
@@ -183,10 +245,16 @@ def requests_per_second(url: str, *, seconds: float, threads: int, follow: bool)
 
 
 def report(options, through: dict, direct: dict, streamed: tuple, redirected: tuple) -> None:
-    size = f"{options.megabytes} MB"
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    size = f"{options.megabytes} MB at {options.client_mbps:g} Mbit/s"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {load}, Python {platform.python_version()}"
+    )
     print(f"upload of {size} through the app: {through['total']:.1f} s, a web worker busy {through['web_busy']:.1f} s")
-    print(f"upload of {size} direct to storage: {direct['total']:.1f} s, web workers busy {direct['web_busy']:.3f} s")
+    print(
+        f"upload of {size} direct to storage: {direct['total']:.1f} s, web workers busy {direct['web_busy']:.2f} s "
+        f"(opening {direct['start']:.2f} s, completing {direct['complete']:.2f} s)"
+    )
     print(f"1 MiB video through Django: {streamed[0]:.0f} requests/s (status {streamed[1]})")
     print(f"1 MiB video as a redirect to the bucket: {redirected[0]:.0f} requests/s (status {redirected[1]})")
 
@@ -206,6 +274,7 @@ def main() -> None:
     parser.add_argument("--megabytes", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--client-mbps", type=float, default=100, help="the creator's uplink (both paths)")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-media-"))
     processes: list[subprocess.Popen] = []
@@ -253,9 +322,12 @@ def main() -> None:
         local_port, s3_port = free_port(), free_port()
         processes += [gunicorn(common, local_port), gunicorn(on_s3, s3_port)]
         local, remote = f"http://127.0.0.1:{local_port}", f"http://127.0.0.1:{s3_port}"
+        for base in (local, remote):  # each worker's first request pays for imports and boto3's set-up
+            for _ in range(4):
+                requests.get(f"{base}/media/videos/bench/clip.mp4", allow_redirects=False, timeout=60)
 
-        through = upload_through_app(local, session_key, video)
-        direct = upload_direct(remote, session_key, video)
+        through = upload_through_app(local, session_key, video, options.client_mbps)
+        direct = upload_direct(remote, session_key, video, options.client_mbps)
         streamed = requests_per_second(
             f"{local}/media/videos/bench/clip.mp4", seconds=options.seconds, threads=options.threads, follow=False
         )

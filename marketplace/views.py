@@ -60,7 +60,7 @@ def _check_broker() -> str:
     timeout = settings.HEALTHZ_TIMEOUT_SECONDS
     # Socket timeouts too: a broker that accepts and never answers must not hold this thread for ever.
     options = {**celery_app.conf.broker_transport_options, "socket_timeout": timeout, "socket_connect_timeout": timeout}
-    with celery_app.connection_for_write(transport_options=options) as conn:
+    with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL, transport_options=options) as conn:
         conn.ensure_connection(max_retries=1, timeout=timeout)
     return "ok"
 

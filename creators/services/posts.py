@@ -219,6 +219,8 @@ def retry_post(*, post: VideoPost) -> VideoPost:
         locked = VideoPost.objects.select_for_update().get(pk=post.pk)
         if locked.status != VideoPost.Status.FAILED:
             raise ValidationError("Only a video whose processing failed can be retried.", code="not_failed")
+        if not locked.source:  # refused by its content and deleted: nothing left to process
+            raise ValidationError("This video was refused and deleted; upload it again.", code="no_source")
         locked.status, locked.failure_reason = VideoPost.Status.PROCESSING, ""
         locked.save(update_fields=["status", "failure_reason", "updated_at"])
         events.video_uploaded.publish(post_id=locked.pk)

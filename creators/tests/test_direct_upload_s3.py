@@ -163,6 +163,9 @@ def test_a_stored_file_that_is_not_a_video_fails_and_is_deleted(
     assert post.status == VideoPost.Status.FAILED
     assert post.failure_reason == "This file is not a video we can read. Upload an MP4, MOV or WebM video."
     assert post.source.name == "" and objects(s3_storage) == []
+    retry = creator_client.post(f"/studio/posts/{post.pk}/retry/", follow=True)
+    assert "This video was refused and deleted; upload it again." in retry.content.decode()
+    assert VideoPost.objects.get(pk=post.pk).status == VideoPost.Status.FAILED
 
 
 def test_deleting_a_post_mid_upload_drops_its_parts(

@@ -1,18 +1,23 @@
 """Fixtures shared by every app's tests: isolated media, logged-in clients, services tests need.
 
 Markers: `postgres` (row locks, full-text search) runs only on PostgreSQL; `worker` needs Redis and
-starts a real Celery worker process; `browser` drives Debian's Chromium. Each is skipped, with the
+starts a real Celery worker process; `browser` drives Debian's Chromium; `s3` runs against a real S3 API
+(moto's server on the loopback address, started once per session by `s3_server`). Each is skipped, with the
 reason, when its service is missing, except under REQUIRE_SERVICES=1 (CI's PostgreSQL pass), where a
 missing service fails the run instead.
 """
 
+import importlib.util
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -57,6 +62,8 @@ def _services_for_markers(request: pytest.FixtureRequest) -> None:
         _missing("needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
     if request.node.get_closest_marker("worker") and not settings.CELERY_BROKER_URL:
         _missing("needs Redis and a Celery worker: set CELERY_BROKER_URL=redis://... to run it")
+    if request.node.get_closest_marker("s3") and importlib.util.find_spec("moto") is None:
+        _missing("needs moto[server] (an S3-compatible server): pip install -r requirements-dev.txt")
     if request.node.get_closest_marker("browser") and not Path(BROWSER_PATH).exists():
         _missing(f"needs Chromium at {BROWSER_PATH}: run scripts/install-debian-packages.sh")
 
@@ -341,3 +348,99 @@ def stand_in_on_live_server(live_server, settings):
     settings.SITE_URL = live_server.url
     settings.STRIPE_LOCAL_WEBHOOK_URL = f"{live_server.url}/stripe/webhook/"
     return live_server
+
+
+# --- object storage: moto's S3 server on the loopback address ------------------------------------------
+
+S3_TEST_PART_MIN_BYTES = 1024  # moto's rule for every part but the last (real S3: 5 MiB); tests send small parts
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3-compatible server in a subprocess of its own (`python -m moto.server`); its endpoint URL."""
+    if importlib.util.find_spec("moto") is None:
+        yield None
+        return
+    port = _free_loopback_port()
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    log = ARTIFACTS_DIR.joinpath("moto-server.log").open("w")
+    env = {**os.environ, "S3_UPLOAD_PART_MIN_SIZE": str(S3_TEST_PART_MIN_BYTES)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto's server did not start; see test-artifacts/moto-server.log") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings, request: pytest.FixtureRequest):
+    """Media on a fresh bucket of the S3 server for one test (STORAGES as MEDIA_STORAGE_URL makes them).
+
+    The bucket allows browser uploads from any origin (CORS, the ETag header exposed), as a deployment
+    must for the studio's direct uploads. Gives the boto3 client, the bucket's name and the endpoint.
+    """
+    if s3_server is None:
+        _missing("needs moto[server] (an S3-compatible server): pip install -r requirements-dev.txt")
+    import boto3
+
+    from marketplace import storage_config
+
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    moto_keys = "test"  # moto accepts any keys
+    options = storage_config.S3Options(
+        bucket=bucket, endpoint_url=s3_server, region="us-east-1", access_key=moto_keys, secret_key=moto_keys
+    )
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id=moto_keys,
+        aws_secret_access_key=moto_keys,
+    )
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": ["*"],
+                    "AllowedMethods": ["GET", "PUT", "HEAD"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
+    )
+    # As the README's deployment asks: anyone may read the public prefix, nobody the private one unsigned.
+    client.put_bucket_policy(Bucket=bucket, Policy=storage_config.public_read_policy(bucket))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        **storage_config.s3_storages(options, private_url_seconds=settings.PRIVATE_MEDIA_URL_SECONDS),
+    }
+    settings.MEDIA_S3 = options
+    return SimpleNamespace(client=client, bucket=bucket, endpoint=s3_server)

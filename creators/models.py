@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from creators.money import cents_in_words
+from marketplace.storage import private_storage
 from shop.selectors import products_on_sale
 
 HANDLE_VALIDATOR = RegexValidator(
@@ -95,11 +96,15 @@ class VideoPost(models.Model):
     caption = models.TextField(max_length=2200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADING, db_index=True)
     failure_reason = models.CharField(max_length=300, blank=True)
-    source = models.FileField(upload_to=video_path, blank=True, help_text="The file as uploaded.")
+    source = models.FileField(
+        upload_to=video_path, storage=private_storage, blank=True, help_text="The file as uploaded (private)."
+    )
     video = models.FileField(upload_to=video_path, blank=True, help_text="H.264/AAC MP4 every browser plays.")
     poster = models.ImageField(upload_to=video_path, blank=True)
     poster_renditions = models.JSONField(default=dict, blank=True)
     original_filename = models.CharField(max_length=255, blank=True)
+    # The open multipart upload of a video sent straight to object storage (empty once completed or aborted).
+    upload_id = models.CharField(max_length=1024, blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)
     duration_seconds = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     width = models.PositiveIntegerField(default=0)

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +26,7 @@ from fulfillment.selectors_consolidation import consolidation_board
 from fulfillment.services.consolidation import ConsolidationError, close_consolidation
 from fulfillment.services.master_scans import pull_out_of_consolidation, record_master_scan, tender_consolidation
 from marketplace.admin_mixins import ReadOnlyInline
+from marketplace.storage import serve_private
 
 C = Consolidation.Status
 
@@ -310,11 +311,12 @@ class ConsolidationAdmin(admin.ModelAdmin):
         stored = {"csv": consolidation.manifest_csv, "pdf": consolidation.manifest_pdf}.get(fmt)
         if not stored:
             raise Http404("No such manifest.")
-        try:
-            handle = stored.open("rb")
-        except FileNotFoundError as error:
-            raise Http404("The manifest is missing from storage.") from error
-        return FileResponse(handle, filename=stored.name.rsplit("/")[-1])
+        if not stored.storage.exists(stored.name):
+            raise Http404("The manifest is missing from storage.")
+        content_type = "text/csv" if fmt == "csv" else "application/pdf"
+        return serve_private(
+            request, stored, content_type=content_type, filename=stored.name.rsplit("/")[-1], as_attachment=True
+        )
 
     def close_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_change_permission(request):

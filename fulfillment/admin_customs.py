@@ -7,12 +7,13 @@ Imported by fulfillment/admin.py. The shipment admin gains two inlines and its c
 """
 
 import json
+import mimetypes
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,6 +25,7 @@ from fulfillment.selectors import held_at_customs
 from fulfillment.services.clearance import MAX_DOCUMENT_BYTES, InvalidClearanceDocument, release_from_customs
 from fulfillment.services.tracking import TrackingError
 from marketplace.admin_mixins import ReadOnlyInline
+from marketplace.storage import serve_private
 
 REASONS = dict(TrackingEvent.CustomsReason.choices)
 
@@ -202,7 +204,7 @@ class CustomsShipmentAdmin(ShipmentAdmin):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         document = get_object_or_404(CustomsDocument.objects.select_related("label"), pk=document_id)
-        return _stored_file(document.pdf, f"{document.kind}-{document.label.tracking_number}.pdf")
+        return _stored_file(request, document.pdf, f"{document.kind}-{document.label.tracking_number}.pdf")
 
     def clearance_document_view(self, request: HttpRequest, document_id: int) -> HttpResponse:
         """A document staff sent customs."""
@@ -211,15 +213,14 @@ class CustomsShipmentAdmin(ShipmentAdmin):
         document = get_object_or_404(ClearanceDocument, pk=document_id)
         if not document.document:
             raise Http404("This release has no document.")
-        return _stored_file(document.document, document.document.name.rsplit("/")[-1])
+        return _stored_file(request, document.document, document.document.name.rsplit("/")[-1])
 
 
-def _stored_file(field_file, filename: str) -> FileResponse:
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404("The file is missing from storage.") from error
-    return FileResponse(handle, filename=filename)
+def _stored_file(request: HttpRequest, field_file, filename: str) -> HttpResponseBase:
+    if not field_file.storage.exists(field_file.name):
+        raise Http404("The file is missing from storage.")
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return serve_private(request, field_file, content_type=content_type, filename=filename, as_attachment=True)
 
 
 admin.site.unregister(Shipment)

@@ -10,6 +10,8 @@ import environ
 from celery.schedules import crontab
 from kombu import Queue
 
+from marketplace import storage_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -110,8 +112,38 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Media: on disk by default; on S3-compatible object storage when MEDIA_STORAGE_URL (or the AWS_* variables
+# below) names a bucket (marketplace/storage_config.py). Private files are handed out as signed URLs that
+# expire after PRIVATE_MEDIA_URL_SECONDS, and only after the app's permission check.
+PRIVATE_MEDIA_URL_SECONDS = env.int("PRIVATE_MEDIA_URL_SECONDS", default=300)
+_media_storage_url = env.str("MEDIA_STORAGE_URL", default="")
+if not _media_storage_url and env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    _media_storage_url = "s3://{}?endpoint_url={}&region={}".format(
+        env.str("AWS_STORAGE_BUCKET_NAME"), env.str("AWS_S3_ENDPOINT_URL", default=""),
+        env.str("AWS_S3_REGION_NAME", default=""),
+    )  # fmt: skip
+MEDIA_S3 = (
+    storage_config.s3_options_from_url(
+        _media_storage_url, custom_domain=env.str("MEDIA_CDN_DOMAIN", default="") or None
+    )
+    if _media_storage_url
+    else None
+)
+if MEDIA_S3 is not None and MEDIA_S3.access_key is None and env.str("AWS_ACCESS_KEY_ID", default=""):
+    MEDIA_S3 = storage_config.S3Options(
+        **{
+            **MEDIA_S3.__dict__,
+            "access_key": env.str("AWS_ACCESS_KEY_ID"),
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY"),
+        }
+    )
+MEDIA_ORIGIN = MEDIA_S3.origin if MEDIA_S3 is not None else ""
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **(
+        storage_config.s3_storages(MEDIA_S3, private_url_seconds=PRIVATE_MEDIA_URL_SECONDS)
+        if MEDIA_S3 is not None
+        else storage_config.local_storages()
+    ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -145,11 +177,24 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# With object storage, pictures and videos come from the bucket (or its CDN) and studio uploads go to it.
+_MEDIA_SOURCES = " ".join(
+    dict.fromkeys(
+        source
+        for source in (MEDIA_ORIGIN, f"https://{MEDIA_S3.custom_domain}" if MEDIA_S3 and MEDIA_S3.custom_domain else "")
+        if source
+    )
+)
+_MEDIA_SOURCES = f" {_MEDIA_SOURCES}" if _MEDIA_SOURCES else ""
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
+    f"default-src 'self'; img-src 'self' data:{_MEDIA_SOURCES}; media-src 'self'{_MEDIA_SOURCES}; "
+    f"connect-src 'self'{_MEDIA_SOURCES}; style-src 'self'; script-src 'self'; "
     # form-action: the checkout form's redirect goes on to Stripe's hosted payment page.
     "object-src 'none'; base-uri 'self'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
 )
+
+# /healthz answers within this many seconds whatever hangs (each check: database, cache, broker).
+HEALTHZ_TIMEOUT_SECONDS = env.float("HEALTHZ_TIMEOUT_SECONDS", default=1.0)
 
 # /bench/trivial, the benchmark's baseline view: served only under DEBUG or when bench/run.py asks for it.
 BENCH_TRIVIAL_VIEW = env.bool("BENCH_TRIVIAL_VIEW", default=DEBUG)
@@ -439,3 +484,7 @@ CREATOR_VIDEO_MAX_BYTES = env.int("CREATOR_VIDEO_MAX_BYTES", default=500 * 1024 
 # ... and the largest frame: at most this many pixels on the longest side and in all (4K: 4096 x 2160).
 CREATOR_VIDEO_MAX_SIDE = env.int("CREATOR_VIDEO_MAX_SIDE", default=4096)
 CREATOR_VIDEO_MAX_PIXELS = env.int("CREATOR_VIDEO_MAX_PIXELS", default=4096 * 2160)
+# Videos sent straight to object storage go in parts of this size (S3 needs at least 5 MiB but the last),
+# each PUT to a URL signed for CREATOR_VIDEO_UPLOAD_URL_SECONDS; an interrupted upload resumes part by part.
+CREATOR_VIDEO_UPLOAD_PART_BYTES = env.int("CREATOR_VIDEO_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
+CREATOR_VIDEO_UPLOAD_URL_SECONDS = env.int("CREATOR_VIDEO_UPLOAD_URL_SECONDS", default=3600)

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
+from marketplace.storage import serve_private
 from marketplace.views import MEDIA_TYPES
 from shop.admin_orders import refund_lines_in_words
 from shop.models import OrderEvent, ReturnLine, ReturnPhoto, ReturnRequest
@@ -367,11 +368,16 @@ class ReturnRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         content_type = MEDIA_TYPES.get(PurePosixPath(photo.image.name).suffix.lower(), "")
         if not content_type.startswith("image/") or not photo.image.storage.exists(photo.image.name):
             raise Http404("No such photo.")
-        response = FileResponse(photo.image.open("rb"), content_type=content_type)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return serve_private(
+            request,
+            photo.image,
+            content_type=content_type,
+            extra_headers={
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+                "Cache-Control": "private, max-age=3600",
+            },
+        )
 
     # --- several returns from the list ----------------------------------------------------------------
 

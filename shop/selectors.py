@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Pref
 from django.db.models.functions import Coalesce, TruncDate
 
 from fulfillment.selectors import CustomsHold, available_quantity, customs_holds, stored_available
+from marketplace.storage import public_storage
 from shop.currencies import to_minor_units
 from shop.exchange_rates import ExchangeRates, Rate
 from shop.models import (
@@ -219,9 +220,8 @@ def seller_dashboard_products(*, seller: Seller, status: str = "") -> QuerySet[P
 def image_srcset(image: ProductImage, image_format: str = "jpeg") -> str:
     """`srcset` value for one rendition format, empty until the renditions exist."""
     widths = image.renditions.get(image_format, {})
-    return ", ".join(
-        f"{settings.MEDIA_URL}{name} {width}w" for width, name in sorted(widths.items(), key=lambda i: int(i[0]))
-    )
+    storage = public_storage()  # URLs are built locally (no request to the storage), as on disk
+    return ", ".join(f"{storage.url(name)} {width}w" for width, name in sorted(widths.items(), key=lambda i: int(i[0])))
 
 
 # Shopper pages (home, category, search, storefront).

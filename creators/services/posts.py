@@ -4,7 +4,6 @@ import io
 import logging
 import os
 import re
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from creators import video as media
 from creators.images import POSTER_WIDTHS, rendition_names
 from creators.models import Creator, VideoPost
 from marketplace.images import write_renditions
+from marketplace.storage import abort_multipart, is_remote, local_copy, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -83,21 +83,13 @@ def create_post_from_upload(*, creator: Creator, upload: UploadedFile, caption: 
 
 
 @contextmanager
-def _local_copy(name: str) -> Iterator[str]:
-    """A local path of a stored file: the file itself on disk storage, else a temporary copy."""
-    try:
-        path = default_storage.path(name)
-    except NotImplementedError:
-        path = None
-    if path is not None:
-        yield path
+def _local_copy(field_file) -> Iterator[str]:
+    """A local path of a stored file: the file itself on disk storage, else a temporary download."""
+    if not is_remote(field_file.storage):
+        yield field_file.storage.path(field_file.name)
         return
-    suffix = Path(name).suffix
-    with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
-        with default_storage.open(name, "rb") as source:
-            shutil.copyfileobj(source, copy)
-        copy.flush()
-        yield copy.name
+    with local_copy(field_file.storage, field_file.name) as path:
+        yield path
 
 
 def _failure_reason(error: Exception) -> str:
@@ -117,8 +109,20 @@ def process_post(*, post_id: int) -> VideoPost | None:
         return None
     folder = f"videos/{post.creator_id}/{post.pk}"
     try:
-        with _local_copy(post.source.name) as source_path:
-            info = media.probe_video(source_path)
+        with _local_copy(post.source) as source_path:
+            if post.upload_id:
+                # Sent straight to object storage: judged here for the first time, by the same rules as an
+                # upload through the app; what breaks one is deleted.
+                try:
+                    info = media.validate_video(
+                        source_path,
+                        max_seconds=settings.CREATOR_VIDEO_MAX_SECONDS,
+                        max_bytes=settings.CREATOR_VIDEO_MAX_BYTES,
+                    )
+                except ValidationError as error:
+                    return _refuse_stored_upload(post=post, error=error)
+            else:  # checked when it came through the app; kept on failure so that a retry can work
+                info = media.probe_video(source_path)
             at = min(1.0, info.duration_seconds / 2)
             poster_image = media.extract_poster(source_path, at_seconds=at)
             poster_name = _replace(f"{folder}/poster.jpg", _jpeg_bytes(poster_image))
@@ -129,6 +133,10 @@ def process_post(*, post_id: int) -> VideoPost | None:
                     media.transcode_to_mp4(source_path, output)
                     with output.open("rb") as handle:
                         video_name = _replace(f"{folder}/video.mp4", handle)
+            elif is_remote(post.source.storage):
+                # Already plays everywhere, but the upload is private: publish a copy under the public prefix.
+                with open(source_path, "rb") as handle:
+                    video_name = _replace(f"{folder}/video.mp4", handle)
             else:
                 video_name = post.source.name  # already plays everywhere: serve the upload itself
     except Exception as error:
@@ -143,9 +151,10 @@ def process_post(*, post_id: int) -> VideoPost | None:
         locked.video.name, locked.poster.name, locked.poster_renditions = video_name, poster_name, renditions
         locked.duration_seconds = Decimal(str(info.duration_seconds)).quantize(Decimal("0.001"))
         locked.width, locked.height = info.width, info.height
-        locked.status, locked.failure_reason = VideoPost.Status.READY, ""
+        locked.status, locked.failure_reason, locked.upload_id = VideoPost.Status.READY, "", ""
         locked.save(
             update_fields=[
+                "upload_id",
                 "video",
                 "poster",
                 "poster_renditions",
@@ -158,6 +167,17 @@ def process_post(*, post_id: int) -> VideoPost | None:
             ]
         )
     return locked
+
+
+def _refuse_stored_upload(*, post: VideoPost, error: ValidationError) -> VideoPost | None:
+    """A stored upload that breaks the rules is deleted, and the post says why (the creator uploads again)."""
+    logger.info("Video post %s refused by content: %s", post.pk, error.messages)
+    failed = _mark_failed(post_id=post.pk, reason=_failure_reason(error))
+    if failed is not None:
+        post.source.storage.delete(post.source.name)
+        VideoPost.objects.filter(pk=post.pk).update(source="", upload_id="")
+        failed.source.name, failed.upload_id = "", ""
+    return failed
 
 
 def _delete_unreferenced(names: list[str], post_id: int) -> None:
@@ -199,6 +219,8 @@ def retry_post(*, post: VideoPost) -> VideoPost:
         locked = VideoPost.objects.select_for_update().get(pk=post.pk)
         if locked.status != VideoPost.Status.FAILED:
             raise ValidationError("Only a video whose processing failed can be retried.", code="not_failed")
+        if not locked.source:  # refused by its content and deleted: nothing left to process
+            raise ValidationError("This video was refused and deleted; upload it again.", code="no_source")
         locked.status, locked.failure_reason = VideoPost.Status.PROCESSING, ""
         locked.save(update_fields=["status", "failure_reason", "updated_at"])
         events.video_uploaded.publish(post_id=locked.pk)
@@ -213,10 +235,21 @@ def post_file_names(post: VideoPost) -> list[str]:
 
 def delete_post(*, post: VideoPost) -> None:
     """Delete a post, its tags and every file it stored."""
-    names = post_file_names(post)
+    source, names = post.source.name, [name for name in post_file_names(post) if name != post.source.name]
+    upload_id = post.upload_id
     with transaction.atomic():
         VideoPost.objects.filter(pk=post.pk).delete()
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+        transaction.on_commit(lambda: _delete_files(source=source, upload_id=upload_id, names=names))
+
+
+def _delete_files(*, source: str, upload_id: str, names: list[str]) -> None:
+    storage = private_storage()
+    if upload_id and source:
+        abort_multipart(storage, name=source, upload_id=upload_id)
+    if source:
+        storage.delete(source)
+    for name in names:
+        default_storage.delete(name)
 
 
 def update_post(*, post: VideoPost, caption: str) -> VideoPost:

@@ -4,6 +4,7 @@ Views are thin: forms parse, services write and raise ValidationError, which com
 error. Every post and tag is looked up among the requesting creator's own (another's answers 404).
 """
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from creators.models import Creator, ProductTag, VideoPost
-from creators.services import posts, profiles, tags
+from creators.services import direct_uploads, posts, profiles, tags
 from creators.studio import selectors
 from creators.studio.forms import (
     CREATOR_STATUS_MESSAGES,
@@ -153,6 +154,8 @@ def _upload_context(form: UploadForm, upload_error: str = "") -> dict:
         "max_minutes": settings.CREATOR_VIDEO_MAX_SECONDS // 60,
         "max_side": settings.CREATOR_VIDEO_MAX_SIDE,
         "studio_page": "upload",
+        # With object storage the browser sends the video there itself, in parts it can resume.
+        "direct_upload_url": reverse("studio:direct-upload-start") if direct_uploads.available() else "",
     }
 
 
@@ -193,6 +196,88 @@ def _upload(request: HttpRequest) -> HttpResponse:
         errors = [message for field_errors in form.errors.values() for message in field_errors]
         return JsonResponse({"errors": errors}, status=400)
     return render(request, "creators/studio/upload.html", _upload_context(form), status=400)
+
+
+# ---------------------------------------------------------------- direct uploads (object storage only)
+
+
+def _json_error(message: str, code: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, "errors": [message]}, status=status)
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _upload_state(post: VideoPost) -> dict:
+    """What the browser needs to send (or resume) the video: the parts stored so far and URLs for the rest."""
+    stored = {part.number: part.size for part in direct_uploads.uploaded_parts(post=post)}
+    count = direct_uploads.part_count(post.size_bytes)
+    missing = [number for number in range(1, count + 1) if number not in stored]
+    return {
+        "post": post.pk,
+        "size": post.size_bytes,
+        "part_size": settings.CREATOR_VIDEO_UPLOAD_PART_BYTES,
+        "parts": count,
+        "uploaded": sorted(stored),
+        "urls": {str(number): url for number, url in direct_uploads.part_urls(post=post, numbers=missing).items()}
+        if missing
+        else {},
+        "complete_url": reverse("studio:direct-upload-complete", args=[post.pk]),
+        "status_url": reverse("studio:direct-upload", args=[post.pk]),
+    }
+
+
+@require_POST
+@creator_required
+def direct_upload_start(request: HttpRequest) -> JsonResponse:
+    """Open an upload straight to object storage: 201 with the signed part URLs, 409 on local storage."""
+    body = _json_body(request)
+    size = body.get("size")
+    if not isinstance(size, int) or isinstance(size, bool):
+        return _json_error("Say how many bytes the video has.", "invalid")
+    try:
+        post = direct_uploads.start_direct_upload(
+            creator=request.creator,
+            filename=str(body.get("filename") or ""),
+            size=size,
+            caption=str(body.get("caption") or ""),
+        )
+    except direct_uploads.DirectUploadUnavailable:
+        return _json_error("Videos are uploaded through this page's form here.", "direct_upload_unavailable", 409)
+    except ValidationError as error:
+        status = 413 if size > settings.CREATOR_VIDEO_MAX_BYTES else 400
+        return _json_error(" ".join(error.messages), "invalid", status)
+    return JsonResponse(_upload_state(post), status=201)
+
+
+@require_GET
+@creator_required
+def direct_upload_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Resume: the parts the storage holds and fresh URLs for the others."""
+    post = _own_post(request, pk)
+    try:
+        return JsonResponse(_upload_state(post))
+    except ValidationError as error:
+        return _json_error(" ".join(error.messages), "upload_closed", 409)
+
+
+@require_POST
+@creator_required
+def direct_upload_complete(request: HttpRequest, pk: int) -> JsonResponse:
+    """The browser says it sent every part: checked against the storage, then queued for the content checks."""
+    post = _own_post(request, pk)
+    try:
+        post = direct_uploads.complete_direct_upload(post=post)
+    except ValidationError as error:
+        code = error.code or "upload_refused"
+        return _json_error(" ".join(error.messages), code, 409 if code in {"incomplete", "upload_closed"} else 400)
+    messages.success(request, "Your video was uploaded; it is being processed.")
+    return JsonResponse({"post": post.pk, "status": post.status, "redirect": _post_url(post)})
 
 
 def _product_results(request: HttpRequest) -> tuple[ProductSearchForm, list]:

@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from marketplace.storage import private_storage
+
 from .shipping import Shipment
 from .stock import Warehouse
 
@@ -105,8 +107,8 @@ class Consolidation(models.Model):
     weight_grams = models.PositiveBigIntegerField(default=0)
     close_reason = models.CharField(max_length=8, choices=CloseReason.choices, blank=True)
     awb = models.CharField("air waybill", max_length=12, unique=True, null=True, blank=True)
-    manifest_csv = models.FileField(upload_to="manifests/", blank=True)
-    manifest_pdf = models.FileField(upload_to="manifests/", blank=True)
+    manifest_csv = models.FileField(upload_to="manifests/", storage=private_storage, blank=True)
+    manifest_pdf = models.FileField(upload_to="manifests/", storage=private_storage, blank=True)
     # The master's customs declaration: the parcels' electronic records, one list.
     declarations = models.JSONField(default=list, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from marketplace.storage import private_storage
+
 from .stock import FulfillmentOrder, Warehouse
 
 
@@ -142,7 +144,7 @@ class ShippingLabel(models.Model):
     tracking_number = models.CharField(max_length=40, unique=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
-    pdf = models.FileField(upload_to=label_path)
+    pdf = models.FileField(upload_to=label_path, storage=private_storage)
     zpl = models.TextField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -289,7 +291,7 @@ class CustomsDocument(models.Model):
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="customs_documents")
     label = models.OneToOneField(ShippingLabel, on_delete=models.CASCADE, related_name="customs_document")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    pdf = models.FileField(upload_to=customs_document_path)
+    pdf = models.FileField(upload_to=customs_document_path, storage=private_storage)
     # The advance electronic data for the carrier or broker (fulfillment.customs.electronic_record).
     record = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -309,7 +311,7 @@ class ClearanceDocument(models.Model):
     """What staff sent customs to release a held shipment (a document, a note), kept with the shipment."""
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="clearance_documents")
-    document = models.FileField(upload_to=clearance_document_path, blank=True)
+    document = models.FileField(upload_to=clearance_document_path, storage=private_storage, blank=True)
     note = models.CharField(max_length=300, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,7 +9,7 @@ field at fault, and nothing is written then.
 import json
 from typing import Any
 
-from django.http import FileResponse
+from django.http import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from fulfillment.selectors import return_label
 from marketplace.api_errors import DomainError, error_response
+from marketplace.storage import serve_private
 from shop.checkout.links import opens_order, signed_for_guest
 from shop.checkout.selectors import order_for_page
 from shop.models import Order, Refund, ReturnRequest
@@ -289,14 +290,15 @@ class OrderReturnLabelView(APIView):
             404: NOT_FOUND,
         },
     )
-    def get(self, request: Request, number: str, return_number: str) -> FileResponse:
+    def get(self, request: Request, number: str, return_number: str) -> HttpResponseBase:
         order = _order(request, number)
         ret = ReturnRequest.objects.filter(order=order, number=return_number).first()
         label = return_label(return_id=ret.pk) if ret is not None else None
         if label is None or not label.pdf:
             raise exceptions.NotFound("This order has no return label with this number.")
-        return FileResponse(
-            label.pdf.open("rb"),
+        return serve_private(
+            request,
+            label.pdf,
             content_type="application/pdf",
             as_attachment=True,
             filename=f"return-label-{ret.number}.pdf",

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from marketplace.storage import private_storage
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -132,7 +134,7 @@ class ReturnPhoto(models.Model):
     """A shopper's photo of what is wrong; private (staff and the order's shopper and seller only)."""
 
     return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=return_photo_path)
+    image = models.ImageField(upload_to=return_photo_path, storage=private_storage)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

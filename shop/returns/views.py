@@ -6,13 +6,14 @@ the order, or a guest through the signed link, whose token travels in the form's
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from fulfillment.selectors import return_label
+from marketplace.storage import serve_private
 from shop.checkout.links import opens_order, order_path, signed_for_guest
 from shop.checkout.views import see_other
 from shop.models import Order, ReturnRequest
@@ -76,15 +77,16 @@ def return_new(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_safe
 @never_cache
-def return_label_pdf(request: HttpRequest, number: str, return_number: str) -> FileResponse:
+def return_label_pdf(request: HttpRequest, number: str, return_number: str) -> HttpResponseBase:
     """The return's prepaid label as stored when it was bought; only the order's shopper gets it."""
     order = _order(request, number)
     ret = ReturnRequest.objects.filter(order=order, number=return_number).first() if order is not None else None
     label = return_label(return_id=ret.pk) if ret is not None else None
     if label is None or not label.pdf:
         raise Http404("No label of yours has this number.")
-    return FileResponse(
-        label.pdf.open("rb"),
+    return serve_private(
+        request,
+        label.pdf,
         content_type="application/pdf",
         as_attachment=True,
         filename=f"return-label-{ret.number}.pdf",

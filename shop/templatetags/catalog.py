@@ -3,9 +3,9 @@
 from decimal import Decimal
 
 from django import template
-from django.conf import settings
 from django.utils.html import format_html
 
+from marketplace.storage import public_storage
 from shop.currencies import MINOR_UNIT_EXPONENT, from_minor_units
 from shop.models import ProductImage
 from shop.selectors import image_srcset
@@ -31,7 +31,7 @@ def product_picture(image: ProductImage, sizes: str = "100vw", loading: str = "l
     """A <picture> with WebP and JPEG srcsets; the original until renditions exist. alt="" marks it decorative."""
     alt_text = image.alt_text if alt is None else alt
     webp, jpeg = image_srcset(image, "webp"), image_srcset(image, "jpeg")
-    src = f"{settings.MEDIA_URL}{image.image.name}"
+    src = public_storage().url(image.image.name)  # the bucket (or its CDN) with object storage
     width, height = image.width or 640, image.height or 640
     if not jpeg:
         return format_html(

@@ -1,0 +1,156 @@
+"""Where media live, and how private files reach the people allowed to see them.
+
+`public_storage()` (product images, posters, playable videos, avatars: stable URLs, long cache) and
+`private_storage()` (uploads as sent, labels, customs documents, manifests, return photos) are what
+models and services call; give a FileField `storage=private_storage` for a private file. Both are the
+local file system under MEDIA_ROOT by default, and prefixes of one S3-compatible bucket when
+MEDIA_STORAGE_URL is set (marketplace/storage_config.py).
+
+A view serves a private file with `serve_private` after its own permission check: on disk, Django
+streams it (byte ranges honoured); on object storage, a 302 to a URL signed for
+PRIVATE_MEDIA_URL_SECONDS, so no web worker carries the bytes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.files.storage import Storage, default_storage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import FileResponse, HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.utils.functional import LazyObject, empty
+
+from marketplace.range_response import ranged_file_response
+
+
+class _PrivateStorage(LazyObject):
+    """storages["private"], looked up on first use (and again after a test changes STORAGES)."""
+
+    def _setup(self) -> None:
+        # Built from the setting itself, not through `storages[...]`: a FileField evaluates this when its model
+        # class is made, and going through the handler would freeze every storage (staticfiles too) that early.
+        self._wrapped = storages.create_storage(settings.STORAGES["private"])
+
+
+_private = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _forget_private_storage(*, setting: str, **kwargs) -> None:
+    if setting in {"STORAGES", "MEDIA_ROOT"}:
+        _private._wrapped = empty
+
+
+def public_storage() -> Storage:
+    """Media anyone may fetch at a stable URL (Django's default storage)."""
+    return default_storage
+
+
+def private_storage() -> Storage:
+    """Media only the app hands out, after a permission check; a FileField's `storage=` callable."""
+    return _private
+
+
+def is_remote(storage: Storage) -> bool:
+    """True for object storage (no local paths): files are fetched by URL, not streamed by Django."""
+    try:
+        storage.path("probe")
+    except NotImplementedError:
+        return True
+    return False
+
+
+def s3_client(storage: Storage):
+    """The boto3 client behind an S3 storage (direct uploads and server-side checks)."""
+    return storage.connection.meta.client
+
+
+def s3_key(storage: Storage, name: str) -> str:
+    """The object key of a stored name (the storage's prefix included)."""
+    from storages.utils import clean_name  # noqa: PLC0415  (only with object storage: django-storages)
+
+    return storage._normalize_name(clean_name(name))
+
+
+def abort_multipart(storage: Storage, *, name: str, upload_id: str) -> None:
+    """Drop an unfinished multipart upload's parts (its post was deleted); one already gone is fine."""
+    if not is_remote(storage):
+        return
+    client = s3_client(storage)
+    with suppress(client.exceptions.NoSuchUpload):
+        client.abort_multipart_upload(Bucket=storage.bucket_name, Key=s3_key(storage, name), UploadId=upload_id)
+
+
+def signed_url(
+    storage: Storage, name: str, *, filename: str | None = None, content_type: str | None = None, inline: bool = True
+) -> str:
+    """A URL for a private object, valid for PRIVATE_MEDIA_URL_SECONDS, naming the file and its type."""
+    parameters: dict[str, str] = {}
+    if filename:
+        disposition = "inline" if inline else "attachment"
+        parameters["ResponseContentDisposition"] = f'{disposition}; filename="{filename}"'
+    if content_type:
+        parameters["ResponseContentType"] = content_type
+    return storage.url(name, parameters=parameters or None, expire=settings.PRIVATE_MEDIA_URL_SECONDS)
+
+
+def serve_private(
+    request: HttpRequest,
+    field_file,
+    *,
+    content_type: str,
+    filename: str | None = None,
+    as_attachment: bool = False,
+    extra_headers: dict[str, str] | None = None,
+) -> HttpResponseBase:
+    """Hand a private stored file to someone the caller has already checked: signed redirect or streamed."""
+    storage, name = field_file.storage, field_file.name
+    filename = filename or PurePosixPath(name).name
+    if is_remote(storage):
+        response = HttpResponseRedirect(
+            signed_url(storage, name, filename=filename, content_type=content_type, inline=not as_attachment)
+        )
+        # The redirect itself is personal and short-lived: never cached by a proxy or kept by the browser.
+        response["Cache-Control"] = "private, no-store"
+        return response
+    headers = {"Cache-Control": "private, no-store", **(extra_headers or {})}
+    if content_type.startswith(("video/", "audio/")):
+        return ranged_file_response(
+            request, storage.open(name, "rb"), storage.size(name), content_type, extra_headers=headers
+        )
+    response = FileResponse(
+        storage.open(name, "rb"), content_type=content_type, as_attachment=as_attachment, filename=filename
+    )
+    for header, value in headers.items():
+        response[header] = value
+    return response
+
+
+@contextmanager
+def local_copy(storage: Storage, name: str) -> Iterator[str]:
+    """A local path holding a stored file: a temporary download, removed afterwards (PyAV needs a file)."""
+    suffix = PurePosixPath(name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+        with storage.open(name, "rb") as source:
+            shutil.copyfileobj(source, copy, length=1024 * 1024)
+        copy.flush()
+        yield copy.name
+
+
+__all__ = [
+    "abort_multipart",
+    "is_remote",
+    "local_copy",
+    "private_storage",
+    "public_storage",
+    "s3_client",
+    "s3_key",
+    "serve_private",
+    "signed_url",
+]

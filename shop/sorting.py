@@ -7,8 +7,8 @@ orders a listing queryset. A new order (by rating, say) is one more entry; pages
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, FloatField, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 from shop.models import Order, OrderLine, Product
 
@@ -61,6 +61,14 @@ def _best_selling(products: QuerySet[Product]) -> QuerySet[Product]:
     return products.annotate(units_sold=units_sold()).order_by("-units_sold", "-created_at", "-id")
 
 
+def _top_rated(products: QuerySet[Product]) -> QuerySet[Product]:
+    # The stored rating (shown reviews only): the best average first, more reviews breaking ties; unrated last.
+    average = Cast(F("rating_total"), FloatField()) / NullIf(F("rating_count"), 0)
+    return products.annotate(rating_sort=average).order_by(
+        F("rating_sort").desc(nulls_last=True), "-rating_count", "-created_at", "-id"
+    )
+
+
 @dataclass(frozen=True)
 class SortOption:
     key: str
@@ -75,6 +83,7 @@ SORT_OPTIONS: tuple[SortOption, ...] = (
     SortOption("price_low", "Price: low to high", _price_low),
     SortOption("price_high", "Price: high to low", _price_high),
     SortOption("best_selling", "Best-selling", _best_selling),
+    SortOption("rating", "Top rated", _top_rated),
 )
 
 

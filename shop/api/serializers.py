@@ -109,7 +109,8 @@ class ProductFilterSerializer(serializers.Serializer):
         choices=sort_choices(searching=True),
         required=False,
         help_text="The order: `relevance` (the default when searching), `newest` (else the default), `price_low`, "
-        "`price_high` (lowest variant price) or `best_selling` (units on paid orders, less refunds).",
+        "`price_high` (lowest variant price), `best_selling` (units on paid orders, less refunds) or `rating` "
+        "(the best average of shown reviews first, unrated last).",
     )
     category = serializers.SlugRelatedField(
         slug_field="slug",

@@ -112,6 +112,15 @@ def test_search_results_come_in_the_order_the_shopper_picks(client, three_lamps,
     assert re.search(rf'<option value="{sort}" selected>', response.content.decode())
 
 
+def test_top_rated_puts_the_best_average_first_more_reviews_breaking_ties_and_unrated_last(client, three_lamps):
+    cheap, _dear, middle = three_lamps
+    # The stored rating, as the reviews service keeps it: 4.5 from 2 reviews, 4.5 from 4, none.
+    Product.objects.filter(pk=cheap.pk).update(rating_count=2, rating_total=9)
+    Product.objects.filter(pk=middle.pk).update(rating_count=4, rating_total=18)
+
+    assert titles(search(client, "lamp", sort="rating")) == ["Middle lamp", "Cheap lamp", "Dear lamp"]
+
+
 def test_a_refunded_or_cancelled_order_does_not_count_as_sold(client, three_lamps):
     cheap = stocked_variant(quantity=20, price="1.00")
     Product.objects.filter(pk=cheap.product_id).update(
@@ -132,7 +141,7 @@ def test_a_category_offers_every_order_but_best_match_and_starts_with_the_newest
 
     assert titles(client.get(url)) == ["Dear lamp", "Middle lamp", "Cheap lamp"]
     assert 'value="relevance"' not in page
-    assert re.findall(r'<option value="(\w+)"', page) == ["newest", "price_low", "price_high", "best_selling"]
+    assert re.findall(r'<option value="(\w+)"', page) == ["newest", "price_low", "price_high", "best_selling", "rating"]
     assert titles(by_price) == ["Cheap lamp", "Middle lamp", "Dear lamp"]
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('creators', '0001_initial'),
+        ('creators', '0002_follows_and_likes'),
     ]
 
     operations = [

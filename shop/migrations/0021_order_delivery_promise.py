@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0018_saved_details_and_buy_now'),
+        ('shop', '0020_search_trigram_index'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfillment', '0015_consolidation'),
+        ('fulfillment', '0017_variant_availability'),
     ]
 
     operations = [

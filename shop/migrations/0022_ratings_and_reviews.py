@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0018_saved_details_and_buy_now'),
+        ('shop', '0021_order_delivery_promise'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

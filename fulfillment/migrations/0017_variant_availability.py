@@ -36,7 +36,7 @@ def fill_counts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfillment', '0015_consolidation'),
+        ('fulfillment', '0016_warehouse_delivery_promise'),
         ('shop', '0018_saved_details_and_buy_now'),
     ]
 

@@ -21,7 +21,7 @@ def drop_index(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0018_saved_details_and_buy_now")]
+    dependencies = [("shop", "0019_order_line_creator_handle")]
 
     operations = [
         TrigramExtension(),

@@ -54,7 +54,7 @@ class Creator(models.Model):
     stripe_account_id = models.CharField(max_length=64, blank=True)
     payouts_enabled = models.BooleanField(default=False)
     # Kept by creators.services.social with each Follow written or deleted: lists show it without counting.
-    follower_count = models.PositiveIntegerField(default=0)
+    follower_count = models.PositiveIntegerField(default=0, editable=False)  # kept by the follow service
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,7 +111,7 @@ class VideoPost(models.Model):
     height = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Kept by creators.services.social with each Like written or deleted.
-    like_count = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0, editable=False)  # kept by the like service
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from rest_framework.authtoken.models import Token
 
 from creators.models import ProductTag, VideoPost
@@ -98,7 +99,14 @@ def test_caption_publish_unpublish(creator_api):
 
 
 def test_publishing_a_failed_post_is_a_clear_error_and_retry_restarts_it(creator_api):
-    post = VideoPostFactory(creator=creator_api.creator, status="failed", failure_reason="Bad", published_at=None)
+    # Its upload is still kept (failed in processing, not refused by content), so it can be processed again.
+    post = VideoPostFactory(
+        creator=creator_api.creator,
+        status="failed",
+        failure_reason="Bad",
+        published_at=None,
+        source=ContentFile(b"\x00\x00\x00\x18ftypmp42", name="upload.mp4"),
+    )
 
     refused = creator_api.post(f"/api/v1/creator/posts/{post.pk}/publish/")
     retried = creator_api.post(f"/api/v1/creator/posts/{post.pk}/retry/")

@@ -158,7 +158,7 @@ def test_the_migration_fills_every_variant_with_stock():
     set_stock_quantity(warehouse=WarehouseFactory(), variant_id=other.pk, quantity=2)
     VariantAvailability.objects.all().delete()
 
-    migration = importlib.import_module("fulfillment.migrations.0016_variant_availability")
+    migration = importlib.import_module("fulfillment.migrations.0017_variant_availability")
     migration.fill_counts(apps, None)
 
     assert (stored(variant), stored(other)) == (3, 2)

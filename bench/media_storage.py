@@ -66,7 +66,7 @@ def wait_for(port: int, process: subprocess.Popen, what: str) -> None:
 
 
 def padded_video(path: Path, megabytes: int) -> Path:
-    from creators.video import make_test_clip
+    from marketplace.video import make_test_clip
 
     clip = make_test_clip(path.with_suffix(".small.mp4"), seconds=2, width=320, height=568).read_bytes()
     padding = megabytes * 1024 * 1024 - len(clip)

@@ -16,11 +16,11 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from creators import video
 from creators.models import Creator, PostImpression, ProductTag, TagClick, VideoPost
 from creators.services import social
 from creators.services.posts import create_post_from_upload, process_post, publish_post
 from creators.services.tags import add_tag, taggable_products
+from marketplace import video
 
 SEED = 7
 CLIP_SECONDS = 8

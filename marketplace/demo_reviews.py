@@ -1,18 +1,21 @@
 """Demo reviews for `seed_demo`: the demo shopper reviews what was delivered to them, through the review service.
 
 Each review is of a real delivered order line (the demo orders and returns deliver them), so the product cards,
-product pages, storefronts and the feed's sheets show verified ratings; one has a photo, sellers answered some,
-and another shopper reported one (it waits in the admin's "Reported, waiting" queue). Skipped when the shopper
-has reviews already.
+product pages, storefronts and the feed's sheets show verified ratings; one has a photo, one a short video, sellers
+answered some, and another shopper reported one (it waits in the admin's "Reported, waiting" queue). Skipped when
+the shopper has reviews already.
 """
 
 import io
 import random
+import tempfile
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
+from marketplace.video import make_test_clip
 from shop.models import Review
 from shop.reviews.selectors import purchases_to_review
 from shop.services.reviews import answer_review, post_review, report_review
@@ -46,6 +49,13 @@ def _photo() -> SimpleUploadedFile:
     return SimpleUploadedFile("parcel.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
+def _video() -> SimpleUploadedFile:
+    """A 2-second MP4 (H.264) clip, encoded here (no files shipped; a fraction of a second at 320x240)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = make_test_clip(Path(folder) / "unboxing.mp4", seconds=2, width=320, height=240, hue=30)
+        return SimpleUploadedFile("unboxing.mp4", path.read_bytes(), content_type="video/mp4")
+
+
 def seed_demo_reviews(report, *, shopper) -> list[Review]:
     """Review up to MAX_REVIEWS of the shopper's delivered lines (once); sellers answer the low ones."""
     if Review.objects.filter(author=shopper).exists():
@@ -56,7 +66,10 @@ def seed_demo_reviews(report, *, shopper) -> list[Review]:
     for index, purchase in enumerate(purchases[:MAX_REVIEWS]):
         rating, text = TEXTS[index % len(TEXTS)]
         photos = [_photo()] if index == 0 else []
-        review = post_review(user=shopper, order_line_id=purchase.line.pk, rating=rating, text=text, photos=photos)
+        video = _video() if index == 1 else None
+        review = post_review(
+            user=shopper, order_line_id=purchase.line.pk, rating=rating, text=text, photos=photos, video=video
+        )
         report.add("reviews")
         if rating in ANSWERS:
             answer_review(review=review, seller=review.seller, by=None, text=ANSWERS[rating])

@@ -443,6 +443,9 @@ RETURNS_REFUND_SHIPPING_REASONS = ["damaged", "not_as_described", "wrong_item", 
 REVIEW_EDIT_WINDOW_DAYS = env.int("REVIEW_EDIT_WINDOW_DAYS", default=30)
 REVIEW_MAX_PHOTOS = env.int("REVIEW_MAX_PHOTOS", default=5)
 REVIEW_MAX_TEXT_CHARS = env.int("REVIEW_MAX_TEXT_CHARS", default=2000)
+# A review has photos or one short video, never both; the video is checked by content (marketplace/video.py).
+REVIEW_VIDEO_MAX_SECONDS = env.int("REVIEW_VIDEO_MAX_SECONDS", default=60)
+REVIEW_VIDEO_MAX_BYTES = env.int("REVIEW_VIDEO_MAX_BYTES", default=50 * 1024 * 1024)
 REVIEWS_PER_ACCOUNT_PER_DAY = env.int("REVIEWS_PER_ACCOUNT_PER_DAY", default=10)
 REVIEW_REPORTS_PER_ACCOUNT_PER_DAY = env.int("REVIEW_REPORTS_PER_ACCOUNT_PER_DAY", default=20)
 

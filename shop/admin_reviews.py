@@ -11,7 +11,7 @@ from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from marketplace.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from shop.models import Review, ReviewReport
@@ -72,6 +72,7 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "rating",
         "text",
         "photo_previews",
+        "video_preview",
         "created_at",
         "editable_until",
         "seller_answer",
@@ -81,7 +82,7 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "hidden_by",
         "open_reports",
     )
-    readonly_fields = ("photo_previews",)
+    readonly_fields = ("photo_previews", "video_preview")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
         return super().get_queryset(request).prefetch_related("photos")
@@ -109,6 +110,13 @@ class ReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             '<a href="{}"><img src="{}" width="96" alt="Photo {}"></a>',
             ((p.image.url, p.image.url, p.pk) for p in photos),
         )
+
+    @admin.display(description="video")
+    def video_preview(self, review: Review) -> str:
+        # Staff judge the clip as shoppers see it before keeping or hiding the review.
+        if not review.video:
+            return "-"
+        return format_html('<video src="{}" controls preload="metadata" width="320"></video>', review.video.url)
 
     @admin.action(description="Hide the selected reviews (with a reason)…", permissions=["moderate"])
     def hide_action(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:

@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from creators import events
-from creators import video as media
 from creators.images import POSTER_WIDTHS, rendition_names
 from creators.models import Creator, VideoPost
+from marketplace import video as media
 from marketplace.images import write_renditions
 from marketplace.storage import abort_multipart, is_remote, local_copy, private_storage
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from creators.models import Creator
 from creators.tests.factories import CreatorFactory
-from creators.video import make_test_clip
+from marketplace.video import make_test_clip
 
 W, H = 160, 284
 

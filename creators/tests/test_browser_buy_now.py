@@ -11,11 +11,11 @@ from playwright.sync_api import expect
 
 from creators.tests.factories import ProductTagFactory, VideoPostFactory
 from creators.tests.feed_helpers import pause_at, play_until_chip_shows
-from creators.video import make_test_clip
 from fulfillment.models import Reservation
 from fulfillment.tests.factories import BoxFactory, WarehouseFactory, stock_of
 from marketplace.tests.factories import PASSWORD, UserFactory
 from marketplace.tests.screens import PHONE, page_width
+from marketplace.video import make_test_clip
 from shop.models import Order
 from shop.services.buy_now import quote_buy_now
 from shop.services.saved_details import as_shipping_address

@@ -13,9 +13,9 @@ from conftest import ARTIFACTS_DIR
 from creators.models import Commission, ProductTag, VideoPost
 from creators.tests.factories import CreatorFactory
 from creators.tests.feed_helpers import pause_at, play_until_chip_shows
-from creators.video import make_test_clip
 from fulfillment.tests.factories import stock_of
 from marketplace.tests.factories import PASSWORD
+from marketplace.video import make_test_clip
 from shop.models import Order, OrderLine
 from shop.templatetags.catalog import money
 from shop.tests.browser_steps import check_out_as_guest, pay_with

@@ -6,8 +6,8 @@ import pytest
 from creators.models import VideoPost
 from creators.tests.factories import CreatorFactory
 from creators.tests.test_studio_browser import _log_in
-from creators.video import make_test_clip
 from marketplace.tests.screens import DESKTOP, PHONE, page_width
+from marketplace.video import make_test_clip
 
 pytestmark = [pytest.mark.browser, pytest.mark.s3, pytest.mark.django_db(transaction=True)]
 PART = 4096

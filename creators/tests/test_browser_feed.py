@@ -10,7 +10,7 @@ from conftest import ARTIFACTS_DIR
 from creators.models import PostImpression, TagClick
 from creators.tests.factories import ProductTagFactory
 from creators.tests.feed_helpers import pause_at, play_until_chip_shows, post_with_tags, tagged_product
-from creators.video import make_test_clip
+from marketplace.video import make_test_clip
 from shop.models import CartLine
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

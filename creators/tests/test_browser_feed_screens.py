@@ -8,9 +8,9 @@ from django.core.files import File
 
 from creators.tests.factories import ProductTagFactory
 from creators.tests.feed_helpers import post_with_tags, tagged_product
-from creators.video import make_test_clip
 from fulfillment.tests.factories import stock_of
 from marketplace.tests.screens import DESKTOP, PHONE, box, inside, page_width, screenshot, viewport_box
+from marketplace.video import make_test_clip
 from shop.tests.factories import VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,7 +12,7 @@ from django.test import Client
 from creators.models import Creator, VideoPost
 from creators.tests import studio_helpers
 from creators.tests.factories import CreatorFactory
-from creators.video import make_test_clip
+from marketplace.video import make_test_clip
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 creator = studio_helpers.creator

@@ -8,7 +8,7 @@ from django.core.files import File
 
 from creators.tests.factories import ProductTagFactory
 from creators.tests.feed_helpers import post_with_tags, tagged_product
-from creators.video import make_test_clip, probe_video
+from marketplace.video import make_test_clip, probe_video
 from shop.models import Product
 from shop.tests.factories import image_upload
 

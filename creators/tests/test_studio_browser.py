@@ -8,9 +8,9 @@ from django.core.files import File
 
 from creators.models import ProductTag, VideoPost
 from creators.tests.factories import CreatorFactory, ProductTagFactory, VideoPostFactory
-from creators.video import make_test_clip
 from marketplace.tests.factories import PASSWORD
 from marketplace.tests.screens import PHONE, box, inside, page_width, screenshot
+from marketplace.video import make_test_clip
 from shop.tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

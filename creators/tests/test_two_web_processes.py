@@ -15,7 +15,7 @@ from django.db import connection
 from conftest import BASE_DIR, _database_url, _free_loopback_port, wait_until
 from creators.models import Creator, VideoPost
 from creators.tests.factories import CreatorFactory
-from creators.video import make_test_clip
+from marketplace.video import make_test_clip
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3, pytest.mark.django_db(transaction=True)]
 CSRF = "c" * 32

@@ -7,7 +7,7 @@ from creators.models import Creator, VideoPost
 from creators.tests import studio_helpers
 from creators.tests.factories import CreatorFactory
 from creators.tests.studio_helpers import clip_upload, stored_files
-from creators.video import make_test_clip
+from marketplace.video import make_test_clip
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def _text_named_mp4() -> SimpleUploadedFile:
 def _audio_only(tmp_path) -> SimpleUploadedFile:
     import av
 
-    from creators.video import write_test_audio
+    from marketplace.video import write_test_audio
 
     path = tmp_path / "song.mp4"
     with av.open(str(path), mode="w", format="mp4") as output:

@@ -9,7 +9,7 @@ from creators.models import VideoPost
 from creators.services import posts
 from creators.tests import studio_helpers
 from creators.tests.studio_helpers import clip_upload, stored_files
-from creators.video import mp4_top_level_boxes, probe_video
+from marketplace.video import mp4_top_level_boxes, probe_video
 
 pytestmark = pytest.mark.django_db
 

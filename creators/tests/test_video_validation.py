@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from creators.tests.studio_helpers import huge_clip  # noqa: F401  (fixture)
-from creators.video import (
+from marketplace.video import (
     extract_poster,
     make_test_clip,
     mp4_top_level_boxes,

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from creators.models import VideoPost
 from creators.services.posts import create_post_from_upload
 from creators.tests.factories import CreatorFactory
-from creators.video import make_test_clip
 from marketplace.celery import app as celery_app
 from marketplace.outbox import event_named
+from marketplace.video import make_test_clip
 
 
 def test_video_and_avatar_work_is_handled_on_the_media_queue_with_room_for_long_videos():

@@ -23,7 +23,9 @@ MAX_ID = 2**63 - 1
 REFUSED = (
     "Refused, nothing written; `fields` names the input at fault. `code`: `invalid` (types, sizes), "
     "`not_delivered`, `already_reviewed`, `invalid_rating`, `empty_text`, `text_too_long`, `too_many_photos`, "
-    "`image_invalid` (and the other image checks), `too_many_reviews` (the account's daily limit)."
+    "`image_invalid` (and the other image checks), `photos_and_video`, `unreadable`, `container`, `codec`, `too_long`, "
+    "`too_large`, `video_format` (not MP4/H.264; the other video checks), `too_many_reviews` (the account's daily "
+    "limit)."
 )
 
 
@@ -35,6 +37,7 @@ class ReviewPhotoSerializer(serializers.Serializer):
 
 class ReviewSerializer(serializers.ModelSerializer):
     photos = ReviewPhotoSerializer(many=True, read_only=True)
+    video = serializers.SerializerMethodField(help_text="The review's MP4 (H.264) clip, or null.")
     product = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The product's slug.")
 
     class Meta:
@@ -49,10 +52,15 @@ class ReviewSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "photos",
+            "video",
+            "video_seconds",
             "seller_answer",
             "answered_at",
         )
         read_only_fields = fields
+
+    def get_video(self, review: Review) -> str | None:
+        return review.video.url if review.video else None
 
 
 class ReviewCreateSerializer(serializers.Serializer):
@@ -67,6 +75,12 @@ class ReviewCreateSerializer(serializers.Serializer):
         default=list,
         max_length=20,
         help_text="Multipart only: up to 5 pictures (JPEG, PNG, WebP or GIF) of what you received.",
+    )
+    video = serializers.FileField(
+        required=False,
+        default=None,
+        help_text="Multipart only, instead of photos: a short MP4 (H.264) clip (REVIEW_VIDEO_MAX_SECONDS, "
+        "default 60 s; REVIEW_VIDEO_MAX_BYTES, default 50 MB), checked by its content.",
     )
 
 
@@ -99,7 +113,9 @@ class ReviewCreateView(APIView):
     @extend_schema(
         tags=["orders"],
         summary="Review a delivered purchase",
-        description="JSON, or multipart to send photos. The product's and seller's ratings count it at once.",
+        description=(
+            "JSON, or multipart to send photos or a video. The product's and seller's ratings count it at once."
+        ),
         request={"application/json": ReviewCreateSerializer, "multipart/form-data": ReviewCreateSerializer},
         responses={
             201: ReviewSerializer,
@@ -119,6 +135,7 @@ class ReviewCreateView(APIView):
                 rating=data["rating"],
                 text=data["text"],
                 photos=data["photos"],
+                video=data["video"],
             )
         except ReviewRefused as error:
             if error.code == "not_yours":

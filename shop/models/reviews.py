@@ -15,6 +15,10 @@ def review_photo_path(instance: "ReviewPhoto", filename: str) -> str:
     return f"reviews/{instance.review_id}/{filename}"
 
 
+def review_video_path(instance: "Review", filename: str) -> str:
+    return f"reviews/{instance.pk}/{filename}"
+
+
 class ReviewQuerySet(models.QuerySet):
     def visible(self) -> "ReviewQuerySet":
         return self.filter(hidden_at__isnull=True)
@@ -30,6 +34,10 @@ class Review(models.Model):
     variant_label = models.CharField(max_length=120, blank=True)
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     text = models.TextField()
+    # Instead of photos, one short MP4 (H.264) clip that plays in every browser as sent; public while the review
+    # is shown, like its photos (the same default storage, marketplace.storage.public_storage).
+    video = models.FileField(upload_to=review_video_path, blank=True)
+    video_seconds = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Set when it is written from REVIEW_EDIT_WINDOW_DAYS, so a later change of the setting keeps promises made.

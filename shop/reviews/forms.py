@@ -30,9 +30,22 @@ class ReviewForm(RefusalMixin, forms.Form):
         help_text="JPEG, PNG, WebP or GIF pictures of what you received.",
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
+    video = forms.FileField(
+        label="Or a short video",
+        required=False,
+        help_text=(
+            f"Instead of photos: an MP4 (H.264) clip of up to {settings.REVIEW_VIDEO_MAX_SECONDS} seconds and "
+            f"{settings.REVIEW_VIDEO_MAX_BYTES // (1024 * 1024)} MB, as most phones record."
+        ),
+        widget=forms.FileInput(attrs={"accept": "video/mp4,video/quicktime,video/webm"}),
+    )
 
-    def __init__(self, *args, photo_choices=(), **kwargs) -> None:
+    def __init__(self, *args, photo_choices=(), has_video: bool = False, **kwargs) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
+        if has_video:
+            self.fields["remove_video"] = forms.BooleanField(
+                label="Remove your video", required=False, help_text="Or choose another video above to replace it."
+            )
         if photo_choices:
             self.fields["remove_photos"] = forms.MultipleChoiceField(
                 label="Remove photos", required=False, choices=photo_choices, widget=forms.CheckboxSelectMultiple

@@ -32,7 +32,7 @@ def _posted(request: HttpRequest) -> tuple[dict | None, dict | None]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def write_review(request: HttpRequest, line_id: int) -> HttpResponse:
-    """Stars, words and photos for one delivered order line of the shopper's."""
+    """Stars, words and photos or a video for one delivered order line of the shopper's."""
     line = OrderLine.objects.filter(pk=line_id, order__user=request.user).select_related("variant__product").first()
     if line is None:
         raise Http404("No purchase of yours has this number.")
@@ -46,6 +46,7 @@ def write_review(request: HttpRequest, line_id: int) -> HttpResponse:
                 rating=form.cleaned_data["rating"],
                 text=form.cleaned_data["text"],
                 photos=form.cleaned_data["photos"],
+                video=form.cleaned_data["video"],
             )
         except ReviewRefused as error:  # nothing was written
             form.refuse(error)
@@ -66,7 +67,7 @@ def change_review(request: HttpRequest, review_id: int) -> HttpResponse:
     data, files = _posted(request)
     initial = {"rating": str(review.rating), "text": review.text}
     choices = [(str(photo.pk), f"Photo {number}") for number, photo in enumerate(review.photos.all(), start=1)]
-    form = ReviewForm(data, files, initial=initial, photo_choices=choices)
+    form = ReviewForm(data, files, initial=initial, photo_choices=choices, has_video=bool(review.video))
     if data is not None and form.is_valid():
         try:
             edit_review(
@@ -76,6 +77,8 @@ def change_review(request: HttpRequest, review_id: int) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 photos=form.cleaned_data["photos"],
                 remove_photo_ids=form.cleaned_data.get("remove_photos", []),
+                video=form.cleaned_data["video"],
+                remove_video=form.cleaned_data.get("remove_video", False),
             )
         except ReviewRefused as error:
             form.refuse(error)

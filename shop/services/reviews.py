@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fulfillment.selectors import fulfillment_of_lines
+from marketplace.video import needs_transcode, validate_video
 from shop.models import OrderLine, Product, Review, ReviewPhoto, ReviewReport, Seller
 from shop.services.images import check_image
 
@@ -37,6 +38,8 @@ class CheckedReview:
     rating: int
     text: str
     photos: list[tuple[UploadedFile, str]]  # (upload, extension to store it under)
+    video: UploadedFile | None = None
+    video_seconds: float | None = None
 
 
 def author_name(user) -> str:
@@ -47,8 +50,27 @@ def author_name(user) -> str:
     return user.get_username()[:60]
 
 
-def _check(*, rating, text: str, photos: list[UploadedFile]) -> CheckedReview:
-    """Stars, text and photos as the rules allow them, or ReviewRefused on the field at fault."""
+PHOTOS_OR_VIDEO = "Add photos or a video, not both: remove one of them."
+
+
+def _check_video(video: UploadedFile) -> float:
+    """The clip's length in seconds if it may be shown as sent, else ReviewRefused saying what is wrong."""
+    try:
+        info = validate_video(
+            video, max_seconds=settings.REVIEW_VIDEO_MAX_SECONDS, max_bytes=settings.REVIEW_VIDEO_MAX_BYTES
+        )
+    except ValidationError as error:
+        raise ReviewRefused(error.code or "video_invalid", error.messages[0], field="video") from error
+    # Reviews have no transcoding queue: a clip is stored as sent, so it must already be what every browser
+    # plays (MP4, H.264, AAC or silent). Refusing is honest; a synchronous transcode would hold a web worker.
+    if needs_transcode(info):
+        raise ReviewRefused("video_format", "Upload an MP4 (H.264) video: most phones record one.", field="video")
+    video.seek(0)
+    return info.duration_seconds
+
+
+def _check(*, rating, text: str, photos: list[UploadedFile], video: UploadedFile | None = None) -> CheckedReview:
+    """Stars, text, photos or a video as the rules allow them, or ReviewRefused on the field at fault."""
     try:
         stars = int(rating)
     except (TypeError, ValueError):
@@ -70,7 +92,12 @@ def _check(*, rating, text: str, photos: list[UploadedFile]) -> CheckedReview:
         except ValidationError as error:
             message = f"{photo.name}: {error.messages[0]}"
             raise ReviewRefused(error.code or "image_invalid", message, field="photos") from error
-    return CheckedReview(rating=stars, text=text, photos=checked)
+    if video is None:
+        return CheckedReview(rating=stars, text=text, photos=checked)
+    if photos:
+        raise ReviewRefused("photos_and_video", PHOTOS_OR_VIDEO, field="video")
+    seconds = _check_video(video)
+    return CheckedReview(rating=stars, text=text, photos=checked, video=video, video_seconds=seconds)
 
 
 def _lock_rated(*, product_id: int, seller_id: int) -> None:
@@ -97,6 +124,13 @@ def _add_photos(review: Review, photos: list[tuple[UploadedFile, str]], *, start
         photo.save()
 
 
+def _save_video(review: Review, checked: CheckedReview) -> None:
+    # Only MP4 passes the checks, so the stored name says .mp4 whatever the upload was called.
+    review.video.save(f"{uuid.uuid4().hex}.mp4", checked.video, save=False)
+    review.video_seconds = checked.video_seconds
+    review.save(update_fields=["video", "video_seconds"])
+
+
 def _since_a_day() -> datetime:
     return timezone.now() - timedelta(days=1)
 
@@ -107,7 +141,15 @@ def is_delivered(line: OrderLine) -> bool:
     return progress is not None and progress.delivered > 0
 
 
-def post_review(*, user, order_line_id: int, rating, text: str, photos: Sequence[UploadedFile] = ()) -> Review:
+def post_review(
+    *,
+    user,
+    order_line_id: int,
+    rating,
+    text: str,
+    photos: Sequence[UploadedFile] = (),
+    video: UploadedFile | None = None,
+) -> Review:
     """Write the buyer's review of a delivered order line of theirs (one per line) and recount the ratings."""
     line = (
         OrderLine.objects.select_related("variant__product").filter(pk=order_line_id, order__user=user).first()
@@ -125,7 +167,7 @@ def post_review(*, user, order_line_id: int, rating, text: str, photos: Sequence
         >= settings.REVIEWS_PER_ACCOUNT_PER_DAY
     ):
         raise ReviewRefused("too_many_reviews", "You have written many reviews today. Try again tomorrow.")
-    checked = _check(rating=rating, text=text, photos=list(photos))
+    checked = _check(rating=rating, text=text, photos=list(photos), video=video)
     product = line.variant.product
     try:
         with transaction.atomic():
@@ -142,6 +184,8 @@ def post_review(*, user, order_line_id: int, rating, text: str, photos: Sequence
                 editable_until=timezone.now() + timedelta(days=settings.REVIEW_EDIT_WINDOW_DAYS),
             )
             _add_photos(review, checked.photos)
+            if checked.video is not None:
+                _save_video(review, checked)
             recount_ratings(product_id=product.pk, seller_id=product.seller_id)
     except IntegrityError as error:  # the same line reviewed at the same moment from another tab
         raise ReviewRefused("already_reviewed", "You have reviewed this purchase already.") from error
@@ -149,9 +193,18 @@ def post_review(*, user, order_line_id: int, rating, text: str, photos: Sequence
 
 
 def edit_review(
-    *, review: Review, user, rating, text: str, photos: Sequence[UploadedFile] = (), remove_photo_ids=()
+    *,
+    review: Review,
+    user,
+    rating,
+    text: str,
+    photos: Sequence[UploadedFile] = (),
+    remove_photo_ids=(),
+    video: UploadedFile | None = None,
+    remove_video: bool = False,
 ) -> Review:
-    """Change the buyer's own review while its edit window is open: stars, text, photos kept or added."""
+    """Change the buyer's own review while its edit window is open: stars, text, photos or video kept, removed,
+    added or (the video) replaced."""
     if review.author_id != getattr(user, "pk", None):
         raise ReviewRefused("not_yours", "Only its author can edit this review.")
     if review.is_hidden:
@@ -161,15 +214,29 @@ def edit_review(
     kept = review.photos.exclude(pk__in=[int(pk) for pk in remove_photo_ids if str(pk).isdigit()])
     if len(photos) + kept.count() > settings.REVIEW_MAX_PHOTOS:
         raise ReviewRefused("too_many_photos", f"Keep at most {settings.REVIEW_MAX_PHOTOS} photos.", field="photos")
-    checked = _check(rating=rating, text=text, photos=list(photos))
+    has_video = video is not None or (bool(review.video) and not remove_video)
+    if has_video and (photos or kept.exists()):
+        raise ReviewRefused("photos_and_video", PHOTOS_OR_VIDEO, field="video")
+    checked = _check(rating=rating, text=text, photos=list(photos), video=video)
+    old_video = review.video.name if review.video and (remove_video or video is not None) else ""
     with transaction.atomic():
         _lock_rated(product_id=review.product_id, seller_id=review.seller_id)
         review.photos.filter(pk__in=[int(pk) for pk in remove_photo_ids if str(pk).isdigit()]).delete()
         last = max(kept.values_list("position", flat=True), default=-1)
         _add_photos(review, checked.photos, start=last + 1)
         review.rating, review.text = checked.rating, checked.text
-        review.save(update_fields=["rating", "text", "updated_at"])
+        fields = ["rating", "text", "updated_at"]
+        if old_video:
+            review.video, review.video_seconds = "", None
+            fields += ["video", "video_seconds"]
+        review.save(update_fields=fields)
+        if checked.video is not None:
+            _save_video(review, checked)
         recount_ratings(product_id=review.product_id, seller_id=review.seller_id)
+        if old_video:
+            # The replaced or removed clip leaves storage only once the review no longer points at it.
+            storage = review.video.storage
+            transaction.on_commit(lambda: storage.delete(old_video))
     return review
 
 

@@ -7,16 +7,30 @@ Import `shopper_delivered_fixture` (and the returns tests' `delivered_order_fixt
 
 import itertools
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from marketplace.tests.factories import UserFactory
+from marketplace.video import make_test_clip
 from shop.models import Order, OrderLine, Product, Review, ReviewPhoto
 from shop.services.reviews import recount_ratings
 from shop.tests.factories import VariantFactory, image_upload
 
 _numbers = itertools.count(1)
+
+
+def clip_upload(folder: Path, *, seconds: float = 2, name: str = "x.mp4") -> SimpleUploadedFile:
+    """A real, small MP4 (H.264) clip as a browser would send it."""
+    path = make_test_clip(folder / name, seconds=seconds, width=320, height=240)
+    return SimpleUploadedFile(name, path.read_bytes(), content_type="video/mp4")
+
+
+def not_a_video(name: str = "x.mp4") -> SimpleUploadedFile:
+    """A text file named like a video."""
+    return SimpleUploadedFile(name, b"#EXTM3U\nhttp://example.com/other.mp4\n", content_type="video/mp4")
 
 
 def bought_line(*, product: Product, user=None) -> OrderLine:

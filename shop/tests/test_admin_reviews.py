@@ -70,3 +70,12 @@ def test_shoppers_and_sellers_cannot_moderate(client, seller_member):
     )
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert Review.objects.get().hidden_at is None
+
+
+def test_staff_watch_a_reviews_video_on_its_page(staff_client):
+    (review,) = add_reviews(ProductFactory(), 1)
+    Review.objects.filter(pk=review.pk).update(video="reviews/clip.mp4")
+
+    page = staff_client.get(reverse("admin:shop_review_change", args=[review.pk])).content.decode()
+
+    assert '<video src="/media/reviews/clip.mp4" controls preload="metadata" width="320"></video>' in page

@@ -6,7 +6,12 @@ from marketplace.tests.factories import UserFactory
 from shop.models import Review
 from shop.tests.factories import ProductFactory, VariantFactory, image_upload
 from shop.tests.returns_support import delivered_order_fixture, returns_centre_fixture  # noqa: F401 (fixtures)
-from shop.tests.reviews_support import add_reviews, shopper_delivered_fixture  # noqa: F401 (fixture)
+from shop.tests.reviews_support import (  # noqa: F401 (fixture)
+    add_reviews,
+    clip_upload,
+    not_a_video,
+    shopper_delivered_fixture,
+)
 from shop.tests.test_payments_support import local_stripe_fixture  # noqa: F401 (fixture "local_stripe")
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +53,23 @@ def test_a_buyer_posts_a_review_with_a_photo(client, shopper_delivered):
         "/api/v1/reviews/", {"order_line_id": line.pk, "rating": 5, "text": "Again"}, "application/json"
     )
     assert (again.status_code, again.json()["code"]) == (400, "already_reviewed")
+
+
+def test_a_buyer_posts_a_review_with_a_video_and_a_bad_video_is_a_400_with_a_body(client, shopper_delivered, tmp_path):
+    client.force_login(shopper_delivered.user)
+    line = shopper_delivered.cup
+    bad = client.post(
+        "/api/v1/reviews/", {"order_line_id": line.pk, "rating": 3, "text": "Look", "video": not_a_video()}
+    )
+    assert bad.status_code == 400
+    assert (bad.json()["code"], list(bad.json()["fields"])) == ("unreadable", ["video"])
+    assert not Review.objects.exists()
+    response = client.post(
+        "/api/v1/reviews/", {"order_line_id": line.pk, "rating": 3, "text": "Look", "video": clip_upload(tmp_path)}
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["video"].endswith(".mp4") and body["photos"] == [] and 1.5 < body["video_seconds"] < 2.5
 
 
 def test_refusals_are_4xx_with_a_body_and_write_nothing(client, shopper_delivered):

@@ -18,10 +18,10 @@ from playwright.sync_api import expect
 from conftest import ARTIFACTS_DIR
 from creators.tests.factories import ProductTagFactory, VideoPostFactory
 from creators.tests.feed_helpers import pause_at, play_until_chip_shows
-from creators.video import make_test_clip
 from fulfillment.models import Shipment
 from fulfillment.tests.factories import BoxFactory, WarehouseFactory, stock_of
 from marketplace.tests.screens import PHONE, page_width
+from marketplace.video import make_test_clip
 from shop.models import Order
 from shop.tests.browser_steps import fill_guest_details, go_to_payment_page, pay_with
 from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory

@@ -15,6 +15,7 @@ from conftest import ARTIFACTS_DIR
 from creators.tests.factories import ProductTagFactory, VideoPostFactory
 from marketplace.tests.factories import UserFactory
 from marketplace.tests.screens import DESKTOP, PHONE, page_width
+from marketplace.video import make_test_clip
 from shop.models import Review
 from shop.tests.factories import SellerMemberFactory, image_upload
 from shop.tests.returns_support import delivered_order_fixture, returns_centre_fixture  # noqa: F401 (fixtures)
@@ -115,3 +116,24 @@ def test_a_buyer_reviews_with_a_photo_the_seller_answers_and_staff_hide_it(
     expect(page.locator(".product-header .rating")).to_have_count(0)
     check(page, screen, "7-hidden")
     assert Review.objects.get().hidden_reason == "Shows a customer's address"
+
+
+@pytest.mark.parametrize("screen", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_a_buyer_reviews_with_a_video_that_fits_the_screen(live_server, page, shopper_delivered, tmp_path, screen):
+    order = shopper_delivered
+    clip = make_test_clip(tmp_path / "pour.mp4", seconds=2, width=1280, height=720)
+    page.set_viewport_size(screen)
+    log_in_as(page, live_server, order.user)
+    page.goto(live_server.url + f"/account/reviews/write/{order.cup.pk}/")
+    page.get_by_label("5 stars").check()
+    page.get_by_label("Your review").fill("A steady pour, no drips.")
+    page.get_by_label("Or a short video").set_input_files(str(clip))
+    check(page, screen, "video-1-form")
+    page.get_by_role("button", name="Post your review").click()
+
+    page.wait_for_url(re.compile(r"#review-\d+$"))
+    video = page.locator(".review video")
+    expect(video).to_be_visible()
+    assert video.get_attribute("src") == Review.objects.get().video.url
+    assert video.bounding_box()["width"] <= screen["width"]
+    check(page, screen, "video-2-product-page")

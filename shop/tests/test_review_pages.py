@@ -12,7 +12,13 @@ from marketplace.tests.factories import UserFactory
 from shop.models import Review
 from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory, image_upload
 from shop.tests.returns_support import delivered_order_fixture, returns_centre_fixture  # noqa: F401 (fixtures)
-from shop.tests.reviews_support import add_reviews, bought_line, shopper_delivered_fixture  # noqa: F401 (fixture)
+from shop.tests.reviews_support import (  # noqa: F401 (fixture)
+    add_reviews,
+    bought_line,
+    clip_upload,
+    not_a_video,
+    shopper_delivered_fixture,
+)
 from shop.tests.test_pages import add_listed_products, listed_product
 from shop.tests.test_payments_support import local_stripe_fixture  # noqa: F401 (fixture "local_stripe")
 
@@ -43,6 +49,38 @@ def test_a_buyer_writes_a_review_with_a_photo_and_it_shows_on_the_product_page(c
     assert 'aria-label="Rated 4.0 out of 5 from 1 review"' in page.content.decode()
     assert f'src="{review.photos.get().image.url}"' in page.content.decode()
     assert "Edit your review" in text_of(client.get(reverse("my-reviews")))
+
+
+def test_a_buyer_writes_a_review_with_a_video_and_it_plays_on_the_product_page(client, shopper_delivered, tmp_path):
+    client.force_login(shopper_delivered.user)
+    tea = shopper_delivered.tea
+    form = client.get(reverse("review-write", args=[tea.pk])).content.decode()
+    assert 'accept="video/mp4,video/quicktime,video/webm"' in form and "MP4 (H.264) clip of up to 60 seconds" in form
+
+    response = client.post(
+        reverse("review-write", args=[tea.pk]),
+        {"rating": "5", "text": "See it pour.", "video": clip_upload(tmp_path)},
+    )
+
+    review = Review.objects.get()
+    assert response.status_code == 303
+    page = client.get(tea.variant.product.get_absolute_url()).content.decode()
+    assert f'<video class="review-video" controls preload="metadata" playsinline src="{review.video.url}"' in page
+    edit = client.get(reverse("review-edit", args=[review.pk]))
+    assert "Remove your video" in text_of(edit)
+
+
+def test_a_video_with_photos_or_that_is_no_video_is_a_form_error_and_writes_nothing(
+    client, shopper_delivered, tmp_path
+):
+    client.force_login(shopper_delivered.user)
+    url = reverse("review-write", args=[shopper_delivered.tea.pk])
+    both = client.post(url, {"rating": "3", "text": "ok", "photos": [image_upload()], "video": clip_upload(tmp_path)})
+    assert both.status_code == 400
+    assert "Or a short video: Add photos or a video, not both" in text_of(both)
+    fake = client.post(url, {"rating": "3", "text": "ok", "video": not_a_video()})
+    assert fake.status_code == 400 and "This file is not a video we can read." in text_of(fake)
+    assert not Review.objects.exists()
 
 
 def test_hostile_or_wrong_input_is_a_form_error_and_writes_nothing(client, shopper_delivered):
@@ -88,9 +126,12 @@ def test_the_product_page_shows_one_or_twenty_reviews_in_the_same_queries(client
     client.get(url)
     _, one = get_counting_queries(client, url)
     add_reviews(product, 19, rating=5, photos=2)
+    five = list(Review.objects.filter(product=product, rating=5).values_list("pk", flat=True)[:5])
+    Review.objects.filter(pk__in=five).update(video="reviews/clip.mp4")  # videos cost no query
     response, many = get_counting_queries(client, url)
     assert one == many
     assert text_of(response).count("Verified purchase") == 20
+    assert response.content.decode().count("<video ") == 5
     assert 'aria-label="Rated 4.9 out of 5 from 20 reviews"' in response.content.decode()
 
 

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from marketplace.tests.factories import UserFactory
+from marketplace.video import make_test_clip
 from shop.models import Product, Review, ReviewPhoto, Seller
 from shop.services.reviews import (
     ReviewRefused,
@@ -21,7 +22,13 @@ from shop.services.reviews import (
 )
 from shop.tests.factories import ProductFactory, SellerFactory, image_upload
 from shop.tests.returns_support import delivered_order_fixture, returns_centre_fixture  # noqa: F401 (fixtures)
-from shop.tests.reviews_support import add_reviews, bought_line, shopper_delivered_fixture  # noqa: F401 (fixture)
+from shop.tests.reviews_support import (  # noqa: F401 (fixture)
+    add_reviews,
+    bought_line,
+    clip_upload,
+    not_a_video,
+    shopper_delivered_fixture,
+)
 from shop.tests.test_payments_support import local_stripe_fixture  # noqa: F401 (fixture "local_stripe")
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +106,94 @@ def test_photos_are_checked_like_other_uploads_and_counted(shopper_delivered, se
     photos = [image_upload(f"p{n}.jpg") for n in range(3)]
     refused("too_many_photos", post_review, user=user, order_line_id=line_id, rating=4, text="Hi", photos=photos)
     assert (Review.objects.count(), ReviewPhoto.objects.count()) == (0, 0)
+
+
+def test_a_buyer_reviews_with_a_short_video_stored_as_mp4(shopper_delivered, tmp_path):
+    review = post_review(
+        user=shopper_delivered.user,
+        order_line_id=shopper_delivered.tea.pk,
+        rating=5,
+        text="Watch it steep",
+        video=clip_upload(tmp_path, name="steep.MOV.mp4"),
+    )
+    review.refresh_from_db()
+    assert review.video.name.startswith(f"reviews/{review.pk}/") and review.video.name.endswith(".mp4")
+    assert review.video.storage.exists(review.video.name)
+    assert 1.5 < review.video_seconds < 2.5
+    assert ratings(review.product)[:2] == (1, 5)
+
+
+def test_photos_and_a_video_together_are_refused_and_nothing_is_written(shopper_delivered, tmp_path):
+    error = refused(
+        "photos_and_video",
+        post_review,
+        user=shopper_delivered.user,
+        order_line_id=shopper_delivered.tea.pk,
+        rating=4,
+        text="Both",
+        photos=[image_upload()],
+        video=clip_upload(tmp_path),
+    )
+    assert (error.field, error.message) == ("video", "Add photos or a video, not both: remove one of them.")
+    assert (Review.objects.count(), ReviewPhoto.objects.count()) == (0, 0)
+
+
+def test_a_video_is_checked_by_its_content_and_its_length_by_a_setting(shopper_delivered, tmp_path, settings):
+    line_id, user = shopper_delivered.tea.pk, shopper_delivered.user
+    error = refused(
+        "unreadable", post_review, user=user, order_line_id=line_id, rating=4, text="Hi", video=not_a_video()
+    )
+    assert (error.field, error.message) == (
+        "video",
+        "This file is not a video we can read. Upload an MP4, MOV or WebM video.",
+    )
+    settings.REVIEW_VIDEO_MAX_SECONDS = 1
+    error = refused(
+        "too_long", post_review, user=user, order_line_id=line_id, rating=4, text="Hi", video=clip_upload(tmp_path)
+    )
+    assert error.message == "This video is 2 s long; the limit is 1 s."
+    settings.REVIEW_VIDEO_MAX_SECONDS, settings.REVIEW_VIDEO_MAX_BYTES = 60, 1000
+    error = refused(
+        "too_large", post_review, user=user, order_line_id=line_id, rating=4, text="Hi", video=clip_upload(tmp_path)
+    )
+    assert error.message.endswith("the limit is 1000 bytes.")
+    assert not Review.objects.exists()
+
+
+def test_a_video_browsers_cannot_all_play_is_refused_with_what_to_upload(shopper_delivered, tmp_path):
+    path = make_test_clip(tmp_path / "x.webm", seconds=1, width=320, height=240, codec="libvpx-vp9", container="webm")
+    webm = SimpleUploadedFile("x.webm", path.read_bytes(), content_type="video/webm")
+    error = refused(
+        "video_format",
+        post_review,
+        user=shopper_delivered.user,
+        order_line_id=shopper_delivered.tea.pk,
+        rating=4,
+        text="Hi",
+        video=webm,
+    )
+    assert error.message.startswith("Upload an MP4 (H.264) video")
+    assert not Review.objects.exists()
+
+
+def test_on_edit_the_author_replaces_or_removes_the_video_and_never_has_both(
+    shopper_delivered, tmp_path, django_capture_on_commit_callbacks
+):
+    user = shopper_delivered.user
+    review = post_review(
+        user=user, order_line_id=shopper_delivered.tea.pk, rating=5, text="Nice", video=clip_upload(tmp_path)
+    )
+    first = review.video.name
+    refused("photos_and_video", edit_review, review=review, user=user, rating=5, text="Nice", photos=[image_upload()])
+    with django_capture_on_commit_callbacks(execute=True):
+        edit_review(review=review, user=user, rating=4, text="Nicer", video=clip_upload(tmp_path, name="y.mp4"))
+    review.refresh_from_db()
+    assert review.video.name != first and review.video.storage.exists(review.video.name)
+    assert not review.video.storage.exists(first)
+    edit_review(review=review, user=user, rating=4, text="Photos now", photos=[image_upload()], remove_video=True)
+    review.refresh_from_db()
+    assert (bool(review.video), review.video_seconds, review.photos.count()) == (False, None, 1)
+    refused("photos_and_video", edit_review, review=review, user=user, rating=4, text="x", video=clip_upload(tmp_path))
 
 
 def test_reviews_per_account_and_day_are_limited_by_a_setting(shopper_delivered, settings):

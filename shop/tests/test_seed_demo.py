@@ -185,9 +185,10 @@ def test_full_demo_shop(settings, client, django_capture_on_commit_callbacks):
     # Returns in every state (marketplace/tests/test_demo_data.py looks at each one).
     assert set(ReturnRequest.objects.values_list("status", flat=True)) == set(ReturnRequest.Status.values)
 
-    # Verified reviews of delivered lines: ratings on their products and sellers, a photo, answers, a report.
+    # Verified reviews of delivered lines: ratings on their products and sellers, a photo, a video, answers, a report.
     reviews = Review.objects.all()
     assert reviews.count() >= 5 and ReviewPhoto.objects.count() == 1
+    assert reviews.exclude(video="").count() == 1
     assert reviews.exclude(seller_answer="").exists() and reviews.filter(open_reports=1).count() == 1
     rated = Product.objects.filter(rating_count__gt=0)
     assert sum(rated.values_list("rating_count", flat=True)) == reviews.count()

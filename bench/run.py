@@ -83,29 +83,52 @@ def pages() -> dict[str, str]:
     }
 
 
-def count_queries(urls: dict[str, str], env: dict[str, str]) -> dict[str, int]:
-    """SQL queries of the second GET of each URL (the first warms caches), in-process."""
+def shopper_session() -> str:
+    """A logged-in shopper's session key, with one item in the cart so the header shows a count."""
+    script = (
+        "from django.contrib.auth import get_user_model\n"
+        "from django.test import Client\n"
+        "from shop.models import Variant\n"
+        "user, _ = get_user_model().objects.get_or_create("
+        "username='bench-shopper', defaults={'email': 'b@example.com'})\n"
+        "client = Client()\n"
+        "client.force_login(user)\n"
+        "variant = Variant.objects.filter(product__status='active').order_by('pk').first()\n"
+        "client.post('/api/v1/cart/lines/', {'variant': variant.pk, 'quantity': 1}, content_type='application/json')\n"
+        "print(client.cookies['sessionid'].value)\n"
+    )
+    return manage("shell", "-c", script).strip().splitlines()[-1]
+
+
+def count_queries(urls: dict[str, str], env: dict[str, str], session: str = "") -> dict[str, tuple[int, int]]:
+    """SQL queries and bytes of the second GET of each URL (the first warms caches), in-process."""
     script = (
         "import json, sys\n"
         "from django.db import connection\n"
         "from django.test import Client\n"
         "from django.test.utils import CaptureQueriesContext\n"
         "client = Client()\n"
+        f"if {session!r}: client.cookies['sessionid'] = {session!r}\n"
         "out = {}\n"
         f"for name, url in {urls!r}.items():\n"
         "    client.get(url)\n"
         "    with CaptureQueriesContext(connection) as queries:\n"
-        "        assert client.get(url).status_code == 200, url\n"
-        "    out[name] = len(queries)\n"
+        "        response = client.get(url)\n"
+        "    assert response.status_code == 200, url\n"
+        "    out[name] = (len(queries), len(response.content))\n"
         "print(json.dumps(out))\n"
     )
-    return json.loads(manage("shell", "-c", script, env=env).strip().splitlines()[-1])
+    return {
+        name: tuple(value)
+        for name, value in json.loads(manage("shell", "-c", script, env=env).strip().splitlines()[-1]).items()
+    }
 
 
-def wrk(port: int, url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+def wrk(port: int, url: str, seconds: int, connections: int, session: str = "") -> tuple[float, float, float]:
     """requests/s, p50 ms, p99 ms."""
+    cookie = ["-H", f"Cookie: sessionid={session}"] if session else []
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{url}"],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *cookie, f"http://127.0.0.1:{port}{url}"],
         check=True,
         capture_output=True,
         text=True,
@@ -132,6 +155,8 @@ FRESH_PAGES = (
     "search page, a typo",
     "search suggestions",
 )
+# What a logged-in shopper (a session, one item in the cart) gets from the app as deployed.
+SIGNED_IN_PAGES = ("home page", "category page", "product page", "feed page", "search page", "/api/v1/feed/")
 
 
 def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
@@ -163,20 +188,24 @@ def main() -> None:
         print("preparing the bench database (migrate, seed_demo, collectstatic) ...", flush=True)
         prepare_database()
     urls = pages()
-    targets = [(name, PORT, url) for name, url in urls.items()]
-    targets += [(f"{name}, rendered fresh", FRESH_PORT, urls[name]) for name in FRESH_PAGES]
+    session = shopper_session()
+    targets = [(name, PORT, url, "") for name, url in urls.items()]
+    targets += [(f"{name}, rendered fresh", FRESH_PORT, urls[name], "") for name in FRESH_PAGES]
+    targets += [(f"{name}, logged-in shopper", PORT, urls[name], session) for name in SIGNED_IN_PAGES]
     queries = count_queries(urls, ENV)
     fresh_queries = count_queries({name: urls[name] for name in FRESH_PAGES}, FRESH_ENV)
     queries.update({f"{name}, rendered fresh": count for name, count in fresh_queries.items()})
+    signed_in = count_queries({name: urls[name] for name in SIGNED_IN_PAGES}, ENV, session)
+    queries.update({f"{name}, logged-in shopper": count for name, count in signed_in.items()})
     subprocess.run(["redis-cli", "-u", ENV["CACHE_URL"], "FLUSHDB"], check=True, capture_output=True)
     servers = [start_server(PORT, ENV, args.workers), start_server(FRESH_PORT, FRESH_ENV, args.workers)]
     try:
-        for _name, port, url in targets:  # warm every worker's caches and connections
-            wrk(port, url, 2, args.connections)
-        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _, _ in targets}
+        for _name, port, url, cookie in targets:  # warm every worker's caches and connections
+            wrk(port, url, 2, args.connections, cookie)
+        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _, _, _ in targets}
         for round_number in range(1, args.rounds + 1):
-            for name, port, url in targets:
-                samples[name].append(wrk(port, url, args.seconds, args.connections))
+            for name, port, url, cookie in targets:
+                samples[name].append(wrk(port, url, args.seconds, args.connections, cookie))
             print(f"round {round_number}/{args.rounds} done", flush=True)
     finally:
         for server in servers:
@@ -193,13 +222,14 @@ def main() -> None:
         f"medians of {args.rounds} rounds, PostgreSQL, Redis cache"
     )
     print(f"\nCommand: `{command}` ({setup})\n")
-    print("| page | requests/s | ratio to trivial view | p50 ms | p99 ms | SQL queries |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| page | requests/s | ratio to trivial view | p50 ms | p99 ms | SQL queries | bytes |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, runs in samples.items():
         rps = statistics.median(r[0] for r in runs)
         p50 = statistics.median(r[1] for r in runs)
         p99 = statistics.median(r[2] for r in runs)
-        print(f"| {name} | {rps:,.0f} | {rps / baseline:.0%} | {p50:.1f} | {p99:.1f} | {queries[name]} |")
+        count, size = queries[name]
+        print(f"| {name} | {rps:,.0f} | {rps / baseline:.1%} | {p50:.1f} | {p99:.1f} | {count} | {size:,} |")
 
 
 if __name__ == "__main__":

@@ -201,6 +201,9 @@ BENCH_TRIVIAL_VIEW = env.bool("BENCH_TRIVIAL_VIEW", default=DEBUG)
 
 # Public pages are shared from the cache for this long with visitors who have no session (0: off).
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=30)
+# The non-personal parts of pages (product bodies, feed posts) are shared from the cache for at most this
+# long; their keys change with the rows they show, so this only bounds what a key cannot see (0: off).
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 
 # The country our domestic shipping rates apply to.
 SHOP_HOME_COUNTRY = env.str("SHOP_HOME_COUNTRY", default="US")

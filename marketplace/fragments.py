@@ -1,0 +1,49 @@
+"""Rendered HTML of the parts of pages that are the same for every visitor, shared through the cache.
+
+A signed-in shopper cannot be served a whole page from the shared page cache (`page_cache`): the
+header, the cart count and the like and follow buttons are theirs. The rest of the page (a product's
+gallery, picker and reviews, a feed post's video, tags and products) is the same for everyone, and
+it is what costs the time. Views render that part through `cached_fragments`, keyed on what it shows:
+the ids and update times of the rows it reads, so any change makes a new key and the old HTML is never
+served again. `FRAGMENT_CACHE_SECONDS` bounds what a key cannot see (a seller renamed, a rendition
+finished). Anonymous and signed-in visitors take the same path; only the personal parts are rendered
+per request, around the fragments.
+"""
+
+import hashlib
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
+
+K = TypeVar("K", bound=Hashable)
+
+
+def fragment_key(name: str, parts: Iterable[object]) -> str:
+    """The cache key of fragment `name` showing rows at these versions (a digest keeps keys short)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:40]
+    return f"fragment:{name}:{digest}"
+
+
+def cached_fragments(keys: dict[K, str], render: Callable[[list[K]], dict[K, str]]) -> dict[K, SafeString]:
+    """Each item's HTML from the cache; those missing rendered together by `render` and stored.
+
+    One cache round trip for the lot, and `render` is called once (with every missing item) or never.
+    """
+    timeout = settings.FRAGMENT_CACHE_SECONDS
+    found = cache.get_many(list(keys.values())) if timeout > 0 else {}
+    missing = [item for item, key in keys.items() if key not in found]
+    if missing:
+        rendered = {keys[item]: str(html) for item, html in render(missing).items()}
+        if timeout > 0:
+            cache.set_many(rendered, timeout)
+        found.update(rendered)
+    # Only what our own templates rendered is ever stored under these keys.
+    return {item: mark_safe(found[key]) for item, key in keys.items()}  # noqa: S308
+
+
+def cached_fragment(key: str, render: Callable[[], str]) -> SafeString:
+    """One fragment's HTML from the cache, else rendered by `render` and stored."""
+    return cached_fragments({key: key}, lambda _missing: {key: render()})[key]

@@ -7,8 +7,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from marketplace.fragments import cached_fragment, fragment_key
 from marketplace.page_cache import cache_public_page
 from shop import selectors
 from shop.cross_border import product_shipping
@@ -144,13 +147,30 @@ def _delivery(variant: Variant | None, country: str) -> ShippingOption | None:
 @require_safe
 @cache_public_page
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    """A product's page: gallery, description and the variant picker."""
-    found = selectors.product_for_page(slug=slug)
-    if found is None:
+    """A product's page: gallery, description and the variant picker.
+
+    The body is the same for every visitor to this URL in the shopper's country, so it is shared from the
+    cache under a key of what it shows (one query finds the versions) and only the header is rendered per
+    request. The delivery promise moves with each warehouse's cut-off, so the key holds the minute too.
+    """
+    stamp = selectors.product_stamp(slug=slug)
+    if stamp is None:
         raise Http404("No such product.")
-    options = _variant_options(found.active_variants, request.GET.get("variant"))
-    selected = next((option for option in options if option.checked), None)
     country = shopper_country(request)
+    path = request.get_full_path()  # the chosen variant, and the ship-to form's way back
+    key = fragment_key("product-body", (stamp.pk, *stamp.version, country, path, f"{timezone.now():%Y%m%d%H%M}"))
+    body = cached_fragment(key, lambda: _product_body(slug=slug, requested=request.GET.get("variant"), path=path,
+                                                      country=country))  # fmt: skip
+    return render(request, "shop/product.html", {"stamp": stamp, "body": body})
+
+
+def _product_body(*, slug: str, requested: str | None, path: str, country: str) -> str:
+    """The product page's body, rendered without the request: nothing personal can get into it."""
+    found = selectors.product_for_page(slug=slug)
+    if found is None:  # deactivated between the two reads
+        raise Http404("No such product.")
+    options = _variant_options(found.active_variants, requested)
+    selected = next((option for option in options if option.checked), None)
     context = {
         "product": found,
         "options": options,
@@ -161,9 +181,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         "delivery": _delivery(selected.variant if selected else None, country),
         # The stored count is recounted with every review write: none shown, no query.
         "reviews": product_reviews(product_id=found.pk) if found.rating_count else [],
-        "ship_to_form": ShipToForm(initial={"country": country, "next": request.get_full_path()}, auto_id="ship-to-%s"),
+        "ship_to_form": ShipToForm(initial={"country": country, "next": path}, auto_id="ship-to-%s"),
     }
-    return render(request, "shop/product.html", context)
+    return render_to_string("shop/_product_body.html", context)
 
 
 @require_safe

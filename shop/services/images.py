@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from marketplace.images import write_renditions
@@ -85,6 +86,8 @@ def reorder_product_images(*, product: Product, image_ids: list[int]) -> None:
     with transaction.atomic():
         for position, image_id in enumerate(image_ids, start=1):
             ProductImage.objects.filter(pk=image_id, product=product).update(position=position)
+        # The gallery's order is the product's: its pages (cached by update time) show the new one.
+        Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
 
 
 def move_product_image(*, image: ProductImage, offset: int) -> None:

@@ -252,7 +252,7 @@ def answer_review(*, review: Review, seller: Seller, by, text: str) -> Review:
     now = timezone.now()
     # Conditional update: of two answers sent at once only the first is kept.
     written = Review.objects.filter(pk=review.pk, seller_answer="").update(
-        seller_answer=text, answered_at=now, answered_by=by
+        seller_answer=text, answered_at=now, answered_by=by, updated_at=now
     )
     if not written:
         raise ReviewRefused("already_answered", "You have answered this review already; an answer is given once.")
@@ -269,7 +269,7 @@ def hide_review(*, review: Review, by, reason: str) -> Review:
     with transaction.atomic():
         _lock_rated(product_id=review.product_id, seller_id=review.seller_id)
         Review.objects.filter(pk=review.pk).update(
-            hidden_at=now, hidden_reason=reason[:300], hidden_by=by, open_reports=0
+            hidden_at=now, hidden_reason=reason[:300], hidden_by=by, open_reports=0, updated_at=now
         )
         ReviewReport.objects.filter(review=review, resolved_at__isnull=True).update(resolved_at=now)
         recount_ratings(product_id=review.product_id, seller_id=review.seller_id)
@@ -281,7 +281,9 @@ def show_review(*, review: Review, by) -> Review:
     """Staff show a hidden review again: back on the page and in the ratings."""
     with transaction.atomic():
         _lock_rated(product_id=review.product_id, seller_id=review.seller_id)
-        Review.objects.filter(pk=review.pk).update(hidden_at=None, hidden_reason="", hidden_by=None)
+        Review.objects.filter(pk=review.pk).update(
+            hidden_at=None, hidden_reason="", hidden_by=None, updated_at=timezone.now()
+        )
         recount_ratings(product_id=review.product_id, seller_id=review.seller_id)
     review.refresh_from_db()
     return review

@@ -40,9 +40,11 @@ worker: install
 beat: install
 	$(BIN)/celery -A marketplace beat --loglevel=INFO
 
+# Pages (anonymous cached, fresh, logged in) vs the trivial view; then the checkout's queries per step and orders/s.
 bench: install
 	bash scripts/install-debian-packages.sh
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/checkout.py --clients 8 --orders 60 --rounds 3
 
 bench-fulfillment: install
 	$(BIN)/python bench/fulfillment.py

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from creators import selectors
+from creators.feed.bodies import with_bodies
 from creators.services import social
 from creators.services.engagement import InvalidEvents, record_tag_click, resolve_events
 from creators.tasks.engagement import record_engagement_task
@@ -51,16 +52,16 @@ def _feed_context(request: HttpRequest, page: selectors.FeedPage, hashtag: str, 
     if page.next_cursor:
         next_query = f"?cursor={page.next_cursor}" + (f"&tag={hashtag}" if hashtag else "")
         next_query += "&following=1" if following else ""
-    posts = selectors.mark_for_viewer(page.posts, viewer=request.user)
-    return {"posts": posts, "next_query": next_query, "hashtag": hashtag, "following": following}
+    return {"posts": with_bodies(page.posts), "next_query": next_query, "hashtag": hashtag, "following": following}
 
 
 def _feed_page(request: HttpRequest, *, following: bool = False) -> selectors.FeedPage:
     try:
-        return selectors.feed_posts(
+        return selectors.feed_posts_for_page(
             before_cursor=request.GET.get("cursor") or None,
             hashtag=selectors.normalise_hashtag(request.GET.get("tag")),
             followed_by=request.user if following else None,
+            viewer=request.user,
         )
     except selectors.InvalidCursor as exc:
         raise Http404("No such page of the feed.") from exc
@@ -105,15 +106,15 @@ def _absolute(request: HttpRequest, url: str) -> str:
 @cache_public_page
 def post(request: HttpRequest, post_id: int) -> HttpResponse:
     """A post's shareable page (Open Graph / Twitter card); a draft only for its own creator."""
-    found = selectors.post_detail(post_id=post_id, viewer=request.user)
+    found = selectors.post_for_page(post_id=post_id, viewer=request.user)
     if found is None:
         raise Http404("No such post.")
+    with_bodies([found])
     share = {
         "url": _absolute(request, reverse("feed-post", args=[found.pk])),
         "image": _absolute(request, found.poster.url) if found.poster else "",
         "video": _absolute(request, found.video.url) if found.video else "",
     }
-    selectors.mark_for_viewer([found], viewer=request.user)
     return render(request, "creators/feed/post.html", {"post": found, "posts": [found], "share": share})
 
 

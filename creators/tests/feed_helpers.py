@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from creators.tests.factories import ProductTagFactory, VideoPostFactory
@@ -29,6 +30,14 @@ def post_with_tags(tags: int = 0, *, minutes_ago: int = 0, **fields):
         variant = tagged_product(stock=0)
         ProductTagFactory(post=post, product=variant.product, start_seconds=index)
     return post
+
+
+def cold_and_warm(client, get_counting_queries, url: str):
+    """GET `url` with an empty cache, then again: (the second response, queries cold, queries warm)."""
+    cache.clear()
+    _, cold = get_counting_queries(client, url)
+    response, warm = get_counting_queries(client, url)
+    return response, cold, warm
 
 
 # --- in Chromium -------------------------------------------------------------------------------

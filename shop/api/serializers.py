@@ -9,8 +9,11 @@ from rest_framework import serializers
 
 from fulfillment.models import Hazard
 from marketplace.api_fields import CountryCodeField, IdRelatedField
+from marketplace.fragments import cached_items, fragment_key
+from shop import selectors
 from shop.customs import CUSTOMS_FIELDS, missing_customs_fields
 from shop.models import Category, Product, ProductImage, Seller, SellerCustomsProfile, Variant
+from shop.selectors import CardVersion
 from shop.services.customs import CUSTOMS_PROFILE_FIELDS
 from shop.sorting import sort_choices
 from shop.validators import (
@@ -181,8 +184,30 @@ class ProductCardSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProductImageSerializer(allow_null=True))
     def get_image(self, product: Product) -> dict | None:
-        images = list(product.images.all())  # prefetched by the selector
-        return ProductImageSerializer(images[0], context=self.context).data if images else None
+        image = product.first_image  # loaded by selectors.products_for_cards
+        return ProductImageSerializer(image, context=self.context).data if image is not None else None
+
+
+def product_card_items(cards: list[CardVersion], *, context: dict) -> list[dict]:
+    """Each product's `ProductCardSerializer` data, in the order given, shared through the fragment cache.
+
+    Keyed on what the item shows (`CardVersion`) and the origin of its absolute image URLs; only the
+    missing are loaded (2 queries) and serialized.
+    """
+    request = context.get("request")
+    origin = request.build_absolute_uri("/") if request is not None else ""
+    keys = {
+        card.product_id: fragment_key("api-product-card", (origin, card.product_id, *card.version)) for card in cards
+    }
+
+    def build(missing: list[int]) -> dict[int, dict | None]:
+        products = selectors.products_for_cards(product_ids=missing)
+        serializer = ProductCardSerializer(context=context)  # its fields built once for the lot
+        # A product deleted since the list was read: no item (its key is never asked for again).
+        return {pk: serializer.to_representation(products[pk]) if pk in products else None for pk in missing}
+
+    items = cached_items(keys, build)
+    return [items[card.product_id] for card in cards if items[card.product_id] is not None]
 
 
 class ProductDetailSerializer(serializers.ModelSerializer):

@@ -24,7 +24,8 @@ def product_cards(cards: list[CardVersion]) -> list[SafeString]:
 
     def render(missing: list[int]) -> dict[int, str]:
         template = get_template(CARD_TEMPLATE)
-        products = selectors.products_for_cards(product_ids=missing)
+        wanted = set(missing)
+        products = selectors.products_for_cards(cards=[card for card in cards if card.product_id in wanted])
         # A product deleted since the list was read: no card (its key is never asked for again).
         return {pk: template.render({"product": products[pk]}) if pk in products else "" for pk in missing}
 

@@ -86,7 +86,9 @@ def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
 def storefront_products() -> QuerySet[Product]:
     """Active products with something to buy (an active variant), newest first; filter, sort and page it, then
     read its cards with `card_versions` and `products_for_cards`."""
-    return _card_annotations(Product.objects.active()).filter(min_price__isnull=False).order_by("-created_at", "-id")
+    # Exists, not `min_price` not null: the same rows, and lighter to build and to run in every count and page query.
+    has_variant = Exists(Variant.objects.filter(product=OuterRef("pk"), is_active=True))
+    return _card_annotations(Product.objects.active()).filter(has_variant).order_by("-created_at", "-id")
 
 
 def _first_image_digest() -> Subquery:
@@ -126,14 +128,18 @@ class CardVersion:
 
     product_id: int
     version: tuple
+    min_price: Decimal | None
+    currency: str | None
+    available: int
 
 
 def card_versions(products: QuerySet[Product]) -> QuerySet:
-    """`storefront_products` (filtered, sorted, sliced by a paginator) as `CardVersion`s: one light query a page.
+    """`storefront_products` (filtered, sorted, sliced by a paginator) as rows for `as_card_versions`: one light
+    query a page.
 
-    The version is what the card shows, read in the same row: the product's update time (title, slug, category,
-    status), its stored rating, its variants' lowest price, currency and stored availability, and its first
-    image. A seller or category renamed is not seen (FRAGMENT_CACHE_SECONDS bounds it).
+    The version is what the card shows, read in the same row: the product's update time (title, slug, status),
+    seller and category, its stored rating, its variants' lowest price, currency and stored availability, and
+    its first image. A seller or category renamed is not seen (FRAGMENT_CACHE_SECONDS bounds it).
     """
     return (
         products.select_related(None)
@@ -145,20 +151,36 @@ def card_versions(products: QuerySet[Product]) -> QuerySet:
 
 def as_card_versions(rows: Iterable[tuple]) -> list[CardVersion]:
     """Rows of `card_versions` (a page of them) as `CardVersion`s."""
-    return [CardVersion(product_id=row[0], version=tuple(row[1:])) for row in rows]
+    cards = []
+    for row in rows:
+        shown = dict(zip(CARD_VERSION_FIELDS, row[1:], strict=True))
+        cards.append(
+            CardVersion(
+                product_id=row[0],
+                version=tuple(row[1:]),
+                min_price=shown["min_price"],
+                currency=shown["currency"],
+                available=shown["available"],
+            )
+        )
+    return cards
 
 
-def products_for_cards(*, product_ids: Iterable[int]) -> dict[int, Product]:
-    """The products with what their cards show (seller, category, variant figures), by id, each with `first_image`
-    (or None); 2 queries."""
-    first = Prefetch("images", ProductImage.objects.order_by("position", "id")[:1], to_attr="first_images")
-    products = (
-        _card_annotations(Product.objects.filter(pk__in=list(product_ids)))
+def products_for_cards(*, cards: Iterable[CardVersion]) -> dict[int, Product]:
+    """The products of these cards by id, with their seller, category, `first_image` (or None) and the variant
+    figures read with the versions (`min_price`, `currency`, `available`); 2 queries."""
+    by_id = {card.product_id: card for card in cards}
+    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("pk")[:1]
+    products = list(
+        Product.objects.filter(pk__in=list(by_id))
         .select_related("seller", "category")
-        .prefetch_related(first)
+        .annotate(first_image_id=Subquery(first_image))
     )
+    images = ProductImage.objects.in_bulk([product.first_image_id for product in products if product.first_image_id])
     for product in products:
-        product.first_image = product.first_images[0] if product.first_images else None
+        card = by_id[product.pk]
+        product.min_price, product.currency, product.available = card.min_price, card.currency, card.available
+        product.first_image = images.get(product.first_image_id)
     return {product.pk: product for product in products}
 
 

@@ -7,9 +7,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
+from marketplace.fragments import cached_fragment, fragment_key
 from marketplace.page_cache import cache_public_page
 from shop import selectors
 from shop.cross_border import product_shipping
@@ -74,6 +76,16 @@ def _page(request: HttpRequest, products: QuerySet[Product]) -> tuple[Page, list
     return page, product_cards(selectors.as_card_versions(page.object_list))
 
 
+def _filters(request: HttpRequest, form: ProductFilterForm, query: str = "") -> SafeString:
+    """The sort bar and filter panel: the same for everyone asking this path with these filters, so shared
+    through the fragment cache (keyed on the values asked and the choices offered)."""
+    asked = tuple((name, tuple(form.data.getlist(name))) for name in form.fields)
+    offered = tuple(form.fields["seller"].choices), tuple(form.fields["sort"].choices)
+    key = fragment_key("product-filters", (request.path, query, asked, offered))
+    context = {"form": form, "query": query, "request": request}
+    return cached_fragment(key, lambda: render_to_string("shop/_filters.html", context))
+
+
 @require_safe
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
@@ -96,7 +108,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(in_category))
     products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
     page, cards = _page(request, products)
-    return render(request, "shop/category.html", {"category": current, "form": form, "page": page, "cards": cards})
+    context = {"category": current, "form": form, "filters": _filters(request, form), "page": page, "cards": cards}
+    return render(request, "shop/category.html", context)
 
 
 def search_query(request: HttpRequest) -> str:
@@ -115,7 +128,7 @@ def product_search_context(request: HttpRequest, query: str) -> dict:
         form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(found), searching=True)
         products = sort_products(selectors.filter_products(found, **form.filters()), key=form.sort_key())
         page, cards = _page(request, products)
-        context.update(form=form, page=page, cards=cards)
+        context.update(form=form, filters=_filters(request, form, query), page=page, cards=cards)
     return context
 
 

@@ -85,13 +85,29 @@ class ProductImageSerializer(serializers.ModelSerializer):
         {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}
     )
     def get_renditions(self, image: ProductImage) -> dict[str, dict[str, str]]:
-        return {
-            image_format: {
-                width: _absolute_url(self.context, name)
-                for width, name in sorted(widths.items(), key=lambda item: int(item[0]))
-            }
-            for image_format, widths in (image.renditions or {}).items()
+        return _rendition_urls(self.context, image)
+
+
+def _rendition_urls(context: dict, image: ProductImage) -> dict[str, dict[str, str]]:
+    return {
+        image_format: {
+            width: _absolute_url(context, name) for width, name in sorted(widths.items(), key=lambda item: int(item[0]))
         }
+        for image_format, widths in (image.renditions or {}).items()
+    }
+
+
+def image_item(image: ProductImage, context: dict) -> dict:
+    """`ProductImageSerializer(image).data` without building a serializer per image (a list has one per item)."""
+    return {
+        "id": image.pk,
+        "url": _absolute_url(context, image.image.name),
+        "alt_text": image.alt_text,
+        "width": image.width,
+        "height": image.height,
+        "position": image.position,
+        "renditions": _rendition_urls(context, image),
+    }
 
 
 class ProductImageUploadSerializer(serializers.Serializer):
@@ -185,7 +201,7 @@ class ProductCardSerializer(serializers.ModelSerializer):
     @extend_schema_field(ProductImageSerializer(allow_null=True))
     def get_image(self, product: Product) -> dict | None:
         image = product.first_image  # loaded by selectors.products_for_cards
-        return ProductImageSerializer(image, context=self.context).data if image is not None else None
+        return image_item(image, self.context) if image is not None else None
 
 
 def product_card_items(cards: list[CardVersion], *, context: dict) -> list[dict]:
@@ -201,7 +217,8 @@ def product_card_items(cards: list[CardVersion], *, context: dict) -> list[dict]
     }
 
     def build(missing: list[int]) -> dict[int, dict | None]:
-        products = selectors.products_for_cards(product_ids=missing)
+        wanted = set(missing)
+        products = selectors.products_for_cards(cards=[card for card in cards if card.product_id in wanted])
         serializer = ProductCardSerializer(context=context)  # its fields built once for the lot
         # A product deleted since the list was read: no item (its key is never asked for again).
         return {pk: serializer.to_representation(products[pk]) if pk in products else None for pk in missing}

@@ -12,10 +12,18 @@ from django.urls import reverse
 
 from fulfillment.services.stock import set_stock_quantity
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from shop.api.serializers import ProductImageSerializer
 from shop.models import ProductImage
 from shop.services.catalog import update_product, update_variant
 from shop.services.images import update_product_image
-from shop.tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, VariantFactory, image_upload
+from shop.tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    SellerFactory,
+    VariantFactory,
+    image_upload,
+)
 from shop.tests.reviews_support import add_reviews
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +127,30 @@ def test_a_changed_first_image_shows_on_the_next_request(client, api_client, lis
     assert item["image"]["alt_text"] == "A brass desk lamp"
     assert list(item["image"]["renditions"]["jpeg"]) == ["320"]
     assert "r/lamp-320.jpg" in card_of(pages(client)["category"], "Desk lamp")
+
+
+def test_an_api_item_shows_its_image_as_the_image_serializer_does(api_client, listed):
+    variant, _ = listed
+    image = ProductImage.objects.get(product=variant.product)
+    ProductImage.objects.filter(pk=image.pk).update(renditions={"webp": {"640": "r/a-640.webp", "320": "r/a-320.webp"}})
+    image.refresh_from_db()
+    request = api_client.get(LIST_URL).wsgi_request
+
+    item = api_item(api_client, "Desk lamp")
+
+    assert item["image"] == ProductImageSerializer(image, context={"request": request}).data
+
+
+def test_the_filter_panel_offers_a_new_seller_on_the_next_request(client, listed):
+    url = reverse("category", kwargs={"slug": "lamps"})
+    assert "Lamp works" not in client.get(url).content.decode()
+
+    stock_of(
+        VariantFactory(
+            product=ProductFactory(
+                title="Wall lamp", category=listed[0].product.category, seller=SellerFactory(name="Lamp works")
+            )
+        )
+    )
+
+    assert ">Lamp works</option>" in client.get(url).content.decode()

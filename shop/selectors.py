@@ -170,17 +170,15 @@ def products_for_cards(*, cards: Iterable[CardVersion]) -> dict[int, Product]:
     """The products of these cards by id, with their seller, category, `first_image` (or None) and the variant
     figures read with the versions (`min_price`, `currency`, `available`); 2 queries."""
     by_id = {card.product_id: card for card in cards}
-    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("pk")[:1]
-    products = list(
-        Product.objects.filter(pk__in=list(by_id))
-        .select_related("seller", "category")
-        .annotate(first_image_id=Subquery(first_image))
-    )
-    images = ProductImage.objects.in_bulk([product.first_image_id for product in products if product.first_image_id])
+    products = list(Product.objects.filter(pk__in=list(by_id)).select_related("seller", "category"))
+    # One query whether or not any has a photo, so a page's count does not depend on its photos.
+    first = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("pk")[:1]
+    first_ids = Product.objects.filter(pk__in=list(by_id)).annotate(first=Subquery(first)).values("first")
+    images = {image.product_id: image for image in ProductImage.objects.filter(pk__in=first_ids)}
     for product in products:
         card = by_id[product.pk]
         product.min_price, product.currency, product.available = card.min_price, card.currency, card.available
-        product.first_image = images.get(product.first_image_id)
+        product.first_image = images.get(product.pk)
     return {product.pk: product for product in products}
 
 

@@ -72,7 +72,7 @@ def test_search_takes_the_same_queries_with_one_result_of_each_kind_and_many(cli
 
     assert response.content.decode().count("Lamp maker") == 6
     assert one == many
-    assert one_cold == many_cold == many + 1  # the cards' products (none has a photo to load)
+    assert one_cold == many_cold == many + 2  # the cards' products and their first images
 
 
 # --- suggestions ---------------------------------------------------------------------------------

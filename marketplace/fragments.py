@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
 K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 def fragment_key(name: str, parts: Iterable[object]) -> str:
@@ -27,21 +28,30 @@ def fragment_key(name: str, parts: Iterable[object]) -> str:
     return f"fragment:{name}:{digest}"
 
 
-def cached_fragments(keys: dict[K, str], render: Callable[[list[K]], dict[K, str]]) -> dict[K, SafeString]:
-    """Each item's HTML from the cache; those missing rendered together by `render` and stored.
+def cached_items(keys: dict[K, str], build: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
+    """Each item's value (any picklable data: an API item's dict) from the cache; the missing built by `build`.
 
-    One cache round trip for the lot, and `render` is called once (with every missing item) or never.
+    One cache round trip for the lot, and `build` is called once (with every missing item) or never.
     """
     timeout = settings.FRAGMENT_CACHE_SECONDS
     found = cache.get_many(list(keys.values())) if timeout > 0 else {}
     missing = [item for item, key in keys.items() if key not in found]
     if missing:
-        rendered = {keys[item]: str(html) for item, html in render(missing).items()}
+        built = {keys[item]: value for item, value in build(missing).items()}
         if timeout > 0:
-            cache.set_many(rendered, timeout)
-        found.update(rendered)
+            cache.set_many(built, timeout)
+        found.update(built)
+    return {item: found[key] for item, key in keys.items()}
+
+
+def cached_fragments(keys: dict[K, str], render: Callable[[list[K]], dict[K, str]]) -> dict[K, SafeString]:
+    """Each item's HTML from the cache; those missing rendered together by `render` and stored.
+
+    One cache round trip for the lot, and `render` is called once (with every missing item) or never.
+    """
+    found = cached_items(keys, lambda missing: {item: str(html) for item, html in render(missing).items()})
     # Only what our own templates rendered is ever stored under these keys.
-    return {item: mark_safe(found[key]) for item, key in keys.items()}  # noqa: S308
+    return {item: mark_safe(html) for item, html in found.items()}  # noqa: S308
 
 
 def cached_fragment(key: str, render: Callable[[], str]) -> SafeString:

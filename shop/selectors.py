@@ -10,6 +10,7 @@ from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
+    CharField,
     Count,
     Exists,
     F,
@@ -21,9 +22,10 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextField,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import MD5, Cast, Coalesce, Concat, TruncDate
 
 from fulfillment.models import VariantAvailability
 from fulfillment.selectors import CustomsHold, available_quantity, customs_holds, stored_available
@@ -53,38 +55,137 @@ from shop.models import (
 )
 
 
-def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Products with what a product card shows: seller, lowest price, availability, images.
+def _card_annotations(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Products annotated with what a product card shows of their variants: lowest price, currency, availability.
 
     Availability is the variants' stored counts (one join each), not a sum over stock and reservations.
     """
     active_variants = Variant.objects.filter(product=OuterRef("pk"), is_active=True).order_by()
-    return (
-        queryset.select_related("seller", "category")
-        .annotate(
-            min_price=Subquery(active_variants.values("product").annotate(low=Min("price")).values("low")),
-            currency=Subquery(active_variants.values("currency")[:1]),
-            available=Coalesce(
-                Subquery(
-                    active_variants.annotate(free=stored_available())
-                    .values("product")
-                    .annotate(total=Sum("free"))
-                    .values("total")
-                ),
-                0,
+    return queryset.annotate(
+        min_price=Subquery(active_variants.values("product").annotate(low=Min("price")).values("low")),
+        currency=Subquery(active_variants.values("currency")[:1]),
+        available=Coalesce(
+            Subquery(
+                active_variants.annotate(free=stored_available())
+                .values("product")
+                .annotate(total=Sum("free"))
+                .values("total")
             ),
-        )
+            0,
+        ),
+    )
+
+
+def _listing(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Products with what a product card shows: seller, lowest price, availability, images."""
+    return (
+        _card_annotations(queryset)
+        .select_related("seller", "category")
         .prefetch_related(Prefetch("images", ProductImage.objects.order_by("position", "id")))
     )
 
 
 def storefront_products() -> QuerySet[Product]:
-    """Active products with something to buy (an active variant), newest first, ready for product cards."""
-    return _listing(Product.objects.active()).filter(min_price__isnull=False).order_by("-created_at", "-id")
+    """Active products with something to buy (an active variant), newest first; filter, sort and page it, then
+    read its cards with `card_versions` and `products_for_cards`."""
+    # Exists, not `min_price` not null: the same rows, and lighter to build and to run in every count and page query.
+    has_variant = Exists(Variant.objects.filter(product=OuterRef("pk"), is_active=True))
+    return _card_annotations(Product.objects.active()).filter(has_variant).order_by("-created_at", "-id")
 
 
-def featured_products(*, limit: int = 8) -> list[Product]:
-    return list(storefront_products().filter(is_featured=True)[:limit])
+def _first_image_digest() -> Subquery:
+    """Expression: a digest of the product's first image as a card shows it (which one, its text, its renditions)."""
+    first = (
+        ProductImage.objects.filter(product=OuterRef("pk"))
+        .order_by("position", "id")
+        .annotate(
+            digest=MD5(
+                Concat(
+                    Cast("pk", CharField()),
+                    Value(":"),
+                    Cast("position", CharField()),
+                    Value(":"),
+                    Cast("renditions", TextField()),
+                    Value(":"),
+                    "alt_text",
+                    output_field=TextField(),
+                )
+            )
+        )
+        .values("digest")[:1]
+    )
+    return Subquery(first, output_field=TextField())
+
+
+# What a product card (and the API's list item) shows that can change, in the row of the page query.
+CARD_VERSION_FIELDS = (
+    "updated_at", "seller_id", "category_id", "rating_count", "rating_total",
+    "min_price", "currency", "available", "first_image",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CardVersion:
+    """A product in a list, by id, with everything its card shows that can change (so a change is a new key)."""
+
+    product_id: int
+    version: tuple
+    min_price: Decimal | None
+    currency: str | None
+    available: int
+
+
+def card_versions(products: QuerySet[Product]) -> QuerySet:
+    """`storefront_products` (filtered, sorted, sliced by a paginator) as rows for `as_card_versions`: one light
+    query a page.
+
+    The version is what the card shows, read in the same row: the product's update time (title, slug, status),
+    seller and category, its stored rating, its variants' lowest price, currency and stored availability, and
+    its first image. A seller or category renamed is not seen (FRAGMENT_CACHE_SECONDS bounds it).
+    """
+    return (
+        products.select_related(None)
+        .prefetch_related(None)
+        .annotate(first_image=_first_image_digest())
+        .values_list("pk", *CARD_VERSION_FIELDS)
+    )
+
+
+def as_card_versions(rows: Iterable[tuple]) -> list[CardVersion]:
+    """Rows of `card_versions` (a page of them) as `CardVersion`s."""
+    cards = []
+    for row in rows:
+        shown = dict(zip(CARD_VERSION_FIELDS, row[1:], strict=True))
+        cards.append(
+            CardVersion(
+                product_id=row[0],
+                version=tuple(row[1:]),
+                min_price=shown["min_price"],
+                currency=shown["currency"],
+                available=shown["available"],
+            )
+        )
+    return cards
+
+
+def products_for_cards(*, cards: Iterable[CardVersion]) -> dict[int, Product]:
+    """The products of these cards by id, with their seller, category, `first_image` (or None) and the variant
+    figures read with the versions (`min_price`, `currency`, `available`); 2 queries."""
+    by_id = {card.product_id: card for card in cards}
+    products = list(Product.objects.filter(pk__in=list(by_id)).select_related("seller", "category"))
+    # One query whether or not any has a photo, so a page's count does not depend on its photos.
+    first = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("pk")[:1]
+    first_ids = Product.objects.filter(pk__in=list(by_id)).annotate(first=Subquery(first)).values("first")
+    images = {image.product_id: image for image in ProductImage.objects.filter(pk__in=first_ids)}
+    for product in products:
+        card = by_id[product.pk]
+        product.min_price, product.currency, product.available = card.min_price, card.currency, card.available
+        product.first_image = images.get(product.pk)
+    return {product.pk: product for product in products}
+
+
+def featured_products(*, limit: int = 8) -> list[CardVersion]:
+    return as_card_versions(card_versions(storefront_products().filter(is_featured=True))[:limit])
 
 
 def category_tree() -> list[Category]:
@@ -295,11 +396,13 @@ def image_srcset(image: ProductImage, image_format: str = "jpeg") -> str:
 # Shopper pages (home, category, search, storefront).
 
 
-def home_products(*, limit: int = 8) -> list[Product]:
-    """Featured products, topped up with the newest other products up to `limit`."""
+def home_products(*, limit: int = 8) -> list[CardVersion]:
+    """Featured products, topped up with the newest other products up to `limit`, as `CardVersion`s."""
     products = featured_products(limit=limit)
     if len(products) < limit:
-        products += list(storefront_products().filter(is_featured=False)[: limit - len(products)])
+        products += as_card_versions(
+            card_versions(storefront_products().filter(is_featured=False))[: limit - len(products)]
+        )
     return products
 
 

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
 from marketplace.fragments import cached_fragment, fragment_key
@@ -19,6 +20,7 @@ from shop.exchange_rates import MissingExchangeRate
 from shop.forms import ProductFilterForm
 from shop.landed_cost import Destination
 from shop.models import Product, Variant
+from shop.product_cards import product_cards
 from shop.reviews.selectors import product_reviews
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
 from shop.services.shipping import ShippingOption, quote_shipping, shipping_items
@@ -66,9 +68,23 @@ def _variant_options(variants: list[Variant], requested: str | None) -> list[Var
     return options
 
 
-def _page(request: HttpRequest, products: QuerySet[Product]) -> Page:
-    """One page of products; a non-number gives the first page, a page past the end the last."""
-    return Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, products: QuerySet[Product]) -> tuple[Page, list[SafeString]]:
+    """One page of products and their cards; a non-number gives the first page, a page past the end the last.
+
+    The page reads ids and versions only; the cards come from the fragment cache (`shop.product_cards`).
+    """
+    page = Paginator(selectors.card_versions(products), PAGE_SIZE).get_page(request.GET.get("page"))
+    return page, product_cards(selectors.as_card_versions(page.object_list))
+
+
+def _filters(request: HttpRequest, form: ProductFilterForm, query: str = "") -> SafeString:
+    """The sort bar and filter panel: the same for everyone asking this path with these filters, so shared
+    through the fragment cache (keyed on the values asked and the choices offered)."""
+    asked = tuple((name, tuple(form.data.getlist(name))) for name in form.fields)
+    offered = tuple(form.fields["seller"].choices), tuple(form.fields["sort"].choices)
+    key = fragment_key("product-filters", (request.path, query, asked, offered))
+    context = {"form": form, "query": query, "request": request}
+    return cached_fragment(key, lambda: render_to_string("shop/_filters.html", context))
 
 
 @require_safe
@@ -78,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "shop/home.html",
-        {"products": selectors.home_products(), "categories": selectors.category_tree()},
+        {"cards": product_cards(selectors.home_products()), "categories": selectors.category_tree()},
     )
 
 
@@ -92,8 +108,9 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     in_category = selectors.filter_products(selectors.storefront_products(), category=current)
     form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(in_category))
     products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
-    page = _page(request, products)
-    return render(request, "shop/category.html", {"category": current, "form": form, "page": page})
+    page, cards = _page(request, products)
+    context = {"category": current, "form": form, "filters": _filters(request, form), "page": page, "cards": cards}
+    return render(request, "shop/category.html", context)
 
 
 def search_query(request: HttpRequest) -> str:
@@ -106,12 +123,13 @@ def product_search_context(request: HttpRequest, query: str) -> dict:
 
     The page itself is served by the creators app (`creators.search`), which adds creators and posts.
     """
-    context: dict = {"query": query, "form": None, "page": None}
+    context: dict = {"query": query, "form": None, "page": None, "cards": []}
     if query:
         found = selectors.search_products(selectors.storefront_products(), query=query)
         form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(found), searching=True)
         products = sort_products(selectors.filter_products(found, **form.filters()), key=form.sort_key())
-        context.update(form=form, page=_page(request, products))
+        page, cards = _page(request, products)
+        context.update(form=form, filters=_filters(request, form, query), page=page, cards=cards)
     return context
 
 
@@ -193,5 +211,5 @@ def seller_storefront(request: HttpRequest, slug: str) -> HttpResponse:
     seller = selectors.seller_by_slug(slug=slug)
     if seller is None:
         raise Http404("No such seller.")
-    page = _page(request, selectors.seller_storefront_products(seller=seller))
-    return render(request, "shop/storefront.html", {"seller": seller, "page": page})
+    page, cards = _page(request, selectors.seller_storefront_products(seller=seller))
+    return render(request, "shop/storefront.html", {"seller": seller, "page": page, "cards": cards})

@@ -1,6 +1,7 @@
 """The search page's creators and posts, and the suggestions under the search box (page and API)."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from creators.models import Creator
@@ -57,17 +58,21 @@ def test_search_takes_the_same_queries_with_one_result_of_each_kind_and_many(cli
     CreatorFactory(display_name="Lamp maker 0")
     VideoPostFactory(caption="lamp 0")
     url = reverse("search") + "?q=lamp"
-    client.get(url)
-    _, one = get_counting_queries(client, url)
+    cache.clear()
+    _, one_cold = get_counting_queries(client, url)  # the product cards rendered and cached
+    _, one = get_counting_queries(client, url)  # the cards from the cache
     for number in range(1, 12):
         listed(f"Lamp {number}")
         CreatorFactory(display_name=f"Lamp maker {number}")
         VideoPostFactory(caption=f"lamp {number}")
 
+    cache.clear()
+    _, many_cold = get_counting_queries(client, url)
     response, many = get_counting_queries(client, url)
 
     assert response.content.decode().count("Lamp maker") == 6
     assert one == many
+    assert one_cold == many_cold == many + 2  # the cards' products and their first images
 
 
 # --- suggestions ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from marketplace.api_errors import error_response
 from marketplace.page_cache import cache_public_page
@@ -15,6 +16,7 @@ from shop.api.serializers import (
     ProductCardSerializer,
     ProductDetailSerializer,
     ProductFilterSerializer,
+    product_card_items,
 )
 from shop.models import Category, Product
 from shop.sorting import NEWEST, RELEVANCE, sort_products
@@ -41,6 +43,12 @@ class ProductListView(generics.ListAPIView):
 
     serializer_class = ProductCardSerializer
     permission_classes = [AllowAny]
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        # The page reads ids and versions only; each item comes from the fragment cache (`product_card_items`).
+        page = self.paginate_queryset(selectors.card_versions(self.get_queryset()))
+        cards = selectors.as_card_versions(page)
+        return self.get_paginated_response(product_card_items(cards, context=self.get_serializer_context()))
 
     def get_queryset(self) -> QuerySet[Product]:
         if getattr(self, "swagger_fake_view", False):

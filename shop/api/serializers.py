@@ -9,8 +9,11 @@ from rest_framework import serializers
 
 from fulfillment.models import Hazard
 from marketplace.api_fields import CountryCodeField, IdRelatedField
+from marketplace.fragments import cached_items, fragment_key
+from shop import selectors
 from shop.customs import CUSTOMS_FIELDS, missing_customs_fields
 from shop.models import Category, Product, ProductImage, Seller, SellerCustomsProfile, Variant
+from shop.selectors import CardVersion
 from shop.services.customs import CUSTOMS_PROFILE_FIELDS
 from shop.sorting import sort_choices
 from shop.validators import (
@@ -82,13 +85,29 @@ class ProductImageSerializer(serializers.ModelSerializer):
         {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}
     )
     def get_renditions(self, image: ProductImage) -> dict[str, dict[str, str]]:
-        return {
-            image_format: {
-                width: _absolute_url(self.context, name)
-                for width, name in sorted(widths.items(), key=lambda item: int(item[0]))
-            }
-            for image_format, widths in (image.renditions or {}).items()
+        return _rendition_urls(self.context, image)
+
+
+def _rendition_urls(context: dict, image: ProductImage) -> dict[str, dict[str, str]]:
+    return {
+        image_format: {
+            width: _absolute_url(context, name) for width, name in sorted(widths.items(), key=lambda item: int(item[0]))
         }
+        for image_format, widths in (image.renditions or {}).items()
+    }
+
+
+def image_item(image: ProductImage, context: dict) -> dict:
+    """`ProductImageSerializer(image).data` without building a serializer per image (a list has one per item)."""
+    return {
+        "id": image.pk,
+        "url": _absolute_url(context, image.image.name),
+        "alt_text": image.alt_text,
+        "width": image.width,
+        "height": image.height,
+        "position": image.position,
+        "renditions": _rendition_urls(context, image),
+    }
 
 
 class ProductImageUploadSerializer(serializers.Serializer):
@@ -181,8 +200,31 @@ class ProductCardSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProductImageSerializer(allow_null=True))
     def get_image(self, product: Product) -> dict | None:
-        images = list(product.images.all())  # prefetched by the selector
-        return ProductImageSerializer(images[0], context=self.context).data if images else None
+        image = product.first_image  # loaded by selectors.products_for_cards
+        return image_item(image, self.context) if image is not None else None
+
+
+def product_card_items(cards: list[CardVersion], *, context: dict) -> list[dict]:
+    """Each product's `ProductCardSerializer` data, in the order given, shared through the fragment cache.
+
+    Keyed on what the item shows (`CardVersion`) and the origin of its absolute image URLs; only the
+    missing are loaded (2 queries) and serialized.
+    """
+    request = context.get("request")
+    origin = request.build_absolute_uri("/") if request is not None else ""
+    keys = {
+        card.product_id: fragment_key("api-product-card", (origin, card.product_id, *card.version)) for card in cards
+    }
+
+    def build(missing: list[int]) -> dict[int, dict | None]:
+        wanted = set(missing)
+        products = selectors.products_for_cards(cards=[card for card in cards if card.product_id in wanted])
+        serializer = ProductCardSerializer(context=context)  # its fields built once for the lot
+        # A product deleted since the list was read: no item (its key is never asked for again).
+        return {pk: serializer.to_representation(products[pk]) if pk in products else None for pk in missing}
+
+    items = cached_items(keys, build)
+    return [items[card.product_id] for card in cards if items[card.product_id] is not None]
 
 
 class ProductDetailSerializer(serializers.ModelSerializer):

@@ -151,13 +151,17 @@ def test_product_cards_with_ratings_take_the_same_queries_for_one_and_many(clien
     url = urls[page]
     if url is None:
         pytest.skip("the factory's product has no category")
-    client.get(url)
-    _, one = get_counting_queries(client, url)
+    cache.clear()
+    _, one_cold = get_counting_queries(client, url)  # the cards rendered and cached
+    _, one = get_counting_queries(client, url)  # the cards from the cache
     add_listed_products(7, seller=first.seller, category=first.category, title="Tea Beta")
     for product in first.seller.products.exclude(pk=first.pk):
         add_reviews(product, 1, rating=5, photos=0)
+    cache.clear()
+    _, many_cold = get_counting_queries(client, url)
     response, many = get_counting_queries(client, url)
     assert one == many
+    assert one_cold == many_cold
     html = response.content.decode()
     assert 'aria-label="Rated 3.0 out of 5 from 2 reviews"' in html
     assert html.count('aria-label="Rated 5.0 out of 5 from 1 review"') == 7

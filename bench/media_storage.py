@@ -97,7 +97,7 @@ user = User.objects.create_user("bench-creator", password="x")
 Creator.objects.create(user=user, handle="benchcreator", display_name="Bench", status=Creator.Status.APPROVED)
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "shop.auth.ShopUserBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 print(session.session_key)

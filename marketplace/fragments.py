@@ -10,8 +10,10 @@ finished). Anonymous and signed-in visitors take the same path; only the persona
 per request, around the fragments.
 """
 
+import functools
 import hashlib
 from collections.abc import Callable, Hashable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
@@ -22,9 +24,20 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+@functools.cache
+def markup_version() -> str:
+    """A digest of the templates and template tags: a deploy that changes the markup never serves the old one."""
+    digest = hashlib.sha256()
+    sources = sorted(Path(settings.BASE_DIR).glob("templates/**/*.html"))
+    sources += sorted(Path(settings.BASE_DIR).glob("*/templatetags/*.py"))
+    for path in sources:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def fragment_key(name: str, parts: Iterable[object]) -> str:
     """The cache key of fragment `name` showing rows at these versions (a digest keeps keys short)."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:40]
+    digest = hashlib.sha256("\x1f".join(map(str, (markup_version(), *parts))).encode()).hexdigest()[:40]
     return f"fragment:{name}:{digest}"
 
 

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 POSTS = 1
 # Only for posts whose body is not cached: their visible tags with products, the variants, the images.
 BODIES = 3
-# A signed-in shopper's page: the session, the user, the header's cart count and seller-dashboard link;
-# the next-page partial has no header.
-SIGNED_IN = 4
+# A signed-in shopper's page: the session, the user (who knows whether they sell: the header's seller-dashboard
+# link) and the header's cart count; the next-page partial has no header.
+SIGNED_IN = 3
 SIGNED_IN_PARTIAL = 2
 
 

@@ -44,7 +44,7 @@ def _web_process(port: int, s3) -> subprocess.Popen:
 def _logged_in(user) -> requests.Session:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "shop.auth.ShopUserBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     http = requests.Session()

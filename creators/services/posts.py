@@ -22,6 +22,8 @@ from django.utils import timezone
 from creators import events
 from creators.images import POSTER_WIDTHS, rendition_names
 from creators.models import Creator, VideoPost
+from creators.services import direct_uploads
+from creators.services.post_rules import clean_caption, require_approved
 from marketplace import video as media
 from marketplace.images import write_renditions
 from marketplace.storage import abort_multipart, is_remote, local_copy, private_storage
@@ -40,26 +42,10 @@ def hashtags(caption: str) -> list[str]:
     return list(seen)
 
 
-def _require_approved(creator: Creator) -> None:
-    if not creator.is_approved:
-        raise ValidationError(
-            f"Only approved creators can do this; your profile is {creator.get_status_display().lower()}.",
-            code="creator_not_approved",
-        )
-
-
-def _clean_caption(caption: str) -> str:
-    caption = (caption or "").strip()
-    limit = VideoPost._meta.get_field("caption").max_length
-    if len(caption) > limit:
-        raise ValidationError({"caption": [f"Captions are at most {limit} characters."]})
-    return caption
-
-
 def create_post_from_upload(*, creator: Creator, upload: UploadedFile, caption: str = "") -> VideoPost:
     """Check an uploaded video by its content, store it and queue its processing; nothing stored if invalid."""
-    _require_approved(creator)
-    caption = _clean_caption(caption)
+    require_approved(creator)
+    caption = clean_caption(caption)
     try:
         info = media.validate_video(
             upload, max_seconds=settings.CREATOR_VIDEO_MAX_SECONDS, max_bytes=settings.CREATOR_VIDEO_MAX_BYTES
@@ -107,6 +93,11 @@ def process_post(*, post_id: int) -> VideoPost | None:
     post = VideoPost.objects.filter(pk=post_id, status=VideoPost.Status.PROCESSING).first()
     if post is None or not post.source:
         return None
+    if post.upload_id:
+        # Sent straight to object storage: its parts are joined here, off the web request (and checked again).
+        problem = direct_uploads.join_parts(post=post)
+        if problem is not None:
+            return _refuse_stored_upload(post=post, error=ValidationError(problem))
     folder = f"videos/{post.creator_id}/{post.pk}"
     try:
         with _local_copy(post.source) as source_path:
@@ -254,14 +245,14 @@ def _delete_files(*, source: str, upload_id: str, names: list[str]) -> None:
 
 def update_post(*, post: VideoPost, caption: str) -> VideoPost:
     """Change a post's caption (hashtags are read from it)."""
-    post.caption = _clean_caption(caption)
+    post.caption = clean_caption(caption)
     post.save(update_fields=["caption", "updated_at"])
     return post
 
 
 def publish_post(*, post: VideoPost) -> VideoPost:
     """Show a ready post in the feed; only approved creators publish."""
-    _require_approved(post.creator)
+    require_approved(post.creator)
     with transaction.atomic():
         locked = VideoPost.objects.select_for_update().get(pk=post.pk)
         if locked.status != VideoPost.Status.READY:

@@ -269,7 +269,7 @@ def direct_upload_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 @creator_required
 def direct_upload_complete(request: HttpRequest, pk: int) -> JsonResponse:
-    """The browser says it sent every part: checked against the storage, then queued for the content checks."""
+    """The browser says it sent every part: 202 once the storage lists them all; the media worker joins them."""
     post = _own_post(request, pk)
     try:
         post = direct_uploads.complete_direct_upload(post=post)
@@ -277,7 +277,7 @@ def direct_upload_complete(request: HttpRequest, pk: int) -> JsonResponse:
         code = error.code or "upload_refused"
         return _json_error(" ".join(error.messages), code, 409 if code in {"incomplete", "upload_closed"} else 400)
     messages.success(request, "Your video was uploaded; it is being processed.")
-    return JsonResponse({"post": post.pk, "status": post.status, "redirect": _post_url(post)})
+    return JsonResponse({"post": post.pk, "status": post.status, "redirect": _post_url(post)}, status=202)
 
 
 def _product_results(request: HttpRequest) -> tuple[ProductSearchForm, list]:

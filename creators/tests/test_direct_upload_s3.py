@@ -76,7 +76,7 @@ def test_a_video_sent_in_parts_is_processed_and_plays_from_the_public_prefix(
     assert state["parts"] == -(-len(clip) // PART) and set(state["urls"]) == {
         str(n) for n in range(1, state["parts"] + 1)
     }
-    assert done.status_code == 200 and done.json()["redirect"] == f"/studio/posts/{post.pk}/"
+    assert done.status_code == 202 and done.json()["redirect"] == f"/studio/posts/{post.pk}/"
     assert (post.status, post.caption, post.size_bytes, post.upload_id) == ("ready", "Sunset #beach", len(clip), "")
     assert post.source.name.startswith(f"videos/{post.creator_id}/") and post.source.name.endswith(".mp4")
     assert f"private/{post.source.name}" in objects(s3_storage)
@@ -101,7 +101,7 @@ def test_an_interrupted_upload_resumes_with_the_parts_it_lacks(s3_storage, small
     assert early.status_code == 409 and early.json()["code"] == "incomplete"
     assert resumed["uploaded"] == [1, 2]
     assert sorted(map(int, resumed["urls"])) == list(range(3, state["parts"] + 1))
-    assert done.status_code == 200
+    assert done.status_code == 202
     assert VideoPost.objects.get(pk=state["post"]).status == VideoPost.Status.PROCESSING
 
 

@@ -13,6 +13,7 @@ PRIVATE_MEDIA_URL_SECONDS, so no web worker carries the bytes.
 
 from __future__ import annotations
 
+import mimetypes
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import Storage, default_storage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -178,6 +180,30 @@ def serve_private(
     return response
 
 
+def copy_file(source: Storage, name: str, target: Storage, target_name: str) -> str:
+    """Copy a stored file to `target_name` in another storage (or prefix); the name it was stored under.
+
+    Within one bucket the storage copies it (CopyObject: no bytes through this process), with the target's
+    own cache headers; otherwise it is streamed through.
+    """
+    if is_remote(source) and is_remote(target) and source.bucket_name == target.bucket_name:
+        client = s3_client(target)
+        content_type = mimetypes.guess_type(target_name)[0] or "application/octet-stream"
+        client.copy(
+            {"Bucket": source.bucket_name, "Key": s3_key(source, name)},
+            target.bucket_name,
+            s3_key(target, target_name),
+            ExtraArgs={
+                **target.object_parameters,
+                "ContentType": content_type,
+                "MetadataDirective": "REPLACE",
+            },
+        )
+        return target_name
+    with source.open(name, "rb") as handle:
+        return target.save(target_name, File(handle))
+
+
 @contextmanager
 def local_copy(storage: Storage, name: str) -> Iterator[str]:
     """A local path holding a stored file: a temporary download, removed afterwards (PyAV needs a file)."""
@@ -192,6 +218,7 @@ def local_copy(storage: Storage, name: str) -> Iterator[str]:
 __all__ = [
     "abort_multipart",
     "complete_multipart",
+    "copy_file",
     "is_remote",
     "local_copy",
     "multipart_parts",

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
 from creators import events
-from creators.models import Creator, VideoPost, video_path
+from creators.models import Creator, VideoPost, studio_path
 from creators.services.post_rules import clean_caption, require_approved
 from marketplace.storage import (
     complete_multipart,
@@ -93,7 +93,7 @@ def start_direct_upload(*, creator: Creator, filename: str, size: int, caption: 
             original_filename=os.path.basename(filename)[:255],
             size_bytes=size,
         )
-        name = video_path(post, f"{uuid.uuid4().hex}.{EXTENSIONS[extension]}")
+        name = studio_path(post, f"{uuid.uuid4().hex}.{EXTENSIONS[extension]}")
         bucket, key = _bucket_and_key(name)
         upload = s3_client(private_storage()).create_multipart_upload(
             Bucket=bucket, Key=key, ContentType="application/octet-stream", CacheControl="private, no-store"

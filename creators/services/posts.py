@@ -281,10 +281,13 @@ def unpublish_post(*, post: VideoPost) -> VideoPost:
         locked = VideoPost.objects.select_for_update().get(pk=post.pk)
         locked.published_at = None
         locked.save(update_fields=["published_at", "updated_at"])
-        # Withdrawn now, not when the media worker gets to it; the worker's sync is the backstop.
-        names = post_media.withdraw_public_copies(post=locked)
-        post_media.delete_public_copies(names, keep=post_media.kept_names(locked))
+        if locked.private_video:
+            # Withdrawn now, not when the media worker gets to it; the worker's sync is the backstop.
+            names = post_media.withdraw_public_copies(post=locked)
+            post_media.delete_public_copies(names, keep=post_media.kept_names(locked))
+        # else processed before drafts were private: the worker first keeps a private copy, then withdraws.
         post_media.visibility_changed(post=locked)
     post.published_at = None
-    post.video.name, post.poster.name, post.poster_renditions = "", "", {}
+    post.video.name, post.poster.name = locked.video.name, locked.poster.name
+    post.poster_renditions = locked.poster_renditions
     return post

@@ -60,7 +60,9 @@ def test_the_poster_and_its_renditions_are_made(creator, tmp_path, django_captur
     # 160 px wide: every configured width collapses to the original width (never upscaled).
     assert sorted(post.private_poster_renditions) == ["jpeg", "webp"]
     assert list(post.private_poster_renditions["webp"]) == ["160"]
-    assert all(default_storage.exists(name) for widths in post.private_poster_renditions.values() for name in widths.values())
+    assert all(
+        default_storage.exists(name) for widths in post.private_poster_renditions.values() for name in widths.values()
+    )
 
 
 def test_a_failure_is_shown_with_its_reason_and_retry_processes_again(

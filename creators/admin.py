@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from creators.models import Creator, ProductTag, VideoPost, seconds_text
-from creators.services import profiles, tags
+from creators.services import post_media, profiles, tags
 from marketplace.forms import add_service_errors
 from shop.admin_writes import ServiceWritesAdmin, adopt
 
@@ -196,6 +196,12 @@ class VideoPostAdmin(ServiceWritesAdmin):
             _save_tag(tag, changed=changed)
         for tag in formset.new_objects:
             _save_tag(tag, changed=())
+
+    def save_model(self, request: HttpRequest, obj: VideoPost, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "published_at" in form.changed_data:
+            # Staff published or hid it here: its public copies follow, as after the studio's buttons.
+            post_media.visibility_changed(post=obj)
 
     @admin.display(description="Video")
     def preview(self, post: VideoPost) -> str:

@@ -10,12 +10,14 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.urls import reverse
 
 from creators.models import Creator, VideoPost
 from creators.services import post_media, posts, profiles
 from creators.tests import studio_helpers
 from creators.tests.factories import CreatorFactory, VideoPostFactory
 from creators.tests.studio_helpers import clip_upload, stored_files
+from creators.tests.test_admin_tag_writes import _post_page
 from marketplace.storage import public_storage
 from marketplace.tests.factories import UserFactory
 
@@ -161,3 +163,19 @@ def test_a_post_published_before_drafts_were_private_keeps_a_private_copy_when_u
     assert old.private_video.name.startswith(f"studio/{creator.pk}/{old.pk}/")
     assert creator_client.get(old.studio_video_url).status_code == 200
     assert old.creator.status == Creator.Status.APPROVED
+
+
+def test_staff_hiding_a_post_in_the_admin_withdraw_its_public_copies(draft, staff_client, deliver_events):
+    posts.publish_post(post=draft)
+    deliver_events()
+    draft.refresh_from_db()
+    assert stored_files("videos")
+    page = _post_page(draft) | {"published_at_0": "", "published_at_1": ""}  # staff empty "published at"
+
+    response = staff_client.post(reverse("admin:creators_videopost_change", args=[draft.pk]), page)
+    deliver_events()
+    draft.refresh_from_db()
+
+    assert response.status_code == 302
+    assert (draft.published_at, draft.video.name, stored_files("videos")) == (None, "", [])
+    assert staff_client.get(draft.studio_video_url).status_code == 200  # staff still watch it, through the app

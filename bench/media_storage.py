@@ -1,16 +1,19 @@
 """Media on object storage against media through the app: a large video uploaded, and media requests served.
 
-    .venv/bin/python bench/media_storage.py [--megabytes 200] [--seconds 5] [--threads 8]
+    .venv/bin/python bench/media_storage.py [--megabytes 200] [--seconds 5] [--threads 8] [--redis-db 8]
 
 Starts moto's S3 server on the loopback address (requirements-dev.txt), two gunicorn servers on a throwaway
 SQLite database (one with media on the local disk, one with MEDIA_STORAGE_URL on moto, 2 sync workers each),
-and Redis db 8 as the broker so that no video is processed inside a request (flushed before and after).
+and a Redis db (8 unless --redis-db) as the broker so that no video is processed inside a request (flushed
+before and after).
 
 1. Upload: one video of --megabytes (a real MP4 padded with a `free` box, so the content checks pass), sent at
    --client-mbps (a creator's uplink; 100 Mbit/s by default) on both paths
    - through the app: POST /studio/upload/, the file in the request body; a web worker is busy the whole time;
-   - direct: POST /studio/uploads/, the parts PUT to the bucket (4 at a time), POST .../complete/; a web worker
-     is busy only for the two small requests.
+   - direct: POST /studio/uploads/, the parts PUT to the bucket (4 at a time), POST .../complete/ (ListParts,
+     then 202); a web worker is busy only for the two small requests. The media worker's first step, joining
+     the parts (CompleteMultipartUpload, `direct_uploads.join_parts`), is then timed on its own: it is off
+     the web workers, but a creator waits for it.
 2. Media: GET of the same 1 MiB video for --seconds over --threads connections (wrk when installed)
    - through Django: /media/<name> streamed by gunicorn from the disk;
    - redirect: /media/<name> answered 301 to the bucket (counted without following it: the bucket or a CDN
@@ -41,7 +44,6 @@ import requests
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-BROKER = "redis://127.0.0.1:6379/8"
 KEY = "bench"  # moto accepts any keys
 CSRF = "b" * 32
 
@@ -198,8 +200,16 @@ def upload_direct(base: str, session_key: str, video: Path, mbps: float) -> dict
         list(pool.map(send, range(1, state["parts"] + 1)))
     done = http.post(base + state["complete_url"])
     web_busy["complete"] = done.elapsed.total_seconds()
-    assert done.status_code == 200, (done.status_code, done.text[:300])
-    return {"total": time.monotonic() - started, "web_busy": sum(web_busy.values()), **web_busy}
+    assert done.status_code == 202, (done.status_code, done.text[:300])
+    total = time.monotonic() - started
+    # What the media worker does first (no worker runs here: the broker only collects the task).
+    from creators.models import VideoPost  # after django.setup()
+    from creators.services.direct_uploads import join_parts
+
+    joining = time.monotonic()
+    assert join_parts(post=VideoPost.objects.get(pk=state["post"])) is None
+    joined = time.monotonic() - joining
+    return {"total": total, "web_busy": sum(web_busy.values()), "join": joined, **web_busy}
 
 
 def requests_per_second(url: str, *, seconds: float, threads: int, follow: bool) -> tuple[float, int]:
@@ -253,7 +263,8 @@ def report(options, through: dict, direct: dict, streamed: tuple, redirected: tu
     print(f"upload of {size} through the app: {through['total']:.1f} s, a web worker busy {through['web_busy']:.1f} s")
     print(
         f"upload of {size} direct to storage: {direct['total']:.1f} s, web workers busy {direct['web_busy']:.2f} s "
-        f"(opening {direct['start']:.2f} s, completing {direct['complete']:.2f} s)"
+        f"(opening {direct['start']:.2f} s, done {direct['complete']:.2f} s); "
+        f"then the media worker joins the parts in {direct['join']:.1f} s"
     )
     print(f"1 MiB video through Django: {streamed[0]:.0f} requests/s (status {streamed[1]})")
     print(f"1 MiB video as a redirect to the bucket: {redirected[0]:.0f} requests/s (status {redirected[1]})")
@@ -275,7 +286,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--client-mbps", type=float, default=100, help="the creator's uplink (both paths)")
+    parser.add_argument("--redis-db", type=int, default=8, help="the broker's Redis db (flushed before and after)")
     options = parser.parse_args()
+    broker = f"redis://127.0.0.1:6379/{options.redis_db}"
     work = Path(tempfile.mkdtemp(prefix="bench-media-"))
     processes: list[subprocess.Popen] = []
     try:
@@ -287,7 +300,7 @@ def main() -> None:
             "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
             "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "CELERY_BROKER_URL": BROKER,
+            "CELERY_BROKER_URL": broker,
             "MEDIA_ROOT": str(work / "media"),
             "CREATOR_VIDEO_MAX_BYTES": str((options.megabytes + 1) * 1024 * 1024),
             "DATA_UPLOAD_MAX_MEMORY_SIZE": str(16 * 1024 * 1024),
@@ -297,7 +310,7 @@ def main() -> None:
             **common,
             "MEDIA_STORAGE_URL": f"s3://{KEY}:{KEY}@bench-media?endpoint_url={endpoint}&region=us-east-1",
         }
-        subprocess.run(["redis-cli", "-n", "8", "flushdb"], check=True, capture_output=True)
+        subprocess.run(["redis-cli", "-n", str(options.redis_db), "flushdb"], check=True, capture_output=True)
         manage(common, "migrate", "--noinput")
         session_key = manage(common, "shell", "-c", SETUP).splitlines()[-1]
 
@@ -309,7 +322,10 @@ def main() -> None:
         s3.create_bucket(Bucket="bench-media")
         manage(on_s3, "setup_media_bucket")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
-        os.environ.update({"SECRET_KEY": common["SECRET_KEY"], "DATABASE_URL": common["DATABASE_URL"]})
+        # This process reads the bucket as the media worker would (it times the worker's join of the parts).
+        os.environ.update(
+            {key: on_s3[key] for key in ("SECRET_KEY", "DATABASE_URL", "MEDIA_STORAGE_URL", "CREATOR_VIDEO_MAX_BYTES")}
+        )
         import django
 
         django.setup()
@@ -343,7 +359,7 @@ def main() -> None:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        subprocess.run(["redis-cli", "-n", "8", "flushdb"], check=False, capture_output=True)
+        subprocess.run(["redis-cli", "-n", str(options.redis_db), "flushdb"], check=False, capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from creators.models import Creator, ProductTag, VideoPost, seconds_text
-from creators.services import profiles, tags
+from creators.services import post_media, profiles, tags
 from marketplace.forms import add_service_errors
 from shop.admin_writes import ServiceWritesAdmin, adopt
 
@@ -163,7 +164,11 @@ class VideoPostAdmin(ServiceWritesAdmin):
     readonly_fields = (
         "status",
         "failure_reason",
+        "preview",
         "source",
+        "private_video",
+        "private_poster",
+        "private_poster_renditions",
         "video",
         "poster",
         "poster_renditions",
@@ -191,6 +196,23 @@ class VideoPostAdmin(ServiceWritesAdmin):
             _save_tag(tag, changed=changed)
         for tag in formset.new_objects:
             _save_tag(tag, changed=())
+
+    def save_model(self, request: HttpRequest, obj: VideoPost, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "published_at" in form.changed_data:
+            # Staff published or hid it here: its public copies follow, as after the studio's buttons.
+            post_media.visibility_changed(post=obj)
+
+    @admin.display(description="Video")
+    def preview(self, post: VideoPost) -> str:
+        """The video as the creator sees it: a draft's through the permission-checked view, never public."""
+        if not post.studio_video_url:
+            return "-"
+        return format_html(
+            '<video src="{}" poster="{}" controls preload="metadata" width="270"></video>',
+            post.studio_video_url,
+            post.studio_poster_url,
+        )
 
     @admin.display(description="Caption")
     def short_caption(self, post: VideoPost) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from creators.models import Creator, PostImpression, ProductTag, TagClick, VideoPost
 from creators.services import social
+from creators.services.post_media import sync_post_media
 from creators.services.posts import create_post_from_upload, process_post, publish_post
 from creators.services.tags import add_tag, taggable_products
 from marketplace import video
@@ -84,6 +85,7 @@ def seed_creators(report, *, approved_by) -> list[Creator]:
                 )
                 report.add("product tags")
             publish_post(post=post)
+            sync_post_media(post_id=post.pk)  # the media worker's part: the public copies the feed plays
         _engagement(creator, rng)
         creators.append(creator)
     _follows_and_likes(report, creators)

@@ -1,11 +1,13 @@
 """Creators, their video posts and product tags, attribution records, commissions and payouts."""
 
 from decimal import Decimal
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -69,8 +71,20 @@ class Creator(models.Model):
         return self.status == self.Status.APPROVED
 
 
+STUDIO_PREFIX = "studio"
+
+
 def video_path(instance: "VideoPost", filename: str) -> str:
     return f"videos/{instance.creator_id}/{filename}"
+
+
+def studio_path(instance: "VideoPost", filename: str) -> str:
+    """Where a post's private files go: the upload, and its playable files while only the studio sees them.
+
+    The `/media/` view refuses this prefix, so on the local disk too they are reached only through the app's
+    permission check (creators.studio.views.post_media).
+    """
+    return f"{STUDIO_PREFIX}/{instance.creator_id}/{filename}"
 
 
 class VideoPostQuerySet(models.QuerySet):
@@ -80,7 +94,7 @@ class VideoPostQuerySet(models.QuerySet):
             published_at__isnull=False,
             status=VideoPost.Status.READY,
             creator__status=Creator.Status.APPROVED,
-        )
+        ).exclude(video="")  # its public copy is made by the media worker just after publishing
 
 
 class VideoPost(models.Model):
@@ -97,10 +111,17 @@ class VideoPost(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADING, db_index=True)
     failure_reason = models.CharField(max_length=300, blank=True)
     source = models.FileField(
-        upload_to=video_path, storage=private_storage, blank=True, help_text="The file as uploaded (private)."
+        upload_to=studio_path, storage=private_storage, blank=True, help_text="The file as uploaded (private)."
     )
-    video = models.FileField(upload_to=video_path, blank=True, help_text="H.264/AAC MP4 every browser plays.")
-    poster = models.ImageField(upload_to=video_path, blank=True)
+    # What processing makes, private: the creator and staff see it through the app's permission check.
+    private_video = models.FileField(
+        upload_to=studio_path, storage=private_storage, blank=True, help_text="H.264/AAC MP4 every browser plays."
+    )
+    private_poster = models.FileField(upload_to=studio_path, storage=private_storage, blank=True)
+    private_poster_renditions = models.JSONField(default=dict, blank=True)
+    # Public copies of those, at a fresh folder each time, only while the post is published (post_media.py).
+    video = models.FileField(upload_to=video_path, blank=True, help_text="Public copy while published.")
+    poster = models.ImageField(upload_to=video_path, blank=True, help_text="Public copy while published.")
     poster_renditions = models.JSONField(default=dict, blank=True)
     original_filename = models.CharField(max_length=255, blank=True)
     # The open multipart upload of a video sent straight to object storage (empty once completed or aborted).
@@ -128,6 +149,23 @@ class VideoPost(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def studio_video_url(self) -> str:
+        """The video as its creator and staff see it: the public copy once published, else through the app."""
+        return _studio_url(self, self.video, self.private_video)
+
+    @property
+    def studio_poster_url(self) -> str:
+        return _studio_url(self, self.poster, self.private_poster)
+
+
+def _studio_url(post: VideoPost, public, private) -> str:
+    if public:
+        return public.url
+    if private:
+        return reverse("studio:post-media", args=[post.pk, PurePosixPath(private.name).name])
+    return ""
 
 
 class ProductTagQuerySet(models.QuerySet):

@@ -7,7 +7,7 @@ from typing import Any
 
 from creators import events
 from creators.models import Creator
-from creators.services import commissions, posts, profiles
+from creators.services import commissions, post_media, posts, profiles
 from shop import events as shop_events
 
 Payload = dict[str, Any]
@@ -31,6 +31,14 @@ def reverse_commissions_of_refunded_order(payload: Payload) -> None:
 def process_video(payload: Payload) -> None:
     """Probe, poster, transcode; safe to run twice (only a `processing` post is worked on)."""
     posts.process_post(post_id=payload["post_id"])
+
+
+@events.post_visibility_changed.handler(
+    "creators.sync_post_media", queue="media", atomic=False, soft_time_limit=VIDEO_SOFT_TIME_LIMIT
+)
+def sync_post_media(payload: Payload) -> None:
+    """Public copies made or deleted; safe to run twice (it compares the post with its public folder)."""
+    post_media.sync_post_media(post_id=payload["post_id"])
 
 
 @events.avatar_uploaded.handler("creators.avatar_renditions", queue="media", atomic=False)

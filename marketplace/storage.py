@@ -13,6 +13,7 @@ PRIVATE_MEDIA_URL_SECONDS, so no web worker carries the bytes.
 
 from __future__ import annotations
 
+import mimetypes
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import Storage, default_storage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -87,6 +89,52 @@ def abort_multipart(storage: Storage, *, name: str, upload_id: str) -> None:
         client.abort_multipart_upload(Bucket=storage.bucket_name, Key=s3_key(storage, name), UploadId=upload_id)
 
 
+def multipart_parts(storage: Storage, *, name: str, upload_id: str) -> list[dict]:
+    """The parts an open multipart upload holds (PartNumber, Size, ETag), every page; NoSuchUpload once it is closed."""
+    client = s3_client(storage)
+    parts: list[dict] = []
+    marker = 0
+    while True:
+        page = client.list_parts(
+            Bucket=storage.bucket_name, Key=s3_key(storage, name), UploadId=upload_id, PartNumberMarker=marker
+        )
+        parts += page.get("Parts", [])
+        if not page.get("IsTruncated"):
+            return parts
+        marker = page["NextPartNumberMarker"]
+
+
+def complete_multipart(storage: Storage, *, name: str, upload_id: str, parts: list[dict]) -> int | None:
+    """Join these parts into the object; its stored size, or None when there is no object (the upload was dropped).
+
+    Safe to repeat: an upload already completed (a replayed task, a worker killed after S3 answered) is
+    NoSuchUpload, and the object it made is what counts.
+    """
+    client = s3_client(storage)
+    bucket, key = storage.bucket_name, s3_key(storage, name)
+    with suppress(client.exceptions.NoSuchUpload):
+        client.complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": part["PartNumber"], "ETag": part["ETag"]} for part in parts]},
+        )
+    return stored_size(storage, name)
+
+
+def stored_size(storage: Storage, name: str) -> int | None:
+    """The size of a stored object, asked of the storage (None when absent)."""
+    from botocore.exceptions import ClientError  # noqa: PLC0415  (only with object storage: boto3)
+
+    client = s3_client(storage)
+    try:
+        return client.head_object(Bucket=storage.bucket_name, Key=s3_key(storage, name))["ContentLength"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+
+
 def signed_url(
     storage: Storage, name: str, *, filename: str | None = None, content_type: str | None = None, inline: bool = True
 ) -> str:
@@ -132,6 +180,30 @@ def serve_private(
     return response
 
 
+def copy_file(source: Storage, name: str, target: Storage, target_name: str) -> str:
+    """Copy a stored file to `target_name` in another storage (or prefix); the name it was stored under.
+
+    Within one bucket the storage copies it (CopyObject: no bytes through this process), with the target's
+    own cache headers; otherwise it is streamed through.
+    """
+    if is_remote(source) and is_remote(target) and source.bucket_name == target.bucket_name:
+        client = s3_client(target)
+        content_type = mimetypes.guess_type(target_name)[0] or "application/octet-stream"
+        client.copy(
+            {"Bucket": source.bucket_name, "Key": s3_key(source, name)},
+            target.bucket_name,
+            s3_key(target, target_name),
+            ExtraArgs={
+                **target.object_parameters,
+                "ContentType": content_type,
+                "MetadataDirective": "REPLACE",
+            },
+        )
+        return target_name
+    with source.open(name, "rb") as handle:
+        return target.save(target_name, File(handle))
+
+
 @contextmanager
 def local_copy(storage: Storage, name: str) -> Iterator[str]:
     """A local path holding a stored file: a temporary download, removed afterwards (PyAV needs a file)."""
@@ -145,12 +217,16 @@ def local_copy(storage: Storage, name: str) -> Iterator[str]:
 
 __all__ = [
     "abort_multipart",
+    "complete_multipart",
+    "copy_file",
     "is_remote",
     "local_copy",
+    "multipart_parts",
     "private_storage",
     "public_storage",
     "s3_client",
     "s3_key",
     "serve_private",
     "signed_url",
+    "stored_size",
 ]

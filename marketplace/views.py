@@ -118,7 +118,9 @@ def trivial(request: HttpRequest) -> HttpResponse:
 
 # Uploads that are not for everyone: shoppers' return photos (returns/<id>/...) are served by the staff
 # admin only, never at a public, guessable address.
-PRIVATE_MEDIA = {("returns",)}
+# Private files that share MEDIA_ROOT with public ones on the local disk: return photos, and creators' posts
+# before they are published (creators.models.STUDIO_PREFIX); their own views hand them out after a check.
+PRIVATE_MEDIA = {("returns",), ("studio",)}
 
 
 @require_safe

@@ -7,10 +7,9 @@ from creators.services.posts import hashtags
 from shop.selectors import is_on_sale
 
 
-def _media_url(request, field) -> str | None:
-    if not field:
+def _absolute(request, url: str) -> str | None:
+    if not url:
         return None
-    url = field.url
     return request.build_absolute_uri(url) if request is not None else url
 
 
@@ -66,10 +65,13 @@ class StudioPostSerializer(serializers.ModelSerializer):
         return hashtags(post.caption)
 
     def get_video_url(self, post: VideoPost) -> str | None:
-        return _media_url(self.context.get("request"), post.video) if post.status == VideoPost.Status.READY else None
+        # A draft's files are private: this URL answers its creator (and staff) only.
+        if post.status != VideoPost.Status.READY:
+            return None
+        return _absolute(self.context.get("request"), post.studio_video_url)
 
     def get_poster_url(self, post: VideoPost) -> str | None:
-        return _media_url(self.context.get("request"), post.poster)
+        return _absolute(self.context.get("request"), post.studio_poster_url)
 
 
 class PostUploadSerializer(serializers.Serializer):

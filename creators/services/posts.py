@@ -1,4 +1,8 @@
-"""Video posts: upload, processing (probe, poster, transcode), retry, delete, caption, publish."""
+"""Video posts: upload, processing (probe, poster, transcode), retry, delete, caption, publish.
+
+Everything processing makes is private (creators.models.studio_path); publishing asks the media worker for
+public copies, and unpublishing withdraws them at once (creators/services/post_media.py).
+"""
 
 import io
 import logging
@@ -14,17 +18,19 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from creators import events
 from creators.images import POSTER_WIDTHS, rendition_names
-from creators.models import Creator, VideoPost
+from creators.models import STUDIO_PREFIX, Creator, VideoPost
+from creators.services import direct_uploads, post_media
+from creators.services.post_rules import clean_caption, require_approved
 from marketplace import video as media
 from marketplace.images import write_renditions
-from marketplace.storage import abort_multipart, is_remote, local_copy, private_storage
+from marketplace.storage import abort_multipart, is_remote, local_copy, private_storage, public_storage
 
 logger = logging.getLogger(__name__)
 
@@ -40,26 +46,10 @@ def hashtags(caption: str) -> list[str]:
     return list(seen)
 
 
-def _require_approved(creator: Creator) -> None:
-    if not creator.is_approved:
-        raise ValidationError(
-            f"Only approved creators can do this; your profile is {creator.get_status_display().lower()}.",
-            code="creator_not_approved",
-        )
-
-
-def _clean_caption(caption: str) -> str:
-    caption = (caption or "").strip()
-    limit = VideoPost._meta.get_field("caption").max_length
-    if len(caption) > limit:
-        raise ValidationError({"caption": [f"Captions are at most {limit} characters."]})
-    return caption
-
-
 def create_post_from_upload(*, creator: Creator, upload: UploadedFile, caption: str = "") -> VideoPost:
     """Check an uploaded video by its content, store it and queue its processing; nothing stored if invalid."""
-    _require_approved(creator)
-    caption = _clean_caption(caption)
+    require_approved(creator)
+    caption = clean_caption(caption)
     try:
         info = media.validate_video(
             upload, max_seconds=settings.CREATOR_VIDEO_MAX_SECONDS, max_bytes=settings.CREATOR_VIDEO_MAX_BYTES
@@ -107,7 +97,13 @@ def process_post(*, post_id: int) -> VideoPost | None:
     post = VideoPost.objects.filter(pk=post_id, status=VideoPost.Status.PROCESSING).first()
     if post is None or not post.source:
         return None
-    folder = f"videos/{post.creator_id}/{post.pk}"
+    if post.upload_id:
+        # Sent straight to object storage: its parts are joined here, off the web request (and checked again).
+        problem = direct_uploads.join_parts(post=post)
+        if problem is not None:
+            return _refuse_stored_upload(post=post, error=ValidationError(problem))
+    folder = f"{STUDIO_PREFIX}/{post.creator_id}/{post.pk}"
+    storage = private_storage()
     try:
         with _local_copy(post.source) as source_path:
             if post.upload_id:
@@ -125,20 +121,19 @@ def process_post(*, post_id: int) -> VideoPost | None:
                 info = media.probe_video(source_path)
             at = min(1.0, info.duration_seconds / 2)
             poster_image = media.extract_poster(source_path, at_seconds=at)
-            poster_name = _replace(f"{folder}/poster.jpg", _jpeg_bytes(poster_image))
-            renditions = write_renditions(picture=poster_image, folder=folder, stem="poster", widths=POSTER_WIDTHS)
+            poster_name = _replace(storage, f"{folder}/poster.jpg", _jpeg_bytes(poster_image))
+            renditions = write_renditions(
+                picture=poster_image, folder=folder, stem="poster", widths=POSTER_WIDTHS, storage=storage
+            )
             if media.needs_transcode(info):
                 with tempfile.TemporaryDirectory() as work:
                     output = Path(work) / "video.mp4"
                     media.transcode_to_mp4(source_path, output)
                     with output.open("rb") as handle:
-                        video_name = _replace(f"{folder}/video.mp4", handle)
-            elif is_remote(post.source.storage):
-                # Already plays everywhere, but the upload is private: publish a copy under the public prefix.
-                with open(source_path, "rb") as handle:
-                    video_name = _replace(f"{folder}/video.mp4", handle)
+                        video_name = _replace(storage, f"{folder}/video.mp4", handle)
             else:
-                video_name = post.source.name  # already plays everywhere: serve the upload itself
+                # Already plays everywhere: the upload itself is the private video (copied when published).
+                video_name = post.source.name
     except Exception as error:
         logger.warning("Processing video post %s failed", post_id, exc_info=True)
         return _mark_failed(post_id=post_id, reason=_failure_reason(error))
@@ -148,16 +143,17 @@ def process_post(*, post_id: int) -> VideoPost | None:
             stray = {poster_name, *rendition_names(renditions)} | ({video_name} - {post.source.name})
             transaction.on_commit(lambda: _delete_unreferenced(sorted(stray), post_id))
             return None
-        locked.video.name, locked.poster.name, locked.poster_renditions = video_name, poster_name, renditions
+        locked.private_video.name, locked.private_poster.name = video_name, poster_name
+        locked.private_poster_renditions = renditions
         locked.duration_seconds = Decimal(str(info.duration_seconds)).quantize(Decimal("0.001"))
         locked.width, locked.height = info.width, info.height
         locked.status, locked.failure_reason, locked.upload_id = VideoPost.Status.READY, "", ""
         locked.save(
             update_fields=[
                 "upload_id",
-                "video",
-                "poster",
-                "poster_renditions",
+                "private_video",
+                "private_poster",
+                "private_poster_renditions",
                 "duration_seconds",
                 "width",
                 "height",
@@ -186,7 +182,7 @@ def _delete_unreferenced(names: list[str], post_id: int) -> None:
     used = set(post_file_names(post)) if post is not None else set()
     for name in names:
         if name not in used:
-            default_storage.delete(name)
+            private_storage().delete(name)
 
 
 def _jpeg_bytes(image) -> File:
@@ -197,10 +193,10 @@ def _jpeg_bytes(image) -> File:
     return File(buffer)
 
 
-def _replace(name: str, content) -> str:
-    if default_storage.exists(name):
-        default_storage.delete(name)
-    return default_storage.save(name, content if isinstance(content, File) else File(content))
+def _replace(storage: Storage, name: str, content) -> str:
+    if storage.exists(name):
+        storage.delete(name)
+    return storage.save(name, content if isinstance(content, File) else File(content))
 
 
 def _mark_failed(*, post_id: int, reason: str) -> VideoPost | None:
@@ -229,39 +225,44 @@ def retry_post(*, post: VideoPost) -> VideoPost:
 
 
 def post_file_names(post: VideoPost) -> list[str]:
-    names = {post.source.name, post.video.name, post.poster.name, *rendition_names(post.poster_renditions)}
-    return sorted(name for name in names if name)
+    """The private files of a post (its upload and what processing made of it)."""
+    return sorted({post.source.name, *post_media.private_names(post)} - {""})
 
 
 def delete_post(*, post: VideoPost) -> None:
-    """Delete a post, its tags and every file it stored."""
-    source, names = post.source.name, [name for name in post_file_names(post) if name != post.source.name]
-    upload_id = post.upload_id
+    """Delete a post, its tags and every file it stored (private, and the public copies of a published one)."""
+    source, upload_id = post.source.name, post.upload_id
+    private = [name for name in post_file_names(post) if name != source]
+    public = post_media.public_names(post)
     with transaction.atomic():
         VideoPost.objects.filter(pk=post.pk).delete()
-        transaction.on_commit(lambda: _delete_files(source=source, upload_id=upload_id, names=names))
+        transaction.on_commit(lambda: _delete_files(source=source, upload_id=upload_id, private=private, public=public))
 
 
-def _delete_files(*, source: str, upload_id: str, names: list[str]) -> None:
+def _delete_files(*, source: str, upload_id: str, private: list[str], public: list[str]) -> None:
     storage = private_storage()
     if upload_id and source:
         abort_multipart(storage, name=source, upload_id=upload_id)
-    if source:
-        storage.delete(source)
-    for name in names:
-        default_storage.delete(name)
+    for name in [source, *private]:
+        if name:
+            storage.delete(name)
+    for name in public:
+        public_storage().delete(name)
 
 
 def update_post(*, post: VideoPost, caption: str) -> VideoPost:
     """Change a post's caption (hashtags are read from it)."""
-    post.caption = _clean_caption(caption)
+    post.caption = clean_caption(caption)
     post.save(update_fields=["caption", "updated_at"])
     return post
 
 
 def publish_post(*, post: VideoPost) -> VideoPost:
-    """Show a ready post in the feed; only approved creators publish."""
-    _require_approved(post.creator)
+    """Show a ready post in the feed; only approved creators publish.
+
+    It appears once the media worker has made its public copies (seconds: a copy inside the bucket).
+    """
+    require_approved(post.creator)
     with transaction.atomic():
         locked = VideoPost.objects.select_for_update().get(pk=post.pk)
         if locked.status != VideoPost.Status.READY:
@@ -269,12 +270,24 @@ def publish_post(*, post: VideoPost) -> VideoPost:
         if locked.published_at is None:
             locked.published_at = timezone.now()
             locked.save(update_fields=["published_at", "updated_at"])
+            post_media.visibility_changed(post=locked)
     post.published_at = locked.published_at
     return post
 
 
 def unpublish_post(*, post: VideoPost) -> VideoPost:
-    """Take a post out of the feed (back to a draft only its creator sees)."""
-    VideoPost.objects.filter(pk=post.pk).update(published_at=None, updated_at=timezone.now())
+    """Take a post out of the feed (back to a draft only its creator sees); its public copies are deleted."""
+    with transaction.atomic():
+        locked = VideoPost.objects.select_for_update().get(pk=post.pk)
+        locked.published_at = None
+        locked.save(update_fields=["published_at", "updated_at"])
+        if locked.private_video:
+            # Withdrawn now, not when the media worker gets to it; the worker's sync is the backstop.
+            names = post_media.withdraw_public_copies(post=locked)
+            post_media.delete_public_copies(names, keep=post_media.kept_names(locked))
+        # else processed before drafts were private: the worker first keeps a private copy, then withdraws.
+        post_media.visibility_changed(post=locked)
     post.published_at = None
+    post.video.name, post.poster.name = locked.video.name, locked.poster.name
+    post.poster_renditions = locked.poster_renditions
     return post

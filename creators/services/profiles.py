@@ -12,7 +12,8 @@ from PIL import Image
 
 from creators import events
 from creators.images import AVATAR_WIDTHS, rendition_names
-from creators.models import HANDLE_VALIDATOR, Creator
+from creators.models import HANDLE_VALIDATOR, Creator, VideoPost
+from creators.services import post_media
 from marketplace.images import write_renditions
 from shop.services.images import check_image
 
@@ -124,8 +125,13 @@ def _review(*, creator: Creator, to: Creator.Status, by: AbstractBaseUser) -> Cr
                 f"A creator who is {locked.get_status_display().lower()} cannot become {to.label.lower()}.",
                 code="illegal_transition",
             )
+        was_approved = locked.is_approved
         locked.status, locked.reviewed_by, locked.reviewed_at = to, by, timezone.now()
         locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+        if was_approved != locked.is_approved:
+            # Suspended: the published posts' public copies are withdrawn; reinstated: made again.
+            for post in VideoPost.objects.filter(creator=locked, published_at__isnull=False).only("pk"):
+                post_media.visibility_changed(post=post)
     creator.status, creator.reviewed_by, creator.reviewed_at = locked.status, by, locked.reviewed_at
     return creator
 

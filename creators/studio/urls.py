@@ -18,6 +18,7 @@ urlpatterns = [
     path("posts/<int:pk>/publish/", views.post_publish, name="post-publish"),
     path("posts/<int:pk>/unpublish/", views.post_unpublish, name="post-unpublish"),
     path("posts/<int:pk>/retry/", views.post_retry, name="post-retry"),
+    path("posts/<int:pk>/media/<str:filename>", views.post_media, name="post-media"),
     path("posts/<int:pk>/delete/", views.post_delete, name="post-delete"),
     path("posts/<int:pk>/tags/", views.tag_add, name="tag-add"),
     path("tags/<int:pk>/", views.tag_edit, name="tag-edit"),

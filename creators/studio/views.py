@@ -7,20 +7,23 @@ error. Every post and tag is looked up among the requesting creator's own (anoth
 import json
 from collections.abc import Callable
 from functools import wraps
+from pathlib import PurePosixPath
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from creators.models import Creator, ProductTag, VideoPost
 from creators.services import direct_uploads, posts, profiles, tags
+from creators.services import post_media as post_media_service
 from creators.studio import selectors
 from creators.studio.forms import (
     CREATOR_STATUS_MESSAGES,
@@ -35,6 +38,7 @@ from creators.studio.forms import (
 )
 from creators.uploads import content_length_too_large, install_video_upload_limit, too_large_message
 from marketplace.forms import add_service_errors
+from marketplace.storage import private_storage, serve_private
 from shop.selectors import is_on_sale
 
 PRODUCT_RESULTS = 10
@@ -269,7 +273,7 @@ def direct_upload_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 @creator_required
 def direct_upload_complete(request: HttpRequest, pk: int) -> JsonResponse:
-    """The browser says it sent every part: checked against the storage, then queued for the content checks."""
+    """The browser says it sent every part: 202 once the storage lists them all; the media worker joins them."""
     post = _own_post(request, pk)
     try:
         post = direct_uploads.complete_direct_upload(post=post)
@@ -277,7 +281,7 @@ def direct_upload_complete(request: HttpRequest, pk: int) -> JsonResponse:
         code = error.code or "upload_refused"
         return _json_error(" ".join(error.messages), code, 409 if code in {"incomplete", "upload_closed"} else 400)
     messages.success(request, "Your video was uploaded; it is being processed.")
-    return JsonResponse({"post": post.pk, "status": post.status, "redirect": _post_url(post)})
+    return JsonResponse({"post": post.pk, "status": post.status, "redirect": _post_url(post)}, status=202)
 
 
 def _product_results(request: HttpRequest) -> tuple[ProductSearchForm, list]:
@@ -385,6 +389,29 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
     posts.delete_post(post=_own_post(request, pk))
     messages.success(request, "The post was deleted.")
     return redirect("studio:home")
+
+
+MEDIA_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp"}
+
+
+@login_required
+@require_safe
+def post_media(request: HttpRequest, pk: int, filename: str) -> HttpResponseBase:
+    """A post's private video or poster, to its creator and to staff only (drafts are never public)."""
+    post = get_object_or_404(VideoPost.objects.select_related("creator"), pk=pk)
+    if not (request.user.is_staff or post.creator.user_id == request.user.pk):
+        raise Http404("No such file.")
+    names = {PurePosixPath(name).name: name for name in post_media_service.private_names(post)}
+    name = names.get(filename)
+    content_type = MEDIA_TYPES.get(PurePosixPath(filename).suffix.lower())
+    if name is None or content_type is None:
+        raise Http404("No such file.")
+    return serve_private(
+        request,
+        SimpleNamespace(storage=private_storage(), name=name),
+        content_type=content_type,
+        extra_headers={"X-Content-Type-Options": "nosniff"},
+    )
 
 
 # ---------------------------------------------------------------- tags

@@ -26,10 +26,15 @@ def huge_clip(tmp_path_factory) -> Path:
     return make_test_clip(tmp_path_factory.mktemp("huge") / "huge.mp4", seconds=1 / 24, width=10_000, height=10_000)
 
 
-def stored_files(folder: str = "videos") -> list[str]:
-    """Every file under MEDIA_ROOT/<folder>, as paths relative to MEDIA_ROOT."""
+def stored_files(*folders: str) -> list[str]:
+    """Every file under these folders of MEDIA_ROOT (a post's private and public ones unless told), relative."""
     root = Path(settings.MEDIA_ROOT)
-    return sorted(str(path.relative_to(root)) for path in (root / folder).rglob("*") if path.is_file())
+    return sorted(
+        str(path.relative_to(root))
+        for folder in folders or ("studio", "videos")
+        for path in (root / folder).rglob("*")
+        if path.is_file()
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -2,9 +2,10 @@
 part URLs for one key, resumes by listing what arrived, and accepts nothing it did not grant."""
 
 import json
+import re
 import urllib.error
 import urllib.request
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from django.test import Client
@@ -76,13 +77,22 @@ def test_a_video_sent_in_parts_is_processed_and_plays_from_the_public_prefix(
     assert state["parts"] == -(-len(clip) // PART) and set(state["urls"]) == {
         str(n) for n in range(1, state["parts"] + 1)
     }
-    assert done.status_code == 200 and done.json()["redirect"] == f"/studio/posts/{post.pk}/"
+    assert done.status_code == 202 and done.json()["redirect"] == f"/studio/posts/{post.pk}/"
     assert (post.status, post.caption, post.size_bytes, post.upload_id) == ("ready", "Sunset #beach", len(clip), "")
-    assert post.source.name.startswith(f"videos/{post.creator_id}/") and post.source.name.endswith(".mp4")
+    assert post.source.name.startswith(f"studio/{post.creator_id}/") and post.source.name.endswith(".mp4")
     assert f"private/{post.source.name}" in objects(s3_storage)
-    assert (
-        post.video.url
-        == f"{s3_storage.endpoint}/{s3_storage.bucket}/public/videos/{post.creator_id}/{post.pk}/video.mp4"
+    # A draft: its playable video is the private upload itself, nothing of it is public.
+    assert (post.private_video.name, post.video.name) == (post.source.name, "")
+    assert not [key for key in objects(s3_storage) if key.startswith("public/")]
+
+    creator_client.post(f"/studio/posts/{post.pk}/publish/")
+    deliver_events()  # the media worker copies it under the public prefix, in a folder of its own
+
+    post.refresh_from_db()
+    assert re.fullmatch(
+        rf"{s3_storage.endpoint}/{s3_storage.bucket}/public/videos/{post.creator_id}/{post.pk}/[0-9a-f]{{16}}/"
+        + PurePosixPath(post.source.name).name,
+        post.video.url,
     )
     with urllib.request.urlopen(post.video.url, timeout=10) as response:  # noqa: S310
         assert response.read() == clip
@@ -101,7 +111,7 @@ def test_an_interrupted_upload_resumes_with_the_parts_it_lacks(s3_storage, small
     assert early.status_code == 409 and early.json()["code"] == "incomplete"
     assert resumed["uploaded"] == [1, 2]
     assert sorted(map(int, resumed["urls"])) == list(range(3, state["parts"] + 1))
-    assert done.status_code == 200
+    assert done.status_code == 202
     assert VideoPost.objects.get(pk=state["post"]).status == VideoPost.Status.PROCESSING
 
 

@@ -33,4 +33,4 @@ def test_a_post_uploaded_while_the_broker_is_down_is_processed_once_it_is_back(
 
     post = VideoPost.objects.get()
     assert (post.status, post.failure_reason) == (VideoPost.Status.READY, "")
-    assert post.poster
+    assert post.private_poster

@@ -34,8 +34,8 @@ def test_a_webm_vp9_upload_is_transcoded_to_a_fast_start_h264_mp4(
 
     assert post.status == VideoPost.Status.READY
     assert post.source.name.endswith(".webm")
-    assert post.video.name.endswith(".mp4") and post.video.name != post.source.name
-    video_path = default_storage.path(post.video.name)
+    assert post.private_video.name.endswith(".mp4") and post.private_video.name != post.source.name
+    video_path = default_storage.path(post.private_video.name)
     info = probe_video(video_path)
     assert (info.container, info.codec, info.audio_codec) == ("mp4", "h264", "aac")
     boxes = mp4_top_level_boxes(video_path)
@@ -48,19 +48,21 @@ def test_an_h264_mp4_is_served_as_uploaded_without_re_encoding(creator, tmp_path
     post = _upload(creator, clip_upload(tmp_path, "clip.mp4"), django_capture_on_commit_callbacks)
 
     assert post.status == VideoPost.Status.READY
-    assert post.video.name == post.source.name
+    assert post.private_video.name == post.source.name
     assert not any(name.endswith("video.mp4") for name in stored_files())
 
 
 def test_the_poster_and_its_renditions_are_made(creator, tmp_path, django_capture_on_commit_callbacks):
     post = _upload(creator, clip_upload(tmp_path), django_capture_on_commit_callbacks)
 
-    assert post.poster.name.endswith("poster.jpg")
-    assert default_storage.exists(post.poster.name)
+    assert post.private_poster.name.endswith("poster.jpg")
+    assert default_storage.exists(post.private_poster.name)
     # 160 px wide: every configured width collapses to the original width (never upscaled).
-    assert sorted(post.poster_renditions) == ["jpeg", "webp"]
-    assert list(post.poster_renditions["webp"]) == ["160"]
-    assert all(default_storage.exists(name) for widths in post.poster_renditions.values() for name in widths.values())
+    assert sorted(post.private_poster_renditions) == ["jpeg", "webp"]
+    assert list(post.private_poster_renditions["webp"]) == ["160"]
+    assert all(
+        default_storage.exists(name) for widths in post.private_poster_renditions.values() for name in widths.values()
+    )
 
 
 def test_a_failure_is_shown_with_its_reason_and_retry_processes_again(

@@ -39,5 +39,5 @@ def test_a_real_worker_processes_an_uploaded_webm(celery_worker_process, tmp_pat
             break
         time.sleep(0.2)
     assert (post.status, post.failure_reason) == (VideoPost.Status.READY, "")
-    assert post.video.name.endswith("/video.mp4")
-    assert post.poster_renditions["jpeg"]
+    assert post.private_video.name.endswith("/video.mp4")  # a draft: private until published
+    assert post.private_poster_renditions["jpeg"] and post.video.name == ""

@@ -125,7 +125,7 @@
         return sendParts(file, state).then(function () { return request("POST", state.complete_url); });
       })
       .then(function (answer) {
-        if (answer.status === 200 && answer.body.redirect) {
+        if (answer.status === 202 && answer.body.redirect) {
           remember(file, null);
           window.location.assign(answer.body.redirect);
         } else {

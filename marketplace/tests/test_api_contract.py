@@ -59,13 +59,15 @@ def test_a_top_level_category_has_a_null_parent(api_client):
     assert api_client.get("/api/v1/categories/").json()[0]["parent"] is None
 
 
-def test_a_post_still_processing_has_no_video_or_poster_url(api_client):
+def test_a_post_whose_public_video_is_not_copied_yet_is_not_listed(api_client):
     creator = CreatorFactory(handle="ada")
-    VideoPostFactory(creator=creator, video=None, poster=None)
+    shown = VideoPostFactory(creator=creator)
+    VideoPostFactory(creator=creator, video=None, poster=None)  # published; the media worker has not copied it
 
-    post = api_client.get("/api/v1/creators/ada/").json()["posts"][0]
+    posts = api_client.get("/api/v1/creators/ada/").json()["posts"]
 
-    assert (post["video_url"], post["poster_url"]) == (None, None)
+    assert [post["id"] for post in posts] == [shown.pk]
+    assert posts[0]["video_url"]
 
 
 def test_a_tagged_product_without_a_photo_has_a_null_image(api_client):

@@ -626,6 +626,12 @@ def cart_line(*, cart: Cart | None, line_id: int) -> CartLine | None:
     return CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
 
 
+def variants_to_add() -> QuerySet[Variant]:
+    """Variants as a shopper picks one to add to the cart: with the product, and `free_units` (the live count
+    the cart service checks the quantity against), read in the same query."""
+    return Variant.objects.select_related("product").annotate(free_units=available_quantity())
+
+
 def cart_item_count(*, user=None, session_token: str | None = None) -> int:
     """Units in the user's cart, or in the anonymous cart of a session token; one query.
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from marketplace.api_errors import error_response
 from marketplace.api_fields import IdRelatedField
 from shop import selectors
-from shop.models import CartLine, Variant
+from shop.models import CartLine
 from shop.services.cart import (
     MAX_LINE_QUANTITY,
     add_to_visitors_cart,
@@ -56,7 +56,7 @@ class CartSerializer(serializers.Serializer):
 
 class CartLineCreateSerializer(serializers.Serializer):
     variant = IdRelatedField(
-        queryset=Variant.objects.select_related("product"),
+        queryset=selectors.variants_to_add(),
         help_text="Id of the variant to add (`variants[].id` of a product).",
         error_messages={"does_not_exist": "No variant has the id {pk_value}."},
     )

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from shop.models import Variant
+from shop.selectors import variants_to_add
 from shop.services.cart import MAX_LINE_QUANTITY
 
 QUANTITY_ERRORS = {
@@ -19,7 +19,7 @@ def _quantity_field() -> forms.IntegerField:
 
 class AddToCartForm(forms.Form):
     variant = forms.ModelChoiceField(
-        queryset=Variant.objects.select_related("product"),
+        queryset=variants_to_add(),
         error_messages={"required": "Choose an option.", "invalid_choice": "That option does not exist."},
     )
     quantity = _quantity_field()

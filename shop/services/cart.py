@@ -46,7 +46,9 @@ def _check_quantity(*, variant: Variant, quantity: int) -> None:
         raise ValidationError({"quantity": "The quantity must be at least 1."})
     if quantity > MAX_LINE_QUANTITY:
         raise ValidationError({"quantity": f"At most {MAX_LINE_QUANTITY} of one item per order."})
-    available = available_by_variant(variant_ids=[variant.pk]).get(variant.pk, 0)
+    available = getattr(variant, "free_units", None)  # read with the variant (selectors.variants_to_add)
+    if available is None:
+        available = available_by_variant(variant_ids=[variant.pk]).get(variant.pk, 0)
     if quantity > available:
         message = (
             f"{variant} is sold out."

@@ -1,5 +1,6 @@
 """Reads of the catalog, carts and orders shaped for pages, the API and the creators app."""
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -311,7 +312,9 @@ class ProductStamp:
     version: tuple
 
 
+@functools.cache
 def _product_stamp_sql() -> str:
+    """The product page's version query, built once per process (it runs on every product page)."""
     tables = {
         name: connection.ops.quote_name(model._meta.db_table)
         for name, model in (

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 import uuid
-from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,6 +27,7 @@ from creators import events
 from creators.models import Creator, VideoPost, studio_path
 from creators.services.post_rules import clean_caption, require_approved
 from marketplace.storage import (
+    abort_multipart,
     complete_multipart,
     is_remote,
     multipart_parts,
@@ -211,10 +211,7 @@ def join_parts(*, post: VideoPost) -> str | None:
     if parts is not None:
         problem = _problem(post, parts)
         if problem is not None:
-            with suppress(client.exceptions.NoSuchUpload):
-                client.abort_multipart_upload(
-                    Bucket=storage.bucket_name, Key=s3_key(storage, post.source.name), UploadId=post.upload_id
-                )
+            abort_multipart(storage, name=post.source.name, upload_id=post.upload_id)
             return problem
         raw = [{"PartNumber": part.number, "ETag": part.etag} for part in parts]
         stored = complete_multipart(storage, name=post.source.name, upload_id=post.upload_id, parts=raw)

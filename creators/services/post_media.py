@@ -21,7 +21,7 @@ from django.db import transaction
 
 from creators import events
 from creators.images import rendition_names
-from creators.models import Creator, VideoPost
+from creators.models import STUDIO_PREFIX, Creator, VideoPost
 from marketplace.storage import copy_file, private_storage, public_storage
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,11 @@ def is_public(post: VideoPost) -> bool:
 
 def public_folder(post: VideoPost) -> str:
     return f"videos/{post.creator_id}/{post.pk}"
+
+
+def studio_folder(post: VideoPost) -> str:
+    """Where processing writes a post's private files."""
+    return f"{STUDIO_PREFIX}/{post.creator_id}/{post.pk}"
 
 
 def private_names(post: VideoPost) -> list[str]:
@@ -91,19 +96,31 @@ def sync_post_media(*, post_id: int) -> VideoPost | None:
     return current
 
 
-def _publish_copies(post: VideoPost) -> None:
-    folder = f"{public_folder(post)}/{secrets.token_hex(8)}"
-    source, target = private_storage(), public_storage()
+def _copy_media(
+    video: str, poster: str, renditions: dict, *, source: Storage, target: Storage, folder: str
+) -> tuple[str, str, dict]:
+    """A post's video, poster and poster renditions copied into `folder` of another storage: their new names
+    (an empty name stays empty)."""
 
     def copy(name: str) -> str:
-        return copy_file(source, name, target, f"{folder}/{PurePosixPath(name).name}")
+        return copy_file(source, name, target, f"{folder}/{PurePosixPath(name).name}") if name else ""
 
-    video = copy(post.private_video.name)
-    poster = copy(post.private_poster.name) if post.private_poster else ""
-    renditions = {
+    copied = {
         image_format: {width: copy(name) for width, name in widths.items()}
-        for image_format, widths in (post.private_poster_renditions or {}).items()
+        for image_format, widths in (renditions or {}).items()
     }
+    return copy(video), copy(poster), copied
+
+
+def _publish_copies(post: VideoPost) -> None:
+    video, poster, renditions = _copy_media(
+        post.private_video.name,
+        post.private_poster.name,
+        post.private_poster_renditions,
+        source=private_storage(),
+        target=public_storage(),
+        folder=f"{public_folder(post)}/{secrets.token_hex(8)}",
+    )
     with transaction.atomic():
         locked = VideoPost.objects.select_for_update().select_related("creator").get(pk=post.pk)
         if is_public(locked) and not locked.video and locked.private_video.name == post.private_video.name:
@@ -114,19 +131,14 @@ def _publish_copies(post: VideoPost) -> None:
 
 def _adopt_public_files(post: VideoPost) -> VideoPost:
     """A post processed before drafts were private: its files become the private masters first."""
-    source, target = public_storage(), private_storage()
-    folder = f"studio/{post.creator_id}/{post.pk}"
-
-    def copy(name: str) -> str:
-        if not name:
-            return ""
-        return copy_file(source, name, target, f"{folder}/{PurePosixPath(name).name}")
-
-    video, poster = copy(post.video.name), copy(post.poster.name)
-    renditions = {
-        image_format: {width: copy(name) for width, name in widths.items()}
-        for image_format, widths in (post.poster_renditions or {}).items()
-    }
+    video, poster, renditions = _copy_media(
+        post.video.name,
+        post.poster.name,
+        post.poster_renditions,
+        source=public_storage(),
+        target=private_storage(),
+        folder=studio_folder(post),
+    )
     with transaction.atomic():
         locked = VideoPost.objects.select_for_update().select_related("creator").get(pk=post.pk)
         if not locked.private_video:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from creators import events
 from creators.images import POSTER_WIDTHS, rendition_names
-from creators.models import STUDIO_PREFIX, Creator, VideoPost
+from creators.models import Creator, VideoPost
 from creators.services import direct_uploads, post_media
 from creators.services.post_rules import clean_caption, require_approved
 from marketplace import video as media
@@ -102,7 +102,7 @@ def process_post(*, post_id: int) -> VideoPost | None:
         problem = direct_uploads.join_parts(post=post)
         if problem is not None:
             return _refuse_stored_upload(post=post, error=ValidationError(problem))
-    folder = f"{STUDIO_PREFIX}/{post.creator_id}/{post.pk}"
+    folder = post_media.studio_folder(post)
     storage = private_storage()
     try:
         with _local_copy(post.source) as source_path:
@@ -226,7 +226,7 @@ def retry_post(*, post: VideoPost) -> VideoPost:
 
 def post_file_names(post: VideoPost) -> list[str]:
     """The private files of a post (its upload and what processing made of it)."""
-    return sorted({post.source.name, *post_media.private_names(post)} - {""})
+    return sorted(post_media.kept_names(post))
 
 
 def delete_post(*, post: VideoPost) -> None:

@@ -101,6 +101,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(Path(tempfile.gettempdir()) / f"marketplace-test-{os.getpid()}.sqlite3")
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements run through `marketplace.db.planned_cursor` are prepared after this many runs on a connection
+    # (Django's own cursors bind on the client and are never prepared). 0 turns it off (a transaction-pooling
+    # PgBouncer without prepared-statement support).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", env.int("DB_PREPARE_THRESHOLD", default=5) or None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

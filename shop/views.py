@@ -20,6 +20,7 @@ from shop.exchange_rates import MissingExchangeRate
 from shop.forms import ProductFilterForm
 from shop.landed_cost import Destination
 from shop.models import Product, Variant
+from shop.page_shell import render_page
 from shop.product_cards import product_cards
 from shop.reviews.selectors import product_reviews
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
@@ -168,8 +169,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     """A product's page: gallery, description and the variant picker.
 
     The body is the same for every visitor to this URL in the shopper's country, so it is shared from the
-    cache under a key of what it shows (one query finds the versions) and only the header is rendered per
-    request. The delivery promise moves with each warehouse's cut-off, so the key holds the minute too.
+    cache under a key of what it shows (one query finds the versions), and so is the whole page for each kind
+    of header, the visitor's name and cart count filled in per request (`shop.page_shell`). The delivery
+    promise moves with each warehouse's cut-off, so the key holds the minute too.
     """
     stamp = selectors.product_stamp(slug=slug)
     if stamp is None:
@@ -177,9 +179,13 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     country = shopper_country(request)
     path = request.get_full_path()  # the chosen variant, and the ship-to form's way back
     key = fragment_key("product-body", (stamp.pk, *stamp.version, country, path, f"{timezone.now():%Y%m%d%H%M}"))
-    body = cached_fragment(key, lambda: _product_body(slug=slug, requested=request.GET.get("variant"), path=path,
-                                                      country=country))  # fmt: skip
-    return render(request, "shop/product.html", {"stamp": stamp, "body": body})
+
+    def page() -> dict:  # only when the whole page is not shared already
+        requested = request.GET.get("variant")
+        body = cached_fragment(key, lambda: _product_body(slug=slug, requested=requested, path=path, country=country))
+        return {"stamp": stamp, "body": body}
+
+    return render_page(request, "shop/product.html", page, key=(key,))
 
 
 def _product_body(*, slug: str, requested: str | None, path: str, country: str) -> str:

@@ -211,6 +211,7 @@ def place_order_of_lines(
                 )
                 reserve_stock(claims=claims_of(order_lines), until=reserved_until)
                 OrderEvent.objects.create(order=order, kind=K.PLACED, to_status=S.PENDING_PAYMENT)
+                order.placed_lines = order_lines  # as written, in id order: the payment page needs no read back
                 return order
         except IntegrityError as error:
             if "number" not in str(error).lower():

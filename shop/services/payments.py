@@ -143,18 +143,41 @@ def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Pay
             order.payments.filter(
                 status=Payment.Status.OPEN, checkout_session_id__isnull=True, created_at__lt=now - SESSION_CREATE_GRACE
             ).update(status=Payment.Status.FAILED, updated_at=now)
-        payment = Payment.objects.create(
-            order=order,
-            attempt=attempts[0].attempt + 1 if attempts else 1,
-            amount=order.total,
-            currency=order.currency,
-            # Fixed once: a retried create must send the same parameters under its idempotency key.
-            expires_at=gateway.session_expiry(reserved_until=order.reserved_until, now=now),
-        )
+        payment = _new_attempt(order=order, attempt=attempts[0].attempt + 1 if attempts else 1, now=now)
+    return open_payment_page(payment=payment, back_to=back_to)
+
+
+def first_payment_attempt(*, order: Order) -> Payment:
+    """The first payment attempt of an order placed in the caller's transaction (nothing to lock or close yet);
+    its page is opened with `open_payment_page` once that transaction is committed."""
+    return _new_attempt(order=order, attempt=1, now=timezone.now())
+
+
+def _new_attempt(*, order: Order, attempt: int, now: datetime) -> Payment:
+    payment = Payment.objects.create(
+        order=order,
+        attempt=attempt,
+        amount=order.total,
+        currency=order.currency,
+        # Fixed once: a retried create must send the same parameters under its idempotency key.
+        expires_at=gateway.session_expiry(reserved_until=order.reserved_until, now=now),
+    )
     payment.order = order
+    return payment
+
+
+def open_payment_page(
+    *, payment: Payment, back_to: dict[str, str] | None = None, lines: list[OrderLine] | None = None
+) -> Payment:
+    """Create the attempt's Checkout Session at Stripe (no transaction held) and record it on the attempt.
+
+    `lines`: the order's lines when the caller has them (just placed), else they are read.
+    Raises PaymentNotStartable (Stripe unavailable; the attempt is marked failed).
+    """
+    order = payment.order
     try:
         session = gateway.create_checkout_session(
-            payment, customer_id=_customer_saving_the_card(order), back_to=back_to
+            payment, customer_id=_customer_saving_the_card(order), back_to=back_to, lines=lines
         )
     except stripe.StripeError as error:
         logger.warning("Checkout Session for order %s failed: %s", order.number, error)
@@ -1029,11 +1052,13 @@ __all__ = [
     "cancel_order",
     "close_payment",
     "expire_stale_checkouts",
+    "first_payment_attempt",
     "fulfill_checkout",
     "fulfill_payment_intent",
     "handle_event",
     "open_full_refund",
     "open_line_refund",
+    "open_payment_page",
     "process_event",
     "record_event_failure",
     "refund_order",

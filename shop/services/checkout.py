@@ -16,7 +16,7 @@ from decimal import Decimal
 import stripe
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from fulfillment.delivery_quotes import QuoteItem
 from fulfillment.models import Reservation
@@ -160,7 +160,7 @@ def check_out(
     charges = _charge_quoter_of(lines, country=address.country, region=address.region).for_shipping(shipping.amount)
     _check_total(expected_total, total_to_pay(subtotal=subtotal, shipping=shipping, charges=charges), currency)
 
-    replaced = Order.objects.filter(cart=cart, status=Order.Status.PENDING_PAYMENT).exists()
+    replaced = lines[0].cart_has_unpaid_order
     earlier = replace_unpaid_orders(cart=cart) if replaced else None
     if earlier is not None:
         raise EarlierOrderPaid(order=earlier)
@@ -183,9 +183,14 @@ def check_out(
 
 
 def _cart_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines with what pricing, shipping checks and the order need (seller's customs profile too)."""
+    """The cart's lines with what pricing, shipping checks and the order need (seller's customs profile too), and
+    whether the cart has orders awaiting payment (`cart_has_unpaid_order`)."""
+    unpaid = Order.objects.filter(cart=OuterRef("cart_id"), status=Order.Status.PENDING_PAYMENT)
     return list(
-        CartLine.objects.filter(cart=cart).select_related("variant__product__seller__customs_profile").order_by("pk")
+        CartLine.objects.filter(cart=cart)
+        .select_related("variant__product__seller__customs_profile")
+        .annotate(cart_has_unpaid_order=Exists(unpaid))
+        .order_by("pk")
     )
 
 

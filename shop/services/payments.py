@@ -225,7 +225,8 @@ def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) 
     if session.get("id") != session_id:
         raise UnknownCheckoutSession("unknown_session", "The session does not match.")
     payment = _payment_for_session(session)
-    with transaction.atomic():
+    # No savepoint of its own: nothing in it is caught and carried on from; an error rolls back the caller's.
+    with transaction.atomic(savepoint=False):
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status == Payment.Status.PAID:
@@ -307,7 +308,7 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
     post_order_paid(order=order, payment=payment, lines=lines)
     if order.cart_id:
         remove_ordered_lines(cart_id=order.cart_id, variant_ids=[line.variant_id for line in lines])
-    announce_paid(order)
+    announce_paid(order, lines=lines)
 
 
 def _requeue_events_waiting_for(payment: Payment) -> None:
@@ -526,21 +527,24 @@ EVENT_HANDLERS = {
 
 def process_event(*, event_pk: int) -> bool:
     """Apply a stored event once: its effect and its "processed" mark commit together. False if done before."""
-    with transaction.atomic():
-        event = StripeEvent.objects.select_for_update().filter(pk=event_pk).first()
-        if event is None or event.processed_at is not None:
-            return False
-        try:
-            with transaction.atomic():
-                outcome = handle_event(event.payload)
-        except PaymentNotYetKnown as early:
-            # Kept, not dropped: recording that payment queues this event again.
-            StripeEvent.objects.filter(pk=event.pk).update(waiting_for=early.payment_intent_id)
-            logger.info("Stripe event %s (%s) waits for its payment.", event.event_id, event.type)
-            return False
-        StripeEvent.objects.filter(pk=event.pk).update(
-            processed_at=timezone.now(), attempts=F("attempts") + 1, last_error="", waiting_for=""
-        )
+    try:
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().filter(pk=event_pk).first()
+            if event is None or event.processed_at is not None:
+                return False
+            outcome = handle_event(event.payload)  # no savepoint: whatever it raises rolls it all back
+            StripeEvent.objects.filter(pk=event.pk).update(
+                processed_at=timezone.now(), attempts=F("attempts") + 1, last_error="", waiting_for=""
+            )
+    except PaymentNotYetKnown as early:
+        # Rolled back; kept, not dropped: recording that payment queues this event again (and the sweep
+        # retries an event whose payment was recorded while this one was being marked).
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().filter(pk=event_pk, processed_at__isnull=True).first()
+            if event is not None:
+                StripeEvent.objects.filter(pk=event.pk).update(waiting_for=early.payment_intent_id)
+                logger.info("Stripe event %s (%s) waits for its payment.", event.event_id, event.type)
+        return False
     logger.info("Stripe event %s (%s) %s.", event.event_id, event.type, outcome)
     return True
 

@@ -1,12 +1,12 @@
 """A shopper's saved addresses (one default) and cards (at Stripe, on their Customer made on first need)."""
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import stripe
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
+from marketplace.transactions import one_statement
 from shop.models import SavedAddress, StripeCustomer
 from shop.payments import saved_cards_gateway
 from shop.services.orders import ShippingAddress
@@ -90,9 +90,9 @@ def customer_id_for(user: AbstractBaseUser) -> str:
     name = user.get_full_name() if hasattr(user, "get_full_name") else ""
     customer = saved_cards_gateway.create_customer(email=user.email, name=name or user.get_username(), user_id=user.pk)
     # A concurrent request that saved it first made the same Customer (the idempotency key is the user's): a
-    # clash changes nothing. One INSERT is its own transaction; inside the caller's, a savepoint keeps that usable.
+    # clash changes nothing.
     try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        with one_statement():
             StripeCustomer.objects.create(user=user, customer_id=customer["id"])
     except IntegrityError:
         pass

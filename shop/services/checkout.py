@@ -33,7 +33,7 @@ from shop.services.import_charges import (
     refusal,
 )
 from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order, place_order_of_lines
-from shop.services.payments import PaymentNotStartable, first_payment_attempt, fulfill_checkout, open_payment_page
+from shop.services.payments import PaymentNotStartable, fulfill_checkout, open_payment_page
 from shop.services.shipping import ShippingOption, shipping_items, shipping_option
 
 logger = logging.getLogger(__name__)
@@ -164,19 +164,28 @@ def check_out(
     earlier = replace_unpaid_orders(cart=cart) if replaced else None
     if earlier is not None:
         raise EarlierOrderPaid(order=earlier)
-    with transaction.atomic():  # the order, its reserved stock and its first payment attempt, or nothing
-        if replaced:  # time passed closing payment pages: prices and the cart are read again
-            order = place_order(cart=cart, email=email, address=address, shipping=shipping, user=user)
-        else:  # nothing happened since the lines were read and quoted: place what was quoted
-            order = place_order_of_lines(
-                lines=lines, cart=cart, email=email, address=address, shipping=shipping, user=user, charges=charges
+    # The order, its reserved stock and its first payment attempt in one transaction, or nothing.
+    if replaced:  # time passed closing payment pages: prices and the cart are read again
+        with transaction.atomic():
+            order = place_order(
+                cart=cart, email=email, address=address, shipping=shipping, user=user, open_payment=True
             )
-        # A price may have changed while earlier payment pages were closed: the order is rolled back.
-        _check_total(expected_total, order.total, order.currency)
-        payment = first_payment_attempt(order=order)
+            # A price may have changed while earlier payment pages were closed: the order is rolled back.
+            _check_total(expected_total, order.total, order.currency)
+    else:  # nothing happened since the lines were read and quoted: place what was quoted, whose total was checked
+        order = place_order_of_lines(
+            lines=lines,
+            cart=cart,
+            email=email,
+            address=address,
+            shipping=shipping,
+            user=user,
+            charges=charges,
+            open_payment=True,
+        )
 
     try:  # charges order.total; no transaction held
-        payment = open_payment_page(payment=payment, back_to=back_to, lines=order.placed_lines)
+        payment = open_payment_page(payment=order.first_payment, back_to=back_to, lines=order.placed_lines)
     except PaymentNotStartable as error:
         return CheckoutResult(order=order, payment=None, payment_error=error)
     return CheckoutResult(order=order, payment=payment)

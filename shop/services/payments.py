@@ -37,6 +37,7 @@ from shop.services.orders import (
     ORDER_TRANSITIONS,
     cancel_unpaid_order,
     claims_of,
+    new_payment_attempt,
     record_order_event,
     set_order_status,
 )
@@ -143,27 +144,8 @@ def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Pay
             order.payments.filter(
                 status=Payment.Status.OPEN, checkout_session_id__isnull=True, created_at__lt=now - SESSION_CREATE_GRACE
             ).update(status=Payment.Status.FAILED, updated_at=now)
-        payment = _new_attempt(order=order, attempt=attempts[0].attempt + 1 if attempts else 1, now=now)
+        payment = new_payment_attempt(order=order, attempt=attempts[0].attempt + 1 if attempts else 1, now=now)
     return open_payment_page(payment=payment, back_to=back_to)
-
-
-def first_payment_attempt(*, order: Order) -> Payment:
-    """The first payment attempt of an order placed in the caller's transaction (nothing to lock or close yet);
-    its page is opened with `open_payment_page` once that transaction is committed."""
-    return _new_attempt(order=order, attempt=1, now=timezone.now())
-
-
-def _new_attempt(*, order: Order, attempt: int, now: datetime) -> Payment:
-    payment = Payment.objects.create(
-        order=order,
-        attempt=attempt,
-        amount=order.total,
-        currency=order.currency,
-        # Fixed once: a retried create must send the same parameters under its idempotency key.
-        expires_at=gateway.session_expiry(reserved_until=order.reserved_until, now=now),
-    )
-    payment.order = order
-    return payment
 
 
 def open_payment_page(
@@ -1056,7 +1038,6 @@ __all__ = [
     "cancel_order",
     "close_payment",
     "expire_stale_checkouts",
-    "first_payment_attempt",
     "fulfill_checkout",
     "fulfill_payment_intent",
     "handle_event",

@@ -193,8 +193,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Sessions are read from the cache (Redis where configured) and written through to the database: a signed-in
-# shopper's request costs no query to find their session.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# shopper's request costs no query to find their session; made and saved in one statement (marketplace/sessions.py).
+SESSION_ENGINE = "marketplace.sessions"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = SECURE_SSL_REDIRECT
 CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT

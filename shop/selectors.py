@@ -604,17 +604,26 @@ def cart_contents(*, cart: Cart | None, with_images: bool = False) -> CartConten
     """The cart's lines in the order added, with variant, product and free units (and images): 1 or 2 queries."""
     if cart is None:
         return CartContents(lines=[], subtotals={})
-    lines = (
+    lines = cart_lines_as_shown(cart=cart)
+    if with_images:
+        lines = lines.prefetch_related(
+            Prefetch("variant__product__images", ProductImage.objects.order_by("position", "id"))
+        )
+    return contents_of(list(lines))
+
+
+def cart_lines_as_shown(*, cart: Cart) -> QuerySet[CartLine]:
+    """The cart's lines in the order added, with variant, product and free units (`available`)."""
+    return (
         CartLine.objects.filter(cart=cart)
         .select_related("variant__product")
         .annotate(available=available_quantity("variant_id"))
         .order_by("added_at", "id")
     )
-    if with_images:
-        lines = lines.prefetch_related(
-            Prefetch("variant__product__images", ProductImage.objects.order_by("position", "id"))
-        )
-    lines = list(lines)
+
+
+def contents_of(lines: list[CartLine]) -> CartContents:
+    """A cart's contents from its lines as `cart_lines_as_shown` reads them (line totals, subtotals); no query."""
     subtotals: dict[str, Decimal] = {}
     for line in lines:
         line.line_total = line.variant.price * line.quantity

@@ -99,9 +99,12 @@ def decide_attribution(*, order: OrderToAttribute) -> list[LineAttribution]:
     return decided
 
 
-def attribute_order(*, order_id: int) -> list[LineAttribution]:
-    """Decide and record the attribution of every line of a paid order; safe to repeat."""
-    order = order_to_attribute(order_id=order_id)
+def attribute_order(*, order_id: int, order: OrderToAttribute | None = None) -> list[LineAttribution]:
+    """Decide and record the attribution of every line of a paid order; safe to repeat.
+
+    `order`: the order as `order_to_attribute` read it, when the caller has (not read again).
+    """
+    order = order or order_to_attribute(order_id=order_id)
     decided = decide_attribution(order=order)
     current = {line.order_line_id: (line.tag_id, line.creator_id, bool(line.creator_handle)) for line in order.lines}
     # A line that already earned a commission keeps the attribution it was paid on.

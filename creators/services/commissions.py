@@ -18,7 +18,7 @@ from django.utils import timezone
 from creators.models import Commission, Creator
 from creators.services.attribution import attribute_order
 from fulfillment.selectors import delivered_at_by_order
-from shop.selectors import OrderRefunds, credited_lines, order_ids_of_lines, order_paid_at, refunds_of_order
+from shop.selectors import OrderRefunds, credited_lines, order_ids_of_lines, order_to_attribute, refunds_of_order
 from shop.services.ledger_postings import post_commission
 
 
@@ -44,9 +44,12 @@ def return_window() -> timedelta:
 
 def record_order_commissions(*, order_id: int) -> list[Commission]:
     """Attribute a paid order's lines and make one earning per attributed line; safe to repeat."""
-    if order_paid_at(order_id=order_id) is None:
+    order = order_to_attribute(order_id=order_id)
+    if order.paid_at is None:
         return []
-    attribute_order(order_id=order_id)
+    decided = attribute_order(order_id=order_id, order=order)
+    if not any(item.creator_id for item in decided) and not any(line.creator_id for line in order.lines):
+        return []  # no line credited before or after (most orders): not read again
     lines = credited_lines(order_id=order_id)
     if not lines:  # no tag sold any line (most orders): no commission to make, none a refund could reverse
         return []

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -299,7 +299,8 @@ def reserve_stock(*, claims: list[LineClaim], until: datetime | None) -> list[Re
     queue instead of overselling or deadlocking. Raises InsufficientStock naming each short line.
     """
     variant_ids = sorted({claim.variant_id for claim in claims})
-    with transaction.atomic():
+    # No savepoint of its own: a shortage is raised after the block, with nothing written.
+    with transaction.atomic(savepoint=False):
         stocks = list(
             # of=self: lock the stock rows only; the join would otherwise lock the shared warehouse
             # rows too, and two checkouts could then deadlock on them.
@@ -340,13 +341,13 @@ def reserve_stock(*, claims: list[LineClaim], until: datetime | None) -> list[Re
                         allocated=0,
                     )
                 )
-        if shortages:
-            raise InsufficientStock(shortages, "Some items are no longer available in the quantity asked for.")
-        taken: dict[int, int] = {}
-        for reservation in planned:  # every row here is in an active warehouse
-            taken[reservation.stock.variant_id] = taken.get(reservation.stock.variant_id, 0) - reservation.quantity
-        shift_available(taken)
-        return Reservation.objects.bulk_create(planned)
+        if not shortages:
+            taken: dict[int, int] = {}
+            for reservation in planned:  # every row here is in an active warehouse
+                taken[reservation.stock.variant_id] = taken.get(reservation.stock.variant_id, 0) - reservation.quantity
+            shift_available(taken)
+            return Reservation.objects.bulk_create(planned)
+    raise InsufficientStock(shortages, "Some items are no longer available in the quantity asked for.")
 
 
 def release_reservations(*, order_line_ids: list[int]) -> int:
@@ -378,12 +379,10 @@ def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
     A reservation that expired before the payment arrived is renewed if the stock is still free;
     if not, InsufficientStock is raised and nothing changes (the caller refunds).
     """
-    try:
-        with transaction.atomic():
-            return _hold_unexpired(claims)
-    except _NotAllRunning:
-        pass  # rolled back: nothing changed
-    with transaction.atomic():
+    held = _hold_unexpired(claims)
+    if held is not None:
+        return held
+    with transaction.atomic():  # a savepoint: a shortage here leaves everything as it was
         variant_ids = sorted({claim.variant_id for claim in claims})
         # Lock first, then swap the old claims for held ones inside the same locks.
         list(Stock.objects.select_for_update().filter(variant_id__in=variant_ids).order_by("pk").values_list("pk"))
@@ -391,15 +390,12 @@ def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
         return reserve_stock(claims=claims, until=None)
 
 
-class _NotAllRunning(Exception):
-    """A line's reservation is missing, short or expired: the stock has to be reserved again, under locks."""
+def _hold_unexpired(claims: list[LineClaim]) -> list[Reservation] | None:
+    """The usual case, two queries, no lock and no savepoint: every line's reservation still runs, so it simply
+    stops expiring. Those units already count as taken for every other checkout, so no stock row needs locking.
 
-
-def _hold_unexpired(claims: list[LineClaim]) -> list[Reservation]:
-    """The usual case, two queries and no lock: every line's reservation still runs, so it simply stops expiring.
-
-    Those units already count as taken for every other checkout, so no stock row needs locking. Raises
-    _NotAllRunning (the caller's savepoint then undoes any part written) when that is not the case.
+    None, with nothing changed, when a line's reservation is missing, short or expired: the stock then has to be
+    reserved again, under locks.
     """
     line_ids = [claim.order_line_id for claim in claims]
     now = timezone.now()
@@ -407,15 +403,22 @@ def _hold_unexpired(claims: list[LineClaim]) -> list[Reservation]:
     reserved: dict[int, int] = {}
     for reservation in reservations:
         if reservation.reserved_until is not None and reservation.reserved_until <= now:
-            raise _NotAllRunning
+            return None
         reserved[reservation.order_line_id] = reserved.get(reservation.order_line_id, 0) + reservation.quantity
     if any(reserved.get(claim.order_line_id, 0) != claim.quantity for claim in claims):
-        raise _NotAllRunning
+        return None
     # The filter on expiry again: a reservation that ran out since the read is not renewed here.
     still_running = Q(reserved_until__isnull=True) | Q(reserved_until__gt=now)
-    updated = Reservation.objects.filter(still_running, pk__in=[r.pk for r in reservations]).update(reserved_until=None)
-    if updated != len(reservations):
-        raise _NotAllRunning  # one was swept away since the read
+    ids = [reservation.pk for reservation in reservations]
+    updated = Reservation.objects.filter(still_running, pk__in=ids).update(reserved_until=None)
+    if updated != len(reservations):  # one was swept away since the read: the others back as they were
+        Reservation.objects.filter(pk__in=ids).update(
+            reserved_until=Case(
+                *(When(pk=reservation.pk, then=Value(reservation.reserved_until)) for reservation in reservations),
+                output_field=DateTimeField(),
+            )
+        )
+        return None
     for reservation in reservations:
         reservation.reserved_until = None
     return reservations

@@ -114,7 +114,7 @@ class CartLineListView(CartAPIView):
         params = CartLineCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         line = add_to_visitors_cart(request=request, **params.validated_data)
-        contents = selectors.cart_contents(cart=line.cart)  # the cart just written: not looked up again
+        contents = line.cart.contents  # the cart as the add left it: not read again
         return Response(CartSerializer(contents).data, status=status.HTTP_201_CREATED)
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 # The money helpers live in shop.currencies; named here too for the payment services.
 from shop.currencies import from_minor_units, to_minor_units
-from shop.models import Payment
+from shop.models import OrderLine, Payment
 from shop.payments.local_stripe.http_client import LocalStripeHTTPClient
 
 # Stripe refuses a Checkout Session that expires sooner than 30 minutes (or later than 24 hours).
@@ -81,10 +81,12 @@ def checkout_session_params(
     now: datetime | None = None,
     customer_id: str | None = None,
     back_to: dict[str, str] | None = None,
+    lines: list[OrderLine] | None = None,
 ) -> dict[str, Any]:
     """What we ask Stripe for: one line item per order line plus shipping, tax and import duties (each its own
     line, when not zero), in integer minor units. With the shopper's `customer_id`, the card they pay with is
-    saved to their Customer for next time (buy now)."""
+    saved to their Customer for next time (buy now). `lines`: the order's lines in id order, when the caller
+    holds them (else read)."""
     order = payment.order
     currency = payment.currency.lower()
     line_items: list[dict[str, Any]] = [
@@ -99,7 +101,7 @@ def checkout_session_params(
                 },
             },
         }
-        for line in order.lines.all()
+        for line in (order.lines.all() if lines is None else lines)
     ]
     for name, amount in (
         (f"Shipping: {order.shipping_method_name}", order.shipping_total),
@@ -154,11 +156,15 @@ def session_expiry(*, reserved_until: datetime | None, now: datetime | None = No
 
 
 def create_checkout_session(
-    payment: Payment, *, customer_id: str | None = None, back_to: dict[str, str] | None = None
+    payment: Payment,
+    *,
+    customer_id: str | None = None,
+    back_to: dict[str, str] | None = None,
+    lines: list[OrderLine] | None = None,
 ) -> dict[str, Any]:
     """Create the Checkout Session of one payment attempt (idempotent per attempt)."""
     session = get_client().v1.checkout.sessions.create(
-        params=checkout_session_params(payment, customer_id=customer_id, back_to=back_to),
+        params=checkout_session_params(payment, customer_id=customer_id, back_to=back_to, lines=lines),
         options={"idempotency_key": f"checkout-session:{payment.pk}"},
     )
     return _plain(session)

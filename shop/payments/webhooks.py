@@ -2,11 +2,12 @@
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from marketplace.transactions import one_statement
 from shop.models import StripeEvent
 from shop.payments import gateway
 from shop.payments.tasks import process_stripe_event
@@ -27,12 +28,13 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     except gateway.InvalidWebhook as error:
         logger.warning("Stripe webhook refused (%s): %s", error.code, error.message)
         return JsonResponse({"code": error.code, "message": error.message}, status=400)
-    with transaction.atomic():
-        stored, created = StripeEvent.objects.get_or_create(
-            event_id=event["id"], defaults={"type": event["type"], "payload": event}
-        )
-        if stored.processed_at is None:
-            transaction.on_commit(lambda: _enqueue(stored.pk), robust=True)
+    try:  # one INSERT; a replay meets the unique event id
+        with one_statement():
+            stored, created = StripeEvent.objects.create(event_id=event["id"], type=event["type"], payload=event), True
+    except IntegrityError:
+        stored, created = StripeEvent.objects.get(event_id=event["id"]), False
+    if stored.processed_at is None:
+        transaction.on_commit(lambda: _enqueue(stored.pk), robust=True)  # committed: runs now
     return JsonResponse({"received": True, "duplicate": not created})
 
 

@@ -4,12 +4,12 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from fulfillment.selectors import available_by_variant
 from shop.models import Cart, CartLine, Product, Variant
+from shop.selectors import cart_lines_as_shown, contents_of
 
 MAX_LINE_QUANTITY = 99
 CART_SESSION_KEY = "cart_token"
@@ -41,7 +41,8 @@ def _get_or_create(**owner) -> Cart:
         return Cart.objects.get(**owner)
 
 
-def _check_quantity(*, variant: Variant, quantity: int) -> None:
+def _check_quantity(*, variant: Variant, quantity: int) -> int:
+    """Refuse a quantity out of 1..99 or beyond what is free; answers the free units."""
     if quantity < 1:
         raise ValidationError({"quantity": "The quantity must be at least 1."})
     if quantity > MAX_LINE_QUANTITY:
@@ -56,6 +57,7 @@ def _check_quantity(*, variant: Variant, quantity: int) -> None:
             else f"Only {available} of {variant} available; you asked for {quantity}."
         )
         raise ValidationError({"quantity": message})
+    return available
 
 
 def _check_buyable(variant: Variant) -> None:
@@ -64,8 +66,8 @@ def _check_buyable(variant: Variant) -> None:
 
 
 def _check_same_currency(*, lines: list[CartLine], variant: Variant) -> None:
-    """A cart is paid in one currency: refuse a variant priced in another one than its lines (`currency` annotated)."""
-    other = next((line.currency for line in lines if line.currency != variant.currency), None)
+    """A cart is paid in one currency: refuse a variant priced in another one than its lines (variants loaded)."""
+    other = next((line.variant.currency for line in lines if line.variant.currency != variant.currency), None)
     if other:
         message = f"Your cart is priced in {other} and {variant} in {variant.currency}; check out the cart first."
         raise ValidationError({"variant": message})
@@ -79,7 +81,11 @@ def add_to_cart(
     attribution_tag_id: int | None = None,
     attribution_creator_id: int | None = None,
 ) -> CartLine:
-    """Add units of a variant (to its line if present); never more than is available."""
+    """Add units of a variant (to its line if present); never more than is available.
+
+    The line's `cart.contents` is the cart as it stands after the add (selectors.CartContents), built from
+    the lines read in the add's transaction: the caller answers with it without reading the cart again.
+    """
     _check_buyable(variant)
     with transaction.atomic():
         # Touching the cart locks its row (concurrent adds queue here), as a SELECT ... FOR UPDATE did.
@@ -87,39 +93,50 @@ def add_to_cart(
         if not Cart.objects.filter(pk=cart.pk).update(updated_at=now):
             raise Cart.DoesNotExist("The cart is gone.")
         cart.updated_at = now
-        # Its lines with their currencies, once: the currency check and the line to add to.
-        lines = list(
-            CartLine.objects.filter(cart=cart).annotate(currency=F("variant__currency")).order_by("added_at", "id")
-        )
+        # Its lines once, as the cart shows them: the currency check, the line to add to, the answer.
+        lines = list(cart_lines_as_shown(cart=cart))
         _check_same_currency(lines=lines, variant=variant)
         line = next((line for line in lines if line.variant_id == variant.pk), None)
-        if line is not None:
-            line.cart = cart  # the caller answers with the cart: no second read of it
         new_quantity = (line.quantity if line else 0) + quantity
-        _check_quantity(variant=variant, quantity=new_quantity)
+        available = _check_quantity(variant=variant, quantity=new_quantity)
         if line is None:
             line = CartLine(cart=cart, variant=variant)
+            lines.append(line)
+        line.cart = cart
         line.quantity = new_quantity
         if attribution_tag_id is not None:  # the latest tag the shopper came from wins
             line.attribution_tag_id = attribution_tag_id
             line.attribution_creator_id = attribution_creator_id
         line.save()
+    line.available = available
+    cart.contents = contents_of(lines)
     return line
 
 
 def add_to_visitors_cart(*, request: HttpRequest, variant: Variant, quantity: int = 1) -> CartLine:
     """Add to the visitor's cart, made on demand; a refused first add leaves no cart and no cart token behind."""
     cart = cart_for_request(request)
-    if cart is not None:  # nothing to undo on a refusal: add in the cart's own transaction
+    if cart is not None:
         return add_to_cart(cart=cart, variant=variant, quantity=quantity)
-    had_token = CART_SESSION_KEY in request.session
+    # A new cart has no lines to check against: refuse before anything is written.
+    _check_buyable(variant)
+    available = _check_quantity(variant=variant, quantity=quantity)
+    if request.user.is_authenticated:
+        owner = {"user": request.user}
+    else:  # keep an existing token: the visitor's tag clicks are recorded under it
+        owner = {"session_key": request.session.get(CART_SESSION_KEY) or secrets.token_urlsafe(24)}
     try:
         with transaction.atomic():
-            return add_to_cart(cart=cart_for_request(request, create=True), variant=variant, quantity=quantity)
-    except ValidationError:
-        if not had_token:
-            request.session.pop(CART_SESSION_KEY, None)
-        raise
+            cart = Cart.objects.create(**owner)
+            line = CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+    except IntegrityError:  # a concurrent first add made the cart (this one rolled back): add to that one
+        line = add_to_cart(cart=Cart.objects.get(**owner), variant=variant, quantity=quantity)
+    else:
+        line.available = available
+        cart.contents = contents_of([line])
+    if "session_key" in owner:
+        request.session[CART_SESSION_KEY] = owner["session_key"]
+    return line
 
 
 def set_line_quantity(*, line: CartLine, quantity: int) -> CartLine:

@@ -16,7 +16,7 @@ from decimal import Decimal
 import stripe
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from fulfillment.delivery_quotes import QuoteItem
 from fulfillment.models import Reservation
@@ -33,7 +33,7 @@ from shop.services.import_charges import (
     refusal,
 )
 from shop.services.orders import EmptyCart, ShippingAddress, cancel_unpaid_order, place_order, place_order_of_lines
-from shop.services.payments import PaymentNotStartable, fulfill_checkout, start_payment
+from shop.services.payments import PaymentNotStartable, fulfill_checkout, open_payment_page
 from shop.services.shipping import ShippingOption, shipping_items, shipping_option
 
 logger = logging.getLogger(__name__)
@@ -160,31 +160,46 @@ def check_out(
     charges = _charge_quoter_of(lines, country=address.country, region=address.region).for_shipping(shipping.amount)
     _check_total(expected_total, total_to_pay(subtotal=subtotal, shipping=shipping, charges=charges), currency)
 
-    replaced = Order.objects.filter(cart=cart, status=Order.Status.PENDING_PAYMENT).exists()
+    replaced = lines[0].cart_has_unpaid_order
     earlier = replace_unpaid_orders(cart=cart) if replaced else None
     if earlier is not None:
         raise EarlierOrderPaid(order=earlier)
-    with transaction.atomic():
-        if replaced:  # time passed closing payment pages: prices and the cart are read again
-            order = place_order(cart=cart, email=email, address=address, shipping=shipping, user=user)
-        else:  # nothing happened since the lines were read and quoted: place what was quoted
-            order = place_order_of_lines(
-                lines=lines, cart=cart, email=email, address=address, shipping=shipping, user=user, charges=charges
+    # The order, its reserved stock and its first payment attempt in one transaction, or nothing.
+    if replaced:  # time passed closing payment pages: prices and the cart are read again
+        with transaction.atomic():
+            order = place_order(
+                cart=cart, email=email, address=address, shipping=shipping, user=user, open_payment=True
             )
-        # A price may have changed while earlier payment pages were closed: the order is rolled back.
-        _check_total(expected_total, order.total, order.currency)
+            # A price may have changed while earlier payment pages were closed: the order is rolled back.
+            _check_total(expected_total, order.total, order.currency)
+    else:  # nothing happened since the lines were read and quoted: place what was quoted, whose total was checked
+        order = place_order_of_lines(
+            lines=lines,
+            cart=cart,
+            email=email,
+            address=address,
+            shipping=shipping,
+            user=user,
+            charges=charges,
+            open_payment=True,
+        )
 
-    try:
-        payment = start_payment(order=order, back_to=back_to)  # charges order.total; no transaction held
+    try:  # charges order.total; no transaction held
+        payment = open_payment_page(payment=order.first_payment, back_to=back_to, lines=order.placed_lines)
     except PaymentNotStartable as error:
         return CheckoutResult(order=order, payment=None, payment_error=error)
     return CheckoutResult(order=order, payment=payment)
 
 
 def _cart_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines with what pricing, shipping checks and the order need (seller's customs profile too)."""
+    """The cart's lines with what pricing, shipping checks and the order need (seller's customs profile too), and
+    whether the cart has orders awaiting payment (`cart_has_unpaid_order`)."""
+    unpaid = Order.objects.filter(cart=OuterRef("cart_id"), status=Order.Status.PENDING_PAYMENT)
     return list(
-        CartLine.objects.filter(cart=cart).select_related("variant__product__seller__customs_profile").order_by("pk")
+        CartLine.objects.filter(cart=cart)
+        .select_related("variant__product__seller__customs_profile")
+        .annotate(cart_has_unpaid_order=Exists(unpaid))
+        .order_by("pk")
     )
 
 

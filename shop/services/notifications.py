@@ -6,7 +6,7 @@ handler runs again; a crash after sending and before commit may send twice (at l
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -33,15 +33,16 @@ def send_order_email(
 ) -> bool:
     """Send one of the order's emails unless it went before; False when it had (or makes no sense now)."""
     about = shipment_id or refund_id or return_id
-    with transaction.atomic():
+    with transaction.atomic():  # a failed send marks nothing, even for a caller that carries on
         order = Order.objects.get(pk=order_id)
         if kind == E.CONFIRMATION and order.status in NOT_CONFIRMED:
             return False
-        try:
-            with transaction.atomic():
-                SentEmail.objects.create(order=order, kind=kind, subject_key=str(about or ""))
-        except IntegrityError:
+        sent = SentEmail.objects.filter(order=order, kind=kind, subject_key=str(about or ""))
+        if sent.exists():
             return False
+        # A concurrent send of the same email commits first: this INSERT fails, nothing is sent, and the
+        # handler's retry finds it sent.
+        SentEmail.objects.create(order=order, kind=kind, subject_key=str(about or ""))
         if kind == E.CONFIRMATION:
             message = confirmation_message(order=order)
         elif kind == E.AUTOMATIC_REFUND:

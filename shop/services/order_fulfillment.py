@@ -43,14 +43,15 @@ def ship_to_of(order: Order) -> ShipTo:
     )
 
 
-def fulfillment_request(order: Order) -> FulfillmentRequest:
+def fulfillment_request(order: Order, *, lines: list[OrderLine] | None = None) -> FulfillmentRequest:
     """What the order asks fulfillment to ship, as plain data (the lines and address paid for, with customs data).
 
     Customs data is the variants' as it is now (variant, else product), complete or not: fulfillment holds
     what crosses a border without it. Across a border the request also carries the order's incoterm, the
     goods' value in SDR (empty when no XDR exchange rate is known) and the exporter for the declaration.
+    `lines`: the order's lines in id order when the caller holds them (with variant and product: no query).
     """
-    lines = list(order.lines.all())
+    lines = list(order.lines.all()) if lines is None else lines
     customs = _customs_of_lines(lines)
     empty = CustomsData(hs_code="", country_of_origin="", customs_description="", net_weight_grams=0)
     abroad = str(order.ship_country) != settings.SHOP_HOME_COUNTRY or bool(order.incoterm)
@@ -123,10 +124,10 @@ def _customs_of_lines(lines: list[OrderLine]) -> dict[int, CustomsData]:
     return customs_by_variant(variant_ids=[line.variant_id for line in lines])
 
 
-def announce_paid(order: Order) -> None:
+def announce_paid(order: Order, *, lines: list[OrderLine] | None = None) -> None:
     """Write the "order paid" fact in the current transaction, with the request fulfillment will get."""
     events.order_paid.publish(
-        order_id=order.pk, number=order.number, fulfillment=fulfillment_request(order).as_payload()
+        order_id=order.pk, number=order.number, fulfillment=fulfillment_request(order, lines=lines).as_payload()
     )
 
 

@@ -3,7 +3,7 @@
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,8 +13,9 @@ from django.utils import timezone
 from fulfillment.requests import ShipTo
 from fulfillment.services.stock import InsufficientStock, LineClaim, release_reservations, reserve_stock
 from shop import events
-from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, Variant
+from shop.models import Cart, CartLine, Order, OrderEvent, OrderLine, Payment, Variant
 from shop.order_timeline import describe
+from shop.payments import gateway
 from shop.services.import_charges import OrderCharges, charge_quoter, chargeable_lines
 from shop.services.shipping import ShippingOption
 
@@ -113,6 +114,7 @@ def place_order(
     address: ShippingAddress,
     shipping: ShippingOption,
     user=None,
+    open_payment: bool = False,
 ) -> Order:
     """Create a pending_payment order from the cart and reserve its stock; all or nothing.
 
@@ -126,7 +128,9 @@ def place_order(
     lines = list(cart.lines.select_related("variant__product").order_by("pk"))
     if not lines:
         raise EmptyCart("The cart is empty.")
-    return place_order_of_lines(lines=lines, cart=cart, email=email, address=address, shipping=shipping, user=user)
+    return place_order_of_lines(
+        lines=lines, cart=cart, email=email, address=address, shipping=shipping, user=user, open_payment=open_payment
+    )
 
 
 def place_order_of_lines(
@@ -138,11 +142,13 @@ def place_order_of_lines(
     user=None,
     cart: Cart | None = None,
     charges: OrderCharges | None = None,
+    open_payment: bool = False,
 ) -> Order:
     """`place_order` for lines given as they are (buy now: one item, no cart); same pricing, same reservation.
 
     `charges`: the tax and duty of exactly these lines to this address with this shipping, when the caller
-    has just quoted them (checkout): the tables are not read a second time.
+    has just quoted them (checkout): the tables are not read a second time. `open_payment`: the order's first
+    payment attempt is written in the same transaction (`order.first_payment`; checkout opens its page after).
     """
     if not lines:
         raise EmptyCart("Nothing to order.")
@@ -211,11 +217,29 @@ def place_order_of_lines(
                 )
                 reserve_stock(claims=claims_of(order_lines), until=reserved_until)
                 OrderEvent.objects.create(order=order, kind=K.PLACED, to_status=S.PENDING_PAYMENT)
+                order.placed_lines = order_lines  # as written, in id order: the payment page needs no read back
+                if open_payment:
+                    order.first_payment = new_payment_attempt(order=order, attempt=1, now=timezone.now())
                 return order
         except IntegrityError as error:
             if "number" not in str(error).lower():
                 raise
     raise RuntimeError("Could not find a free order number.")
+
+
+def new_payment_attempt(*, order: Order, attempt: int, now: datetime) -> Payment:
+    """A payment attempt of an order awaiting payment, written with no Checkout Session yet (the caller holds the
+    order: just placed, or locked)."""
+    payment = Payment.objects.create(
+        order=order,
+        attempt=attempt,
+        amount=order.total,
+        currency=order.currency,
+        # Fixed once: a retried create must send the same parameters under its idempotency key.
+        expires_at=gateway.session_expiry(reserved_until=order.reserved_until, now=now),
+    )
+    payment.order = order
+    return payment
 
 
 def claims_of(order_lines: list[OrderLine]) -> list[LineClaim]:

@@ -37,6 +37,7 @@ from shop.services.orders import (
     ORDER_TRANSITIONS,
     cancel_unpaid_order,
     claims_of,
+    new_payment_attempt,
     record_order_event,
     set_order_status,
 )
@@ -143,18 +144,22 @@ def start_payment(*, order: Order, back_to: dict[str, str] | None = None) -> Pay
             order.payments.filter(
                 status=Payment.Status.OPEN, checkout_session_id__isnull=True, created_at__lt=now - SESSION_CREATE_GRACE
             ).update(status=Payment.Status.FAILED, updated_at=now)
-        payment = Payment.objects.create(
-            order=order,
-            attempt=attempts[0].attempt + 1 if attempts else 1,
-            amount=order.total,
-            currency=order.currency,
-            # Fixed once: a retried create must send the same parameters under its idempotency key.
-            expires_at=gateway.session_expiry(reserved_until=order.reserved_until, now=now),
-        )
-    payment.order = order
+        payment = new_payment_attempt(order=order, attempt=attempts[0].attempt + 1 if attempts else 1, now=now)
+    return open_payment_page(payment=payment, back_to=back_to)
+
+
+def open_payment_page(
+    *, payment: Payment, back_to: dict[str, str] | None = None, lines: list[OrderLine] | None = None
+) -> Payment:
+    """Create the attempt's Checkout Session at Stripe (no transaction held) and record it on the attempt.
+
+    `lines`: the order's lines when the caller has them (just placed), else they are read.
+    Raises PaymentNotStartable (Stripe unavailable; the attempt is marked failed).
+    """
+    order = payment.order
     try:
         session = gateway.create_checkout_session(
-            payment, customer_id=_customer_saving_the_card(order), back_to=back_to
+            payment, customer_id=_customer_saving_the_card(order), back_to=back_to, lines=lines
         )
     except stripe.StripeError as error:
         logger.warning("Checkout Session for order %s failed: %s", order.number, error)
@@ -202,7 +207,8 @@ def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) 
     if session.get("id") != session_id:
         raise UnknownCheckoutSession("unknown_session", "The session does not match.")
     payment = _payment_for_session(session)
-    with transaction.atomic():
+    # No savepoint of its own: nothing in it is caught and carried on from; an error rolls back the caller's.
+    with transaction.atomic(savepoint=False):
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status == Payment.Status.PAID:
@@ -284,7 +290,7 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
     post_order_paid(order=order, payment=payment, lines=lines)
     if order.cart_id:
         remove_ordered_lines(cart_id=order.cart_id, variant_ids=[line.variant_id for line in lines])
-    announce_paid(order)
+    announce_paid(order, lines=lines)
 
 
 def _requeue_events_waiting_for(payment: Payment) -> None:
@@ -503,21 +509,24 @@ EVENT_HANDLERS = {
 
 def process_event(*, event_pk: int) -> bool:
     """Apply a stored event once: its effect and its "processed" mark commit together. False if done before."""
-    with transaction.atomic():
-        event = StripeEvent.objects.select_for_update().filter(pk=event_pk).first()
-        if event is None or event.processed_at is not None:
-            return False
-        try:
-            with transaction.atomic():
-                outcome = handle_event(event.payload)
-        except PaymentNotYetKnown as early:
-            # Kept, not dropped: recording that payment queues this event again.
-            StripeEvent.objects.filter(pk=event.pk).update(waiting_for=early.payment_intent_id)
-            logger.info("Stripe event %s (%s) waits for its payment.", event.event_id, event.type)
-            return False
-        StripeEvent.objects.filter(pk=event.pk).update(
-            processed_at=timezone.now(), attempts=F("attempts") + 1, last_error="", waiting_for=""
-        )
+    try:
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().filter(pk=event_pk).first()
+            if event is None or event.processed_at is not None:
+                return False
+            outcome = handle_event(event.payload)  # no savepoint: whatever it raises rolls it all back
+            StripeEvent.objects.filter(pk=event.pk).update(
+                processed_at=timezone.now(), attempts=F("attempts") + 1, last_error="", waiting_for=""
+            )
+    except PaymentNotYetKnown as early:
+        # Rolled back; kept, not dropped: recording that payment queues this event again (and the sweep
+        # retries an event whose payment was recorded while this one was being marked).
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().filter(pk=event_pk, processed_at__isnull=True).first()
+            if event is not None:
+                StripeEvent.objects.filter(pk=event.pk).update(waiting_for=early.payment_intent_id)
+                logger.info("Stripe event %s (%s) waits for its payment.", event.event_id, event.type)
+        return False
     logger.info("Stripe event %s (%s) %s.", event.event_id, event.type, outcome)
     return True
 
@@ -1034,6 +1043,7 @@ __all__ = [
     "handle_event",
     "open_full_refund",
     "open_line_refund",
+    "open_payment_page",
     "process_event",
     "record_event_failure",
     "refund_order",

@@ -6,6 +6,7 @@ import stripe
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from marketplace.transactions import one_statement
 from shop.models import SavedAddress, StripeCustomer
 from shop.payments import saved_cards_gateway
 from shop.services.orders import ShippingAddress
@@ -88,12 +89,14 @@ def customer_id_for(user: AbstractBaseUser) -> str:
         return known
     name = user.get_full_name() if hasattr(user, "get_full_name") else ""
     customer = saved_cards_gateway.create_customer(email=user.email, name=name or user.get_username(), user_id=user.pk)
+    # A concurrent request that saved it first made the same Customer (the idempotency key is the user's): a
+    # clash changes nothing.
     try:
-        with transaction.atomic():
+        with one_statement():
             StripeCustomer.objects.create(user=user, customer_id=customer["id"])
-    except IntegrityError:  # a concurrent request saved it (the same customer: same idempotency key)
+    except IntegrityError:
         pass
-    return StripeCustomer.objects.get(user=user).customer_id
+    return customer["id"]
 
 
 def known_customer_id(user: AbstractBaseUser) -> str | None:

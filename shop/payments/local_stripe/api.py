@@ -172,7 +172,9 @@ def _expand(data: dict, paths: list[str]) -> dict:
     return data
 
 
-def _dispatch(method: str, path: str, params: dict) -> tuple[int, str]:
+def _dispatch(method: str, path: str, params: dict, *, savepoint: bool = True) -> tuple[int, str]:
+    """Run the route's handler in a transaction; `savepoint=False` inside the idempotency key's transaction,
+    which rolls back with any error already."""
     for route in ROUTES:
         if route.method != method:
             continue
@@ -180,7 +182,7 @@ def _dispatch(method: str, path: str, params: dict) -> tuple[int, str]:
         if match:
             expand = read_expand(params)
             handler_params = {key: value for key, value in params.items() if key != "expand"}
-            with transaction.atomic():
+            with transaction.atomic(savepoint=savepoint):
                 result = route.handler(handler_params, **match.groupdict())
                 if isinstance(result, LocalStripeError):  # an error whose effects stay (a declined card)
                     return result.status, json.dumps(result.body())
@@ -207,7 +209,7 @@ def handle_request(method: str, path: str, params: dict, headers: dict) -> tuple
                 method=method,
                 path=path,
                 params=params,
-                handler=lambda: _dispatch(method, path, params),
+                handler=lambda: _dispatch(method, path, params, savepoint=False),
             )
             response_headers["Idempotency-Key"] = idempotency_key
             if stored.replayed:

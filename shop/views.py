@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from marketplace.fragments import cached_fragment, fragment_key
+from marketplace.fragments import cached_fragment, cached_value, fragment_key
 from marketplace.page_cache import cache_public_page
 from shop import selectors
+from shop.catalog_versions import list_versions
 from shop.cross_border import product_shipping
 from shop.exchange_rates import MissingExchangeRate
 from shop.forms import ProductFilterForm
@@ -22,6 +23,7 @@ from shop.landed_cost import Destination
 from shop.models import Product, Variant
 from shop.page_shell import render_page
 from shop.product_cards import product_cards
+from shop.product_lists import CategoryLink, ListedPage, list_key, safe
 from shop.reviews.selectors import product_reviews
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
 from shop.services.shipping import ShippingOption, quote_shipping, shipping_items
@@ -88,29 +90,51 @@ def _filters(request: HttpRequest, form: ProductFilterForm, query: str = "") -> 
     return cached_fragment(key, lambda: render_to_string("shop/_filters.html", context))
 
 
+def _listed(request: HttpRequest, products: QuerySet[Product]) -> ListedPage:
+    """One page of products with its cards, as a list keeps it in the cache (`shop.product_lists`)."""
+    page, cards = _page(request, products)
+    return ListedPage.of(page, cards)
+
+
 @require_safe
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """Featured (then newest) products and the category list."""
-    return render(
-        request,
-        "shop/home.html",
-        {"cards": product_cards(selectors.home_products()), "categories": selectors.category_tree()},
-    )
+
+    def build() -> dict:
+        return {
+            "cards": tuple(map(str, product_cards(selectors.home_products()))),
+            "categories": [CategoryLink.of(top) for top in selectors.category_tree()],
+        }
+
+    # Kept whole under the catalog's versions: a warm home page reads the cache twice and the database never.
+    found = cached_value(fragment_key("home-page", list_versions()), build)
+    cards = [safe(html) for html in found["cards"]]
+    return render(request, "shop/home.html", {"cards": cards, "categories": found["categories"]})
 
 
 @require_safe
 @cache_public_page
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     """Products of a category and its descendants, filtered and paginated."""
-    current = selectors.category_by_slug(slug=slug)
-    if current is None:
-        raise Http404("No such category.")
-    in_category = selectors.filter_products(selectors.storefront_products(), category=current)
-    form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(in_category))
-    products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
-    page, cards = _page(request, products)
-    context = {"category": current, "form": form, "filters": _filters(request, form), "page": page, "cards": cards}
+
+    def build() -> dict:
+        current = selectors.category_by_slug(slug=slug)
+        if current is None:
+            raise Http404("No such category.")
+        in_category = selectors.filter_products(selectors.storefront_products(), category=current)
+        form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(in_category))
+        products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
+        return {
+            "category": CategoryLink.of(current, with_parent=True),
+            "page": _listed(request, products),
+            "filters": str(_filters(request, form)),
+            "filtering": form.is_filtering,
+        }
+
+    # Kept whole under the catalog's versions (`shop.product_lists`); a 404 is never kept.
+    found = cached_value(list_key("category-page", request), build)
+    context = {**found, "filters": safe(found["filters"]), "cards": found["page"].cards}
     return render(request, "shop/category.html", context)
 
 
@@ -120,17 +144,27 @@ def search_query(request: HttpRequest) -> str:
 
 
 def product_search_context(request: HttpRequest, query: str) -> dict:
-    """The search page's products: the filter form and a page of matches in the chosen order.
+    """The search page's products: the filter panel and a page of matches in the chosen order.
 
     The page itself is served by the creators app (`creators.search`), which adds creators and posts.
     """
-    context: dict = {"query": query, "form": None, "page": None, "cards": []}
-    if query:
+    context: dict = {"query": query, "page": None, "cards": [], "filters": "", "filtering": False}
+    if not query:
+        return context
+
+    def build() -> dict:
         found = selectors.search_products(selectors.storefront_products(), query=query)
         form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(found), searching=True)
         products = sort_products(selectors.filter_products(found, **form.filters()), key=form.sort_key())
-        page, cards = _page(request, products)
-        context.update(form=form, filters=_filters(request, form, query), page=page, cards=cards)
+        return {
+            "page": _listed(request, products),
+            "filters": str(_filters(request, form, query)),
+            "filtering": form.is_filtering,
+        }
+
+    # Kept whole under the catalog's versions (`shop.product_lists`): a warm search runs no query of the shop.
+    found = cached_value(list_key("search-results", request, query), build)
+    context.update(found, filters=safe(found["filters"]), cards=found["page"].cards)
     return context
 
 

@@ -121,8 +121,8 @@ def _first_image_digest() -> Subquery:
 
 # What a product card (and the API's list item) shows that can change, in the row of the page query.
 CARD_VERSION_FIELDS = (
-    "updated_at", "seller_id", "category_id", "rating_count", "rating_total",
-    "min_price", "currency", "available", "first_image",
+    "updated_at", "seller_id", "seller__name", "seller__slug", "category_id", "category__name", "category__slug",
+    "rating_count", "rating_total", "min_price", "currency", "available", "first_image",
 )  # fmt: skip
 
 
@@ -142,8 +142,8 @@ def card_versions(products: QuerySet[Product]) -> QuerySet:
     query a page.
 
     The version is what the card shows, read in the same row: the product's update time (title, slug, status),
-    seller and category, its stored rating, its variants' lowest price, currency and stored availability, and
-    its first image. A seller or category renamed is not seen (FRAGMENT_CACHE_SECONDS bounds it).
+    seller and category (and their names and slugs, which the card and the API item show), its stored rating,
+    its variants' lowest price, currency and stored availability, and its first image.
     """
     return (
         products.select_related(None)

@@ -16,8 +16,8 @@ def search(request: HttpRequest) -> HttpResponse:
     query = search_query(request)
     context = product_search_context(request, query)
     first_page = context["page"] is None or context["page"].number == 1
-    context["creators"] = selectors_search.search_creators(query=query) if query and first_page else []
-    context["posts"] = selectors_search.search_posts(query=query) if query and first_page else []
+    context["creators"] = selectors_search.creators_for_search_page(query=query) if query and first_page else []
+    context["posts"] = selectors_search.posts_for_search_page(query=query) if query and first_page else []
     return render(request, "creators/search/search.html", context)
 
 

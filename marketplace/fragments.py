@@ -18,6 +18,7 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -70,9 +71,19 @@ def bump_version(name: str) -> None:
     under the token of the first (never under the one after the commit). The first serves what runs before
     any commit (in the same transaction, or a test's).
     """
-    key = _version_key(name)
-    cache.set(key, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
+    bump = VersionBump(name)
+    bump()
+    transaction.on_commit(bump)
+
+
+@dataclass(frozen=True)
+class VersionBump:
+    """Gives version `name` a new token when called (a commit callback that says what it is)."""
+
+    name: str
+
+    def __call__(self) -> None:
+        cache.set(_version_key(self.name), uuid.uuid4().hex, None)
 
 
 def cached_items(keys: dict[K, str], build: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from marketplace.fragments import fragment_key
 from shop.catalog_versions import list_versions
-from shop.models import Category
+from shop.models import Category, Seller
 
 
 def list_key(name: str, request: HttpRequest, *parts: object) -> str:
@@ -94,6 +94,18 @@ class CategoryLink:
             parent=cls(name=parent.name, url=parent.get_absolute_url()) if parent else None,
             children=tuple(cls(name=child.name, url=child.get_absolute_url()) for child in category.children.all()),
         )
+
+
+@dataclass(frozen=True)
+class SellerChoice:
+    """A seller as a list's filter panel offers it."""
+
+    slug: str
+    name: str
+
+    @classmethod
+    def of(cls, seller: Seller) -> "SellerChoice":
+        return cls(slug=seller.slug, name=seller.name)
 
 
 def safe(html: str) -> SafeString:

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from marketplace.fragments import cached_fragment, cached_value, fragment_key
+from marketplace.fragments import cached_fragment, cached_value, current_versions, fragment_key
 from marketplace.page_cache import cache_public_page
 from shop import selectors
-from shop.catalog_versions import list_versions
+from shop.catalog_versions import CATALOG_VERSION, list_versions
 from shop.cross_border import product_shipping
 from shop.exchange_rates import MissingExchangeRate
 from shop.forms import ProductFilterForm
@@ -23,7 +23,7 @@ from shop.landed_cost import Destination
 from shop.models import Product, Variant
 from shop.page_shell import render_page
 from shop.product_cards import product_cards
-from shop.product_lists import CategoryLink, ListedPage, list_key, safe
+from shop.product_lists import CategoryLink, ListedPage, SellerChoice, list_key, safe
 from shop.reviews.selectors import product_reviews
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
 from shop.services.shipping import ShippingOption, quote_shipping, shipping_items
@@ -90,8 +90,36 @@ def _filters(request: HttpRequest, form: ProductFilterForm, query: str = "") -> 
     return cached_fragment(key, lambda: render_to_string("shop/_filters.html", context))
 
 
+def _sellers(scope: tuple[str, str], products: QuerySet[Product]) -> list[SellerChoice]:
+    """The filter panel's sellers of a category or a search: the same for every filter, order and page of it, and
+    unmoved by stock, so kept under the catalog's version alone."""
+    key = fragment_key("list-sellers", (*current_versions(CATALOG_VERSION), *scope))
+    return cached_value(key, lambda: list(map(SellerChoice.of, selectors.sellers_with_products(products))))
+
+
+def _page_number(value: str | None) -> int:
+    """The page asked for, as the paginator reads it: a non-number is the first page."""
+    try:
+        return int(value or "")
+    except (TypeError, ValueError):
+        return 1
+
+
 def _listed(request: HttpRequest, products: QuerySet[Product]) -> ListedPage:
-    """One page of products with its cards, as a list keeps it in the cache (`shop.product_lists`)."""
+    """One page of products with its cards, as a list keeps it in the cache (`shop.product_lists`).
+
+    The page and the count in one query; a page below 1 or past the end is the last page, as `_page` gives it.
+    """
+    number = _page_number(request.GET.get("page"))
+    if number >= 1:
+        cards, count = selectors.card_versions_page(products, number=number, per_page=PAGE_SIZE)
+        if cards or number == 1:
+            return ListedPage(
+                number=number,
+                count=count,
+                num_pages=max(1, -(-count // PAGE_SIZE)),
+                card_html=tuple(map(str, product_cards(cards))),
+            )
     page, cards = _page(request, products)
     return ListedPage.of(page, cards)
 
@@ -123,7 +151,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         if current is None:
             raise Http404("No such category.")
         in_category = selectors.filter_products(selectors.storefront_products(), category=current)
-        form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(in_category))
+        form = ProductFilterForm(request.GET, sellers=_sellers(("category", slug), in_category))
         products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
         return {
             "category": CategoryLink.of(current, with_parent=True),
@@ -154,7 +182,7 @@ def product_search_context(request: HttpRequest, query: str) -> dict:
 
     def build() -> dict:
         found = selectors.search_products(selectors.storefront_products(), query=query)
-        form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(found), searching=True)
+        form = ProductFilterForm(request.GET, sellers=_sellers(("search", query), found), searching=True)
         products = sort_products(selectors.filter_products(found, **form.filters()), key=form.sort_key())
         return {
             "page": _listed(request, products),

@@ -135,10 +135,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "categories": [CategoryLink.of(top) for top in selectors.category_tree()],
         }
 
-    # Kept whole under the catalog's versions: a warm home page reads the cache twice and the database never.
-    found = cached_value(fragment_key("home-page", list_versions()), build)
-    cards = [safe(html) for html in found["cards"]]
-    return render(request, "shop/home.html", {"cards": cards, "categories": found["categories"]})
+    def context() -> dict:
+        found = cached_value(key, build)
+        return {"cards": [safe(html) for html in found["cards"]], "categories": found["categories"]}
+
+    # Kept whole under the catalog's versions, and the page around it per kind of header (`shop.page_shell`): a
+    # warm home page reads the cache twice and the database never.
+    key = fragment_key("home-page", list_versions())
+    return render_page(request, "shop/home.html", context, key=(key,))
 
 
 @require_safe
@@ -153,17 +157,20 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         in_category = selectors.filter_products(selectors.storefront_products(), category=current)
         form = ProductFilterForm(request.GET, sellers=_sellers(("category", slug), in_category))
         products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
+        page = _listed(request, products)
         return {
             "category": CategoryLink.of(current, with_parent=True),
-            "page": _listed(request, products),
+            "page": page,
+            "pagination": _pagination(request, page),
+            "path": request.path,
             "filters": str(_filters(request, form)),
             "filtering": form.is_filtering,
         }
 
-    # Kept whole under the catalog's versions (`shop.product_lists`); a 404 is never kept.
-    found = cached_value(list_key("category-page", request), build)
-    context = {**found, "filters": safe(found["filters"]), "cards": found["page"].cards}
-    return render(request, "shop/category.html", context)
+    # Kept whole under the catalog's versions (`shop.product_lists`), and the page around it per kind of header
+    # (`shop.page_shell`); a 404 is never kept.
+    key = list_key("category-page", request)
+    return render_page(request, "shop/category.html", lambda: _shown(cached_value(key, build)), key=(key,))
 
 
 def search_query(request: HttpRequest) -> str:
@@ -176,7 +183,7 @@ def product_search_context(request: HttpRequest, query: str) -> dict:
 
     The page itself is served by the creators app (`creators.search`), which adds creators and posts.
     """
-    context: dict = {"query": query, "page": None, "cards": [], "filters": "", "filtering": False}
+    context: dict = {"query": query, "page": None, "cards": [], "filters": "", "filtering": False, "shown": ()}
     if not query:
         return context
 
@@ -184,16 +191,34 @@ def product_search_context(request: HttpRequest, query: str) -> dict:
         found = selectors.search_products(selectors.storefront_products(), query=query)
         form = ProductFilterForm(request.GET, sellers=_sellers(("search", query), found), searching=True)
         products = sort_products(selectors.filter_products(found, **form.filters()), key=form.sort_key())
+        page = _listed(request, products)
         return {
-            "page": _listed(request, products),
+            "page": page,
+            "pagination": _pagination(request, page),
             "filters": str(_filters(request, form, query)),
             "filtering": form.is_filtering,
         }
 
     # Kept whole under the catalog's versions (`shop.product_lists`): a warm search runs no query of the shop.
-    found = cached_value(list_key("search-results", request, query), build)
-    context.update(found, filters=safe(found["filters"]), cards=found["page"].cards)
+    # `shown` names what the products' part shows, for a page that shares more around it (`shop.page_shell`).
+    key = list_key("search-results", request, query)
+    context.update(_shown(cached_value(key, build)), shown=(key,))
     return context
+
+
+def _pagination(request: HttpRequest, page: ListedPage) -> str:
+    """The pagination links of a list, kept with it (they keep the request's other parameters)."""
+    return render_to_string("shop/_pagination.html", {"page": page}, request=request)
+
+
+def _shown(found: dict) -> dict:
+    """A list's context from what the cache keeps of it: its HTML safe again."""
+    return {
+        **found,
+        "filters": safe(found["filters"]),
+        "pagination": safe(found["pagination"]),
+        "cards": found["page"].cards,
+    }
 
 
 def _import_charges(variant: Variant | None, country: str):

@@ -33,6 +33,7 @@ from shop.sorting import sort_products
 PAGE_SIZE = 24
 LOW_STOCK = 5
 MAX_QUERY_LENGTH = 200
+MAX_PAGE_NUMBER = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _listed(request: HttpRequest, products: QuerySet[Product]) -> ListedPage:
     The page and the count in one query; a page below 1 or past the end is the last page, as `_page` gives it.
     """
     number = _page_number(request.GET.get("page"))
-    if number >= 1:
+    if 1 <= number <= MAX_PAGE_NUMBER:  # beyond, an offset the database refuses: surely past the end
         cards, count = selectors.card_versions_page(products, number=number, per_page=PAGE_SIZE)
         if cards or number == 1:
             return ListedPage(

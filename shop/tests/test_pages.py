@@ -198,6 +198,7 @@ def test_category_paginates_24_per_page_and_keeps_the_filters(client):
         ("", "Page 1 of 2", 24),
         ("2.0", "Page 1 of 2", 24),
         ("2", "Page 2 of 2", 1),
+        ("9" * 30, "Page 2 of 2", 1),
     ],
 )
 def test_category_out_of_range_or_bad_page_numbers_show_a_real_page(client, page, shown, cards):

@@ -30,6 +30,10 @@ from fulfillment.models import (
 from fulfillment.models.shipping import HANDED_OVER_STATUSES
 from marketplace.outbox import backlog
 
+# The version (`marketplace.fragments.current_versions`) the stock service bumps whenever a stored available
+# count moves: lists cached under it show every stock change on the next request.
+AVAILABILITY_VERSION = "variant-availability"
+
 
 def _reserved(variant_ref: str) -> Coalesce:
     """Units of the variant held by unexpired reservations (and by paid orders not yet allocated)."""

@@ -8,16 +8,23 @@ the ids and update times of the rows it reads, so any change makes a new key and
 served again. `FRAGMENT_CACHE_SECONDS` bounds what a key cannot see (a seller renamed, a rendition
 finished). Anonymous and signed-in visitors take the same path; only the personal parts are rendered
 per request, around the fragments.
+
+Lists (a category's page of products, a search's results) are keyed on named versions instead
+(`current_versions`): a token per kind of data, replaced (`bump_version`) by whatever writes that data,
+so a warm list costs two cache reads and no query.
 """
 
 import functools
 import hashlib
+import uuid
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
 
 K = TypeVar("K", bound=Hashable)
@@ -41,6 +48,44 @@ def fragment_key(name: str, parts: Iterable[object]) -> str:
     return f"fragment:{name}:{digest}"
 
 
+def _version_key(name: str) -> str:
+    return f"fragment-version:{name}"
+
+
+def current_versions(*names: str) -> tuple[str, ...]:
+    """The current token of each named version, in one cache round trip; one never set (or evicted) gets one."""
+    keys = [_version_key(name) for name in names]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            token = uuid.uuid4().hex
+            cache.add(key, token, None)  # two requests starting the same version agree on the winner's token
+            found[key] = cache.get(key, token)
+    return tuple(found[key] for key in keys)
+
+
+def bump_version(name: str) -> None:
+    """Give version `name` a new token now, and again once the current transaction commits.
+
+    The second is what keeps lists fresh: a request that read the data before the commit may have stored it
+    under the token of the first (never under the one after the commit). The first serves what runs before
+    any commit (in the same transaction, or a test's).
+    """
+    bump = VersionBump(name)
+    bump()
+    transaction.on_commit(bump)
+
+
+@dataclass(frozen=True)
+class VersionBump:
+    """Gives version `name` a new token when called (a commit callback that says what it is)."""
+
+    name: str
+
+    def __call__(self) -> None:
+        cache.set(_version_key(self.name), uuid.uuid4().hex, None)
+
+
 def cached_items(keys: dict[K, str], build: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
     """Each item's value (any picklable data: an API item's dict) from the cache; the missing built by `build`.
 
@@ -55,6 +100,11 @@ def cached_items(keys: dict[K, str], build: Callable[[list[K]], dict[K, V]]) -> 
             cache.set_many(built, timeout)
         found.update(built)
     return {item: found[key] for item, key in keys.items()}
+
+
+def cached_value(key: str, build: Callable[[], V]) -> V:
+    """One value (picklable data) from the cache, else built by `build` and stored; an exception stores nothing."""
+    return cached_items({key: key}, lambda _missing: {key: build()})[key]
 
 
 def cached_fragments(keys: dict[K, str], render: Callable[[list[K]], dict[K, str]]) -> dict[K, SafeString]:

@@ -8,6 +8,7 @@ from django import forms
 from django.http import QueryDict
 
 from shop.models import Seller
+from shop.product_lists import SellerChoice
 from shop.sorting import NEWEST, RELEVANCE, sort_choices
 
 FORM_ID = "product-filters"
@@ -34,7 +35,7 @@ class ProductFilterForm(forms.Form):
     # Shown apart from the filter panel (shop/_sort.html), in the same form through the `form` attribute.
     sort = forms.ChoiceField(label="Sort by", required=False, widget=forms.Select(attrs={"form": FORM_ID}))
 
-    def __init__(self, data: QueryDict, *, sellers: Iterable[Seller], searching: bool = False) -> None:
+    def __init__(self, data: QueryDict, *, sellers: Iterable[Seller | SellerChoice], searching: bool = False) -> None:
         super().__init__(data)
         self.fields["seller"].choices = [("", "All sellers"), *((seller.slug, seller.name) for seller in sellers)]
         self.fields["sort"].choices = sort_choices(searching=searching)

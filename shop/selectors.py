@@ -25,6 +25,7 @@ from django.db.models import (
     Sum,
     TextField,
     Value,
+    Window,
 )
 from django.db.models.functions import MD5, Cast, Coalesce, Concat, TruncDate
 
@@ -121,8 +122,8 @@ def _first_image_digest() -> Subquery:
 
 # What a product card (and the API's list item) shows that can change, in the row of the page query.
 CARD_VERSION_FIELDS = (
-    "updated_at", "seller_id", "category_id", "rating_count", "rating_total",
-    "min_price", "currency", "available", "first_image",
+    "updated_at", "seller_id", "seller__name", "seller__slug", "category_id", "category__name", "category__slug",
+    "rating_count", "rating_total", "min_price", "currency", "available", "first_image",
 )  # fmt: skip
 
 
@@ -137,20 +138,30 @@ class CardVersion:
     available: int
 
 
-def card_versions(products: QuerySet[Product]) -> QuerySet:
+def card_versions(products: QuerySet[Product], *more: str) -> QuerySet:
     """`storefront_products` (filtered, sorted, sliced by a paginator) as rows for `as_card_versions`: one light
     query a page.
 
     The version is what the card shows, read in the same row: the product's update time (title, slug, status),
-    seller and category, its stored rating, its variants' lowest price, currency and stored availability, and
-    its first image. A seller or category renamed is not seen (FRAGMENT_CACHE_SECONDS bounds it).
+    seller and category (and their names and slugs, which the card and the API item show), its stored rating,
+    its variants' lowest price, currency and stored availability, and its first image. `more`: other annotations
+    to read at the end of each row.
     """
     return (
         products.select_related(None)
         .prefetch_related(None)
         .annotate(first_image=_first_image_digest())
-        .values_list("pk", *CARD_VERSION_FIELDS)
+        .values_list("pk", *CARD_VERSION_FIELDS, *more)
     )
+
+
+def card_versions_page(products: QuerySet[Product], *, number: int, per_page: int) -> tuple[list[CardVersion], int]:
+    """Page `number` (from 1) of `card_versions` and how many products there are in all, in one query (the count
+    as `COUNT(*) OVER ()` in each row). A page past the end has no row to carry the count: (`[]`, 0)."""
+    counted = card_versions(products.annotate(listed_count=Window(Count("pk"))), "listed_count")
+    start = (number - 1) * per_page
+    rows = list(counted[start : start + per_page])
+    return as_card_versions(row[:-1] for row in rows), (rows[0][-1] if rows else 0)
 
 
 def as_card_versions(rows: Iterable[tuple]) -> list[CardVersion]:

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from marketplace.fragments import cached_fragment, fragment_key
+from marketplace.fragments import cached_fragment, cached_value, current_versions, fragment_key
 from marketplace.page_cache import cache_public_page
 from shop import selectors
+from shop.catalog_versions import CATALOG_VERSION, list_versions
 from shop.cross_border import product_shipping
 from shop.exchange_rates import MissingExchangeRate
 from shop.forms import ProductFilterForm
@@ -22,6 +23,7 @@ from shop.landed_cost import Destination
 from shop.models import Product, Variant
 from shop.page_shell import render_page
 from shop.product_cards import product_cards
+from shop.product_lists import CategoryLink, ListedPage, SellerChoice, list_key, safe
 from shop.reviews.selectors import product_reviews
 from shop.services.import_charges import ImportChargesNotice, import_charges_notice, refusal
 from shop.services.shipping import ShippingOption, quote_shipping, shipping_items
@@ -31,6 +33,7 @@ from shop.sorting import sort_products
 PAGE_SIZE = 24
 LOW_STOCK = 5
 MAX_QUERY_LENGTH = 200
+MAX_PAGE_NUMBER = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -88,30 +91,87 @@ def _filters(request: HttpRequest, form: ProductFilterForm, query: str = "") -> 
     return cached_fragment(key, lambda: render_to_string("shop/_filters.html", context))
 
 
+def _sellers(scope: tuple[str, str], products: QuerySet[Product]) -> list[SellerChoice]:
+    """The filter panel's sellers of a category or a search: the same for every filter, order and page of it, and
+    unmoved by stock, so kept under the catalog's version alone."""
+    key = fragment_key("list-sellers", (*current_versions(CATALOG_VERSION), *scope))
+    return cached_value(key, lambda: list(map(SellerChoice.of, selectors.sellers_with_products(products))))
+
+
+def _page_number(value: str | None) -> int:
+    """The page asked for, as the paginator reads it: a non-number is the first page."""
+    try:
+        return int(value or "")
+    except (TypeError, ValueError):
+        return 1
+
+
+def _listed(request: HttpRequest, products: QuerySet[Product]) -> ListedPage:
+    """One page of products with its cards, as a list keeps it in the cache (`shop.product_lists`).
+
+    The page and the count in one query; a page below 1 or past the end is the last page, as `_page` gives it.
+    """
+    number = _page_number(request.GET.get("page"))
+    if 1 <= number <= MAX_PAGE_NUMBER:  # beyond, an offset the database refuses: surely past the end
+        cards, count = selectors.card_versions_page(products, number=number, per_page=PAGE_SIZE)
+        if cards or number == 1:
+            return ListedPage(
+                number=number,
+                count=count,
+                num_pages=max(1, -(-count // PAGE_SIZE)),
+                card_html=tuple(map(str, product_cards(cards))),
+            )
+    page, cards = _page(request, products)
+    return ListedPage.of(page, cards)
+
+
 @require_safe
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """Featured (then newest) products and the category list."""
-    return render(
-        request,
-        "shop/home.html",
-        {"cards": product_cards(selectors.home_products()), "categories": selectors.category_tree()},
-    )
+
+    def build() -> dict:
+        return {
+            "cards": tuple(map(str, product_cards(selectors.home_products()))),
+            "categories": [CategoryLink.of(top) for top in selectors.category_tree()],
+        }
+
+    def context() -> dict:
+        found = cached_value(key, build)
+        return {"cards": [safe(html) for html in found["cards"]], "categories": found["categories"]}
+
+    # Kept whole under the catalog's versions, and the page around it per kind of header (`shop.page_shell`): a
+    # warm home page reads the cache twice and the database never.
+    key = fragment_key("home-page", list_versions())
+    return render_page(request, "shop/home.html", context, key=(key,))
 
 
 @require_safe
 @cache_public_page
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     """Products of a category and its descendants, filtered and paginated."""
-    current = selectors.category_by_slug(slug=slug)
-    if current is None:
-        raise Http404("No such category.")
-    in_category = selectors.filter_products(selectors.storefront_products(), category=current)
-    form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(in_category))
-    products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
-    page, cards = _page(request, products)
-    context = {"category": current, "form": form, "filters": _filters(request, form), "page": page, "cards": cards}
-    return render(request, "shop/category.html", context)
+
+    def build() -> dict:
+        current = selectors.category_by_slug(slug=slug)
+        if current is None:
+            raise Http404("No such category.")
+        in_category = selectors.filter_products(selectors.storefront_products(), category=current)
+        form = ProductFilterForm(request.GET, sellers=_sellers(("category", slug), in_category))
+        products = sort_products(selectors.filter_products(in_category, **form.filters()), key=form.sort_key())
+        page = _listed(request, products)
+        return {
+            "category": CategoryLink.of(current, with_parent=True),
+            "page": page,
+            "pagination": _pagination(request, page),
+            "path": request.path,
+            "filters": str(_filters(request, form)),
+            "filtering": form.is_filtering,
+        }
+
+    # Kept whole under the catalog's versions (`shop.product_lists`), and the page around it per kind of header
+    # (`shop.page_shell`); a 404 is never kept.
+    key = list_key("category-page", request)
+    return render_page(request, "shop/category.html", lambda: _shown(cached_value(key, build)), key=(key,))
 
 
 def search_query(request: HttpRequest) -> str:
@@ -120,18 +180,46 @@ def search_query(request: HttpRequest) -> str:
 
 
 def product_search_context(request: HttpRequest, query: str) -> dict:
-    """The search page's products: the filter form and a page of matches in the chosen order.
+    """The search page's products: the filter panel and a page of matches in the chosen order.
 
     The page itself is served by the creators app (`creators.search`), which adds creators and posts.
     """
-    context: dict = {"query": query, "form": None, "page": None, "cards": []}
-    if query:
+    context: dict = {"query": query, "page": None, "cards": [], "filters": "", "filtering": False, "shown": ()}
+    if not query:
+        return context
+
+    def build() -> dict:
         found = selectors.search_products(selectors.storefront_products(), query=query)
-        form = ProductFilterForm(request.GET, sellers=selectors.sellers_with_products(found), searching=True)
+        form = ProductFilterForm(request.GET, sellers=_sellers(("search", query), found), searching=True)
         products = sort_products(selectors.filter_products(found, **form.filters()), key=form.sort_key())
-        page, cards = _page(request, products)
-        context.update(form=form, filters=_filters(request, form, query), page=page, cards=cards)
+        page = _listed(request, products)
+        return {
+            "page": page,
+            "pagination": _pagination(request, page),
+            "filters": str(_filters(request, form, query)),
+            "filtering": form.is_filtering,
+        }
+
+    # Kept whole under the catalog's versions (`shop.product_lists`): a warm search runs no query of the shop.
+    # `shown` names what the products' part shows, for a page that shares more around it (`shop.page_shell`).
+    key = list_key("search-results", request, query)
+    context.update(_shown(cached_value(key, build)), shown=(key,))
     return context
+
+
+def _pagination(request: HttpRequest, page: ListedPage) -> str:
+    """The pagination links of a list, kept with it (they keep the request's other parameters)."""
+    return render_to_string("shop/_pagination.html", {"page": page}, request=request)
+
+
+def _shown(found: dict) -> dict:
+    """A list's context from what the cache keeps of it: its HTML safe again."""
+    return {
+        **found,
+        "filters": safe(found["filters"]),
+        "pagination": safe(found["pagination"]),
+        "cards": found["page"].cards,
+    }
 
 
 def _import_charges(variant: Variant | None, country: str):

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from creators import selectors_search
 from creators.models import Creator
 from creators.tests.factories import CreatorFactory, VideoPostFactory
 from shop.tests.test_search_sorting import listed
@@ -59,8 +60,8 @@ def test_search_takes_the_same_queries_with_one_result_of_each_kind_and_many(cli
     VideoPostFactory(caption="lamp 0")
     url = reverse("search") + "?q=lamp"
     cache.clear()
-    _, one_cold = get_counting_queries(client, url)  # the product cards rendered and cached
-    _, one = get_counting_queries(client, url)  # the cards from the cache
+    _, one_cold = get_counting_queries(client, url)  # the products' list built and cached
+    _, one = get_counting_queries(client, url)  # the list from the cache
     for number in range(1, 12):
         listed(f"Lamp {number}")
         CreatorFactory(display_name=f"Lamp maker {number}")
@@ -71,8 +72,31 @@ def test_search_takes_the_same_queries_with_one_result_of_each_kind_and_many(cli
     response, many = get_counting_queries(client, url)
 
     assert response.content.decode().count("Lamp maker") == 6
-    assert one == many
-    assert one_cold == many_cold == many + 2  # the cards' products and their first images
+    assert one == many == 2  # creators, posts
+    assert one_cold == many_cold == many + 4  # sellers, ids and versions with the count, the cards' products, images
+
+
+@pytest.mark.parametrize(
+    "query", ["lamp", "lmap", "hoodie lamp", "big lamp_fan", "a", "Lamp LOVER", "100%", "lamp big maker cosy"]
+)
+def test_the_page_finds_the_same_creators_and_videos_as_the_orm_in_the_same_order(query):
+    for number, (handle, name) in enumerate(
+        [("lamp_big", "Lamp lover"), ("lamp_fan", "Big lamp fan"), ("hoodie.h", "Hoodie lamp"), ("cosy", "100% cosy")]
+    ):
+        creator = CreatorFactory(handle=handle, display_name=name)
+        Creator.objects.filter(pk=creator.pk).update(follower_count=number)
+        VideoPostFactory(creator=creator, caption=f"{name} by {handle}, look {number}", like_count=number)
+    VideoPostFactory(caption="lamp draft", published_at=None)
+
+    creators = selectors_search.creators_for_search_page(query=query)
+    posts = selectors_search.posts_for_search_page(query=query)
+
+    assert [c.handle for c in creators] == [c.handle for c in selectors_search.search_creators(query=query)]
+    assert [(c.display_name, c.follower_count) for c in creators] == [
+        (c.display_name, c.follower_count) for c in selectors_search.search_creators(query=query)
+    ]
+    expected = [(p.pk, p.caption, p.creator.handle) for p in selectors_search.search_posts(query=query)]
+    assert [(p.pk, p.caption, p.creator.handle) for p in posts] == expected
 
 
 # --- suggestions ---------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from fulfillment import events
 from fulfillment.models import Backorder, Reservation, Stock, StockMovement, VariantAvailability, Warehouse
-from fulfillment.selectors import stored_available_recount
+from fulfillment.selectors import AVAILABILITY_VERSION, stored_available_recount
+from marketplace.fragments import bump_version
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def shift_available(deltas: dict[int, int]) -> None:
             "updated_at = EXCLUDED.updated_at",
             params,
         )
+    bump_version(AVAILABILITY_VERSION)
 
 
 def _active_warehouse_ids(stocks: list[Stock]) -> set[int]:

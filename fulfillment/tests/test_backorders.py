@@ -9,6 +9,7 @@ from fulfillment.services.fulfillment_orders import allocate_backorders, hold_fu
 from fulfillment.services.shipments import hand_over_shipment
 from fulfillment.services.stock import adjust_stock, set_stock_quantity
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from marketplace.fragments import VersionBump
 from shop.models import OrderEvent
 from shop.order_timeline import describe
 from shop.services.order_fulfillment import send_to_fulfillment
@@ -185,7 +186,8 @@ def test_a_stock_increase_enqueues_the_backorder_allocation_on_commit(django_cap
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         adjust_stock(warehouse=newark, variant_id=tea.pk, change=2, reason=StockMovement.Reason.RECEIVED)
 
-    assert len(callbacks) == 2  # the backorder allocation, then the announcement of what it allocated
+    # the backorder allocation, then the announcement of what it allocated (and the product lists' version)
+    assert len([callback for callback in callbacks if not isinstance(callback, VersionBump)]) == 2
     assert FulfillmentOrder.objects.get(order_id=order.pk).allocations.get().quantity == 2
     assert Backorder.objects.get().allocated_at is not None
 
@@ -198,4 +200,4 @@ def test_a_stock_decrease_enqueues_nothing(django_capture_on_commit_callbacks):
         set_stock_quantity(warehouse=newark, variant_id=tea.pk, quantity=3)
         adjust_stock(warehouse=newark, variant_id=tea.pk, change=-1, reason=StockMovement.Reason.DAMAGED)
 
-    assert callbacks == []
+    assert [callback for callback in callbacks if not isinstance(callback, VersionBump)] == []  # lists' aside

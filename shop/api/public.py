@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace.api_errors import error_response
+from marketplace.fragments import cached_value
 from marketplace.page_cache import cache_public_page
 from shop import selectors
 from shop.api.serializers import (
@@ -19,6 +20,7 @@ from shop.api.serializers import (
     product_card_items,
 )
 from shop.models import Category, Product
+from shop.product_lists import list_key
 from shop.sorting import NEWEST, RELEVANCE, sort_products
 
 
@@ -45,10 +47,16 @@ class ProductListView(generics.ListAPIView):
     permission_classes = [AllowAny]
 
     def list(self, request: Request, *args, **kwargs) -> Response:
+        # The whole page's data is kept under the catalog's versions and the parameters (`shop.product_lists`); the
+        # origin too, as its links and image addresses are absolute. A 400 or 404 is never kept.
+        key = list_key("api-products", request, request.build_absolute_uri("/"))
+        return Response(cached_value(key, self._page_data))
+
+    def _page_data(self) -> dict:
         # The page reads ids and versions only; each item comes from the fragment cache (`product_card_items`).
         page = self.paginate_queryset(selectors.card_versions(self.get_queryset()))
         cards = selectors.as_card_versions(page)
-        return self.get_paginated_response(product_card_items(cards, context=self.get_serializer_context()))
+        return self.get_paginated_response(product_card_items(cards, context=self.get_serializer_context())).data
 
     def get_queryset(self) -> QuerySet[Product]:
         if getattr(self, "swagger_fake_view", False):

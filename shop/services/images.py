@@ -14,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 
 from marketplace.images import write_renditions
 from shop import events
+from shop.catalog_versions import catalog_changed
 from shop.models import Product, ProductImage
 
 # Pillow format name -> stored extension. Anything else (SVG, TIFF, text named .jpg) is refused.
@@ -88,6 +89,7 @@ def reorder_product_images(*, product: Product, image_ids: list[int]) -> None:
             ProductImage.objects.filter(pk=image_id, product=product).update(position=position)
         # The gallery's order is the product's: its pages (cached by update time) show the new one.
         Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
+        catalog_changed()  # a list's card shows the first image
 
 
 def move_product_image(*, image: ProductImage, offset: int) -> None:
@@ -125,5 +127,6 @@ def make_renditions(*, image: ProductImage) -> dict[str, dict[str, str]]:
             widths=settings.IMAGE_RENDITION_WIDTHS,
         )
     ProductImage.objects.filter(pk=image.pk).update(renditions=renditions)
+    catalog_changed()
     image.renditions = renditions
     return renditions

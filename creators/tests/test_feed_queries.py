@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 # The posts with their creators, body versions and the viewer's likes and follows.
 POSTS = 1
-# Only for posts whose body is not cached: their visible tags with products, the variants, the images.
-BODIES = 3
+# Only for posts whose body is not cached: the posts with their creators, their visible tags with products, the
+# variants, the images.
+BODIES = 4
 # A signed-in shopper's page: the user (who knows whether they sell: the header's seller-dashboard link) and the
 # header's cart count; the next-page partial has no header. The session comes from the cache: a query only cold.
 SIGNED_IN = 2

@@ -23,6 +23,7 @@ from fulfillment.selectors import fulfillment_of_lines
 from marketplace.video import needs_transcode, validate_video
 from shop.models import OrderLine, Product, Review, ReviewPhoto, ReviewReport, Seller
 from shop.services.images import check_image
+from shop.signals import announce_product_shown_changed
 
 
 class ReviewRefused(Exception):
@@ -115,6 +116,7 @@ def recount_ratings(*, product_id: int, seller_id: int) -> None:
             .aggregate(count=Count("pk"), total=Coalesce(Sum("rating"), 0))
         )
         model.objects.filter(pk=pk).update(rating_count=totals["count"], rating_total=totals["total"])
+    announce_product_shown_changed(product_ids=[product_id])
 
 
 def _add_photos(review: Review, photos: list[tuple[UploadedFile, str]], *, start: int = 0) -> None:

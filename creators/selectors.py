@@ -124,7 +124,11 @@ def feed_posts(
     *, before_cursor: str | None = None, limit: int = FEED_PAGE_SIZE, hashtag: str = "", followed_by=None
 ) -> FeedPage:
     """Published posts, newest first, `limit` of them after the cursor; optionally only those with #hashtag,
-    or only those of creators `followed_by` (a user) follows (the Following tab)."""
+    or only those of creators `followed_by` (a user) follows (the Following tab); each with its tags.
+
+    The feed's rule in the ORM: the pages and the API read `feed_posts_for_page` (the same posts in plain SQL,
+    pinned to this by creators/tests/test_feed_page_query.py) and take the tags from the cache.
+    """
     limit = max(1, min(limit, MAX_FEED_PAGE_SIZE))
     posts = _feed_order(before_cursor=before_cursor, hashtag=hashtag, followed_by=followed_by)
     return _page(_decorate(list(_with_tags(posts)[: limit + 1])), limit)

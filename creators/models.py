@@ -133,6 +133,10 @@ class VideoPost(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Kept by creators.services.social with each Like written or deleted.
     like_count = models.PositiveIntegerField(default=0, editable=False)  # kept by the like service
+    # Moved (+1) in the transaction of every change to what the post's body shows beyond its own row and its
+    # creator's (its tags; the tagged products' titles, prices, images, ratings, whether on sale): the feed's
+    # cached bodies are keyed on it with `updated_at` (creators.services.body_versions).
+    body_version = models.PositiveBigIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,14 +1,18 @@
 """Creators' reactions to facts (the shop's orders, their own uploads); each handler is idempotent.
 
-Registered with marketplace.outbox: each runs as its own Celery task after the fact commits.
+Registered with marketplace.outbox: each runs as its own Celery task after the fact commits; the shop's
+signals (`shop.signals`) are received in the shop's transaction.
 """
 
 from typing import Any
 
+from django.dispatch import receiver
+
 from creators import events
 from creators.models import Creator
-from creators.services import commissions, post_media, posts, profiles
+from creators.services import body_versions, commissions, post_media, posts, profiles
 from shop import events as shop_events
+from shop import signals as shop_signals
 
 Payload = dict[str, Any]
 # Transcoding a 10-minute upload takes minutes, far past the project's default 120 s task limit.
@@ -46,3 +50,9 @@ def make_avatar_renditions(payload: Payload) -> None:
     creator = Creator.objects.filter(pk=payload["creator_id"]).first()
     if creator is not None:
         profiles.make_avatar_renditions(creator=creator)
+
+
+@receiver(shop_signals.product_shown_changed, dispatch_uid="creators.touch_post_bodies")
+def touch_bodies_of_posts_tagging(sender, *, product_ids: list[int], **kwargs) -> None:
+    """In the shop's transaction: the posts tagging these products show them anew on the next page."""
+    body_versions.touch_posts_tagging(product_ids=product_ids)

@@ -3,8 +3,8 @@
 Every read prefetches what its page shows (creator, visible tags with product, default variant
 and first image), so the number of queries does not depend on how many posts or tags there are.
 The feed and post pages read less: a post's body (video, tags, products) is shared from the cache,
-so their selectors answer the posts with a `body_version` and the viewer's like and follow in one
-query, and `load_post_bodies` reads the tags of only the posts whose body must be rendered.
+so their selectors answer the posts with their stored body versions and the viewer's like and follow in
+one query, and `posts_for_bodies` reads the tags of only the posts whose body must be rendered.
 """
 
 import base64
@@ -16,21 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connections
-from django.db.models import (
-    BooleanField,
-    Count,
-    F,
-    Max,
-    Prefetch,
-    Q,
-    QuerySet,
-    Sum,
-    TextField,
-    Value,
-    prefetch_related_objects,
-)
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat, Length
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
 from creators.models import Creator, Follow, Like, ProductTag, VideoPost
@@ -138,37 +124,20 @@ def feed_posts(
     *, before_cursor: str | None = None, limit: int = FEED_PAGE_SIZE, hashtag: str = "", followed_by=None
 ) -> FeedPage:
     """Published posts, newest first, `limit` of them after the cursor; optionally only those with #hashtag,
-    or only those of creators `followed_by` (a user) follows (the Following tab)."""
+    or only those of creators `followed_by` (a user) follows (the Following tab); each with its tags.
+
+    The feed's rule in the ORM: the pages and the API read `feed_posts_for_page` (the same posts in plain SQL,
+    pinned to this by creators/tests/test_feed_page_query.py) and take the tags from the cache.
+    """
     limit = max(1, min(limit, MAX_FEED_PAGE_SIZE))
     posts = _feed_order(before_cursor=before_cursor, hashtag=hashtag, followed_by=followed_by)
     return _page(_decorate(list(_with_tags(posts)[: limit + 1])), limit)
-
-
-def feed_posts_for_page(
-    *,
-    before_cursor: str | None = None,
-    limit: int = FEED_PAGE_SIZE,
-    hashtag: str = "",
-    followed_by=None,
-    viewer=None,
-) -> FeedPage:
-    """The posts of `feed_posts` without their tags, for the feed page (one query): each with its creator,
-    `body_version`, `liked` and its creator's `followed` for the viewer; `load_post_bodies` adds the tags."""
-    limit = max(1, min(limit, MAX_FEED_PAGE_SIZE))
-    posts = _feed_order(before_cursor=before_cursor, hashtag=hashtag, followed_by=followed_by)
-    return _page(_for_page(posts, viewer=viewer, limit=limit + 1), limit)
 
 
 def post_detail(*, post_id: int, viewer=None) -> VideoPost | None:
     """A published post, or any post of the viewer's own creator profile (drafts included); else None."""
     post = _with_tags(VideoPost.objects.filter(_visible_to(viewer), pk=post_id)).first()
     return _decorate([post])[0] if post is not None else None
-
-
-def post_for_page(*, post_id: int, viewer=None) -> VideoPost | None:
-    """The post of `post_detail` without its tags, marked as `feed_posts_for_page` marks them (one query)."""
-    found = _for_page(VideoPost.objects.filter(_visible_to(viewer), pk=post_id), viewer=viewer, limit=1)
-    return found[0] if found else None
 
 
 def _visible_to(viewer) -> Q:
@@ -178,94 +147,106 @@ def _visible_to(viewer) -> Q:
     return visible
 
 
-# --- a post's body on the feed and post pages, and its version -------------------------------------
+# --- the feed and post pages: posts with their body versions and the viewer's like and follow ----------
 
 
-def _text(*parts) -> Concat:
-    """The parts as one text, "/" between them."""
-    pieces = []
-    for part in parts:
-        pieces += [Cast(part, TextField()), Value("/")]
-    return Concat(*pieces[:-1], output_field=TextField())
+@dataclass(frozen=True)
+class PagePost:
+    """A post of a feed page as the page query reads it: what its key and its viewer's row need, no more.
 
-
-def _outer_post_id(alias: str) -> RawSQL:
-    """The id of the outer query's post row, for subqueries compiled on their own."""
-    quote = connections[alias].ops.quote_name
-    return RawSQL(f"{quote(VideoPost._meta.db_table)}.{quote('id')}", ())  # noqa: S611 (names, no input)
-
-
-def _sql(queryset: QuerySet, alias: str) -> tuple[str, list]:
-    sql, params = queryset.query.get_compiler(alias).as_sql()
-    return sql, list(params)
-
-
-@functools.cache
-def _body_version_sql(alias: str) -> tuple[str, tuple]:
-    """What a post's body shows beyond its own and its creator's rows, as SQL for a text that changes with it.
-
-    The visible tags (which, where, their products' titles, links and ratings), the tagged products'
-    variants (prices) and images (which comes first, its renditions), read through the tags' relations.
-    A save moves `updated_at`; what services write with update() (ratings, image order, renditions) is
-    read itself. Correlated with the outer query's post row; built and compiled once per process (that
-    took longer than running it).
+    `body_parts` changes whenever the post's shared body changes: its own and its creator's update times
+    (caption, media, name) and its stored `body_version` (tags, tagged products; creators.services.body_versions).
     """
-    post_id = _outer_post_id(alias)
-    tags = (
-        ProductTag.objects.visible()
-        .filter(post_id=post_id)
-        .order_by()
-        .values("post")
-        .annotate(
-            version=_text(
-                Count("id"),
-                Sum("id"),
-                Max("updated_at"),
-                Max("product__updated_at"),
-                Sum("product__rating_count"),
-                Sum("product__rating_total"),
-            )
-        )
-    )
-    # Of every tag's product, visible or not (a hidden tag shows in `tags` already); two subqueries, not
-    # one join, so that a product's variants are not multiplied by its images.
-    of_products = ProductTag.objects.filter(post_id=post_id).order_by().values("post")
-    variants = of_products.annotate(version=_text(Count("product__variants"), Max("product__variants__updated_at")))
-    images = of_products.annotate(
-        version=_text(
-            Count("product__images"),
-            Max("product__images__id"),
-            Sum(F("product__images__id") * F("product__images__position")),
-            Sum(Length(Cast("product__images__renditions", TextField()))),
-        )
-    )
-    parts, params = [], []
-    for part in (tags, variants, images):
-        sql, part_params = _sql(part.values("version"), alias)
-        parts.append(f"COALESCE(({sql}), '')")
-        params += part_params
-    return " || '|' || ".join(parts), tuple(params)
+
+    pk: int
+    published_at: datetime
+    like_count: int
+    body_parts: tuple
+    creator_handle: str
+    follower_count: int
+    liked: bool
+    followed: bool
+
+
+def _datetime(value, alias: str):
+    """A datetime read by a raw cursor, as the ORM reads it (SQLite answers it naive, or as text)."""
+    convert = getattr(connections[alias].ops, "convert_datetimefield_value", None)
+    return convert(value, None, connections[alias]) if convert is not None else value
 
 
 @functools.cache
-def _viewer_sql(alias: str) -> tuple[str, str]:
-    """SQL for whether the viewer (the one parameter) likes the outer query's post and follows its creator;
-    compiled once per process, as `_body_version_sql`."""
-    quote = connections[alias].ops.quote_name
-    creator_id = RawSQL(f"{quote(VideoPost._meta.db_table)}.{quote('creator_id')}", ())  # noqa: S611 (names)
-    answers = []
-    for rows in (
-        Like.objects.filter(user_id=0, post_id=_outer_post_id(alias)),
-        Follow.objects.filter(user_id=0, creator_id=creator_id),
-    ):
-        sql, params = _sql(rows.values("id"), alias)
-        if params != [0]:  # the viewer's id must be its one parameter
-            raise RuntimeError(f"Unexpected parameters {params} in {sql}")
-        answers.append(f"EXISTS({sql})")
-    return answers[0], answers[1]
+def _page_sql(alias: str, *, signed_in: bool, following: bool, after: bool, hashtag: bool) -> str:
+    """The feed page's one query in plain SQL, built once per process and shape: the ORM took longer to build
+    it than the database to answer it. The posts are `VideoPost.objects.published()` (a test pins the two)."""
+    connection = connections[alias]
+    tables = {
+        name: connection.ops.quote_name(model._meta.db_table)
+        for name, model in (("post", VideoPost), ("creator", Creator), ("like", Like), ("follow", Follow))
+    }
+    sql = "SELECT p.id, p.published_at, p.like_count, p.updated_at, p.body_version, c.updated_at, c.handle, "
+    sql += "c.follower_count"
+    if signed_in:
+        sql += ", EXISTS(SELECT 1 FROM {like} l WHERE l.user_id = %s AND l.post_id = p.id)"
+        sql += ", EXISTS(SELECT 1 FROM {follow} f WHERE f.user_id = %s AND f.creator_id = p.creator_id)"
+    sql += " FROM {post} p JOIN {creator} c ON c.id = p.creator_id"
+    sql += " WHERE p.published_at IS NOT NULL AND p.status = %s AND c.status = %s AND NOT p.video = ''"
+    if following:
+        sql += " AND p.creator_id IN (SELECT fo.creator_id FROM {follow} fo WHERE fo.user_id = %s)"
+    if after:
+        sql += " AND (p.published_at < %s OR (p.published_at = %s AND p.id < %s))"
+    if hashtag:
+        sql += " AND p.caption " + connection.operators["iregex"].replace("{", "{{").replace("}", "}}")
+    sql += " ORDER BY p.published_at DESC, p.id DESC LIMIT %s"
+    return sql.format(**tables)
 
 
-# The columns the feed and post pages read (the rest, media pipeline and payout details, stay in the database).
+def feed_posts_for_page(
+    *,
+    before_cursor: str | None = None,
+    limit: int = FEED_PAGE_SIZE,
+    hashtag: str = "",
+    followed_by=None,
+    viewer=None,
+    using: str = "default",
+) -> FeedPage:
+    """The posts of `feed_posts` as `PagePost`s (one query): their body versions, and whether the viewer likes
+    each and follows its creator; `posts_for_bodies` loads what the bodies not cached show."""
+    limit = max(1, min(limit, MAX_FEED_PAGE_SIZE))
+    signed_in = viewer is not None and viewer.is_authenticated
+    params: list = [viewer.pk, viewer.pk] if signed_in else []
+    params += [VideoPost.Status.READY.value, Creator.Status.APPROVED.value]
+    if followed_by is not None:
+        params.append(followed_by.pk)
+    if before_cursor:
+        when, pk = decode_cursor(before_cursor)
+        when = connections[using].ops.adapt_datetimefield_value(when)
+        params += [when, when, pk]
+    if hashtag:
+        params.append(rf"#{re.escape(hashtag)}(\W|$)")  # a whole hashtag: #ootd but not #ootdaily
+    params.append(limit + 1)
+    sql = _page_sql(
+        using, signed_in=signed_in, following=followed_by is not None, after=bool(before_cursor), hashtag=bool(hashtag)
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    posts = [
+        PagePost(
+            pk=row[0],
+            published_at=_datetime(row[1], using),
+            like_count=row[2],
+            body_parts=row[3:6],
+            creator_handle=row[6],
+            follower_count=row[7],
+            liked=bool(row[8]) if signed_in else False,
+            followed=bool(row[9]) if signed_in else False,
+        )
+        for row in rows
+    ]
+    return _page(posts, limit)
+
+
+# The columns a post's page and its body read (the rest, media pipeline and payout details, stay in the database).
 PAGE_POST_FIELDS = (
     "creator",
     "caption",
@@ -273,9 +254,11 @@ PAGE_POST_FIELDS = (
     "poster",
     "width",
     "height",
+    "duration_seconds",
     "published_at",
     "like_count",
     "updated_at",
+    "body_version",
     "creator__handle",
     "creator__display_name",
     "creator__follower_count",
@@ -283,24 +266,31 @@ PAGE_POST_FIELDS = (
 )
 
 
-def _for_page(posts: QuerySet[VideoPost], *, viewer, limit: int) -> list[VideoPost]:
-    """The first `limit` posts with their creators, each with `body_version`, and `liked` and its creator's
-    `followed` for the viewer (in the same query; False for a guest)."""
-    sql, params = _body_version_sql(posts.db)
-    annotations = {"body_rows_version": RawSQL(sql, params, output_field=TextField())}  # noqa: S611 (ORM's SQL)
+def post_for_page(*, post_id: int, viewer=None) -> VideoPost | None:
+    """The post of `post_detail` without its tags (one query), with `body_parts` as `PagePost` has them, and
+    `liked` and its creator's `followed` for the viewer (False for a guest); `load_post_bodies` adds the tags."""
+    posts = VideoPost.objects.filter(_visible_to(viewer), pk=post_id).select_related("creator").only(*PAGE_POST_FIELDS)
     signed_in = viewer is not None and viewer.is_authenticated
     if signed_in:
-        likes, follows = _viewer_sql(posts.db)
-        annotations["liked"] = RawSQL(likes, (viewer.pk,), output_field=BooleanField())  # noqa: S611
-        annotations["creator_followed"] = RawSQL(follows, (viewer.pk,), output_field=BooleanField())  # noqa: S611
-    found = list(posts.select_related("creator").only(*PAGE_POST_FIELDS).annotate(**annotations)[:limit])
-    for post in found:
-        rows = (post.updated_at, post.creator.updated_at)
-        post.body_version = "|".join(map(str, (*rows, post.body_rows_version)))
-        if not signed_in:
-            post.liked = post.creator_followed = False
-        post.creator.followed = post.creator_followed
-    return found
+        posts = posts.annotate(
+            liked=Exists(Like.objects.filter(user=viewer, post=OuterRef("pk"))),
+            creator_followed=Exists(Follow.objects.filter(user=viewer, creator=OuterRef("creator_id"))),
+        )
+    post = posts.first()
+    if post is None:
+        return None
+    post.body_parts = (post.updated_at, post.body_version, post.creator.updated_at)
+    if not signed_in:
+        post.liked = post.creator_followed = False
+    post.creator.followed = post.creator_followed
+    return post
+
+
+def posts_for_bodies(*, post_ids: list[int]) -> dict[int, VideoPost]:
+    """Posts by id with what their bodies show: creator, visible tags with products, default variants and
+    images (4 queries, however many posts and tags)."""
+    posts = list(VideoPost.objects.filter(pk__in=post_ids).select_related("creator").only(*PAGE_POST_FIELDS))
+    return {post.pk: post for post in load_post_bodies(posts)}
 
 
 def load_post_bodies(posts: list[VideoPost]) -> list[VideoPost]:

@@ -23,6 +23,7 @@ from shop.models import Category, Product, ProductImage, Seller, SellerCustomsPr
 from shop.services import catalog
 from shop.services.customs import CUSTOMS_PROFILE_FIELDS, save_customs_profile
 from shop.services.images import add_product_image, check_image, delete_product_image, request_renditions
+from shop.signals import announce_product_shown_changed
 
 THUMBNAIL_WIDTH = 64
 
@@ -302,6 +303,8 @@ class ProductAdmin(ServiceWritesAdmin):
             delete_product_image(image=image)
         for image, _changed in formset.changed_objects:
             image.save(update_fields=["alt_text", "position"])
+        if formset.changed_objects:  # a new order may put another image first beside creators' videos
+            announce_product_shown_changed(product_ids=[form.instance.pk])
         for image_form in formset.extra_forms:
             if image_form.has_changed() and not image_form.cleaned_data.get("DELETE"):
                 add_product_image(
@@ -316,6 +319,8 @@ class ProductAdmin(ServiceWritesAdmin):
         formset.save(commit=False)  # sorts the rows into new, changed and deleted (the change message lists them)
         for variant in formset.deleted_objects:
             formset.delete_existing(variant)
+        if formset.deleted_objects:
+            announce_product_shown_changed(product_ids=[product.pk])
         for variant, changed in formset.changed_objects:
             catalog.update_variant(variant=variant, data={name: getattr(variant, name) for name in changed})
         for variant in formset.new_objects:
@@ -461,6 +466,10 @@ class ProductImageAdmin(admin.ModelAdmin):
     @admin.display(description="renditions", boolean=True)
     def renditions_ready(self, image: ProductImage) -> bool:
         return bool(image.renditions)
+
+    def save_model(self, request: HttpRequest, obj: ProductImage, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        announce_product_shown_changed(product_ids=[obj.product_id])  # its position may make it first
 
     def delete_model(self, request: HttpRequest, obj: ProductImage) -> None:
         delete_product_image(image=obj)

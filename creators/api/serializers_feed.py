@@ -6,7 +6,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from creators import selectors
 from creators.models import Creator, ProductTag, VideoPost
+from marketplace.fragments import cached_items, fragment_key
 
 
 def _absolute(context: dict, url: str) -> str:
@@ -96,6 +98,27 @@ class FeedPostSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, post: VideoPost) -> str:
         return _absolute(self.context, reverse("feed-post", args=[post.pk]))
+
+
+def feed_post_items(posts: list[selectors.PagePost], *, context: dict) -> list[dict]:
+    """Each post's `FeedPostSerializer` data, in the order given, shared through the fragment cache.
+
+    Keyed as the feed page keys a post's body (`PagePost.body_parts`) and on the origin of its absolute URLs;
+    only the missing are loaded (4 queries) and serialized. `like_count` moves with every like without
+    touching the post's versions: it is the page query's, set on each item per request.
+    """
+    request = context.get("request")
+    origin = request.build_absolute_uri("/") if request is not None else ""
+    keys = {post.pk: fragment_key("api-feed-post", (origin, post.pk, *post.body_parts)) for post in posts}
+
+    def build(missing: list[int]) -> dict[int, dict | None]:
+        loaded = selectors.posts_for_bodies(post_ids=missing)
+        serializer = FeedPostSerializer(context=context)  # its fields built once for the lot
+        # A post deleted since the page was read: no item (its key is never asked for again).
+        return {pk: serializer.to_representation(loaded[pk]) if pk in loaded else None for pk in missing}
+
+    items = cached_items(keys, build)
+    return [{**items[post.pk], "like_count": post.like_count} for post in posts if items[post.pk] is not None]
 
 
 class FeedPageSerializer(serializers.Serializer):

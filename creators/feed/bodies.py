@@ -1,33 +1,75 @@
-"""Post bodies on the feed and post pages: the same for every visitor, so shared through the cache.
+"""Posts on the feed and post pages: each body shared from the cache, each viewer's row built per request.
 
 A body (`_post_body.html`: the video, its tag chips, the caption and the products with ratings and
-prices) is keyed on the post's `body_version`, which the page's selector reads in SQL from the rows it
-shows; only the posts whose body is not cached have their tags read and are rendered. The viewer's
-like and follow row is rendered around it on every request (`_post.html`).
+prices) is the same for every visitor. It is keyed on the post's `body_parts`, read by the page's one query
+(its own and its creator's update times and its stored `body_version`); only the posts whose body is not
+cached are loaded with their tags and rendered. The viewer's like, share and follow row
+(`creators.feed.social`) closes each post on every request.
 """
 
-from django.template.loader import render_to_string
+from collections.abc import Sequence
+
+from django.http import HttpRequest
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
 
 from creators import selectors
-from creators.models import VideoPost
+from creators.feed.social import SocialUrls, social_row
 from marketplace.fragments import cached_fragments, fragment_key
 
 BODY_TEMPLATE = "creators/feed/_post_body.html"
 
 
-def with_bodies(posts: list[VideoPost]) -> list[VideoPost]:
-    """Give each post (from `feed_posts_for_page` or `post_for_page`) its rendered `body`: one cache round
-    trip, and 3 queries plus rendering for those not cached."""
+def bodies(posts: Sequence) -> dict[int, SafeString]:
+    """Each post's body HTML by id (posts of `feed_posts_for_page` or `post_for_page`): one cache round trip,
+    and 4 queries plus rendering for those not cached."""
     if not posts:
-        return posts
-    keys = {post.pk: fragment_key("feed-post-body", (post.pk, post.body_version)) for post in posts}
-    by_pk = {post.pk: post for post in posts}
+        return {}
+    keys = {post.pk: fragment_key("feed-post-body", (post.pk, *post.body_parts)) for post in posts}
 
     def render(missing: list[int]) -> dict[int, str]:
-        loaded = selectors.load_post_bodies([by_pk[pk] for pk in missing])
-        return {post.pk: render_to_string(BODY_TEMPLATE, {"post": post}) for post in loaded}
+        template = get_template(BODY_TEMPLATE)
+        loaded = selectors.posts_for_bodies(post_ids=missing)
+        # A post deleted since the page was read: no body (its key is never asked for again).
+        return {pk: template.render({"post": loaded[pk]}) if pk in loaded else "" for pk in missing}
 
-    bodies = cached_fragments(keys, render)
+    return cached_fragments(keys, render)
+
+
+def post_items(posts: Sequence[selectors.PagePost], request: HttpRequest) -> SafeString:
+    """The feed's posts as HTML: each body, then the viewer's own row, closing the article the body opened."""
+    html = bodies(posts)
+    urls = SocialUrls.reverse()
+    next_path = request.get_full_path()
+    items = []
     for post in posts:
-        post.body = bodies[post.pk]
-    return posts
+        if not html[post.pk]:
+            continue
+        row = social_row(
+            post_id=post.pk,
+            like_count=post.like_count,
+            liked=post.liked,
+            handle=post.creator_handle,
+            follower_count=post.follower_count,
+            followed=post.followed,
+            next_path=next_path,
+            urls=urls,
+        )
+        items.append(f"{html[post.pk]}{row}</div></article>")
+    # Bodies are our templates' output; the row escapes every value it writes.
+    return mark_safe("\n".join(items))  # noqa: S308
+
+
+def post_item(post, request: HttpRequest) -> SafeString:
+    """One post (of `post_for_page`) as the feed shows it: its body and the viewer's row."""
+    page_post = selectors.PagePost(
+        pk=post.pk,
+        published_at=post.published_at,
+        like_count=post.like_count,
+        body_parts=post.body_parts,
+        creator_handle=post.creator.handle,
+        follower_count=post.creator.follower_count,
+        liked=post.liked,
+        followed=post.creator.followed,
+    )
+    return post_items([page_post], request)

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from creators import selectors
-from creators.feed.bodies import with_bodies
+from creators.feed.bodies import post_item, post_items
 from creators.services import social
 from creators.services.engagement import InvalidEvents, record_tag_click, resolve_events
 from creators.tasks.engagement import record_engagement_task
@@ -52,7 +52,13 @@ def _feed_context(request: HttpRequest, page: selectors.FeedPage, hashtag: str, 
     if page.next_cursor:
         next_query = f"?cursor={page.next_cursor}" + (f"&tag={hashtag}" if hashtag else "")
         next_query += "&following=1" if following else ""
-    return {"posts": with_bodies(page.posts), "next_query": next_query, "hashtag": hashtag, "following": following}
+    return {
+        "posts": page.posts,
+        "posts_html": post_items(page.posts, request),
+        "next_query": next_query,
+        "hashtag": hashtag,
+        "following": following,
+    }
 
 
 def _feed_page(request: HttpRequest, *, following: bool = False) -> selectors.FeedPage:
@@ -109,13 +115,13 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
     found = selectors.post_for_page(post_id=post_id, viewer=request.user)
     if found is None:
         raise Http404("No such post.")
-    with_bodies([found])
     share = {
         "url": _absolute(request, reverse("feed-post", args=[found.pk])),
         "image": _absolute(request, found.poster.url) if found.poster else "",
         "video": _absolute(request, found.video.url) if found.video else "",
     }
-    return render(request, "creators/feed/post.html", {"post": found, "posts": [found], "share": share})
+    context = {"post": found, "post_html": post_item(found, request), "share": share}
+    return render(request, "creators/feed/post.html", context)
 
 
 @require_safe

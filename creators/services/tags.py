@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from creators.models import Creator, ProductTag, VideoPost
+from creators.services.body_versions import touch_posts
 from shop import selectors as shop_selectors
 
 MAX_TAGS_PER_POST = 20
@@ -126,6 +127,7 @@ def add_tag(
             position_y=position_y,
         )
         check_room_for_tags(post=locked)
+        touch_posts(post_ids=[locked.pk])
         return ProductTag.objects.create(post=locked, product=product, **placement._asdict())
 
 
@@ -139,17 +141,23 @@ def update_tag(*, tag: ProductTag, start_seconds, end_seconds=None, position_x=N
         position_y=position_y,
     )
     tag.start_seconds, tag.end_seconds, tag.position_x, tag.position_y = placement
-    tag.save(update_fields=["start_seconds", "end_seconds", "position_x", "position_y", "updated_at"])
+    with transaction.atomic():
+        touch_posts(post_ids=[tag.post_id])  # the post row first, as add_tag locks it
+        tag.save(update_fields=["start_seconds", "end_seconds", "position_x", "position_y", "updated_at"])
     return tag
 
 
 def relink_tag(*, tag: ProductTag, product_id: int) -> ProductTag:
     """Point a tag at another taggable product (typically because its product was archived)."""
     tag.product = check_taggable(product_id=product_id)
-    tag.save(update_fields=["product", "updated_at"])
+    with transaction.atomic():
+        touch_posts(post_ids=[tag.post_id])
+        tag.save(update_fields=["product", "updated_at"])
     return tag
 
 
 def delete_tag(*, tag: ProductTag) -> None:
     """Remove a tag (clicks already recorded keep their product and post)."""
-    tag.delete()
+    with transaction.atomic():
+        touch_posts(post_ids=[tag.post_id])
+        tag.delete()

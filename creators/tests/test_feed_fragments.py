@@ -1,7 +1,9 @@
 """Post bodies shared from the cache: a change to what a body shows is on the next page view, and the
 like and follow buttons and the header stay each shopper's own.
 
-The fragment cache is on here (FRAGMENT_CACHE_SECONDS), and empty at the start of each test.
+Each change goes through the service a seller, staff or a creator uses: those move the post's stored body
+version in their transaction (the shop's through `shop.signals.product_shown_changed`). The fragment cache
+is on here (FRAGMENT_CACHE_SECONDS), and empty at the start of each test.
 """
 
 from decimal import Decimal
@@ -13,9 +15,11 @@ from creators.services import posts as post_services
 from creators.services import profiles, social
 from creators.services import tags as tag_services
 from creators.tests.feed_helpers import cold_and_warm, post_with_tags, tagged_product
+from fulfillment.services.stock import set_stock_quantity
 from marketplace.tests.factories import UserFactory
-from shop.models import Product, ProductImage
-from shop.tests.factories import ProductImageFactory
+from shop.services import catalog, images
+from shop.tests.factories import ProductImageFactory, image_upload
+from shop.tests.reviews_support import add_reviews
 
 pytestmark = pytest.mark.django_db
 
@@ -48,18 +52,42 @@ def test_a_new_price_shows_on_the_next_view(client, get_counting_queries, tagged
     assert "$19.99" in _shown_twice(client, get_counting_queries)
     variant = tagged.product.variants.get()
 
-    variant.price = Decimal("24.50")
-    variant.save()
+    catalog.update_variant(variant=variant, data={"price": Decimal("24.50")})
 
     html = _feed(client)
     assert "$24.50" in html and "$19.99" not in html
 
 
+def test_an_option_stopped_shows_the_next_ones_price_on_the_next_view(client, get_counting_queries, tagged):
+    assert "$19.99" in _shown_twice(client, get_counting_queries)
+    first = tagged.product.variants.get()
+    catalog.create_variant(
+        product=tagged.product,
+        data={"sku": "TEA-L", "name": "Large", "price": Decimal("32.00"), "currency": "USD", "position": 1},
+    )
+    assert "$19.99" in _feed(client)
+
+    catalog.deactivate_variant(variant=first)
+
+    html = _feed(client)
+    assert "$32.00" in html and "$19.99" not in html
+
+
+def test_sold_out_shows_on_the_sheet_the_feed_opens_on_the_next_view(client, get_counting_queries, tagged):
+    # A body shows no stock; the product sheet a tag opens does, and it is never shared from a cache.
+    assert "$19.99" in _shown_twice(client, get_counting_queries)
+    assert "In stock" in client.get(f"/feed/sheet/{tagged.pk}/").content.decode()
+
+    stock = tagged.product.variants.get().stocks.get()
+    set_stock_quantity(warehouse=stock.warehouse, variant_id=stock.variant_id, quantity=0)
+
+    assert "Sold out" in client.get(f"/feed/sheet/{tagged.pk}/").content.decode()
+
+
 def test_a_retitled_product_shows_on_the_next_view(client, get_counting_queries, tagged):
     assert "Blue teapot" in _shown_twice(client, get_counting_queries)
 
-    tagged.product.title = "Green teapot"
-    tagged.product.save()
+    catalog.update_product(product=tagged.product, data={"title": "Green teapot"})
 
     html = _feed(client)
     assert "Green teapot" in html and "Blue teapot" not in html
@@ -68,8 +96,7 @@ def test_a_retitled_product_shows_on_the_next_view(client, get_counting_queries,
 def test_a_product_taken_off_sale_hides_its_tag_on_the_next_view(client, get_counting_queries, tagged):
     assert f'data-tag-id="{tagged.pk}"' in _shown_twice(client, get_counting_queries)
 
-    tagged.product.status = Product.Status.ARCHIVED
-    tagged.product.save()
+    catalog.archive_product(product=tagged.product)
 
     html = _feed(client)
     assert f'data-tag-id="{tagged.pk}"' not in html and "Blue teapot" not in html
@@ -109,8 +136,9 @@ def test_a_new_caption_shows_on_the_next_view(client, get_counting_queries, tagg
 def test_a_new_rating_shows_on_the_next_view(client, get_counting_queries, tagged):
     assert "rating-count" not in _shown_twice(client, get_counting_queries)
 
-    # As the reviews service stores it: an update() that leaves updated_at alone.
-    Product.objects.filter(pk=tagged.product_id).update(rating_count=2, rating_total=9)
+    # Recounted by the reviews service, with an update() that leaves the product's updated_at alone.
+    add_reviews(tagged.product, 1, rating=4, photos=0)
+    add_reviews(tagged.product, 1, rating=5, photos=0)
 
     assert "Rated 4.5 out of 5 from 2 reviews" in _feed(client)
 
@@ -118,13 +146,26 @@ def test_a_new_rating_shows_on_the_next_view(client, get_counting_queries, tagge
 def test_a_new_first_image_shows_on_the_next_view(client, get_counting_queries, tagged):
     first = tagged.product.images.get()
     assert first.image.name in _shown_twice(client, get_counting_queries)
-    second = ProductImageFactory(product=tagged.product, position=1)
+    second = images.add_product_image(product=tagged.product, upload=image_upload("second.jpg"))
+    assert second.image.name not in _feed(client)  # added last
 
-    # As the images service reorders them: update() of the positions.
-    ProductImage.objects.filter(pk=first.pk).update(position=2)
+    images.reorder_product_images(product=tagged.product, image_ids=[second.pk, first.pk])
 
     html = _feed(client)
     assert second.image.name in html and first.image.name not in html
+
+
+def test_a_deleted_first_image_and_new_renditions_show_on_the_next_view(client, get_counting_queries, tagged):
+    first = tagged.product.images.get()
+    second = ProductImageFactory(product=tagged.product, position=first.position + 1)
+    assert first.image.name in _shown_twice(client, get_counting_queries)
+
+    images.delete_product_image(image=first)
+    html = _feed(client)
+    assert second.image.name in html and first.image.name not in html
+
+    renditions = images.make_renditions(image=second)
+    assert renditions["webp"] and next(iter(renditions["webp"].values())) in _feed(client)
 
 
 def test_a_renamed_creator_shows_on_the_next_view(client, get_counting_queries, tagged):
@@ -141,8 +182,7 @@ def test_a_post_page_shows_a_new_price_on_the_next_view(client, tagged):
     assert "$19.99" in client.get(url).content.decode()
     variant = tagged.product.variants.get()
 
-    variant.price = Decimal("21.00")
-    variant.save()
+    catalog.update_variant(variant=variant, data={"price": Decimal("21.00")})
 
     html = client.get(url).content.decode()
     assert "$21.00" in html and "$19.99" not in html

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 # The posts with their creators, body versions and the viewer's likes and follows.
 POSTS = 1
-# Only for posts whose body is not cached: their visible tags with products, the variants, the images.
-BODIES = 3
+# Only for posts whose body is not cached: the posts with their creators, their visible tags with products, the
+# variants, the images.
+BODIES = 4
 # A signed-in shopper's page: the user (who knows whether they sell: the header's seller-dashboard link) and the
 # header's cart count; the next-page partial has no header. The session comes from the cache: a query only cold.
 SIGNED_IN = 2
@@ -115,3 +116,20 @@ def test_a_signed_in_shoppers_post_page_takes_the_same_queries_as_a_guests_and_t
     _, cold, warm = cold_and_warm(client, get_counting_queries, f"/v/{post.pk}/")
 
     assert (cold, warm) == (SESSION + SIGNED_IN + POSTS + BODIES, SIGNED_IN + POSTS)
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_feed_api_takes_one_query_with_its_items_cached_for_one_post_and_twenty(
+    client, get_counting_queries, signed_in
+):
+    # Items are shared from the cache like bodies; a signed-in reader adds the user (the session is cached).
+    if signed_in:
+        client.force_login(UserFactory())
+    user = 1 if signed_in else 0
+    session = SESSION if signed_in else 0
+
+    one, many = _counts(
+        client, get_counting_queries, "/api/v1/feed/?limit=20", lambda n: [post_with_tags(5) for _ in range(n)]
+    )
+
+    assert one == many == (session + user + POSTS + BODIES, user + POSTS)

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from shop import events
 from shop.models import Product, Seller, Variant
+from shop.signals import announce_product_shown_changed
 
 PRODUCT_FIELDS = (
     "title",
@@ -101,6 +102,7 @@ def _save_product(product: Product, fields: tuple[str, ...], data: dict[str, Any
     with transaction.atomic():
         before = _stored_customs(product, PRODUCT_CUSTOMS_FIELDS)
         product.save()
+        announce_product_shown_changed(product_ids=[product.pk])
         if _customs(product, PRODUCT_CUSTOMS_FIELDS) != before:
             events.customs_data_changed.publish(variant_ids=list(product.variants.values_list("pk", flat=True)))
     return product
@@ -119,7 +121,9 @@ def staff_update_product(*, product: Product, data: dict[str, Any]) -> Product:
 def archive_product(*, product: Product) -> Product:
     """Take a product off sale; its history (orders, tags) keeps pointing at it."""
     product.status = Product.Status.ARCHIVED
-    product.save(update_fields=["status", "updated_at"])
+    with transaction.atomic():
+        product.save(update_fields=["status", "updated_at"])
+        announce_product_shown_changed(product_ids=[product.pk])
     return product
 
 
@@ -152,7 +156,9 @@ def create_variant(*, product: Product, data: dict[str, Any]) -> Variant:
     _assign(variant, VARIANT_FIELDS, data)
     variant.full_clean()
     check_one_currency(product_id=product.pk, currency=variant.currency)
-    variant.save()
+    with transaction.atomic():
+        variant.save()
+        announce_product_shown_changed(product_ids=[product.pk])
     return variant
 
 
@@ -164,6 +170,7 @@ def update_variant(*, variant: Variant, data: dict[str, Any]) -> Variant:
     with transaction.atomic():
         before = _stored_customs(variant, VARIANT_CUSTOMS_FIELDS)
         variant.save()
+        announce_product_shown_changed(product_ids=[variant.product_id])
         if _customs(variant, VARIANT_CUSTOMS_FIELDS) != before:
             events.customs_data_changed.publish(variant_ids=[variant.pk])
     return variant
@@ -174,4 +181,5 @@ def deactivate_variant(*, variant: Variant) -> Variant:
     """Stop selling a variant; it stays for past orders."""
     variant.is_active = False
     variant.save(update_fields=["is_active", "updated_at"])
+    announce_product_shown_changed(product_ids=[variant.product_id])
     return variant

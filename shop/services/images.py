@@ -16,6 +16,7 @@ from marketplace.images import write_renditions
 from shop import events
 from shop.catalog_versions import catalog_changed
 from shop.models import Product, ProductImage
+from shop.signals import announce_product_shown_changed
 
 # Pillow format name -> stored extension. Anything else (SVG, TIFF, text named .jpg) is refused.
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -68,6 +69,7 @@ def add_product_image(*, product: Product, upload: UploadedFile, alt_text: str =
         image = ProductImage(product=product, alt_text=alt_text or product.title, position=(last["last"] or 0) + 1)
         image.image.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
         image.save()
+        announce_product_shown_changed(product_ids=[product.pk])
         events.product_image_uploaded.publish(image_id=image.pk)
     return image
 
@@ -90,6 +92,7 @@ def reorder_product_images(*, product: Product, image_ids: list[int]) -> None:
         # The gallery's order is the product's: its pages (cached by update time) show the new one.
         Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
         catalog_changed()  # a list's card shows the first image
+        announce_product_shown_changed(product_ids=[product.pk])
 
 
 def move_product_image(*, image: ProductImage, offset: int) -> None:
@@ -112,7 +115,9 @@ def update_product_image(*, image: ProductImage, alt_text: str) -> ProductImage:
 def delete_product_image(*, image: ProductImage) -> None:
     """Delete an image, its file and its renditions."""
     names = [image.image.name] + [name for widths in image.renditions.values() for name in widths.values()]
-    image.delete()
+    with transaction.atomic():
+        image.delete()
+        announce_product_shown_changed(product_ids=[image.product_id])
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names if name])
 
 
@@ -126,7 +131,9 @@ def make_renditions(*, image: ProductImage) -> dict[str, dict[str, str]]:
             stem=stem,
             widths=settings.IMAGE_RENDITION_WIDTHS,
         )
-    ProductImage.objects.filter(pk=image.pk).update(renditions=renditions)
-    catalog_changed()
+    with transaction.atomic():
+        ProductImage.objects.filter(pk=image.pk).update(renditions=renditions)
+        catalog_changed()
+        announce_product_shown_changed(product_ids=[image.product_id])
     image.renditions = renditions
     return renditions

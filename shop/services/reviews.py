@@ -24,6 +24,7 @@ from marketplace.video import needs_transcode, validate_video
 from shop.catalog_versions import catalog_changed
 from shop.models import OrderLine, Product, Review, ReviewPhoto, ReviewReport, Seller
 from shop.services.images import check_image
+from shop.signals import announce_product_shown_changed
 
 
 class ReviewRefused(Exception):
@@ -117,6 +118,7 @@ def recount_ratings(*, product_id: int, seller_id: int) -> None:
         )
         model.objects.filter(pk=pk).update(rating_count=totals["count"], rating_total=totals["total"])
     catalog_changed()  # product cards show the stored rating
+    announce_product_shown_changed(product_ids=[product_id])
 
 
 def _add_photos(review: Review, photos: list[tuple[UploadedFile, str]], *, start: int = 0) -> None:

@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_r
 from django.utils.dateparse import parse_datetime
 
 from creators.models import Creator, Follow, Like, ProductTag, VideoPost
+from marketplace.db import planned_cursor
 from shop.selectors import product_card_prefetches, product_cards, summarise_product_card
 
 FEED_PAGE_SIZE = 10
@@ -227,7 +228,7 @@ def feed_posts_for_page(
     sql = _page_sql(
         using, signed_in=signed_in, following=followed_by is not None, after=bool(before_cursor), hashtag=bool(hashtag)
     )
-    with connections[using].cursor() as cursor:
+    with planned_cursor(using) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     posts = [

@@ -4,12 +4,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorWrapper
 
 
 @contextmanager
-def planned_cursor() -> Iterator[CursorWrapper]:
+def planned_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[CursorWrapper]:
     """A cursor whose statements PostgreSQL parses and plans once per connection, not on every run.
 
     Django binds parameters on the client, so PostgreSQL parses and plans each statement anew: for the
@@ -18,6 +18,7 @@ def planned_cursor() -> Iterator[CursorWrapper]:
     for PostgreSQL). Queries still pass through Django's wrapper, so they are logged and counted as any
     other. Elsewhere (SQLite) it is the ordinary cursor.
     """
+    connection = connections[using]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             yield cursor

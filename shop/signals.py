@@ -15,5 +15,5 @@ product_shown_changed = Signal()
 
 
 def announce_product_shown_changed(*, product_ids: Iterable[int]) -> None:
-    """Tell the receivers (creators' post bodies) that these products show something new."""
+    """Tell the receivers (creators' post bodies, the product lists' version) that these products show something new."""
     product_shown_changed.send(sender=None, product_ids=sorted(set(product_ids)))

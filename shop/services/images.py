@@ -14,7 +14,6 @@ from PIL import Image, UnidentifiedImageError
 
 from marketplace.images import write_renditions
 from shop import events
-from shop.catalog_versions import catalog_changed
 from shop.models import Product, ProductImage
 from shop.signals import announce_product_shown_changed
 
@@ -91,7 +90,6 @@ def reorder_product_images(*, product: Product, image_ids: list[int]) -> None:
             ProductImage.objects.filter(pk=image_id, product=product).update(position=position)
         # The gallery's order is the product's: its pages (cached by update time) show the new one.
         Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
-        catalog_changed()  # a list's card shows the first image
         announce_product_shown_changed(product_ids=[product.pk])
 
 
@@ -133,7 +131,6 @@ def make_renditions(*, image: ProductImage) -> dict[str, dict[str, str]]:
         )
     with transaction.atomic():
         ProductImage.objects.filter(pk=image.pk).update(renditions=renditions)
-        catalog_changed()
         announce_product_shown_changed(product_ids=[image.product_id])
     image.renditions = renditions
     return renditions

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from fulfillment.selectors import fulfillment_of_lines
 from marketplace.video import needs_transcode, validate_video
-from shop.catalog_versions import catalog_changed
 from shop.models import OrderLine, Product, Review, ReviewPhoto, ReviewReport, Seller
 from shop.services.images import check_image
 from shop.signals import announce_product_shown_changed
@@ -117,7 +116,6 @@ def recount_ratings(*, product_id: int, seller_id: int) -> None:
             .aggregate(count=Count("pk"), total=Coalesce(Sum("rating"), 0))
         )
         model.objects.filter(pk=pk).update(rating_count=totals["count"], rating_total=totals["total"])
-    catalog_changed()  # product cards show the stored rating
     announce_product_shown_changed(product_ids=[product_id])
 
 

@@ -43,32 +43,44 @@ def _plural(count: int) -> str:
     return "" if count == 1 else "s"
 
 
+def _toggle_form(*, kind: str, url: str, action: str, on: bool, label: str, next_path: str, count: str) -> str:
+    """A like or follow form: one button that turns `kind` on or off, then the count beside it."""
+    pressed = "true" if on else "false"
+    return (
+        f'<form class="{kind}-form" method="post" action="{url}" hx-post="{url}" hx-swap="outerHTML">'
+        f'<input type="hidden" name="action" value="{action}">'
+        f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        f'<button type="submit" class="{kind}-button{" is-on" if on else ""}" aria-pressed="{pressed}">'
+        f"{label}</button> {count}</form>"
+    )
+
+
 def like_form(*, post_id: int, like_count: int, liked: bool, next_path: str, urls: SocialUrls) -> str:
     """Like / Liked for a post, with its count; htmx swaps the answer in place."""
-    url = escape(_url(urls.like, post_id))
-    on = " is-on" if liked else ""
-    return (
-        f'<form class="like-form" method="post" action="{url}" hx-post="{url}" hx-swap="outerHTML">'
-        f'<input type="hidden" name="action" value="{"unlike" if liked else "like"}">'
-        f'<input type="hidden" name="next" value="{escape(next_path)}">'
-        f'<button type="submit" class="like-button{on}" aria-pressed="{"true" if liked else "false"}">'
-        f'<span aria-hidden="true">♥</span> {"Liked" if liked else "Like"}</button> '
-        f'<span class="social-count" data-like-count>{like_count} like{_plural(like_count)}</span></form>'
+    return _toggle_form(
+        kind="like",
+        url=escape(_url(urls.like, post_id)),
+        action="unlike" if liked else "like",
+        on=liked,
+        label=f'<span aria-hidden="true">♥</span> {"Liked" if liked else "Like"}',
+        next_path=next_path,
+        count=f'<span class="social-count" data-like-count>{like_count} like{_plural(like_count)}</span>',
     )
 
 
 def follow_form(*, handle: str, follower_count: int, followed: bool, next_path: str, urls: SocialUrls) -> str:
     """Follow / Following for a creator, with the follower count; htmx swaps the answer in place."""
-    url = escape(_url(urls.follow, handle))
-    on = " is-on" if followed else ""
-    return (
-        f'<form class="follow-form" method="post" action="{url}" hx-post="{url}" hx-swap="outerHTML">'
-        f'<input type="hidden" name="action" value="{"unfollow" if followed else "follow"}">'
-        f'<input type="hidden" name="next" value="{escape(next_path)}">'
-        f'<button type="submit" class="follow-button{on}" aria-pressed="{"true" if followed else "false"}">'
-        f'{"Following" if followed else "Follow"}<span class="visually-hidden"> @{escape(handle)}</span></button> '
-        f'<span class="social-count" data-follower-count>{follower_count} follower{_plural(follower_count)}</span>'
-        "</form>"
+    return _toggle_form(
+        kind="follow",
+        url=escape(_url(urls.follow, handle)),
+        action="unfollow" if followed else "follow",
+        on=followed,
+        label=f'{"Following" if followed else "Follow"}<span class="visually-hidden"> @{escape(handle)}</span>',
+        next_path=next_path,
+        count=(
+            f'<span class="social-count" data-follower-count>{follower_count} '
+            f"follower{_plural(follower_count)}</span>"
+        ),
     )
 
 

@@ -78,8 +78,7 @@ def follow_form(*, handle: str, follower_count: int, followed: bool, next_path: 
         label=f'{"Following" if followed else "Follow"}<span class="visually-hidden"> @{escape(handle)}</span>',
         next_path=next_path,
         count=(
-            f'<span class="social-count" data-follower-count>{follower_count} '
-            f"follower{_plural(follower_count)}</span>"
+            f'<span class="social-count" data-follower-count>{follower_count} follower{_plural(follower_count)}</span>'
         ),
     )
 

@@ -69,10 +69,16 @@ def _services_for_markers(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _reference_rows_in_transactional_tests(request: pytest.FixtureRequest) -> None:
-    """Transactional tests run on tables an earlier one emptied: put back the rows the migrations load."""
+def _reference_rows_in_transactional_tests(request: pytest.FixtureRequest):
+    """Transactional tests run on tables an earlier one emptied: put back the rows the migrations load.
+
+    After the test, and before the tables are emptied, wait for the work the test started elsewhere (a
+    live server's request, a worker's task) to finish: emptying the tables under a running transaction
+    deadlocks on PostgreSQL, and then the next test starts on this one's rows.
+    """
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        yield
         return
     request.getfixturevalue("transactional_db")
     from django.apps import apps
@@ -80,6 +86,32 @@ def _reference_rows_in_transactional_tests(request: pytest.FixtureRequest) -> No
     from shop.tests.reference_rows import load_reference_rows
 
     load_reference_rows(apps)
+    yield
+    _wait_until_other_connections_are_quiet()
+
+
+QUIET_FOR_SECONDS = 0.2
+
+
+def _wait_until_other_connections_are_quiet(timeout: float = 20.0) -> None:
+    """No other connection to the test database has been inside a statement or a transaction for a moment."""
+    if connection.vendor != "postgresql":
+        return  # SQLite's writers wait for the lock (busy timeout) instead of deadlocking
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0]:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= QUIET_FOR_SECONDS:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,8 @@ from marketplace import api_auth, api_errors
 
 urlpatterns = [
     path("auth/token/", api_auth.ObtainTokenView.as_view(), name="api-token"),
+    # The public feed first (most of the traffic; its prefixes feed/ search/ posts/ creators/ are its own).
+    path("", include("creators.api.feed_urls")),
     path("", include("shop.api.urls")),
     path("", include("shop.api.commerce_urls")),
     path("", include("creators.api.urls")),

@@ -1,5 +1,6 @@
 """The public feed API: read-only, open to anyone; a draft only for its own creator."""
 
+from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -13,7 +14,7 @@ from creators.api.serializers_feed import (
     CreatorProfileSerializer,
     FeedPageSerializer,
     FeedPostSerializer,
-    feed_post_items,
+    feed_page_json,
 )
 from marketplace.api_errors import DomainError, error_response
 from marketplace.page_cache import cache_public_page
@@ -38,7 +39,7 @@ class FeedView(APIView):
 
     permission_classes = [AllowAny]
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         limit = request.query_params.get("limit") or str(selectors.FEED_PAGE_SIZE)
         if not limit.isdigit() or not 1 <= int(limit) <= selectors.MAX_FEED_PAGE_SIZE:
             message = f"Ensure limit is a whole number from 1 to {selectors.MAX_FEED_PAGE_SIZE}."
@@ -54,9 +55,8 @@ class FeedView(APIView):
             raise DomainError(
                 "invalid_cursor", "This cursor is not valid.", {"cursor": ["Use a next_cursor from a page."]}
             ) from exc
-        # What FeedPageSerializer gives, its items shared through the fragment cache.
-        items = feed_post_items(page.posts, context={"request": request})
-        return Response({"results": items, "next_cursor": page.next_cursor})
+        # What FeedPageSerializer gives, rendered as JSON (the only renderer), its items shared through the cache.
+        return HttpResponse(feed_page_json(page, context={"request": request}), content_type="application/json")
 
 
 @extend_schema(

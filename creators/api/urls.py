@@ -3,5 +3,4 @@ from django.urls import include, path
 urlpatterns = [
     path("creator/earnings/", include("creators.api.earnings_urls")),
     path("creator/", include("creators.api.studio_urls")),
-    path("", include("creators.api.feed_urls")),
 ]

@@ -6,11 +6,12 @@ and filled in per post. The like and follow forms are the same markup wherever t
 pages and the htmx answers render them through `creators.templatetags.social`).
 """
 
+import functools
 from dataclasses import dataclass
 from html import escape  # Django's escape is this one marked safe: the same markup, without the lazy wrapper
 from urllib.parse import quote
 
-from django.urls import reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 
 # Reversed in the argument's place (digits pass every converter, int and str), then split around.
 _PLACEHOLDER = "9876543210123"
@@ -24,7 +25,8 @@ def _pattern(name: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class SocialUrls:
-    """The URLs of the row, reversed once per page."""
+    """The URLs of the row, reversed once per process and URL configuration (three reverses cost more than a
+    page's ten rows)."""
 
     like: tuple[str, str]
     follow: tuple[str, str]
@@ -32,7 +34,15 @@ class SocialUrls:
 
     @classmethod
     def reverse(cls) -> "SocialUrls":
-        return cls(like=_pattern("feed-post-like"), follow=_pattern("feed-creator-follow"), post=_pattern("feed-post"))
+        return _reversed(get_script_prefix(), get_resolver(get_urlconf()))
+
+
+@functools.lru_cache(maxsize=16)
+def _reversed(_prefix: str, _resolver: object) -> SocialUrls:
+    """Keyed on what `reverse` reads: the script prefix and the resolver (a new one when ROOT_URLCONF changes)."""
+    return SocialUrls(
+        like=_pattern("feed-post-like"), follow=_pattern("feed-creator-follow"), post=_pattern("feed-post")
+    )
 
 
 def _url(pattern: tuple[str, str], argument: object) -> str:

@@ -62,7 +62,7 @@ def _render_feed(
 
     def context() -> dict:
         return {
-            "posts": page.posts,
+            "posts": [post.pk for post in page.posts],  # not the posts: they carry the first viewer's likes
             "posts_html": shared_post_items(page.posts),
             "next_query": next_query,
             "hashtag": hashtag,

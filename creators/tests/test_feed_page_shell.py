@@ -9,13 +9,17 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.shortcuts import render
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from creators import selectors
 from creators.feed.bodies import post_items
+from creators.feed.views import feed
 from creators.services import social
 from creators.services import tags as tag_services
 from creators.tests.factories import CreatorFactory
@@ -199,3 +203,20 @@ def test_a_second_shopper_gets_the_first_ones_stored_page_in_two_queries(get_cou
     html = response.content.decode()
     assert queries == 2
     assert html.count("<article") == count and "Log out ben" in html and "Cart (3)" in words(html)
+
+
+def test_a_flash_message_shows_on_a_feed_page_rendered_in_full_with_the_shoppers_own_rows(rf, two_posts):
+    first, _ = two_posts
+    ann = signed_in("ann")
+    social.like(user=ann.user, post=first)
+    ann.get("/feed/")  # stored
+    request = rf.get("/feed/")
+    request.user = ann.user
+    SessionMiddleware(lambda _request: None).process_request(request)
+    MessageMiddleware(lambda _request: None).process_request(request)
+    messages.success(request, "Welcome back, ann.")
+
+    html = feed(request).content.decode()
+
+    assert "Welcome back, ann." in html and "personal-" not in html
+    assert likes(html, first) and not follows(html, first) and "1 like<" in article(html, first)

@@ -17,13 +17,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from creators import selectors
-from creators.feed.bodies import post_item, post_items
+from creators.feed.bodies import personal_rows, post_item, shared_post_items
 from creators.services import social
 from creators.services.engagement import InvalidEvents, record_tag_click, resolve_events
 from creators.tasks.engagement import record_engagement_task
 from marketplace.page_cache import cache_public_page
 from marketplace.same_origin import same_origin_post
 from shop.cart.forms import AddToCartForm
+from shop.page_shell import render_page
 from shop.selectors import has_one_tap_details
 from shop.services.cart import CART_SESSION_KEY, add_to_cart, cart_for_request
 
@@ -47,18 +48,29 @@ def _visitor(request: HttpRequest) -> tuple[int | None, str]:
     return user_id, session_key
 
 
-def _feed_context(request: HttpRequest, page: selectors.FeedPage, hashtag: str, *, following: bool = False) -> dict:
+def _render_feed(
+    request: HttpRequest, template_name: str, page: selectors.FeedPage, hashtag: str, *, following: bool = False
+) -> HttpResponse:
+    """A page of the feed, shared whole per kind of header (`shop.page_shell`) under what it shows: the posts
+    at their body versions, the hashtag, the tab and the next page's link. Which posts a visitor gets may be
+    theirs (the Following tab), what the page shows of them is not; the viewer's like and follow rows (with
+    the counts, read by the page's query) are filled in per request."""
     next_query = ""
     if page.next_cursor:
         next_query = f"?cursor={page.next_cursor}" + (f"&tag={hashtag}" if hashtag else "")
         next_query += "&following=1" if following else ""
-    return {
-        "posts": page.posts,
-        "posts_html": post_items(page.posts, request),
-        "next_query": next_query,
-        "hashtag": hashtag,
-        "following": following,
-    }
+
+    def context() -> dict:
+        return {
+            "posts": [post.pk for post in page.posts],  # not the posts: they carry the first viewer's likes
+            "posts_html": shared_post_items(page.posts),
+            "next_query": next_query,
+            "hashtag": hashtag,
+            "following": following,
+        }
+
+    key = (hashtag, following, next_query, *((post.pk, *post.body_parts) for post in page.posts))
+    return render_page(request, template_name, context, key=key, personal=personal_rows(page.posts, request))
 
 
 def _feed_page(request: HttpRequest, *, following: bool = False) -> selectors.FeedPage:
@@ -78,16 +90,14 @@ def _feed_page(request: HttpRequest, *, following: bool = False) -> selectors.Fe
 def feed(request: HttpRequest) -> HttpResponse:
     """The vertical feed: the newest published posts (optionally of one #hashtag), more as you scroll."""
     hashtag = selectors.normalise_hashtag(request.GET.get("tag"))
-    context = _feed_context(request, _feed_page(request), hashtag)
-    return render(request, "creators/feed/feed.html", context)
+    return _render_feed(request, "creators/feed/feed.html", _feed_page(request), hashtag)
 
 
 @require_safe
 @login_required
 def following_feed(request: HttpRequest) -> HttpResponse:
     """The Following tab: the newest posts of the creators the shopper follows."""
-    context = _feed_context(request, _feed_page(request, following=True), "", following=True)
-    response = render(request, "creators/feed/feed.html", context)
+    response = _render_feed(request, "creators/feed/feed.html", _feed_page(request, following=True), "", following=True)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -100,8 +110,8 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     following = request.GET.get("following") == "1"
     if following and not request.user.is_authenticated:
         return _to_log_in(request, reverse("feed-following"))
-    context = _feed_context(request, _feed_page(request, following=following), hashtag, following=following)
-    return render(request, "creators/feed/_posts.html", context)
+    page = _feed_page(request, following=following)
+    return _render_feed(request, "creators/feed/_posts.html", page, hashtag, following=following)
 
 
 def _absolute(request: HttpRequest, url: str) -> str:

@@ -56,6 +56,7 @@ from shop.models import (
     StripeCustomer,
     Variant,
 )
+from shop.reference_data import RATES_VERSION, cached_rows
 
 
 def _card_annotations(queryset: QuerySet[Product]) -> QuerySet[Product]:
@@ -1013,25 +1014,29 @@ def seller_order_line_ids(*, seller_id: int) -> QuerySet[OrderLine]:
 
 
 def exchange_rates_on(*, on: date) -> ExchangeRates:
-    """Each currency pair's newest exchange-rate row effective on `on`, in one query."""
-    newest = (
-        ExchangeRate.objects.filter(base=OuterRef("base"), quote=OuterRef("quote"), effective_from__lte=on)
-        .order_by("-effective_from", "pk")
-        .values("pk")[:1]
-    )
-    rows = ExchangeRate.objects.filter(effective_from__lte=on, pk=Subquery(newest)).order_by("base", "quote")
-    return ExchangeRates(
-        tuple(
-            Rate(
-                id=row.pk,
-                base=row.base,
-                quote=row.quote,
-                rate=row.rate,
-                effective_from=row.effective_from,
-                source=row.source,
-            )
-            for row in rows
+    """Each currency pair's newest exchange-rate row effective on `on`; the table comes from the cache
+    (`shop.reference_data`), no query while it is warm."""
+    newest: dict[tuple[str, str], Rate] = {}
+    for row in cached_rows(RATES_VERSION, "exchange-rates", _all_exchange_rates):  # ordered by pk
+        if row.effective_from > on:
+            continue
+        kept = newest.get((row.base, row.quote))
+        if kept is None or row.effective_from > kept.effective_from:  # the same day: the lowest id stays
+            newest[(row.base, row.quote)] = row
+    return ExchangeRates(tuple(newest[pair] for pair in sorted(newest)))
+
+
+def _all_exchange_rates() -> tuple[Rate, ...]:
+    return tuple(
+        Rate(
+            id=row.pk,
+            base=row.base,
+            quote=row.quote,
+            rate=row.rate,
+            effective_from=row.effective_from,
+            source=row.source,
         )
+        for row in ExchangeRate.objects.order_by("pk")
     )
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from shop.landed_cost_rules import rules_for
 from shop.models import ExchangeRate, FreeShippingThreshold, Order, TakeRate, TaxRate
-from shop.seller_fees import take_rates_at
 from shop.selectors import exchange_rates_on
+from shop.seller_fees import take_rates_at
 from shop.services.shipping import free_shipping_threshold
 from shop.tests.test_checkout_import_charges import shirt
 from shop.tests.test_checkout_pages import guest_cart
@@ -36,21 +36,12 @@ def test_a_tax_rate_staff_add_in_the_admin_is_charged_by_the_very_next_checkout(
     shipping = Decimal(standard["amount"])
     assert Decimal(standard["tax"]) == _tax_at("4", Decimal("50.00"), shipping)  # the state's rate, now cached
 
-    added = staff_client.post(
-        reverse("admin:shop_taxrate_add"),
-        {
-            "country": "US",
-            "region": "NY",
-            "name": "sales tax",
-            "rate_percent": "10",
-            "shipping_taxable": "on",
-            "effective_from": timezone.localdate().isoformat(),
-            "effective_to": "",
-            "source": "test",
-            "note": "",
-            "_save": "Save",
-        },  # fmt: skip
-    )
+    form = {
+        "country": "US", "region": "NY", "name": "sales tax", "rate_percent": "10", "shipping_taxable": "on",
+        "effective_from": timezone.localdate().isoformat(), "effective_to": "", "source": "test", "note": "",
+        "_save": "Save",
+    }  # fmt: skip
+    added = staff_client.post(reverse("admin:shop_taxrate_add"), form)
     assert added.status_code == 302, added.content
     response = api_client.post(
         "/api/v1/checkout/",
@@ -70,16 +61,19 @@ def test_rows_that_start_tomorrow_apply_tomorrow_from_the_same_cached_tables(dja
                            effective_from=tomorrow, source="s")  # fmt: skip
     ExchangeRate.objects.create(base="USD", quote="EUR", rate=Decimal("2"), effective_from=tomorrow, source="s")
     FreeShippingThreshold.objects.create(currency="USD", amount=Decimal("1234.00"), effective_from=tomorrow, source="s")
-    TakeRate.objects.create(category=None, rate_percent=Decimal("33"), effective_from=timezone.now() + timedelta(days=1),
-                            source="s")  # fmt: skip
-    rules_for("US", on=today), exchange_rates_on(on=today), take_rates_at(category_ids={None}, at=timezone.now())
+    in_a_day = timezone.now() + timedelta(days=1)
+    TakeRate.objects.create(category=None, rate_percent=Decimal("33"), effective_from=in_a_day, source="s")
+    # Read today: every table is now in the cache.
+    rules_for("US", on=today)
+    exchange_rates_on(on=today)
+    take_rates_at(category_ids={None}, at=timezone.now())
     free_shipping_threshold(currency="USD", on=today)
 
     with django_assert_num_queries(0):
         taxes = {rule.rate_percent for rule in rules_for("US", on=tomorrow).taxes if rule.region == "NY"}
         euro = exchange_rates_on(on=tomorrow).lookup("USD", "EUR", on=tomorrow).factor
         threshold = free_shipping_threshold(currency="USD", on=tomorrow)
-        take = take_rates_at(category_ids={None}, at=timezone.now() + timedelta(days=1, hours=1))[None]
+        take = take_rates_at(category_ids={None}, at=in_a_day + timedelta(hours=1))[None]
         today_euro = exchange_rates_on(on=today).lookup("USD", "EUR", on=today).factor
 
     assert Decimal("9") in taxes

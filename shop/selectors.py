@@ -763,17 +763,34 @@ class OrderToAttribute:
 
 
 def order_to_attribute(*, order_id: int) -> OrderToAttribute:
-    """The order and its lines as attribution needs them (2 queries); raises DoesNotExist for no such order."""
-    order = Order.objects.select_related("cart").get(pk=order_id)
-    lines = order.lines.order_by("pk").values_list(
-        "pk", "variant__product_id", "attribution_tag_id", "attribution_creator_id", "attribution_creator_handle"
+    """The order and its lines as attribution needs them (one query: the lines with their order's columns; a
+    second for an order without lines); raises DoesNotExist for no such order."""
+    rows = list(
+        OrderLine.objects.filter(order_id=order_id)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "variant__product_id",
+            "attribution_tag_id",
+            "attribution_creator_id",
+            "attribution_creator_handle",
+            "order__paid_at",
+            "order__user_id",
+            "order__cart__session_key",
+        )
     )
+    if rows:
+        paid_at, buyer_id, cart_token = rows[0][5:]
+    else:
+        paid_at, buyer_id, cart_token = Order.objects.values_list("paid_at", "user_id", "cart__session_key").get(
+            pk=order_id
+        )
     return OrderToAttribute(
-        order_id=order.pk,
-        paid_at=order.paid_at,
-        buyer_id=order.user_id,
-        cart_token=order.cart.session_key if order.cart_id and order.cart else None,
-        lines=[LineToAttribute(*line) for line in lines],
+        order_id=order_id,
+        paid_at=paid_at,
+        buyer_id=buyer_id,
+        cart_token=cart_token,
+        lines=[LineToAttribute(*row[:5]) for row in rows],
     )
 
 

@@ -60,7 +60,7 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
         own.delete()
         stock_of = {(stock.warehouse_id, stock.variant_id): stock for stock in stocks}
         fulfillment_orders = {
-            warehouse_id: FulfillmentOrder.objects.create(order=order, warehouse_id=warehouse_id)
+            warehouse_id: FulfillmentOrder.objects.create(order=order, warehouse=warehouses[warehouse_id])
             for warehouse_id in plan.warehouse_ids
         }
         # Every line's units in one UPDATE and two inserts (rows already locked above, in pk order).
@@ -91,7 +91,7 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
             [Backorder(order_line_id=b.line_id, quantity=b.quantity) for b in plan.backorders]
         )
         # A warehouse abroad cannot declare a line without customs data: hold it for the seller or staff.
-        hold_where_customs_data_missing(fulfillment_order_ids=[fo.pk for fo in fulfillment_orders.values()])
+        hold_where_customs_data_missing(just_made=list(fulfillment_orders.values()))
     return allocations
 
 

@@ -22,7 +22,7 @@ The boxes are read through the cache (`active_boxes`): one query for the stock, 
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -83,11 +83,17 @@ class DeliveryQuote:
 
 
 def delivery_quotes(
-    *, items: Sequence[QuoteItem], country: str, postal_code: str = "", now: dt.datetime | None = None
+    *,
+    items: Sequence[QuoteItem],
+    country: str,
+    postal_code: str = "",
+    now: dt.datetime | None = None,
+    stocks: list[Stock] | None = None,
 ) -> list[DeliveryQuote]:
     """The methods to `country` for these items, cheapest first; empty when no warehouse or carrier can ship a part.
 
-    Delivery dates are for an order placed at `now` (default: now).
+    Delivery dates are for an order placed at `now` (default: now). `stocks`: the items' `shipping_stock`, when the
+    caller has read it (checkout reads it once for this and for the shipping restrictions).
 
     One query (stock with its warehouses; the boxes come from the cache); another only when nobody stocks anything.
     """
@@ -95,7 +101,9 @@ def delivery_quotes(
     if not items:
         return []
     destination = Destination(country.upper(), postal_code.strip())
-    parts = _parts_by_warehouse(items, destination)
+    if stocks is None:
+        stocks = shipping_stock(variant_ids={item.variant_id for item in items})
+    parts = _parts_by_warehouse(items, destination, stocks)
     if parts is None:
         return []
     boxes = defaultdict(list)
@@ -164,15 +172,21 @@ def _combined(code: str, chosen: list[tuple[Warehouse, Rate]], now: dt.datetime)
     )
 
 
-def _parts_by_warehouse(items: list[QuoteItem], destination: Destination) -> dict[Warehouse, list[ItemSize]] | None:
-    """Which warehouse ships which units, as allocation would plan it today; None when no warehouse can."""
-    stocks = list(
+def shipping_stock(*, variant_ids: Iterable[int]) -> list[Stock]:
+    """The variants' stock rows in active shipping warehouses, with their warehouses (one query)."""
+    return list(
         Stock.objects.filter(
-            variant_id__in={item.variant_id for item in items},
+            variant_id__in=set(variant_ids),
             warehouse__is_active=True,
             warehouse__kind__in=SHIPPING_WAREHOUSE_KINDS,
         ).select_related("warehouse")
     )
+
+
+def _parts_by_warehouse(
+    items: list[QuoteItem], destination: Destination, stocks: list[Stock]
+) -> dict[Warehouse, list[ItemSize]] | None:
+    """Which warehouse ships which units, as allocation would plan it today; None when no warehouse can."""
     warehouses = {stock.warehouse_id: stock.warehouse for stock in stocks}
     plan = choose_warehouses(
         [(index, item.variant_id, item.quantity) for index, item in enumerate(items)],

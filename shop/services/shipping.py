@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fulfillment.delivery_quotes import EXPRESS, STANDARD, QuoteItem, delivery_quotes
+from fulfillment.models import Stock
 from shop.currencies import quantize_money
 from shop.exchange_rates import MissingExchangeRate
 from shop.models import FreeShippingThreshold, Variant
@@ -64,6 +65,7 @@ def quote_shipping(
     postal_code: str = "",
     on: date | None = None,
     now: datetime | None = None,
+    stocks: list[Stock] | None = None,
 ) -> list[ShippingOption]:
     """Shipping options for these items to a country (and postal code, when known), cheapest first.
 
@@ -73,7 +75,7 @@ def quote_shipping(
     """
     on = on or timezone.localdate()
     currency = currency.upper()
-    quotes = delivery_quotes(items=items, country=country, postal_code=postal_code, now=now)
+    quotes = delivery_quotes(items=items, country=country, postal_code=postal_code, now=now, stocks=stocks)
     if not quotes:
         return []
     rates = exchange_rates_on(on=on) if any(q.currency != currency for q in quotes) else None
@@ -140,10 +142,17 @@ def quote_cart(contents: CartContents, *, country: str, postal_code: str = "") -
 
 
 def shipping_option(
-    *, items: Sequence[QuoteItem], country: str, postal_code: str, subtotal: Decimal, currency: str, code: str
+    *,
+    items: Sequence[QuoteItem],
+    country: str,
+    postal_code: str,
+    subtotal: Decimal,
+    currency: str,
+    code: str,
+    stocks: list[Stock] | None = None,
 ) -> ShippingOption | None:
     options = quote_shipping(
-        items=items, country=country, postal_code=postal_code, subtotal=subtotal, currency=currency
+        items=items, country=country, postal_code=postal_code, subtotal=subtotal, currency=currency, stocks=stocks
     )
     return next((o for o in options if o.code == code), None)
 

@@ -193,7 +193,9 @@ def post_entries(entries: list[EntryToPost], *, written: dict[str, JournalEntry]
 
     Each is checked first (nothing is written if one is unbalanced); entries already written under their
     key are answered as they are. A concurrent posting of the same keys falls back to `post_entry`.
-    `written`: the entries of these keys found written, by key, when the caller has just read them (not read again).
+    `written`: the entries of these keys found written, by key, read by the caller under a lock that keeps every
+    other posting of these keys out (the order's row): not read again, and written without a savepoint (a
+    conflict cannot happen; were it to, the caller's whole transaction rolls back and its retry finds them).
     """
     checked = [(entry, _checked(entry.postings)) for entry in entries]
     if written is None:
@@ -204,7 +206,7 @@ def post_entries(entries: list[EntryToPost], *, written: dict[str, JournalEntry]
     fresh = [(entry, postings) for entry, postings in checked if entry.key not in existing]
     if fresh:
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=written is None):
                 made = JournalEntry.objects.bulk_create(
                     [
                         JournalEntry(
@@ -227,6 +229,8 @@ def post_entries(entries: list[EntryToPost], *, written: dict[str, JournalEntry]
                 )
             existing.update({row.key: row for row in made})
         except IntegrityError:  # posted concurrently: one by one, each answering the entry that stands
+            if written is not None:
+                raise
             for entry, _ in fresh:
                 existing[entry.key] = post_entry(
                     **{field: getattr(entry, field) for field in entry.__dataclass_fields__}

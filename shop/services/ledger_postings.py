@@ -98,7 +98,8 @@ def post_order_paid(
     their variants and products, in primary-key order, when the caller has read them already.
     """
     keys = [f"{name}:order:{order.pk}" for name in ("charge", "platform_fee", "fulfillment_fee")]
-    # The event's entries read once: whether it was posted before, and what post_entries need not read again.
+    # The event's entries read once, under the order's lock the callers hold: whether it was posted before, and
+    # what post_entries need not read again (nor guard with a savepoint).
     written = {entry.key: entry for entry in JournalEntry.objects.filter(key__in=keys)}
     if keys[0] in written:
         return list(JournalEntry.objects.filter(order_id=order.pk, kind__in=[J.CHARGE, J.PLATFORM_FEE]))

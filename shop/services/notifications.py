@@ -31,10 +31,16 @@ def send_order_email(
     shipment_id: int | None = None,
     refund_id: int | None = None,
     return_id: int | None = None,
+    savepoint: bool = True,
 ) -> bool:
-    """Send one of the order's emails unless it went before; False when it had (or makes no sense now)."""
+    """Send one of the order's emails unless it went before; False when it had (or makes no sense now).
+
+    `savepoint=False`: the caller's transaction rolls back whole on any error (an outbox handler's), so the
+    send needs no savepoint of its own to mark nothing when it fails.
+    """
     about = shipment_id or refund_id or return_id
-    with transaction.atomic():  # a failed send marks nothing, even for a caller that carries on
+    # A failed send marks nothing, even for a caller that carries on (the savepoint).
+    with transaction.atomic(savepoint=savepoint):
         order = Order.objects.get(pk=order_id)
         if kind == E.CONFIRMATION and order.status in NOT_CONFIRMED:
             return False

@@ -14,7 +14,7 @@ from django.utils import timezone
 from fulfillment.selectors import shipment_for_email
 from shop.checkout.emails import confirmation_message
 from shop.checkout.links import order_url
-from shop.models import Order, OrderEvent, Refund, ReturnRequest, SentEmail
+from shop.models import Order, OrderEvent, OrderLine, Refund, ReturnRequest, SentEmail
 from shop.return_emails import return_message
 from shop.services.orders import record_order_event
 from shop.services.payments import AUTOMATIC_REFUND
@@ -41,14 +41,17 @@ def send_order_email(
     about = shipment_id or refund_id or return_id
     # A failed send marks nothing, even for a caller that carries on (the savepoint).
     with transaction.atomic(savepoint=savepoint):
-        order = Order.objects.get(pk=order_id)
+        lines = None
+        if kind == E.CONFIRMATION:  # the lines it lists, with their order, in one query
+            lines = list(OrderLine.objects.filter(order_id=order_id).select_related("order").order_by("pk"))
+        order = lines[0].order if lines else Order.objects.get(pk=order_id)
         if kind == E.CONFIRMATION and order.status in NOT_CONFIRMED:
             return False
         # Sent before, or by a concurrent send that commits first (the INSERT waits for it): nothing is sent.
         if not _mark_sent(order_id=order.pk, kind=kind, subject_key=str(about or "")):
             return False
         if kind == E.CONFIRMATION:
-            message = confirmation_message(order=order)
+            message = confirmation_message(order=order, lines=lines)
         elif kind == E.AUTOMATIC_REFUND:
             message = _refund_message(order, Refund.objects.get(pk=refund_id, order=order))
         elif return_id is not None:

@@ -94,7 +94,8 @@ def total_to_pay(*, subtotal: Decimal, shipping: ShippingOption | None, charges:
 
 
 def cart_charge_quoter(*, cart: Cart, country: str, region: str) -> ChargeQuoter:
-    """Tax and duty of the cart to a destination, for any shipping amount; five queries whatever the lines.
+    """Tax and duty of the cart to a destination, for any shipping amount; one query (the lines) while the tables are
+    cached.
 
     Raises EmptyCart, MixedCurrencies, CannotQuoteCharges.
     """

@@ -5,7 +5,8 @@ They change a few times a year and every checkout and paid order reads them. Eac
 table (all dates) under the table's version (`marketplace.fragments`), bumped on commit by every writer: model
 saves and deletes (the admin's, the services', the seed's) through the signals below, and migrations (which load
 rows through historical models, no signals) on `post_migrate`. The choice by date is made per call, in Python, by
-the caller: a row that takes effect at midnight applies at midnight, without a write.
+the caller: a row that takes effect at midnight applies at midnight, without a write. A write that sends no
+signal (`update()`, `bulk_create`, raw SQL) must call `bump_version` with the table's version itself.
 """
 
 from collections.abc import Callable

@@ -5,4 +5,4 @@ class FulfillmentConfig(AppConfig):
     name = "fulfillment"
 
     def ready(self) -> None:
-        from fulfillment import receivers  # noqa: F401  (registers the outbox handlers)
+        from fulfillment import delivery_quotes, receivers  # noqa: F401  (registers the outbox handlers, box versions)

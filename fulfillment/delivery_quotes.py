@@ -16,14 +16,17 @@ carriers' currency; the shop converts them.
 Each method also carries its delivery dates (`fulfillment.delivery_promise`): from each shipping
 warehouse's cut-off, time zone and handling days and the chosen service's transit days, the latest
 window over the warehouses (the shopper has everything when the slowest parcel arrives).
+
+The boxes are read through the cache (`active_boxes`): one query for the stock, none for the boxes while warm.
 """
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone
 
 from fulfillment import carriers
@@ -35,8 +38,10 @@ from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.packing import ItemSize, suggest_parcels
 from fulfillment.services.labels import warehouse_address
 from fulfillment.services.packing import box_sizes
+from marketplace.fragments import bump_version, cached_value, current_versions
 
 STANDARD = "standard"
+BOXES_VERSION = "boxes"  # bumped on commit by every box save or delete, and by migrations
 EXPRESS = "express"
 
 
@@ -78,23 +83,31 @@ class DeliveryQuote:
 
 
 def delivery_quotes(
-    *, items: Sequence[QuoteItem], country: str, postal_code: str = "", now: dt.datetime | None = None
+    *,
+    items: Sequence[QuoteItem],
+    country: str,
+    postal_code: str = "",
+    now: dt.datetime | None = None,
+    stocks: list[Stock] | None = None,
 ) -> list[DeliveryQuote]:
     """The methods to `country` for these items, cheapest first; empty when no warehouse or carrier can ship a part.
 
-    Delivery dates are for an order placed at `now` (default: now).
+    Delivery dates are for an order placed at `now` (default: now). `stocks`: the items' `shipping_stock`, when the
+    caller has read it (checkout reads it once for this and for the shipping restrictions).
 
-    Two queries (stock with its warehouses, then their boxes); a third only when nobody stocks anything.
+    One query (stock with its warehouses; the boxes come from the cache); another only when nobody stocks anything.
     """
     items = [item for item in items if item.quantity > 0]
     if not items:
         return []
     destination = Destination(country.upper(), postal_code.strip())
-    parts = _parts_by_warehouse(items, destination)
+    if stocks is None:
+        stocks = shipping_stock(variant_ids={item.variant_id for item in items})
+    parts = _parts_by_warehouse(items, destination, stocks)
     if parts is None:
         return []
     boxes = defaultdict(list)
-    for box in Box.objects.filter(warehouse__in=list(parts), is_active=True).order_by("pk"):
+    for box in active_boxes():
         boxes[box.warehouse_id].append(box)
     now = now or timezone.now()
     standard: list[tuple[Warehouse, Rate]] = []
@@ -110,6 +123,21 @@ def delivery_quotes(
     if fastest.days_max < quotes[0].days_max:
         quotes.append(fastest)
     return quotes
+
+
+def active_boxes() -> list[Box]:
+    """Every active box of every warehouse, in id order, from the cache under `BOXES_VERSION` (bumped by box writes)."""
+    (token,) = current_versions(BOXES_VERSION)
+    return cached_value(f"reference:boxes:{token}", lambda: list(Box.objects.filter(is_active=True).order_by("pk")))
+
+
+def _boxes_changed(sender, **kwargs) -> None:
+    bump_version(BOXES_VERSION)
+
+
+post_save.connect(_boxes_changed, sender=Box, dispatch_uid="boxes-version-save")
+post_delete.connect(_boxes_changed, sender=Box, dispatch_uid="boxes-version-delete")
+post_migrate.connect(_boxes_changed, dispatch_uid="boxes-version-migrated")
 
 
 def arrival_window(warehouse: Warehouse, rate: Rate, now: dt.datetime) -> PromiseWindow:
@@ -144,15 +172,21 @@ def _combined(code: str, chosen: list[tuple[Warehouse, Rate]], now: dt.datetime)
     )
 
 
-def _parts_by_warehouse(items: list[QuoteItem], destination: Destination) -> dict[Warehouse, list[ItemSize]] | None:
-    """Which warehouse ships which units, as allocation would plan it today; None when no warehouse can."""
-    stocks = list(
+def shipping_stock(*, variant_ids: Iterable[int]) -> list[Stock]:
+    """The variants' stock rows in active shipping warehouses, with their warehouses (one query)."""
+    return list(
         Stock.objects.filter(
-            variant_id__in={item.variant_id for item in items},
+            variant_id__in=set(variant_ids),
             warehouse__is_active=True,
             warehouse__kind__in=SHIPPING_WAREHOUSE_KINDS,
         ).select_related("warehouse")
     )
+
+
+def _parts_by_warehouse(
+    items: list[QuoteItem], destination: Destination, stocks: list[Stock]
+) -> dict[Warehouse, list[ItemSize]] | None:
+    """Which warehouse ships which units, as allocation would plan it today; None when no warehouse can."""
     warehouses = {stock.warehouse_id: stock.warehouse for stock in stocks}
     plan = choose_warehouses(
         [(index, item.variant_id, item.quantity) for index, item in enumerate(items)],

@@ -159,6 +159,17 @@ def stock_countries(*, variant_ids: list[int]) -> dict[int, set[str]]:
     return countries
 
 
+def stock_countries_of(stocks: Iterable[Stock]) -> dict[int, set[str]]:
+    """`stock_countries` from stock rows already read with their warehouses (every row of the variants in active
+    shipping warehouses: `fulfillment.delivery_quotes.shipping_stock`); no query."""
+    countries: dict[int, set[str]] = {}
+    for stock in stocks:
+        warehouse = stock.warehouse
+        if stock.quantity > 0 and warehouse.is_active and warehouse.kind == Warehouse.Kind.FULFILLMENT_CENTRE:
+            countries.setdefault(stock.variant_id, set()).add(str(warehouse.country))
+    return countries
+
+
 @dataclass(frozen=True)
 class LedgerMismatch:
     stock_id: int

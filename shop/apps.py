@@ -5,4 +5,4 @@ class ShopConfig(AppConfig):
     name = "shop"
 
     def ready(self) -> None:
-        from shop import catalog_versions, receivers  # noqa: F401  (connects the signal receivers)
+        from shop import catalog_versions, receivers, reference_data  # noqa: F401  (connects the signal receivers)

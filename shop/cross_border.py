@@ -116,13 +116,20 @@ class ShippingCheck:
 
 
 def shipping_check(
-    *, variants: Sequence[Variant], destination: str, all_destinations: bool = False, on: dt.date | None = None
+    *,
+    variants: Sequence[Variant],
+    destination: str,
+    all_destinations: bool = False,
+    on: dt.date | None = None,
+    held: dict[int, set[str]] | None = None,
 ) -> ShippingCheck:
     """Load what decides for these variants (with `product__seller__customs_profile` loaded): two queries at most.
 
     `all_destinations` loads every country's rules for their hazards (the product page lists where it cannot go).
+    `held`: the variants' `stock_countries`, when the caller has them (one query less).
     """
-    held = stock_countries(variant_ids=[variant.pk for variant in variants])
+    if held is None:
+        held = stock_countries(variant_ids=[variant.pk for variant in variants])
     origins = {
         variant.pk: frozenset(held.get(variant.pk) or {fallback_origin(variant.product.seller)}) for variant in variants
     }
@@ -132,11 +139,16 @@ def shipping_check(
 
 
 def shipping_problems(
-    *, variants: Iterable[Variant], destination: str, shipping_method: str, on: dt.date | None = None
+    *,
+    variants: Iterable[Variant],
+    destination: str,
+    shipping_method: str,
+    on: dt.date | None = None,
+    held: dict[int, set[str]] | None = None,
 ) -> list[ShippingProblem]:
     """Why any of these variants cannot be shipped to `destination` by `shipping_method` (empty: all can)."""
     variants = list(variants)
-    check = shipping_check(variants=variants, destination=destination, on=on)
+    check = shipping_check(variants=variants, destination=destination, on=on, held=held)
     return [problem for variant in variants for problem in check.problems(variant, shipping_method=shipping_method)]
 
 

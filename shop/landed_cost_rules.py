@@ -1,16 +1,27 @@
 """Loads the landed-cost rows for one destination and day into the engine's plain `Rules` value.
 
-At most four queries whatever the cart: the duty, tax and de-minimis rows of the country in effect on
-the day, and the exchange rates. The engine (`shop.landed_cost`) chooses prefixes and regions in Python.
+Every row of the country (all dates) and the exchange rates come from the cache (`shop.reference_data`): no query
+while it is warm, four when cold. The rows in effect on the day are chosen here, in Python, on every call; the
+engine (`shop.landed_cost`) chooses prefixes and regions.
 """
 
+from dataclasses import dataclass
 from datetime import date
-
-from django.db.models import Q, QuerySet
+from typing import TypeVar
 
 from shop.landed_cost import DeMinimisRule, DutyRule, NoLandedCostRules, Rules, TaxRule
 from shop.models import DeMinimis, DutyRate, TaxRate
+from shop.reference_data import RATES_VERSION, cached_rows
 from shop.selectors import exchange_rates_on
+
+R = TypeVar("R", DutyRule, TaxRule, DeMinimisRule)
+
+
+@dataclass(frozen=True)
+class _CountryRows:
+    duties: tuple[DutyRule, ...]
+    taxes: tuple[TaxRule, ...]
+    de_minimis: tuple[DeMinimisRule, ...]
 
 
 def rules_for(country: str, *, on: date) -> Rules:
@@ -19,6 +30,28 @@ def rules_for(country: str, *, on: date) -> Rules:
     Raises `NoLandedCostRules` when the country has neither tax nor duty rows on that day.
     """
     country = country.upper()
+    rows = cached_rows(RATES_VERSION, f"landed-cost:{country}", lambda: _country_rows(country))
+    duties = _in_effect(rows.duties, on)
+    taxes = _in_effect(rows.taxes, on)
+    if not duties and not taxes:
+        raise NoLandedCostRules(country)
+    return Rules(
+        country=country,
+        duties=duties,
+        taxes=taxes,
+        de_minimis=_in_effect(rows.de_minimis, on),
+        exchange_rates=exchange_rates_on(on=on),
+    )
+
+
+def _in_effect(rows: tuple[R, ...], on: date) -> tuple[R, ...]:
+    return tuple(
+        row for row in rows if row.effective_from <= on and (row.effective_to is None or row.effective_to >= on)
+    )
+
+
+def _country_rows(country: str) -> _CountryRows:
+    """Every row of `country`, whatever its dates, ordered by id (three queries)."""
     duties = tuple(
         DutyRule(
             id=row.pk,
@@ -34,7 +67,7 @@ def rules_for(country: str, *, on: date) -> Rules:
             effective_to=row.effective_to,
             source=row.source,
         )
-        for row in _in_effect(DutyRate.objects.filter(country=country), on)
+        for row in DutyRate.objects.filter(country=country).order_by("pk")
     )
     taxes = tuple(
         TaxRule(
@@ -48,10 +81,8 @@ def rules_for(country: str, *, on: date) -> Rules:
             effective_to=row.effective_to,
             source=row.source,
         )
-        for row in _in_effect(TaxRate.objects.filter(country=country), on)
+        for row in TaxRate.objects.filter(country=country).order_by("pk")
     )
-    if not duties and not taxes:
-        raise NoLandedCostRules(country)
     de_minimis = tuple(
         DeMinimisRule(
             id=row.pk,
@@ -67,12 +98,6 @@ def rules_for(country: str, *, on: date) -> Rules:
             effective_to=row.effective_to,
             source=row.source,
         )
-        for row in _in_effect(DeMinimis.objects.filter(country=country), on)
+        for row in DeMinimis.objects.filter(country=country).order_by("pk")
     )
-    return Rules(
-        country=country, duties=duties, taxes=taxes, de_minimis=de_minimis, exchange_rates=exchange_rates_on(on=on)
-    )
-
-
-def _in_effect(rows: QuerySet, on: date) -> QuerySet:
-    return rows.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on).order_by("pk")
+    return _CountryRows(duties=duties, taxes=taxes, de_minimis=de_minimis)

@@ -43,7 +43,8 @@ def merge_cart_at_login(sender, request, user, **kwargs) -> None:
 
 @events.order_paid.handler("shop.send_order_confirmation")
 def confirm_paid_order(payload: Payload) -> None:
-    send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.CONFIRMATION)
+    # The handler's transaction (outbox.handle) rolls back whole on an error: no savepoint needed.
+    send_order_email(order_id=payload["order_id"], kind=SentEmail.Kind.CONFIRMATION, savepoint=False)
 
 
 @events.order_paid.handler("shop.request_fulfillment", queue="allocation", atomic=False)

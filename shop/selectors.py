@@ -56,6 +56,7 @@ from shop.models import (
     StripeCustomer,
     Variant,
 )
+from shop.reference_data import RATES_VERSION, cached_rows
 
 
 def _card_annotations(queryset: QuerySet[Product]) -> QuerySet[Product]:
@@ -762,17 +763,34 @@ class OrderToAttribute:
 
 
 def order_to_attribute(*, order_id: int) -> OrderToAttribute:
-    """The order and its lines as attribution needs them (2 queries); raises DoesNotExist for no such order."""
-    order = Order.objects.select_related("cart").get(pk=order_id)
-    lines = order.lines.order_by("pk").values_list(
-        "pk", "variant__product_id", "attribution_tag_id", "attribution_creator_id", "attribution_creator_handle"
+    """The order and its lines as attribution needs them (one query: the lines with their order's columns; a
+    second for an order without lines); raises DoesNotExist for no such order."""
+    rows = list(
+        OrderLine.objects.filter(order_id=order_id)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "variant__product_id",
+            "attribution_tag_id",
+            "attribution_creator_id",
+            "attribution_creator_handle",
+            "order__paid_at",
+            "order__user_id",
+            "order__cart__session_key",
+        )
     )
+    if rows:
+        paid_at, buyer_id, cart_token = rows[0][5:]
+    else:
+        paid_at, buyer_id, cart_token = Order.objects.values_list("paid_at", "user_id", "cart__session_key").get(
+            pk=order_id
+        )
     return OrderToAttribute(
-        order_id=order.pk,
-        paid_at=order.paid_at,
-        buyer_id=order.user_id,
-        cart_token=order.cart.session_key if order.cart_id and order.cart else None,
-        lines=[LineToAttribute(*line) for line in lines],
+        order_id=order_id,
+        paid_at=paid_at,
+        buyer_id=buyer_id,
+        cart_token=cart_token,
+        lines=[LineToAttribute(*row[:5]) for row in rows],
     )
 
 
@@ -1013,25 +1031,29 @@ def seller_order_line_ids(*, seller_id: int) -> QuerySet[OrderLine]:
 
 
 def exchange_rates_on(*, on: date) -> ExchangeRates:
-    """Each currency pair's newest exchange-rate row effective on `on`, in one query."""
-    newest = (
-        ExchangeRate.objects.filter(base=OuterRef("base"), quote=OuterRef("quote"), effective_from__lte=on)
-        .order_by("-effective_from", "pk")
-        .values("pk")[:1]
-    )
-    rows = ExchangeRate.objects.filter(effective_from__lte=on, pk=Subquery(newest)).order_by("base", "quote")
-    return ExchangeRates(
-        tuple(
-            Rate(
-                id=row.pk,
-                base=row.base,
-                quote=row.quote,
-                rate=row.rate,
-                effective_from=row.effective_from,
-                source=row.source,
-            )
-            for row in rows
+    """Each currency pair's newest exchange-rate row effective on `on`; the table comes from the cache
+    (`shop.reference_data`), no query while it is warm."""
+    newest: dict[tuple[str, str], Rate] = {}
+    for row in cached_rows(RATES_VERSION, "exchange-rates", _all_exchange_rates):  # ordered by pk
+        if row.effective_from > on:
+            continue
+        kept = newest.get((row.base, row.quote))
+        if kept is None or row.effective_from > kept.effective_from:  # the same day: the lowest id stays
+            newest[(row.base, row.quote)] = row
+    return ExchangeRates(tuple(newest[pair] for pair in sorted(newest)))
+
+
+def _all_exchange_rates() -> tuple[Rate, ...]:
+    return tuple(
+        Rate(
+            id=row.pk,
+            base=row.base,
+            quote=row.quote,
+            rate=row.rate,
+            effective_from=row.effective_from,
+            source=row.source,
         )
+        for row in ExchangeRate.objects.order_by("pk")
     )
 
 

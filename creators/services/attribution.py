@@ -107,11 +107,15 @@ def attribute_order(*, order_id: int, order: OrderToAttribute | None = None) -> 
     order = order or order_to_attribute(order_id=order_id)
     decided = decide_attribution(order=order)
     current = {line.order_line_id: (line.tag_id, line.creator_id, bool(line.creator_handle)) for line in order.lines}
-    # A line that already earned a commission keeps the attribution it was paid on.
+    # A line that already earned a commission keeps the attribution it was paid on. Only a credited line can
+    # have earned one (and it stays credited): an order with none (most orders) has nothing to look up.
+    credited = [line_id for line_id, (_, creator_id, _) in current.items() if creator_id is not None]
     settled = set(
-        Commission.objects.filter(order_line_id__in=list(current), kind=Commission.Kind.EARNING).values_list(
+        Commission.objects.filter(order_line_id__in=credited, kind=Commission.Kind.EARNING).values_list(
             "order_line_id", flat=True
         )
+        if credited
+        else ()
     )
     changed = [
         item

@@ -10,6 +10,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
 
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
 from fulfillment.models import (
@@ -24,7 +26,7 @@ from fulfillment.models import (
 from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.requests import FulfillmentRequest
 from fulfillment.services.fulfillment_orders import hold_where_customs_data_missing, set_fulfillment_order_status
-from fulfillment.services.stock import allocate_many, deallocate_units, free_units, shift_available
+from fulfillment.services.stock import allocate_many, deallocate_units, shift_available
 
 
 def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
@@ -45,8 +47,7 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
             .select_related("warehouse")
             .order_by("pk")
         )
-        own = Reservation.objects.filter(order_line_id__in=line_ids)
-        free_by_stock = free_units(stocks=stocks, excluding_line_ids=line_ids)
+        free_by_stock, given_back = _free_and_own_reservations(stocks=stocks, line_ids=line_ids)
         free = {(stock.warehouse_id, stock.variant_id): free_by_stock[stock.pk] for stock in stocks}
         warehouses = {stock.warehouse_id: stock.warehouse for stock in stocks}
         plan = choose_warehouses(
@@ -56,11 +57,10 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
             free,
         )
         # The order's soft claims give way to hard ones: what they held is now allocated (counts net below).
-        given_back = list(own.values_list("quantity", "stock__variant_id", "stock__warehouse__is_active"))
-        own.delete()
+        Reservation.objects.filter(order_line_id__in=line_ids).delete()
         stock_of = {(stock.warehouse_id, stock.variant_id): stock for stock in stocks}
         fulfillment_orders = {
-            warehouse_id: FulfillmentOrder.objects.create(order=order, warehouse_id=warehouse_id)
+            warehouse_id: FulfillmentOrder.objects.create(order=order, warehouse=warehouses[warehouse_id])
             for warehouse_id in plan.warehouse_ids
         }
         # Every line's units in one UPDATE and two inserts (rows already locked above, in pk order).
@@ -91,8 +91,29 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
             [Backorder(order_line_id=b.line_id, quantity=b.quantity) for b in plan.backorders]
         )
         # A warehouse abroad cannot declare a line without customs data: hold it for the seller or staff.
-        hold_where_customs_data_missing(fulfillment_order_ids=[fo.pk for fo in fulfillment_orders.values()])
+        hold_where_customs_data_missing(just_made=list(fulfillment_orders.values()))
     return allocations
+
+
+def _free_and_own_reservations(
+    *, stocks: list[Stock], line_ids: list[int]
+) -> tuple[dict[int, int], list[tuple[int, int, bool]]]:
+    """In one query: each (locked) stock row's free units, the order's own reservations counting as free
+    (`free_units`), and what those own reservations hold, as (units, variant id, warehouse active)."""
+    own = Q(order_line_id__in=line_ids)
+    running = Q(reserved_until__isnull=True) | Q(reserved_until__gt=timezone.now())  # `Reservation.objects.active`
+    rows = (
+        Reservation.objects.filter(Q(stock__in=stocks) | own)
+        .values("stock_id", "stock__variant_id", "stock__warehouse__is_active")
+        .annotate(others=Sum("quantity", filter=running & ~own, default=0), mine=Sum("quantity", filter=own, default=0))
+        .order_by()
+    )
+    held, given_back = {}, []
+    for row in rows:
+        held[row["stock_id"]] = row["others"]
+        if row["mine"]:
+            given_back.append((row["mine"], row["stock__variant_id"], row["stock__warehouse__is_active"]))
+    return {stock.pk: stock.quantity_free - held.get(stock.pk, 0) for stock in stocks}, given_back
 
 
 def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:

@@ -6,7 +6,7 @@ then stock rows, each in primary-key order (allocate_order takes the copy, then 
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -207,17 +207,23 @@ def customs_gaps(*, fulfillment_orders: list[FulfillmentOrder]) -> dict[int, lis
     return {pk: skus for pk, skus in gaps.items() if skus}
 
 
-def hold_where_customs_data_missing(*, fulfillment_order_ids: list[int]) -> list[int]:
+def hold_where_customs_data_missing(
+    *, fulfillment_order_ids: Sequence[int] = (), just_made: list[FulfillmentOrder] | None = None
+) -> list[int]:
     """Hold each open fulfillment order that crosses a border with a line lacking customs data; answers their ids.
 
-    Goes through the one door (`hold_fulfillment_order`), so the hold is announced and shows on the order's
-    timeline, the staff work queue and the seller's dashboard.
+    `just_made`: fulfillment orders created in this transaction (open, their order and warehouse set), not read
+    again. Goes through the one door (`hold_fulfillment_order`), so the hold is announced and shows on the
+    order's timeline, the staff work queue and the seller's dashboard.
     """
-    candidates = list(
-        FulfillmentOrder.objects.filter(pk__in=fulfillment_order_ids, status=FO.OPEN)
-        .select_related("order", "warehouse")
-        .order_by("pk")
-    )
+    if just_made is not None:
+        candidates = sorted(just_made, key=lambda fulfillment_order: fulfillment_order.pk)
+    else:
+        candidates = list(
+            FulfillmentOrder.objects.filter(pk__in=fulfillment_order_ids, status=FO.OPEN)
+            .select_related("order", "warehouse")
+            .order_by("pk")
+        )
     held = []
     for pk, skus in sorted(customs_gaps(fulfillment_orders=candidates).items()):
         hold_fulfillment_order(

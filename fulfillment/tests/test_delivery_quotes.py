@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from fulfillment.delivery_quotes import EXPRESS, STANDARD, QuoteItem, delivery_quotes
+from fulfillment.delivery_quotes import EXPRESS, STANDARD, QuoteItem, active_boxes, delivery_quotes
 from fulfillment.models import Warehouse
 from fulfillment.tests.factories import BoxFactory, WarehouseFactory, stock_of
 from shop.tests.factories import VariantFactory
@@ -135,14 +135,28 @@ def test_a_unit_of_unknown_weight_pays_the_first_weight_break():
     assert quotes[STANDARD][0] == Decimal("6.31")
 
 
-def test_a_quote_takes_two_queries_for_one_line_and_for_twenty(django_assert_num_queries):
+def test_a_quote_takes_one_query_for_one_line_and_for_twenty_once_the_boxes_are_cached(django_assert_num_queries):
     warehouse = WarehouseFactory(postal_code="07102")
     BoxFactory(warehouse=warehouse)
     variants = [VariantFactory() for _ in range(20)]
     for variant in variants:
         stock_of(variant, warehouse)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the stock, and the boxes into the cache
         delivery_quotes(items=[item(variants[0])], country="US", postal_code="10118")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
+        delivery_quotes(items=[item(variants[0])], country="US", postal_code="10118")
+    with django_assert_num_queries(1):
         delivery_quotes(items=[item(variant) for variant in variants], country="US", postal_code="10118")
+
+
+def test_a_box_added_is_used_by_the_next_quote():
+    warehouse = WarehouseFactory(postal_code="07102")
+    variant = VariantFactory()
+    stock_of(variant, warehouse)
+    BoxFactory(warehouse=warehouse, inner_length_mm=400, inner_width_mm=300, inner_height_mm=200)
+    delivery_quotes(items=[item(variant)], country="US", postal_code="10118")  # the boxes now cached
+
+    smaller = BoxFactory(warehouse=warehouse, code="S", inner_length_mm=300, inner_width_mm=200, inner_height_mm=150)
+
+    assert smaller in active_boxes()

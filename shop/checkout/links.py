@@ -42,7 +42,12 @@ def order_url(order: Order) -> str:
 
 
 def remember_order(request: HttpRequest, order: Order) -> None:
-    """Note an order placed in this session so its shopper can come back to it (pay again, see it)."""
+    """Note a guest's order placed in this session so its shopper can come back to it (pay again, see it).
+
+    An account's order is opened by the account (`can_see_order`): the session is left as it was (no write).
+    """
+    if order.user_id is not None:
+        return
     numbers = [n for n in request.session.get(SESSION_ORDERS_KEY, []) if n != order.number]
     request.session[SESSION_ORDERS_KEY] = [*numbers, order.number][-_SESSION_ORDERS_KEPT:]
 

@@ -2,8 +2,9 @@
 for the door.
 
 `charge_quoter` loads what the engine needs once (the cart's customs data, the destination's rows and the
-exchange rates: at most five queries whatever the number of lines); its `for_shipping` answers the charges for
-one shipping amount without querying, so a checkout page prices every shipping method from one load.
+exchange rates, from the cache while warm: at most five queries whatever the number of lines); its
+`for_shipping` answers the charges for one shipping amount without querying, so a checkout page prices every
+shipping method from one load.
 
 - DDP (across a border, the marketplace collects at sale): the tax and duties are charged with the order.
 - DAP (the carrier collects at the door): nothing is charged; `due_at_door` is the estimate the shopper is shown.
@@ -158,7 +159,7 @@ class ChargeQuoter:
 def charge_quoter(
     *, country: str, region: str, currency: str, lines: Sequence[ChargeableLine], on: date | None = None
 ) -> ChargeQuoter:
-    """Load the destination's rows for the cart (at most four queries); raises CannotQuoteCharges."""
+    """Load the destination's rows for the cart (from the cache; four queries when cold); raises CannotQuoteCharges."""
     on = on or timezone.localdate()
     destination = Destination(country.upper(), (region or "").strip().upper())
     ship_from = ship_from_country(country=destination.country)
@@ -260,7 +261,7 @@ class ImportChargesNotice:
 
 def import_charges_notice(*, variant: Variant | None, country: str, shipping: Decimal) -> ImportChargesNotice:
     """DDP ("import charges included") or the DAP estimate for one unit of `variant` sent to `country`; nothing
-    for a domestic shopper (no query then), the engine's reason where the tables cannot quote (four queries)."""
+    for a domestic shopper (no query then), the engine's reason where the tables cannot quote (tables: cached)."""
     if variant is None or country.upper() == ship_from_country(country=country):
         return ImportChargesNotice()
     try:

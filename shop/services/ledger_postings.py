@@ -97,7 +97,11 @@ def post_order_paid(
     takes the order's total out of unapplied payments instead of cash. `lines`: the order's lines with
     their variants and products, in primary-key order, when the caller has read them already.
     """
-    if JournalEntry.objects.filter(key=f"charge:order:{order.pk}").exists():
+    keys = [f"{name}:order:{order.pk}" for name in ("charge", "platform_fee", "fulfillment_fee")]
+    # The event's entries read once, under the order's lock the callers hold: whether it was posted before, and
+    # what post_entries need not read again (nor guard with a savepoint).
+    written = {entry.key: entry for entry in JournalEntry.objects.filter(key__in=keys)}
+    if keys[0] in written:
         return list(JournalEntry.objects.filter(order_id=order.pk, kind__in=[J.CHARGE, J.PLATFORM_FEE]))
     currency = order.currency.upper()
     if minor_unit_exponent(currency) not in (0, 2):
@@ -175,7 +179,7 @@ def post_order_paid(
             currency=currency,
             **tags,
         )
-    # The three entries of the event written together (one read of their keys, two inserts).
+    # The three entries of the event written together (their keys read above, two inserts).
     return post_entries(
         [
             charge,
@@ -193,14 +197,20 @@ def post_order_paid(
                 postings=fulfillment,
                 memo=f"Pick and pack of order {order.number}",
             ),
-        ]
+        ],
+        written=written,
     )
 
 
 def _fix_terms(*, order: Order, lines: list[OrderLine]) -> dict[int, LineSettlementTerms]:
-    """The fee terms of each line as in force when the order was paid (written once)."""
+    """The fee terms of each line as in force when the order was paid (written once).
+
+    Called only before the order's charge entry is written: terms are written here alone, in the transaction of
+    that entry and under the order's lock, so none exist yet (were one there, its line's one-to-one row would
+    refuse the insert and roll the payment back, never post twice).
+    """
     at = order.paid_at or order.created_at
-    existing = {terms.order_line_id: terms for terms in LineSettlementTerms.objects.filter(order_line__order=order)}
+    existing: dict[int, LineSettlementTerms] = {}
     missing = [line for line in lines if line.pk not in existing]
     if missing:
         rates = take_rates_at(category_ids={line.variant.product.category_id for line in missing}, at=at)

@@ -6,14 +6,15 @@ handler runs again; a crash after sending and before commit may send twice (at l
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from fulfillment.selectors import shipment_for_email
 from shop.checkout.emails import confirmation_message
 from shop.checkout.links import order_url
-from shop.models import Order, OrderEvent, Refund, ReturnRequest, SentEmail
+from shop.models import Order, OrderEvent, OrderLine, Refund, ReturnRequest, SentEmail
 from shop.return_emails import return_message
 from shop.services.orders import record_order_event
 from shop.services.payments import AUTOMATIC_REFUND
@@ -30,21 +31,27 @@ def send_order_email(
     shipment_id: int | None = None,
     refund_id: int | None = None,
     return_id: int | None = None,
+    savepoint: bool = True,
 ) -> bool:
-    """Send one of the order's emails unless it went before; False when it had (or makes no sense now)."""
+    """Send one of the order's emails unless it went before; False when it had (or makes no sense now).
+
+    `savepoint=False`: the caller's transaction rolls back whole on any error (an outbox handler's), so the
+    send needs no savepoint of its own to mark nothing when it fails.
+    """
     about = shipment_id or refund_id or return_id
-    with transaction.atomic():  # a failed send marks nothing, even for a caller that carries on
-        order = Order.objects.get(pk=order_id)
+    # A failed send marks nothing, even for a caller that carries on (the savepoint).
+    with transaction.atomic(savepoint=savepoint):
+        lines = None
+        if kind == E.CONFIRMATION:  # the lines it lists, with their order, in one query
+            lines = list(OrderLine.objects.filter(order_id=order_id).select_related("order").order_by("pk"))
+        order = lines[0].order if lines else Order.objects.get(pk=order_id)
         if kind == E.CONFIRMATION and order.status in NOT_CONFIRMED:
             return False
-        sent = SentEmail.objects.filter(order=order, kind=kind, subject_key=str(about or ""))
-        if sent.exists():
+        # Sent before, or by a concurrent send that commits first (the INSERT waits for it): nothing is sent.
+        if not _mark_sent(order_id=order.pk, kind=kind, subject_key=str(about or "")):
             return False
-        # A concurrent send of the same email commits first: this INSERT fails, nothing is sent, and the
-        # handler's retry finds it sent.
-        SentEmail.objects.create(order=order, kind=kind, subject_key=str(about or ""))
         if kind == E.CONFIRMATION:
-            message = confirmation_message(order=order)
+            message = confirmation_message(order=order, lines=lines)
         elif kind == E.AUTOMATIC_REFUND:
             message = _refund_message(order, Refund.objects.get(pk=refund_id, order=order))
         elif return_id is not None:
@@ -58,6 +65,19 @@ def send_order_email(
         )
         message.send(fail_silently=False)
     return True
+
+
+def _mark_sent(*, order_id: int, kind: str, subject_key: str) -> bool:
+    """Write the email's mark unless it is there: True when this call wrote it (one statement, the unique
+    constraint `one_email_per_order_kind_subject` deciding; PostgreSQL and SQLite >= 3.35 both speak it)."""
+    table = connection.ops.quote_name(SentEmail._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (order_id, kind, subject_key, sent_at) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (order_id, kind, subject_key) DO NOTHING RETURNING id",
+            [order_id, kind, subject_key, timezone.now()],
+        )
+        return cursor.fetchone() is not None
 
 
 def _label(kind: str, about: int | None) -> str:

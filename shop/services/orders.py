@@ -54,8 +54,13 @@ class EmptyCart(Exception):
 ShippingAddress = ShipTo
 
 
-def set_order_status(*, order: Order, to: str, kind: str, params: dict | None = None, by=None) -> OrderEvent:
-    """The one door for an order's status: move it if the machine allows, and record why (a typed event)."""
+def set_order_status(
+    *, order: Order, to: str, kind: str, params: dict | None = None, by=None, also_save: Sequence[str] = ()
+) -> OrderEvent:
+    """The one door for an order's status: move it if the machine allows, and record why (a typed event).
+
+    `also_save`: fields the caller changed on `order`, written in the same UPDATE.
+    """
     if to not in ORDER_TRANSITIONS[order.status]:
         raise IllegalTransition(order.status, to)
     event = OrderEvent.objects.create(
@@ -67,7 +72,7 @@ def set_order_status(*, order: Order, to: str, kind: str, params: dict | None = 
         by=by if _is_user(by) else None,
     )
     order.status = to
-    fields = ["status", "updated_at"]
+    fields = ["status", "updated_at", *also_save]
     if to == S.PAID and order.paid_at is None:
         order.paid_at = timezone.now()
         fields.append("paid_at")

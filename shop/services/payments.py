@@ -17,7 +17,7 @@ from uuid import uuid4
 
 import stripe
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Subquery, Sum
 from django.utils import timezone
 
 from fulfillment.services.stock import (
@@ -206,24 +206,37 @@ def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) 
         session = gateway.retrieve_checkout_session(session_id)
     if session.get("id") != session_id:
         raise UnknownCheckoutSession("unknown_session", "The session does not match.")
-    payment = _payment_for_session(session)
     # No savepoint of its own: nothing in it is caught and carried on from; an error rolls back the caller's.
+    ours = Payment.objects.filter(checkout_session_id=session["id"])
+    with transaction.atomic(savepoint=False):
+        # The order's row first (the lock order everywhere), found through the session in the same statement.
+        order = Order.objects.select_for_update().filter(pk=Subquery(ours.values("order_id")[:1])).first()
+        if order is not None:
+            return _fulfill_locked(order=order, payment=ours.select_for_update().get(), session=session)
+    # Paid before we saved the session id: found by its metadata, or UnknownCheckoutSession raised (outside the
+    # block, which callers catching it carry on from).
+    payment = _payment_for_session(session)
     with transaction.atomic(savepoint=False):
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status == Payment.Status.PAID:
-            return order
-        if not payment.checkout_session_id:
-            payment.checkout_session_id = session["id"]
-        if session.get("payment_status") not in PAID_SESSION_STATUSES:
-            # Completed with a payment method that settles later: wait for async_payment_succeeded/failed.
-            if session.get("status") == "complete" and payment.status == Payment.Status.OPEN:
-                payment.status = Payment.Status.PROCESSING
-                payment.payment_intent_id = _id_of(session.get("payment_intent")) or payment.payment_intent_id
-                payment.save(update_fields=["status", "payment_intent_id", "checkout_session_id", "updated_at"])
-                record_order_event(order=order, kind=K.PAYMENT_SUBMITTED)
-            return order
-        _record_paid_session(order=order, payment=payment, session=session)
+        return _fulfill_locked(order=order, payment=payment, session=session)
+
+
+def _fulfill_locked(*, order: Order, payment: Payment, session: dict[str, Any]) -> Order:
+    """fulfill_checkout's work, the order and payment rows locked."""
+    if payment.status == Payment.Status.PAID:
+        return order
+    if not payment.checkout_session_id:
+        payment.checkout_session_id = session["id"]
+    if session.get("payment_status") not in PAID_SESSION_STATUSES:
+        # Completed with a payment method that settles later: wait for async_payment_succeeded/failed.
+        if session.get("status") == "complete" and payment.status == Payment.Status.OPEN:
+            payment.status = Payment.Status.PROCESSING
+            payment.payment_intent_id = _id_of(session.get("payment_intent")) or payment.payment_intent_id
+            payment.save(update_fields=["status", "payment_intent_id", "checkout_session_id", "updated_at"])
+            record_order_event(order=order, kind=K.PAYMENT_SUBMITTED)
+        return order
+    _record_paid_session(order=order, payment=payment, session=session)
     return order
 
 
@@ -250,11 +263,12 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
     payment.amount_paid = paid
     payment.payment_intent_id = _id_of(session.get("payment_intent")) or payment.payment_intent_id
     payment.save(update_fields=["status", "amount_paid", "payment_intent_id", "checkout_session_id", "updated_at"])
-    order.amount_paid += paid
-    order.save(update_fields=["amount_paid", "updated_at"])
+    order.amount_paid += paid  # written with the new status, or on its own where the status stays
     received = {"amount": str(paid), "currency": currency, "attempt": payment.attempt}
     _requeue_events_waiting_for(payment)
 
+    if order.status != S.PENDING_PAYMENT:
+        order.save(update_fields=["amount_paid", "updated_at"])
     if order.status == S.ON_HOLD:
         post_unapplied_payment(payment=payment)
         record_order_event(order=order, kind=K.PAYMENT_RECEIVED_ON_HOLD, params=received)
@@ -274,6 +288,7 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
             to=S.ON_HOLD,
             kind=K.AMOUNT_MISMATCH,
             params={**received, "total": str(order.total), "order_currency": order.currency},
+            also_save=["amount_paid"],
         )
         return
     # Read once for the stock hold, the ledger and the cart (each used to read them again).
@@ -282,11 +297,11 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
         hold_reservations(claims=claims_of(lines))
     except InsufficientStock:
         why = "the items sold out before your payment reached us"
-        set_order_status(order=order, to=S.PAID, kind=K.PAID_AFTER_SOLD_OUT, params=received)
+        set_order_status(order=order, to=S.PAID, kind=K.PAID_AFTER_SOLD_OUT, params=received, also_save=["amount_paid"])
         post_order_paid(order=order, payment=payment, lines=lines)
         _refund_automatically(order=order, payment=payment, why=why)
         return
-    set_order_status(order=order, to=S.PAID, kind=K.PAID, params=received)
+    set_order_status(order=order, to=S.PAID, kind=K.PAID, params=received, also_save=["amount_paid"])
     post_order_paid(order=order, payment=payment, lines=lines)
     if order.cart_id:
         remove_ordered_lines(cart_id=order.cart_id, variant_ids=[line.variant_id for line in lines])

@@ -16,13 +16,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from fulfillment.delivery_quotes import EXPRESS, STANDARD, QuoteItem, delivery_quotes
+from fulfillment.models import Stock
 from shop.currencies import quantize_money
 from shop.exchange_rates import MissingExchangeRate
 from shop.models import FreeShippingThreshold, Variant
+from shop.reference_data import RATES_VERSION, cached_rows
 from shop.selectors import CartContents, exchange_rates_on
 
 METHOD_NAMES = {STANDARD: "Standard", EXPRESS: "Express"}
@@ -64,6 +65,7 @@ def quote_shipping(
     postal_code: str = "",
     on: date | None = None,
     now: datetime | None = None,
+    stocks: list[Stock] | None = None,
 ) -> list[ShippingOption]:
     """Shipping options for these items to a country (and postal code, when known), cheapest first.
 
@@ -73,7 +75,7 @@ def quote_shipping(
     """
     on = on or timezone.localdate()
     currency = currency.upper()
-    quotes = delivery_quotes(items=items, country=country, postal_code=postal_code, now=now)
+    quotes = delivery_quotes(items=items, country=country, postal_code=postal_code, now=now, stocks=stocks)
     if not quotes:
         return []
     rates = exchange_rates_on(on=on) if any(q.currency != currency for q in quotes) else None
@@ -105,14 +107,27 @@ def quote_shipping(
 
 
 def free_shipping_threshold(*, currency: str, on: date) -> Decimal | None:
-    """The items' value in `currency` from which standard shipping at home is free on `on`; None: never."""
-    row = (
-        FreeShippingThreshold.objects.filter(currency=currency.upper(), effective_from__lte=on)
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
-        .order_by("-effective_from", "-pk")
-        .first()
+    """The items' value in `currency` from which standard shipping at home is free on `on`; None: never.
+
+    The rows come from the cache (`shop.reference_data`); the one in effect on `on` is chosen here.
+    """
+    currency = currency.upper()
+    in_effect = [
+        (effective_from, pk, amount)
+        for pk, row_currency, effective_from, effective_to, amount in cached_rows(
+            RATES_VERSION, "free-shipping-thresholds", _all_thresholds
+        )
+        if row_currency == currency and effective_from <= on and (effective_to is None or effective_to >= on)
+    ]
+    return max(in_effect)[2] if in_effect else None  # the newest; the same day, the highest id
+
+
+def _all_thresholds() -> list[tuple[int, str, date, date | None, Decimal]]:
+    return list(
+        FreeShippingThreshold.objects.order_by("pk").values_list(
+            "pk", "currency", "effective_from", "effective_to", "amount"
+        )
     )
-    return row.amount if row else None
 
 
 def quote_cart(contents: CartContents, *, country: str, postal_code: str = "") -> list[ShippingOption]:
@@ -127,10 +142,17 @@ def quote_cart(contents: CartContents, *, country: str, postal_code: str = "") -
 
 
 def shipping_option(
-    *, items: Sequence[QuoteItem], country: str, postal_code: str, subtotal: Decimal, currency: str, code: str
+    *,
+    items: Sequence[QuoteItem],
+    country: str,
+    postal_code: str,
+    subtotal: Decimal,
+    currency: str,
+    code: str,
+    stocks: list[Stock] | None = None,
 ) -> ShippingOption | None:
     options = quote_shipping(
-        items=items, country=country, postal_code=postal_code, subtotal=subtotal, currency=currency
+        items=items, country=country, postal_code=postal_code, subtotal=subtotal, currency=currency, stocks=stocks
     )
     return next((o for o in options if o.code == code), None)
 

@@ -136,6 +136,7 @@ def _queries_to_show_and_pay(client, lines: int) -> tuple[int, int]:
     for variant in variants:
         stock_of(variant, quantity=3)
     guest_cart(client, *[(variant, 1) for variant in variants])
+    client.post("/checkout/", {**pay_form(), "action": "update"})  # the rate tables are then cached, as in production
     with CaptureQueriesContext(connection) as shown:
         page = client.post("/checkout/", {**pay_form(), "action": "update"})  # the address typed, shipping quoted
     with CaptureQueriesContext(connection) as paid:

@@ -281,6 +281,19 @@ def test_a_replayed_refund_refunds_once(sdk):
     )
 
 
+def test_a_replay_answers_the_first_refund_even_where_refunding_again_would_now_be_refused(sdk):
+    session = paid_session(sdk)
+    params = {"payment_intent": session.payment_intent}  # the whole charge: a second refund has nothing left
+
+    first = sdk.v1.refunds.create(params=params, options={"idempotency_key": "refund-all"})
+    again = sdk.v1.refunds.create(params=params, options={"idempotency_key": "refund-all"})
+    with pytest.raises(stripe.InvalidRequestError):  # the same request with a new key is refused
+        sdk.v1.refunds.create(params=params, options={"idempotency_key": "refund-all-2"})
+
+    assert again.id == first.id
+    assert again.last_response.headers["Idempotent-Replayed"] == "true"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_make_one_object():

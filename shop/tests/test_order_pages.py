@@ -249,3 +249,24 @@ def test_a_failed_send_leaves_the_confirmation_to_the_retry(monkeypatch):
 
     assert len(mail.outbox) == 1
     assert order.sent_emails.get().kind == SentEmail.Kind.CONFIRMATION
+
+
+def test_a_failed_send_in_the_paid_handler_marks_nothing_and_the_next_delivery_sends_once(monkeypatch, deliver_events):
+    order = an_order(status=Order.Status.PAID)
+    outbox_send = EmailMultiAlternatives.send
+
+    def refused(self, fail_silently=False):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
+    announce_paid(order)
+    deliver_events()
+    assert not order.sent_emails.exists() and not order.events.filter(kind=OrderEvent.Kind.EMAIL_SENT).exists()
+    monkeypatch.setattr(EmailMultiAlternatives, "send", outbox_send)
+
+    deliver_events()
+    deliver_events()
+
+    assert len(mail.outbox) == 1
+    assert order.sent_emails.get().kind == SentEmail.Kind.CONFIRMATION
+    assert order.events.filter(kind=OrderEvent.Kind.EMAIL_SENT).count() == 1

@@ -461,6 +461,9 @@ def test_product_page_query_count_does_not_grow_with_variants_and_stays_small(cl
     ProductImageFactory(product=product)
     warehouse = WarehouseFactory()
     stock_of(VariantFactory(product=product), warehouse=warehouse)
+    other = ProductFactory()
+    stock_of(VariantFactory(product=other), warehouse=warehouse)
+    client.get(other.get_absolute_url())  # another page caches the boxes and rate tables, as in production
     with_one = queries_for(client, product.get_absolute_url())
     for _ in range(9):
         stock_of(VariantFactory(product=product), warehouse=warehouse, quantity=2)
@@ -469,7 +472,7 @@ def test_product_page_query_count_does_not_grow_with_variants_and_stays_small(cl
     with_ten = queries_for(client, product.get_absolute_url())
 
     assert with_ten == with_one
-    assert with_ten <= 8
+    assert with_ten <= 6
 
 
 # The variant picker in a real browser (product.js under the site's CSP).

@@ -1,10 +1,12 @@
 """Idempotent POSTs as Stripe does them: same key and parameters, the first answer again; other parameters, an error.
 
-The key row is inserted before the work, inside the same transaction: a concurrent request with the
-same key waits on the unique index until the first one commits, then replays its stored answer, so
-two identical requests racing make one object. A key older than Stripe keeps them is pruned when it
-is met again. Errors are not stored (the transaction rolls back with
-the key), so a request that failed validation may be retried with the same key, as on Stripe.
+The key row is inserted with its answer after the work, inside the same transaction (one write): a
+request whose key was taken meanwhile, by an earlier or a concurrent request (it waits on the unique
+index until that one commits), rolls its own work back and replays the stored answer, so two identical
+requests racing make one object. A request whose work fails looks for the key before answering the
+error, so a replay still answers what the first request did. A key older than Stripe keeps them is
+pruned when it is met again. Errors are not stored (the transaction rolls back), so a request that
+failed validation may be retried with the same key, as on Stripe.
 """
 
 from __future__ import annotations
@@ -52,17 +54,19 @@ def run_idempotent(
     for _ in range(2):  # once more after pruning an expired key
         try:
             with transaction.atomic():
+                status, body = handler()
                 try:
-                    record = LocalStripeIdempotencyKey.objects.create(
-                        key=key, method=method, path=path, params_hash=digest, status=0, body=""
+                    LocalStripeIdempotencyKey.objects.create(
+                        key=key, method=method, path=path, params_hash=digest, status=status, body=body
                     )
                 except IntegrityError as error:  # leaves the transaction: PostgreSQL refuses anything more in it
                     raise _KeyTaken from error
-                status, body = handler()
-                LocalStripeIdempotencyKey.objects.filter(pk=record.pk).update(status=status, body=body)
                 return StoredResponse(status, body)
         except _KeyTaken:
             pass
+        except Exception:  # the work failed (rolled back): a key used before answers as it did then
+            if not LocalStripeIdempotencyKey.objects.filter(key=key).exists():
+                raise
         stored = LocalStripeIdempotencyKey.objects.get(key=key)
         if stored.created_at < timezone.now() - KEY_LIFETIME:
             LocalStripeIdempotencyKey.objects.filter(pk=stored.pk).delete()

@@ -210,22 +210,20 @@ def _fix_terms(*, order: Order, lines: list[OrderLine]) -> dict[int, LineSettlem
     refuse the insert and roll the payment back, never post twice).
     """
     at = order.paid_at or order.created_at
-    existing: dict[int, LineSettlementTerms] = {}
-    missing = [line for line in lines if line.pk not in existing]
-    if missing:
-        rates = take_rates_at(category_ids={line.variant.product.category_id for line in missing}, at=at)
-        pick_pack = pick_pack_fee_at(currency=order.currency.upper(), at=at)
-        made = LineSettlementTerms.objects.bulk_create(
-            LineSettlementTerms(
-                order_line=line,
-                seller_id=line.variant.product.seller_id,
-                take_rate_percent=rates[line.variant.product.category_id],
-                pick_pack_per_unit=pick_pack,
-            )
-            for line in missing
+    if not lines:
+        return {}
+    rates = take_rates_at(category_ids={line.variant.product.category_id for line in lines}, at=at)
+    pick_pack = pick_pack_fee_at(currency=order.currency.upper(), at=at)
+    made = LineSettlementTerms.objects.bulk_create(
+        LineSettlementTerms(
+            order_line=line,
+            seller_id=line.variant.product.seller_id,
+            take_rate_percent=rates[line.variant.product.category_id],
+            pick_pack_per_unit=pick_pack,
         )
-        existing.update({terms.order_line_id: terms for terms in made})
-    return existing
+        for line in lines
+    )
+    return {terms.order_line_id: terms for terms in made}
 
 
 def _terms_of(line: OrderLine, terms: LineSettlementTerms, currency: str) -> LineTerms:

@@ -5,7 +5,7 @@ from marketplace import accounts
 
 urlpatterns = [
     path("login/", accounts.ThrottledLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", accounts.log_out, name="logout"),
     path("signup/", accounts.signup, name="signup"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -1,16 +1,19 @@
-"""Shopper accounts: sign-up, and a log-in page that slows down password guessing."""
+"""Shopper accounts: sign-up, a log-in page that slows down password guessing, and log-out."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace import login_throttle
 from marketplace.models import User
+from marketplace.same_origin import same_origin_post
 
 
 class SignupForm(UserCreationForm):
@@ -79,3 +82,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user)
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@require_POST
+@same_origin_post
+@never_cache
+def log_out(request: HttpRequest) -> HttpResponse:
+    """Log out, then go home. The form is in every page's header, and pages are shared whole per kind of header
+    (`shop.page_shell`): the browser's Origin is checked instead of a CSRF token, which would cost every page a
+    freshly masked token and a cookie."""
+    logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)

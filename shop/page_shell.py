@@ -3,8 +3,9 @@
 A page whose body is shared (`marketplace.fragments`) still costs a template render per request for
 what is around it: the layout, the header with its links, the title. That render is the same for
 every visitor with the same kind of header (signed out; signed in, and whether they sell or run the
-shop), except for four values: the username, the CSRF token of the log-out form, the cart count and
-the search box's text. So the page is rendered once per kind of header with a marker in place of each
+shop), except for three values: the username, the cart count and the search box's text (and a CSRF
+token, where a shared page has a form that carries one: the header's log-out form does not, its POST is
+checked by Origin, `marketplace.accounts.log_out`). So the page is rendered once per kind of header with a marker in place of each
 of those, stored under a key of what it shows (split at the markers), and each request joins the pieces
 with its own values, escaped. Nothing personal is ever stored: the markers are all that is. A request
 with flash messages to show gets the page rendered in full (they are shown once). A page with personal

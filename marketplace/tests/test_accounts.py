@@ -104,13 +104,24 @@ def test_logout_is_post_only(client):
     client.force_login(user)
 
     refused = client.get(reverse("logout"))
-    response = client.post(reverse("logout"))
+    response = client.post(reverse("logout"), headers={"origin": "http://testserver"})
 
     assert refused.status_code == 405
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
     assert SESSION_KEY not in client.session
     assert "Log in" in client.get(reverse("home")).content.decode()
+
+
+def test_a_log_out_posted_from_another_site_is_refused(client):
+    client.force_login(UserFactory(username="ada"))
+
+    forged = client.post(reverse("logout"), headers={"origin": "https://evil.example"})
+    unnamed = client.post(reverse("logout"))  # neither Origin nor Referer
+
+    assert (forged.status_code, unnamed.status_code) == (403, 403)
+    assert SESSION_KEY in client.session
+    assert "Log out ada" in client.get(reverse("home")).content.decode()
 
 
 def test_after_six_failed_logins_from_one_address_even_the_right_password_is_refused_there_with_429(client):
@@ -182,11 +193,11 @@ def test_during_a_distributed_guess_the_owner_logs_in_from_a_known_address_or_br
     owner = UserFactory()
     assert log_in(client, owner.username, PASSWORD, address="198.51.100.7").status_code == 302
     device = client.cookies["login_device"].value
-    client.post(reverse("logout"))
+    client.post(reverse("logout"), headers={"origin": "http://testserver"})
     _guessed_from_many_addresses(client, owner.username, settings)
 
     same_address = log_in(client, owner.username, PASSWORD, address="198.51.100.7")
-    client.post(reverse("logout"))
+    client.post(reverse("logout"), headers={"origin": "http://testserver"})
     client.cookies.clear()
     same_browser_elsewhere = Client(raise_request_exception=True)
     same_browser_elsewhere.cookies["login_device"] = device

@@ -5,12 +5,12 @@ what is around it: the layout, the header with its links, the title. That render
 every visitor with the same kind of header (signed out; signed in, and whether they sell or run the
 shop), except for three values: the username, the cart count and the search box's text (and a CSRF
 token, where a shared page has a form that carries one: the header's log-out form does not, its POST is
-checked by Origin, `marketplace.accounts.log_out`). So the page is rendered once per kind of header with a marker in place of each
-of those, stored under a key of what it shows (split at the markers), and each request joins the pieces
-with its own values, escaped. Nothing personal is ever stored: the markers are all that is. A request
-with flash messages to show gets the page rendered in full (they are shown once). A page with personal
-parts of its own (the feed's like and follow rows) puts `page_marker`s in its context and passes their
-HTML as `personal`.
+checked by Origin, `marketplace.accounts.log_out`). So the page is rendered once per kind of header with
+a marker in place of each of those, stored under a key of what it shows (split at the markers), and each
+request joins the pieces with its own values, escaped. Nothing personal is ever stored: the markers are
+all that is. A request with flash messages to show gets the page rendered in full (they are shown once).
+A page with personal parts of its own (the feed's like and follow rows) puts `page_marker`s in its context
+and passes their HTML as `personal`.
 """
 
 import functools

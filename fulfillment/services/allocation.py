@@ -9,9 +9,8 @@ fulfillment order that leaves its warehouse's country with a line lacking custom
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
@@ -39,16 +38,6 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
             return []  # handed over before, or stopped before it arrived: a repeat changes nothing
         lines = request.lines
         line_ids = [line.line_id for line in lines]
-        running = Q(reserved_until__isnull=True) | Q(reserved_until__gt=timezone.now())  # `Reservation.objects.active`
-        # What other orders' running reservations hold of each row, read with the row in the same statement.
-        held_by_others = (
-            Reservation.objects.filter(running, stock=OuterRef("pk"))
-            .exclude(order_line_id__in=line_ids)
-            .order_by()
-            .values("stock")
-            .annotate(units=Sum("quantity"))
-            .values("units")
-        )
         stocks = list(
             Stock.objects.select_for_update(of=("self",))
             .filter(
@@ -57,19 +46,19 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
                 warehouse__kind__in=SHIPPING_WAREHOUSE_KINDS,
             )
             .select_related("warehouse")
-            .annotate(held_by_others=Coalesce(Subquery(held_by_others), 0))
             .order_by("pk")
         )
-        free = {(stock.warehouse_id, stock.variant_id): stock.quantity_free - stock.held_by_others for stock in stocks}
+        free_by_stock, given_back = _free_and_own_reservations(stocks=stocks, line_ids=line_ids)
+        free = {(stock.warehouse_id, stock.variant_id): free_by_stock[stock.pk] for stock in stocks}
         warehouses = {stock.warehouse_id: stock.warehouse for stock in stocks}
-        # The order's soft claims give way to hard ones: what they held is now allocated (counts net below).
-        given_back = _delete_own_reservations(line_ids=line_ids, locked={stock.pk: stock for stock in stocks})
         plan = choose_warehouses(
             [(line.line_id, line.variant_id, line.quantity) for line in lines],
             Destination(str(order.ship_country), order.ship_postal_code),
             [WarehouseInfo(w.pk, str(w.country), w.postal_code, w.priority, w.is_active) for w in warehouses.values()],
             free,
         )
+        # The order's soft claims give way to hard ones: what they held is now allocated (counts net below).
+        Reservation.objects.filter(order_line_id__in=line_ids).delete()
         stock_of = {(stock.warehouse_id, stock.variant_id): stock for stock in stocks}
         fulfillment_orders = {
             warehouse_id: FulfillmentOrder.objects.create(order=order, warehouse=warehouses[warehouse_id])
@@ -107,34 +96,25 @@ def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
     return allocations
 
 
-def _delete_own_reservations(*, line_ids: list[int], locked: dict[int, Stock]) -> list[tuple[int, int, bool]]:
-    """Delete the order's own reservations, answering what they held as (units, variant id, warehouse active).
-
-    One DELETE that answers its rows; the variant and warehouse of a reservation on a row not locked (a warehouse
-    switched off or not shipping since checkout: rare) are read in one more query.
-    """
-    if not line_ids:
-        return []
-    table = connection.ops.quote_name(Reservation._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE order_line_id IN ({', '.join(['%s'] * len(line_ids))}) "  # noqa: S608
-            "RETURNING stock_id, quantity",
-            line_ids,
-        )
-        deleted = cursor.fetchall()
-    other = {
-        row[0]: row[1:]
-        for row in Stock.objects.filter(pk__in={stock_id for stock_id, _ in deleted} - locked.keys()).values_list(
-            "pk", "variant_id", "warehouse__is_active"
-        )
-    } if any(stock_id not in locked for stock_id, _ in deleted) else {}  # fmt: skip
-    given_back = []
-    for stock_id, units in deleted:
-        stock = locked.get(stock_id)
-        variant_id, active = (stock.variant_id, stock.warehouse.is_active) if stock else other[stock_id]
-        given_back.append((units, variant_id, active))
-    return given_back
+def _free_and_own_reservations(
+    *, stocks: list[Stock], line_ids: list[int]
+) -> tuple[dict[int, int], list[tuple[int, int, bool]]]:
+    """In one query: each (locked) stock row's free units, the order's own reservations counting as free
+    (`free_units`), and what those own reservations hold, as (units, variant id, warehouse active)."""
+    own = Q(order_line_id__in=line_ids)
+    running = Q(reserved_until__isnull=True) | Q(reserved_until__gt=timezone.now())  # `Reservation.objects.active`
+    rows = (
+        Reservation.objects.filter(Q(stock__in=stocks) | own)
+        .values("stock_id", "stock__variant_id", "stock__warehouse__is_active")
+        .annotate(others=Sum("quantity", filter=running & ~own, default=0), mine=Sum("quantity", filter=own, default=0))
+        .order_by()
+    )
+    held, given_back = {}, []
+    for row in rows:
+        held[row["stock_id"]] = row["others"]
+        if row["mine"]:
+            given_back.append((row["mine"], row["stock__variant_id"], row["stock__warehouse__is_active"]))
+    return {stock.pk: stock.quantity_free - held.get(stock.pk, 0) for stock in stocks}, given_back
 
 
 def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder | None:

@@ -209,11 +209,20 @@ def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) 
     # No savepoint of its own: nothing in it is caught and carried on from; an error rolls back the caller's.
     ours = Payment.objects.filter(checkout_session_id=session["id"])
     with transaction.atomic(savepoint=False):
-        # The order's row first (the lock order everywhere), found through the session in the same statement.
-        order = Order.objects.select_for_update().filter(pk=Subquery(ours.values("order_id")[:1])).first()
-        if order is not None:
+        # The order's row first (the lock order everywhere), found through the session, and read with its lines
+        # (for the stock hold, the ledger and the cart) in the same statement; only the order's row is locked.
+        lines = list(
+            OrderLine.objects.select_for_update(of=("order",))
+            .select_related("order", "variant__product")
+            .filter(order_id=Subquery(ours.values("order_id")[:1]))
+            .order_by("pk")
+        )
+        if lines:
+            order = lines[0].order
+            for line in lines:  # one order, as `order.lines` would give
+                line.order = order
             payment = _telling_waiting_events(ours, intent=_id_of(session.get("payment_intent"))).get()
-            return _fulfill_locked(order=order, payment=payment, session=session)
+            return _fulfill_locked(order=order, payment=payment, session=session, lines=lines)
     # Paid before we saved the session id: found by its metadata, or UnknownCheckoutSession raised (outside the
     # block, which callers catching it carry on from).
     payment = _payment_for_session(session)
@@ -223,8 +232,10 @@ def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) 
         return _fulfill_locked(order=order, payment=payment, session=session)
 
 
-def _fulfill_locked(*, order: Order, payment: Payment, session: dict[str, Any]) -> Order:
-    """fulfill_checkout's work, the order and payment rows locked."""
+def _fulfill_locked(
+    *, order: Order, payment: Payment, session: dict[str, Any], lines: list[OrderLine] | None = None
+) -> Order:
+    """fulfill_checkout's work, the order and payment rows locked (`lines`: the order's, when read with it)."""
     if payment.status == Payment.Status.PAID:
         return order
     if not payment.checkout_session_id:
@@ -237,7 +248,7 @@ def _fulfill_locked(*, order: Order, payment: Payment, session: dict[str, Any]) 
             payment.save(update_fields=["status", "payment_intent_id", "checkout_session_id", "updated_at"])
             record_order_event(order=order, kind=K.PAYMENT_SUBMITTED)
         return order
-    _record_paid_session(order=order, payment=payment, session=session)
+    _record_paid_session(order=order, payment=payment, session=session, lines=lines)
     return order
 
 
@@ -255,8 +266,13 @@ def _payment_for_session(session: dict[str, Any]) -> Payment:
     return payment
 
 
-def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, Any]) -> None:
-    """The money arrived: mark the payment paid and decide what the order does (order and payment locked)."""
+def _record_paid_session(
+    *, order: Order, payment: Payment, session: dict[str, Any], lines: list[OrderLine] | None = None
+) -> None:
+    """The money arrived: mark the payment paid and decide what the order does (order and payment locked).
+
+    `lines`: the order's lines with their variants and products, in primary-key order, when read with the order.
+    """
     currency = (session.get("currency") or payment.currency).upper()
     amount_minor = int(session.get("amount_total") or 0)
     paid = gateway.from_minor_units(amount_minor, currency)
@@ -293,7 +309,8 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
         )
         return
     # Read once for the stock hold, the ledger and the cart (each used to read them again).
-    lines = list(order.lines.select_related("variant__product").order_by("pk"))
+    if lines is None:
+        lines = list(order.lines.select_related("variant__product").order_by("pk"))
     try:
         hold_reservations(claims=claims_of(lines))
     except InsufficientStock:

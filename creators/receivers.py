@@ -19,8 +19,10 @@ Payload = dict[str, Any]
 VIDEO_SOFT_TIME_LIMIT = 30 * 60
 
 
-@shop_events.order_paid.handler("creators.record_commissions")
+@shop_events.order_paid.handler("creators.record_commissions", atomic=False)
 def record_commissions_of_paid_order(payload: Payload) -> None:
+    """Idempotent by itself (attribution decided the same on a replay, one earning per line, keyed postings),
+    so it runs in no transaction of the outbox's: an order no tag sold (most) only reads, with no BEGIN/COMMIT."""
     commissions.record_order_commissions(order_id=payload["order_id"])
 
 

@@ -27,14 +27,15 @@ from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.requests import FulfillmentRequest
 from fulfillment.services.fulfillment_orders import hold_where_customs_data_missing, set_fulfillment_order_status
 from fulfillment.services.stock import allocate_many, deallocate_units, shift_available
+from marketplace.db import insert_new
 
 
 def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
     """Copy the paid order and allocate every line once; what no warehouse has is backordered for staff."""
     with transaction.atomic():
-        if OutboundOrder.objects.select_for_update().filter(pk=request.order_id).exists():
-            return []  # handed over before, or stopped before it arrived: a repeat changes nothing
         order = _record_outbound_order(request)
+        if order is None:
+            return []  # handed over before, or stopped before it arrived: a repeat changes nothing
         lines = request.lines
         line_ids = [line.line_id for line in lines]
         stocks = list(
@@ -116,9 +117,14 @@ def _free_and_own_reservations(
     return {stock.pk: stock.quantity_free - held.get(stock.pk, 0) for stock in stocks}, given_back
 
 
-def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:
+def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder | None:
+    """Fulfillment's copy of the order and its lines; None, with nothing written, when a copy is there already.
+
+    One INSERT that the primary key (the shop's order id) decides: a concurrent hand-over of the same order
+    waits for the first to commit and then writes nothing, as a repeat or a copy stopped before it arrived does.
+    """
     ship_to = request.ship_to
-    order = OutboundOrder.objects.create(
+    order = OutboundOrder(
         id=request.order_id,
         number=request.number,
         currency=request.currency,
@@ -138,6 +144,9 @@ def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder:
         promised_from=dt.date.fromisoformat(request.promised_from) if request.promised_from else None,
         promised_to=dt.date.fromisoformat(request.promised_to) if request.promised_to else None,
     )
+    if not insert_new([order], returning=["id"]):
+        return None
+    order._state.adding, order._state.db = False, "default"  # as saved
     OutboundLine.objects.bulk_create(
         [
             OutboundLine(

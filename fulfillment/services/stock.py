@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, DateTimeField, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -393,37 +393,38 @@ def hold_reservations(*, claims: list[LineClaim]) -> list[Reservation]:
 
 
 def _hold_unexpired(claims: list[LineClaim]) -> list[Reservation] | None:
-    """The usual case, two queries, no lock and no savepoint: every line's reservation still runs, so it simply
+    """The usual case, one UPDATE, no lock and no savepoint: every line's reservation still runs, so it simply
     stops expiring. Those units already count as taken for every other checkout, so no stock row needs locking.
 
-    None, with nothing changed, when a line's reservation is missing, short or expired: the stock then has to be
-    reserved again, under locks.
+    None when a line's reservation is missing, short or expired: the stock then has to be reserved again, under
+    locks. The reservations this UPDATE took (the running ones) then run out now instead, as the others have: the
+    locked path replaces them all, and should it find the stock gone, the order is refunded and the sweep frees
+    their units.
     """
     line_ids = [claim.order_line_id for claim in claims]
+    if not line_ids:
+        return []
     now = timezone.now()
-    reservations = list(Reservation.objects.filter(order_line_id__in=line_ids).order_by("pk"))
-    reserved: dict[int, int] = {}
-    for reservation in reservations:
-        if reservation.reserved_until is not None and reservation.reserved_until <= now:
-            return None
-        reserved[reservation.order_line_id] = reserved.get(reservation.order_line_id, 0) + reservation.quantity
-    if any(reserved.get(claim.order_line_id, 0) != claim.quantity for claim in claims):
-        return None
-    # The filter on expiry again: a reservation that ran out since the read is not renewed here.
-    still_running = Q(reserved_until__isnull=True) | Q(reserved_until__gt=now)
-    ids = [reservation.pk for reservation in reservations]
-    updated = Reservation.objects.filter(still_running, pk__in=ids).update(reserved_until=None)
-    if updated != len(reservations):  # one was swept away since the read: the others back as they were
-        Reservation.objects.filter(pk__in=ids).update(
-            reserved_until=Case(
-                *(When(pk=reservation.pk, then=Value(reservation.reserved_until)) for reservation in reservations),
-                output_field=DateTimeField(),
-            )
+    table = connection.ops.quote_name(Reservation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET reserved_until = NULL WHERE order_line_id IN ({', '.join(['%s'] * len(line_ids))}) "  # noqa: S608
+            "AND (reserved_until IS NULL OR reserved_until > %s) RETURNING id, order_line_id, stock_id, quantity",
+            [*line_ids, now],
         )
-        return None
-    for reservation in reservations:
-        reservation.reserved_until = None
-    return reservations
+        held = [
+            Reservation(pk=pk, order_line_id=line_id, stock_id=stock_id, quantity=quantity, reserved_until=None)
+            for pk, line_id, stock_id, quantity in cursor.fetchall()
+        ]
+    reserved: dict[int, int] = {}
+    for reservation in held:
+        reservation._state.adding, reservation._state.db = False, "default"  # as read
+        reserved[reservation.order_line_id] = reserved.get(reservation.order_line_id, 0) + reservation.quantity
+    if all(reserved.get(claim.order_line_id, 0) == claim.quantity for claim in claims):
+        return sorted(held, key=lambda reservation: reservation.pk)
+    if held:  # short or partly expired: what this took runs out now (see above)
+        Reservation.objects.filter(pk__in=[reservation.pk for reservation in held]).update(reserved_until=now)
+    return None
 
 
 def delete_expired_reservations(*, now: datetime | None = None) -> int:

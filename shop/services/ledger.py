@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from marketplace.db import insert_new
 from shop.currencies import ISO_4217_CODES
 from shop.models import JournalEntry, JournalLine, LedgerAccount
 
@@ -49,12 +50,13 @@ def account(
 
 
 AccountKey = tuple[str, int | None, int | None, str]  # kind, seller id, creator id, jurisdiction
+ACCOUNT_KEY = ("kind", "seller_id", "creator_id", "jurisdiction")
 
 
 class AccountBook:
     """The ledger accounts one posting needs, read together rather than one `get_or_create` per line.
 
-    `preload` reads every account of the given keys in one query (making the missing ones: two more);
+    `preload` reads every account of the given keys in one query (making the missing ones: one more);
     calling the book answers an account, from what was read or by `account` for one not preloaded.
     Kept for one posting only: an account made in a transaction that rolls back must not outlive it.
     """
@@ -68,14 +70,22 @@ class AccountBook:
             return
         self._read(wanted)
         missing = wanted - self._found.keys()
-        if missing:
-            # ignore_conflicts: a concurrent posting may make the same account first (the unique
-            # constraint treats NULL parties as equal); either way the row is then read back.
-            LedgerAccount.objects.bulk_create(
-                [LedgerAccount(kind=k, seller_id=s, creator_id=c, jurisdiction=j) for k, s, c, j in missing],
-                ignore_conflicts=True,
+        if not missing:
+            return
+        # Made in one INSERT that answers the rows it wrote; one a concurrent posting made first (the unique
+        # constraint treats NULL parties as equal) is skipped by it and read back.
+        made = {
+            (kind, seller_id, creator_id, jurisdiction): LedgerAccount(
+                kind=kind, seller_id=seller_id, creator_id=creator_id, jurisdiction=jurisdiction
             )
-            self._read(missing)
+            for kind, seller_id, creator_id, jurisdiction in missing
+        }
+        for pk, *key in insert_new(list(made.values()), returning=["id", *ACCOUNT_KEY]):
+            found = made[tuple(key)]
+            found.pk, found._state.adding, found._state.db = pk, False, "default"  # as saved
+            self._found[found.kind, found.seller_id, found.creator_id, found.jurisdiction] = found
+        if missing - self._found.keys():
+            self._read(missing - self._found.keys())
 
     def _read(self, keys: set[AccountKey]) -> None:
         match = Q()

@@ -89,18 +89,26 @@ def post_unapplied_payment(*, payment: Payment) -> JournalEntry:
 
 
 def post_order_paid(
-    *, order: Order, payment: Payment | None, from_unapplied: bool = False, lines: list[OrderLine] | None = None
+    *,
+    order: Order,
+    payment: Payment | None,
+    from_unapplied: bool = False,
+    lines: list[OrderLine] | None = None,
+    first_payment: bool = False,
 ) -> list[JournalEntry]:
     """The paid order's money split between parties, then the seller's fees; once per order.
 
     `from_unapplied`: the payment was held as unapplied (an order released from hold), so the split
     takes the order's total out of unapplied payments instead of cash. `lines`: the order's lines with
     their variants and products, in primary-key order, when the caller has read them already.
+    `first_payment`: the caller holds the order's lock and saw it awaiting payment, so none of these entries
+    can exist (they are written only as it leaves that status): not looked for. Were one there, its unique key
+    refuses the insert and the caller's transaction rolls back whole (its retry finds the payment recorded).
     """
     keys = [f"{name}:order:{order.pk}" for name in ("charge", "platform_fee", "fulfillment_fee")]
     # The event's entries read once, under the order's lock the callers hold: whether it was posted before, and
     # what post_entries need not read again (nor guard with a savepoint).
-    written = {entry.key: entry for entry in JournalEntry.objects.filter(key__in=keys)}
+    written = {} if first_payment else {entry.key: entry for entry in JournalEntry.objects.filter(key__in=keys)}
     if keys[0] in written:
         return list(JournalEntry.objects.filter(order_id=order.pk, kind__in=[J.CHARGE, J.PLATFORM_FEE]))
     currency = order.currency.upper()

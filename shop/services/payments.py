@@ -16,8 +16,8 @@ from typing import Any
 from uuid import uuid4
 
 import stripe
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Subquery, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 
 from fulfillment.services.stock import (
@@ -209,10 +209,20 @@ def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) 
     # No savepoint of its own: nothing in it is caught and carried on from; an error rolls back the caller's.
     ours = Payment.objects.filter(checkout_session_id=session["id"])
     with transaction.atomic(savepoint=False):
-        # The order's row first (the lock order everywhere), found through the session in the same statement.
-        order = Order.objects.select_for_update().filter(pk=Subquery(ours.values("order_id")[:1])).first()
-        if order is not None:
-            return _fulfill_locked(order=order, payment=ours.select_for_update().get(), session=session)
+        # The order's row first (the lock order everywhere), found through the session, and read with its lines
+        # (for the stock hold, the ledger and the cart) in the same statement; only the order's row is locked.
+        lines = list(
+            OrderLine.objects.select_for_update(of=("order",))
+            .select_related("order", "variant__product")
+            .filter(order_id=Subquery(ours.values("order_id")[:1]))
+            .order_by("pk")
+        )
+        if lines:
+            order = lines[0].order
+            for line in lines:  # one order, as `order.lines` would give
+                line.order = order
+            payment = _telling_waiting_events(ours, intent=_id_of(session.get("payment_intent"))).get()
+            return _fulfill_locked(order=order, payment=payment, session=session, lines=lines)
     # Paid before we saved the session id: found by its metadata, or UnknownCheckoutSession raised (outside the
     # block, which callers catching it carry on from).
     payment = _payment_for_session(session)
@@ -222,8 +232,10 @@ def fulfill_checkout(*, session_id: str, session: dict[str, Any] | None = None) 
         return _fulfill_locked(order=order, payment=payment, session=session)
 
 
-def _fulfill_locked(*, order: Order, payment: Payment, session: dict[str, Any]) -> Order:
-    """fulfill_checkout's work, the order and payment rows locked."""
+def _fulfill_locked(
+    *, order: Order, payment: Payment, session: dict[str, Any], lines: list[OrderLine] | None = None
+) -> Order:
+    """fulfill_checkout's work, the order and payment rows locked (`lines`: the order's, when read with it)."""
     if payment.status == Payment.Status.PAID:
         return order
     if not payment.checkout_session_id:
@@ -236,7 +248,7 @@ def _fulfill_locked(*, order: Order, payment: Payment, session: dict[str, Any]) 
             payment.save(update_fields=["status", "payment_intent_id", "checkout_session_id", "updated_at"])
             record_order_event(order=order, kind=K.PAYMENT_SUBMITTED)
         return order
-    _record_paid_session(order=order, payment=payment, session=session)
+    _record_paid_session(order=order, payment=payment, session=session, lines=lines)
     return order
 
 
@@ -254,8 +266,13 @@ def _payment_for_session(session: dict[str, Any]) -> Payment:
     return payment
 
 
-def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, Any]) -> None:
-    """The money arrived: mark the payment paid and decide what the order does (order and payment locked)."""
+def _record_paid_session(
+    *, order: Order, payment: Payment, session: dict[str, Any], lines: list[OrderLine] | None = None
+) -> None:
+    """The money arrived: mark the payment paid and decide what the order does (order and payment locked).
+
+    `lines`: the order's lines with their variants and products, in primary-key order, when read with the order.
+    """
     currency = (session.get("currency") or payment.currency).upper()
     amount_minor = int(session.get("amount_total") or 0)
     paid = gateway.from_minor_units(amount_minor, currency)
@@ -292,25 +309,43 @@ def _record_paid_session(*, order: Order, payment: Payment, session: dict[str, A
         )
         return
     # Read once for the stock hold, the ledger and the cart (each used to read them again).
-    lines = list(order.lines.select_related("variant__product").order_by("pk"))
+    if lines is None:
+        lines = list(order.lines.select_related("variant__product").order_by("pk"))
     try:
         hold_reservations(claims=claims_of(lines))
     except InsufficientStock:
         why = "the items sold out before your payment reached us"
         set_order_status(order=order, to=S.PAID, kind=K.PAID_AFTER_SOLD_OUT, params=received, also_save=["amount_paid"])
-        post_order_paid(order=order, payment=payment, lines=lines)
+        post_order_paid(order=order, payment=payment, lines=lines, first_payment=True)
         _refund_automatically(order=order, payment=payment, why=why)
         return
     set_order_status(order=order, to=S.PAID, kind=K.PAID, params=received, also_save=["amount_paid"])
-    post_order_paid(order=order, payment=payment, lines=lines)
+    post_order_paid(order=order, payment=payment, lines=lines, first_payment=True)
     if order.cart_id:
         remove_ordered_lines(cart_id=order.cart_id, variant_ids=[line.variant_id for line in lines])
     announce_paid(order, lines=lines)
 
 
+def _telling_waiting_events(payments: QuerySet[Payment], *, intent: str) -> QuerySet[Payment]:
+    """The payments locked, each read with whether Stripe events wait for `intent` (the PaymentIntent it is
+    about to record), so recording it looks for them only when some do (`_requeue_events_waiting_for`)."""
+    payments = payments.select_for_update()
+    if not intent:
+        return payments
+    waiting = StripeEvent.objects.filter(waiting_for=intent, processed_at__isnull=True)
+    return payments.annotate(events_waiting=Exists(waiting), events_waiting_for=Value(intent))
+
+
 def _requeue_events_waiting_for(payment: Payment) -> None:
-    """Stripe events that arrived before this payment (a refund before its charge) are applied now."""
+    """Stripe events that arrived before this payment (a refund before its charge) are applied now.
+
+    Not looked for when the payment was read knowing none wait for its PaymentIntent: one that starts waiting
+    after that read (its payment not committed yet) is queued by the sweep (`retry_unprocessed_events`), as one
+    that starts waiting after this look is.
+    """
     if not payment.payment_intent_id:
+        return
+    if getattr(payment, "events_waiting_for", None) == payment.payment_intent_id and not payment.events_waiting:
         return
     waiting = list(
         StripeEvent.objects.filter(waiting_for=payment.payment_intent_id, processed_at__isnull=True).values_list(
@@ -526,13 +561,10 @@ def process_event(*, event_pk: int) -> bool:
     """Apply a stored event once: its effect and its "processed" mark commit together. False if done before."""
     try:
         with transaction.atomic():
-            event = StripeEvent.objects.select_for_update().filter(pk=event_pk).first()
-            if event is None or event.processed_at is not None:
+            event = _claim_event(event_pk)
+            if event is None:
                 return False
             outcome = handle_event(event.payload)  # no savepoint: whatever it raises rolls it all back
-            StripeEvent.objects.filter(pk=event.pk).update(
-                processed_at=timezone.now(), attempts=F("attempts") + 1, last_error="", waiting_for=""
-            )
     except PaymentNotYetKnown as early:
         # Rolled back; kept, not dropped: recording that payment queues this event again (and the sweep
         # retries an event whose payment was recorded while this one was being marked).
@@ -544,6 +576,28 @@ def process_event(*, event_pk: int) -> bool:
         return False
     logger.info("Stripe event %s (%s) %s.", event.event_id, event.type, outcome)
     return True
+
+
+def _claim_event(event_pk: int) -> StripeEvent | None:
+    """Mark an unprocessed event processed and read it, in one statement (inside the caller's transaction, which
+    rolls the mark back with the work if that fails); None when it is gone or was processed before.
+
+    The UPDATE locks the row, so a concurrent run of the same event waits for this one's commit, then finds it
+    processed and changes nothing (PostgreSQL and SQLite >= 3.35 both speak UPDATE ... RETURNING).
+    """
+    table = connection.ops.quote_name(StripeEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET processed_at = %s, attempts = attempts + 1, last_error = '', waiting_for = '' "  # noqa: S608
+            "WHERE id = %s AND processed_at IS NULL RETURNING event_id, type, payload",
+            [timezone.now(), event_pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    event_id, kind, payload = row
+    payload = StripeEvent._meta.get_field("payload").from_db_value(payload, None, connection)
+    return StripeEvent(pk=event_pk, event_id=event_id, type=kind, payload=payload)
 
 
 def record_event_failure(*, event_pk: int, error: BaseException) -> None:

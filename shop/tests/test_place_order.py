@@ -111,6 +111,23 @@ def test_holding_an_expired_reservation_whose_stock_was_taken_is_refused():
     assert late.lines.get().reservations.get().reserved_until < timezone.now()  # nothing changed
 
 
+def test_a_refused_hold_leaves_no_line_held_for_good_and_the_sweep_frees_its_units():
+    tea, mug = VariantFactory(), VariantFactory()
+    stock_of(tea, quantity=1)
+    stock_of(mug, quantity=1)
+    late = place_order(cart=_cart((tea, 1), (mug, 1)), email="a@example.com", address=ADDRESS, shipping=_standard())
+    late.lines.get(variant=tea).reservations.update(reserved_until=timezone.now() - timedelta(minutes=1))
+    place_order(cart=_cart((tea, 1)), email="b@example.com", address=ADDRESS, shipping=_standard())
+
+    with pytest.raises(InsufficientStock):  # the tea went to another shopper; the payment is refunded
+        hold_reservations(claims=claims_of(list(late.lines.all())))
+
+    # The mug's reservation was not made endless by the refused hold: it has run out, and the sweep frees it.
+    assert late.lines.get(variant=mug).reservations.get().reserved_until <= timezone.now()
+    delete_expired_reservations()
+    place_order(cart=_cart((mug, 1)), email="c@example.com", address=ADDRESS, shipping=_standard())
+
+
 def test_an_empty_cart_cannot_be_ordered():
     with pytest.raises(EmptyCart):
         place_order(cart=_cart(), email="a@example.com", address=ADDRESS, shipping=_standard())

@@ -412,13 +412,10 @@ def _hold_unexpired(claims: list[LineClaim]) -> list[Reservation] | None:
             "AND (reserved_until IS NULL OR reserved_until > %s) RETURNING id, order_line_id, stock_id, quantity",
             [*line_ids, now],
         )
-        held = [
-            Reservation(pk=pk, order_line_id=line_id, stock_id=stock_id, quantity=quantity, reserved_until=None)
-            for pk, line_id, stock_id, quantity in cursor.fetchall()
-        ]
+        columns = ["id", "order_line_id", "stock_id", "quantity", "reserved_until"]
+        held = [Reservation.from_db("default", columns, (*row, None)) for row in cursor.fetchall()]
     reserved: dict[int, int] = {}
     for reservation in held:
-        reservation._state.adding, reservation._state.db = False, "default"  # as read
         reserved[reservation.order_line_id] = reserved.get(reservation.order_line_id, 0) + reservation.quantity
     if all(reserved.get(claim.order_line_id, 0) == claim.quantity for claim in claims):
         return sorted(held, key=lambda reservation: reservation.pk)

@@ -38,7 +38,7 @@ from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
 from fulfillment.packing import ItemSize, suggest_parcels
 from fulfillment.services.labels import warehouse_address
 from fulfillment.services.packing import box_sizes
-from marketplace.fragments import bump_version, cached_value, current_versions
+from marketplace.fragments import bump_version, cached_rows
 
 STANDARD = "standard"
 BOXES_VERSION = "boxes"  # bumped on commit by every box save or delete, and by migrations
@@ -127,8 +127,7 @@ def delivery_quotes(
 
 def active_boxes() -> list[Box]:
     """Every active box of every warehouse, in id order, from the cache under `BOXES_VERSION` (bumped by box writes)."""
-    (token,) = current_versions(BOXES_VERSION)
-    return cached_value(f"reference:boxes:{token}", lambda: list(Box.objects.filter(is_active=True).order_by("pk")))
+    return cached_rows(BOXES_VERSION, "boxes", lambda: list(Box.objects.filter(is_active=True).order_by("pk")))
 
 
 def _boxes_changed(sender, **kwargs) -> None:

@@ -107,6 +107,13 @@ def cached_value(key: str, build: Callable[[], V]) -> V:
     return cached_items({key: key}, lambda _missing: {key: build()})[key]
 
 
+def cached_rows(version: str, name: str, load: Callable[[], V]) -> V:
+    """`load()` (plain, picklable data: a reference table's every row, whatever its dates) from the cache under
+    the current token of `version`, which the table's writers bump."""
+    (token,) = current_versions(version)
+    return cached_value(f"reference:{name}:{token}", load)
+
+
 def cached_fragments(keys: dict[K, str], render: Callable[[list[K]], dict[K, str]]) -> dict[K, SafeString]:
     """Each item's HTML from the cache; those missing rendered together by `render` and stored.
 

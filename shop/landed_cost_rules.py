@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from marketplace.fragments import cached_rows
 from shop.landed_cost import DeMinimisRule, DutyRule, NoLandedCostRules, Rules, TaxRule
 from shop.models import DeMinimis, DutyRate, TaxRate
-from shop.reference_data import RATES_VERSION, cached_rows
+from shop.reference_data import RATES_VERSION
 from shop.selectors import exchange_rates_on
 
 R = TypeVar("R", DutyRule, TaxRule, DeMinimisRule)

@@ -9,12 +9,9 @@ the caller: a row that takes effect at midnight applies at midnight, without a w
 signal (`update()`, `bulk_create`, raw SQL) must call `bump_version` with the table's version itself.
 """
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from django.db.models.signals import post_delete, post_migrate, post_save
 
-from marketplace.fragments import bump_version, cached_value, current_versions
+from marketplace.fragments import bump_version
 from shop.models import (
     Category,
     DeMinimis,
@@ -28,14 +25,6 @@ from shop.models import (
 
 RATES_VERSION = "shop-rates"  # duty, tax, de minimis, exchange rates, free-shipping thresholds
 FEES_VERSION = "seller-fees"  # categories' parents, take rates, pick-and-pack fees
-
-V = TypeVar("V")
-
-
-def cached_rows(version: str, name: str, load: Callable[[], V]) -> V:
-    """`load()` (plain, picklable data: every row, whatever its dates) from the cache under `version`'s token."""
-    (token,) = current_versions(version)
-    return cached_value(f"reference:{name}:{token}", load)
 
 
 def _rates_changed(sender, **kwargs) -> None:

@@ -32,6 +32,7 @@ from django.db.models.functions import MD5, Cast, Coalesce, Concat, TruncDate
 from fulfillment.models import VariantAvailability
 from fulfillment.selectors import CustomsHold, available_quantity, customs_holds, stored_available
 from marketplace.db import planned_cursor
+from marketplace.fragments import cached_rows
 from marketplace.storage import public_storage
 from shop.currencies import to_minor_units
 from shop.exchange_rates import ExchangeRates, Rate
@@ -56,7 +57,7 @@ from shop.models import (
     StripeCustomer,
     Variant,
 )
-from shop.reference_data import RATES_VERSION, cached_rows
+from shop.reference_data import RATES_VERSION
 
 
 def _card_annotations(queryset: QuerySet[Product]) -> QuerySet[Product]:

@@ -6,8 +6,9 @@ The tables come from the cache (`shop.reference_data`); the rule in force at the
 from datetime import datetime
 from decimal import Decimal
 
+from marketplace.fragments import cached_rows
 from shop.models import Category, FulfillmentFee, TakeRate
-from shop.reference_data import FEES_VERSION, cached_rows
+from shop.reference_data import FEES_VERSION
 
 
 class NoFeeRule(LookupError):

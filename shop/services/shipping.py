@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from fulfillment.delivery_quotes import EXPRESS, STANDARD, QuoteItem, delivery_quotes
 from fulfillment.models import Stock
+from marketplace.fragments import cached_rows
 from shop.currencies import quantize_money
 from shop.exchange_rates import MissingExchangeRate
 from shop.models import FreeShippingThreshold, Variant
-from shop.reference_data import RATES_VERSION, cached_rows
+from shop.reference_data import RATES_VERSION
 from shop.selectors import CartContents, exchange_rates_on
 
 METHOD_NAMES = {STANDARD: "Standard", EXPRESS: "Express"}

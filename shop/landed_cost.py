@@ -390,9 +390,9 @@ class _Quote:
     ) -> None:
         self.country, self.currency, self.on, self.rates = country, currency, on, rules.exchange_rates
         self.ship_from, self.channel, self.lines, self.shipping = ship_from, channel, lines, shipping
-        self.duty_rows = _effective(rules.duties, on)
-        self.tax_rows = _effective(rules.taxes, on)
-        self.de_minimis_rows = _effective(rules.de_minimis, on)
+        self.duty_rows = effective_on(rules.duties, on)
+        self.tax_rows = effective_on(rules.taxes, on)
+        self.de_minimis_rows = effective_on(rules.de_minimis, on)
         self.domestic = bool(ship_from) and ship_from == country
         if not self.tax_rows or not (self.duty_rows or self.domestic):
             raise NoLandedCostRules(country)
@@ -555,7 +555,8 @@ class _Quote:
         return not row.channel or row.channel == self.channel
 
 
-def _effective(rows: Iterable, on: date) -> tuple:
+def effective_on(rows: Iterable, on: date) -> tuple:
+    """The rows (dated rules) in effect on `on`: started, and not ended before it."""
     return tuple(
         row for row in rows if row.effective_from <= on and (row.effective_to is None or row.effective_to >= on)
     )

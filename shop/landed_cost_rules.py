@@ -7,15 +7,12 @@ engine (`shop.landed_cost`) chooses prefixes and regions.
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
 
 from marketplace.fragments import cached_rows
-from shop.landed_cost import DeMinimisRule, DutyRule, NoLandedCostRules, Rules, TaxRule
+from shop.landed_cost import DeMinimisRule, DutyRule, NoLandedCostRules, Rules, TaxRule, effective_on
 from shop.models import DeMinimis, DutyRate, TaxRate
 from shop.reference_data import RATES_VERSION
 from shop.selectors import exchange_rates_on
-
-R = TypeVar("R", DutyRule, TaxRule, DeMinimisRule)
 
 
 @dataclass(frozen=True)
@@ -32,22 +29,16 @@ def rules_for(country: str, *, on: date) -> Rules:
     """
     country = country.upper()
     rows = cached_rows(RATES_VERSION, f"landed-cost:{country}", lambda: _country_rows(country))
-    duties = _in_effect(rows.duties, on)
-    taxes = _in_effect(rows.taxes, on)
+    duties = effective_on(rows.duties, on)
+    taxes = effective_on(rows.taxes, on)
     if not duties and not taxes:
         raise NoLandedCostRules(country)
     return Rules(
         country=country,
         duties=duties,
         taxes=taxes,
-        de_minimis=_in_effect(rows.de_minimis, on),
+        de_minimis=effective_on(rows.de_minimis, on),
         exchange_rates=exchange_rates_on(on=on),
-    )
-
-
-def _in_effect(rows: tuple[R, ...], on: date) -> tuple[R, ...]:
-    return tuple(
-        row for row in rows if row.effective_from <= on and (row.effective_to is None or row.effective_to >= on)
     )
 
 

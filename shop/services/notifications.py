@@ -6,12 +6,12 @@ handler runs again; a crash after sending and before commit may send twice (at l
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from fulfillment.selectors import shipment_for_email
+from marketplace.db import insert_new
 from shop.checkout.emails import confirmation_message
 from shop.checkout.links import order_url
 from shop.models import Order, OrderEvent, OrderLine, Refund, ReturnRequest, SentEmail
@@ -69,15 +69,8 @@ def send_order_email(
 
 def _mark_sent(*, order_id: int, kind: str, subject_key: str) -> bool:
     """Write the email's mark unless it is there: True when this call wrote it (one statement, the unique
-    constraint `one_email_per_order_kind_subject` deciding; PostgreSQL and SQLite >= 3.35 both speak it)."""
-    table = connection.ops.quote_name(SentEmail._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (order_id, kind, subject_key, sent_at) VALUES (%s, %s, %s, %s) "  # noqa: S608
-            "ON CONFLICT (order_id, kind, subject_key) DO NOTHING RETURNING id",
-            [order_id, kind, subject_key, timezone.now()],
-        )
-        return cursor.fetchone() is not None
+    constraint `one_email_per_order_kind_subject` deciding)."""
+    return bool(insert_new([SentEmail(order_id=order_id, kind=kind, subject_key=subject_key)], returning=["id"]))
 
 
 def _label(kind: str, about: int | None) -> str:

@@ -114,21 +114,17 @@ def free_shipping_threshold(*, currency: str, on: date) -> Decimal | None:
     """
     currency = currency.upper()
     in_effect = [
-        (effective_from, pk, amount)
-        for pk, row_currency, effective_from, effective_to, amount in cached_rows(
-            RATES_VERSION, "free-shipping-thresholds", _all_thresholds
-        )
-        if row_currency == currency and effective_from <= on and (effective_to is None or effective_to >= on)
+        row
+        for row in cached_rows(RATES_VERSION, "free-shipping-thresholds", _all_thresholds)
+        if row.currency == currency and row.is_effective(on)
     ]
-    return max(in_effect)[2] if in_effect else None  # the newest; the same day, the highest id
+    # The newest; the same day, the highest id.
+    newest = max(in_effect, key=lambda row: (row.effective_from, row.pk), default=None)
+    return newest.amount if newest else None
 
 
-def _all_thresholds() -> list[tuple[int, str, date, date | None, Decimal]]:
-    return list(
-        FreeShippingThreshold.objects.order_by("pk").values_list(
-            "pk", "currency", "effective_from", "effective_to", "amount"
-        )
-    )
+def _all_thresholds() -> list[FreeShippingThreshold]:
+    return list(FreeShippingThreshold.objects.order_by("pk"))
 
 
 def quote_cart(contents: CartContents, *, country: str, postal_code: str = "") -> list[ShippingOption]:

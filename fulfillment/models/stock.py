@@ -169,10 +169,15 @@ class StockMovement(models.Model):
         return f"{self.reason} {self.quantity_change:+d}/{self.allocated_change:+d} on stock {self.stock_id}"
 
 
+def counts_against_availability(now=None) -> Q:
+    """A reservation that counts against availability: unexpired, or held for a paid order (no expiry)."""
+    return Q(reserved_until__isnull=True) | Q(reserved_until__gt=now or timezone.now())
+
+
 class ReservationQuerySet(models.QuerySet):
     def active(self, now=None) -> "ReservationQuerySet":
-        """Reservations that count against availability: unexpired, or held for a paid order (no expiry)."""
-        return self.filter(Q(reserved_until__isnull=True) | Q(reserved_until__gt=now or timezone.now()))
+        """Reservations that count against availability (`counts_against_availability`)."""
+        return self.filter(counts_against_availability(now))
 
 
 class Reservation(models.Model):

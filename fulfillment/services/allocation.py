@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from fulfillment.allocation import Destination, WarehouseInfo, choose_warehouses
 from fulfillment.models import (
@@ -23,7 +22,7 @@ from fulfillment.models import (
     Reservation,
     Stock,
 )
-from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS
+from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS, counts_against_availability
 from fulfillment.requests import FulfillmentRequest
 from fulfillment.services.fulfillment_orders import hold_where_customs_data_missing, set_fulfillment_order_status
 from fulfillment.services.stock import allocate_many, deallocate_units, shift_available
@@ -102,7 +101,7 @@ def _free_and_own_reservations(
     """In one query: each (locked) stock row's free units, the order's own reservations counting as free
     (`free_units`), and what those own reservations hold, as (units, variant id, warehouse active)."""
     own = Q(order_line_id__in=line_ids)
-    running = Q(reserved_until__isnull=True) | Q(reserved_until__gt=timezone.now())  # `Reservation.objects.active`
+    running = counts_against_availability()
     rows = (
         Reservation.objects.filter(Q(stock__in=stocks) | own)
         .values("stock_id", "stock__variant_id", "stock__warehouse__is_active")

@@ -263,6 +263,26 @@ def wait_until(condition, *, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def swept(condition, sweep, *, every: float = 3.0):
+    """`condition`, with the beat's sweep (`sweep`) run every few seconds meanwhile, as production runs it.
+
+    Redis can lose a task for good when a worker is killed: kombu takes the message off the queue (BRPOP) and only
+    then records it as unacknowledged, so a SIGKILL between the two leaves nothing for the next worker to restore.
+    What the task was for is in the database, and the sweep sends it again.
+    """
+    last = [time.monotonic()]
+
+    def check() -> bool:
+        if condition():
+            return True
+        if time.monotonic() - last[0] > every:
+            sweep()
+            last[0] = time.monotonic()
+        return False
+
+    return check
+
+
 def worker_idle(*queues: str) -> bool:
     """Nothing waits in these queues, and no worker has a task running or reserved."""
     with celery_app.connection_for_write() as connection:

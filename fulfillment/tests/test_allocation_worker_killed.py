@@ -15,11 +15,12 @@ import pytest
 from django.db import transaction
 from django.db.models import Sum
 
-from conftest import start_killable_worker, wait_until
+from conftest import start_killable_worker, swept, wait_until
 from fulfillment.models import Allocation, Stock
 from fulfillment.selectors import stock_ledger_mismatches
 from fulfillment.services.stock import hold_reservations
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from marketplace import outbox
 from marketplace.celery import app as celery_app
 from marketplace.models import HandledEvent
 from shop.models import Cart, CartLine, Order, OrderEvent
@@ -34,7 +35,8 @@ ORDERS = 150
 ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="New York", country="US", postal_code="10118")
 
 
-def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
+def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice(settings):
+    settings.OUTBOX_REDISPATCH_SECONDS = 20  # the beat's sweep, in seconds here: it sends again what no worker finished
     variants = [VariantFactory() for _ in range(3)]
     for variant in variants:
         stock_of(variant, WarehouseFactory(), quantity=ORDERS)
@@ -65,7 +67,8 @@ def test_a_worker_killed_mid_batch_loses_no_order_and_allocates_none_twice():
 
     second = start_killable_worker("worker-restarted.log", queues="allocation")
     try:
-        wait_until(lambda: Allocation.objects.count() >= ORDERS, timeout=120, what="every order to be allocated")
+        every_order = swept(lambda: Allocation.objects.count() >= ORDERS, outbox.redispatch_events, every=5)
+        wait_until(every_order, timeout=120, what="every order to be allocated")
         time.sleep(4)  # let any redelivered duplicate run, to prove it changes nothing
     finally:
         os.killpg(second.pid, signal.SIGTERM)

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.test import Client
 from kombu.exceptions import OperationalError as BrokerDown
 
-from conftest import _MEDIA_ROOT, start_killable_worker, wait_until, worker_idle
+from conftest import _MEDIA_ROOT, start_killable_worker, swept, wait_until, worker_idle
 from fulfillment import events as fulfillment_events
 from fulfillment.models import InboundReturn, InboundReturnLine, ShippingLabel, StockMovement
 from fulfillment.selectors import return_label, stock_ledger_mismatches
@@ -154,21 +154,6 @@ def _other_workers_paused():
             celery_app.control.add_consumer(queue, destination=others, reply=True, timeout=2)
 
 
-def _swept_until(condition):
-    """`condition`, with the beat's outbox sweep run every few seconds meanwhile, as production runs it."""
-    last = [time.monotonic()]
-
-    def check() -> bool:
-        if condition():
-            return True
-        if time.monotonic() - last[0] > 3:
-            outbox.redispatch_events()
-            last[0] = time.monotonic()
-        return False
-
-    return check
-
-
 def _delivered_orders(count: int) -> list[Order]:
     """Orders of one unit at 15.00, each paid on the stand-in's page, recorded as the success page does, delivered."""
     variant = stocked_variant(quantity=count, price="15.00")
@@ -204,7 +189,11 @@ def test_a_worker_killed_mid_batch_loses_no_return_and_refunds_none_twice(local_
         assert labelled.count() < RETURNS, "the labels were all bought before the kill; make the batch bigger"
         second = _start_worker("returns-worker-killed-refunds.log")
         try:
-            wait_until(lambda: labelled.count() >= RETURNS, timeout=60, what="every return label")
+            wait_until(
+                swept(lambda: labelled.count() >= RETURNS, outbox.redispatch_events),
+                timeout=90,
+                what="every return label",
+            )
             # Staff receive every parcel and restock it: the inspection facts go to the worker, which refunds.
             for ret in returns:
                 receive_return(code=return_label(return_id=ret.pk).tracking_number)
@@ -217,7 +206,9 @@ def test_a_worker_killed_mid_batch_loses_no_return_and_refunds_none_twice(local_
         assert refunded.count() < RETURNS, "the refunds were all made before the kill; make the batch bigger"
         third = _start_worker("returns-worker-restarted.log")
         try:
-            wait_until(_swept_until(lambda: refunded.count() >= RETURNS), timeout=90, what="every refund")
+            wait_until(
+                swept(lambda: refunded.count() >= RETURNS, outbox.redispatch_events), timeout=90, what="every refund"
+            )
             wait_until(_every_fact_handled, timeout=60, what="every fact handled")
             # Any task the dead workers took is back in the queue and run again by now: it changed nothing.
             wait_until(lambda: worker_idle(*QUEUES), timeout=30, what="the redelivered tasks to be run")

@@ -25,6 +25,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.celery import app as celery_app
+from marketplace.fragments import clear_shared_fragments
 
 BASE_DIR = Path(__file__).resolve().parent
 ARTIFACTS_DIR = BASE_DIR / "test-artifacts"
@@ -117,9 +118,7 @@ def _wait_until_other_connections_are_quiet(timeout: float = 20.0) -> None:
 @pytest.fixture(autouse=True)
 def _eager_tasks_and_clean_cache() -> None:
     """Unit tests run tasks in-process; tests marked `worker` switch to the real broker themselves."""
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_shared_fragments()
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER

@@ -12,11 +12,18 @@ per request, around the fragments.
 Lists (a category's page of products, a search's results) are keyed on named versions instead
 (`current_versions`): a token per kind of data, replaced (`bump_version`) by whatever writes that data,
 so a warm list costs two cache reads and no query.
+
+Each process also keeps its own copy of the HTML it last read (`LocalCopies`) for a few seconds
+(`FRAGMENT_LOCAL_SECONDS`), so a busy page is served without the cache's round trip: a key names what
+its HTML shows, so a copy can only outlive its shared entry by those seconds.
 """
 
 import functools
 import hashlib
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,18 +93,84 @@ class VersionBump:
         cache.set(_version_key(self.name), uuid.uuid4().hex, None)
 
 
+class LocalCopies:
+    """This process's copies of shared values that cannot be changed in place (HTML or JSON: a string, bytes, or a
+    tuple of those), each kept `FRAGMENT_LOCAL_SECONDS` at most; the least recently used go first beyond `size`."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._copies: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()  # the live server of browser tests serves from threads
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, object]:
+        now, found = time.monotonic(), {}
+        with self._lock:
+            for key in keys:
+                copy = self._copies.get(key)
+                if copy is None:
+                    continue
+                if copy[0] <= now:
+                    del self._copies[key]
+                    continue
+                self._copies.move_to_end(key)
+                found[key] = copy[1]
+        return found
+
+    def set_many(self, values: dict[str, object]) -> None:
+        seconds = settings.FRAGMENT_LOCAL_SECONDS
+        if seconds <= 0:
+            return
+        until = time.monotonic() + seconds
+        with self._lock:
+            for key, value in values.items():
+                if _unchangeable(value):
+                    self._copies[key] = (until, value)
+                    self._copies.move_to_end(key)
+            while len(self._copies) > self.size:
+                self._copies.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._copies.clear()
+
+
+local_copies = LocalCopies()
+
+
+def _unchangeable(value: object) -> bool:
+    """Safe to hand every caller the same object: text, or a tuple of texts (a dict or list could be changed)."""
+    return isinstance(value, str | bytes) or (
+        isinstance(value, tuple) and all(isinstance(v, str | bytes) for v in value)
+    )
+
+
+def clear_shared_fragments() -> None:
+    """Empty the shared cache and this process's copies of it (tests that want the next page rendered)."""
+    cache.clear()
+    local_copies.clear()
+
+
 def cached_items(keys: dict[K, str], build: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
     """Each item's value (any picklable data: an API item's dict) from the cache; the missing built by `build`.
 
-    One cache round trip for the lot, and `build` is called once (with every missing item) or never.
+    At most one cache round trip for the lot (none when this process holds a copy of each), and `build` is
+    called once (with every missing item) or never.
     """
     timeout = settings.FRAGMENT_CACHE_SECONDS
-    found = cache.get_many(list(keys.values())) if timeout > 0 else {}
+    found: dict[str, object] = {}
+    if timeout > 0:
+        found = local_copies.get_many(keys.values())
+        wanted = [key for key in keys.values() if key not in found]
+        if wanted:
+            shared = cache.get_many(wanted)
+            local_copies.set_many(shared)
+            found.update(shared)
     missing = [item for item, key in keys.items() if key not in found]
     if missing:
         built = {keys[item]: value for item, value in build(missing).items()}
         if timeout > 0:
             cache.set_many(built, timeout)
+            local_copies.set_many(built)
         found.update(built)
     return {item: found[key] for item, key in keys.items()}
 

@@ -3,11 +3,11 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.utils import timezone
 
 from creators.tests.factories import ProductTagFactory, VideoPostFactory
 from fulfillment.tests.factories import stock_of
+from marketplace.fragments import clear_shared_fragments
 from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory
 
 
@@ -34,7 +34,7 @@ def post_with_tags(tags: int = 0, *, minutes_ago: int = 0, **fields):
 
 def cold_and_warm(client, get_counting_queries, url: str):
     """GET `url` with an empty cache, then again: (the second response, queries cold, queries warm)."""
-    cache.clear()
+    clear_shared_fragments()
     _, cold = get_counting_queries(client, url)
     response, warm = get_counting_queries(client, url)
     return response, cold, warm

@@ -1,12 +1,12 @@
 """The search page's creators and posts, and the suggestions under the search box (page and API)."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from creators import selectors_search
 from creators.models import Creator
 from creators.tests.factories import CreatorFactory, VideoPostFactory
+from marketplace.fragments import clear_shared_fragments
 from shop.tests.test_search_sorting import listed
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_search_takes_the_same_queries_with_one_result_of_each_kind_and_many(cli
     CreatorFactory(display_name="Lamp maker 0")
     VideoPostFactory(caption="lamp 0")
     url = reverse("search") + "?q=lamp"
-    cache.clear()
+    clear_shared_fragments()
     _, one_cold = get_counting_queries(client, url)  # the products' list built and cached
     _, one = get_counting_queries(client, url)  # the list from the cache
     for number in range(1, 12):
@@ -67,7 +67,7 @@ def test_search_takes_the_same_queries_with_one_result_of_each_kind_and_many(cli
         CreatorFactory(display_name=f"Lamp maker {number}")
         VideoPostFactory(caption=f"lamp {number}")
 
-    cache.clear()
+    clear_shared_fragments()
     _, many_cold = get_counting_queries(client, url)
     response, many = get_counting_queries(client, url)
 

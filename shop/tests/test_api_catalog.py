@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from marketplace.fragments import clear_shared_fragments
 from shop.models import Product
 from shop.tests.factories import (
     CategoryFactory,
@@ -209,7 +209,7 @@ def test_list_query_count_does_not_grow_with_the_number_of_products(api_client):
     def get_all() -> tuple[list[dict], int, int]:
         """The results and the queries with no item cached (loaded and serialized), then with all cached."""
         Product.objects.update(category=category)
-        cache.clear()
+        clear_shared_fragments()
         counts = []
         for _ in range(2):
             with CaptureQueriesContext(connection) as queries:

@@ -8,7 +8,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Prefetch
@@ -18,6 +17,7 @@ from django.urls import reverse
 from fulfillment.models import Reservation
 from fulfillment.requests import FulfillmentRequest
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from marketplace.fragments import clear_shared_fragments
 from shop.cross_border import shipping_problems
 from shop.customs import CustomsData, customs_data_of, effective_customs_data, missing_customs_fields
 from shop.models import Cart, CartLine, Order, OrderLine, Payment, Product, Variant
@@ -278,11 +278,11 @@ def test_the_product_page_costs_the_same_queries_for_one_option_or_many_abroad(c
     stock_of(VariantFactory(product=product), warehouse)
     ship_to(client, "GB")
     client.get(product.get_absolute_url())
-    cache.clear()  # the body rendered, not the shared fragment
+    clear_shared_fragments()  # the body rendered, not the shared fragment
     _, one = get_counting_queries(client, product.get_absolute_url())
     for _ in range(6):
         stock_of(VariantFactory(product=product), warehouse)
-    cache.clear()
+    clear_shared_fragments()
 
     response, seven = get_counting_queries(client, product.get_absolute_url())
 

@@ -4,12 +4,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fulfillment.tests.factories import WarehouseFactory, stock_of
+from marketplace.fragments import clear_shared_fragments
 from marketplace.tests.factories import UserFactory
 from shop.models import Product
 from shop.tests.factories import (
@@ -390,7 +390,7 @@ def test_storefront_unknown_seller_is_404(client):
 
 def cold_and_warm_queries(client, url: str) -> tuple[int, int]:
     """Queries for `url` with nothing cached (the list and its cards built), then with the list cached."""
-    cache.clear()
+    clear_shared_fragments()
     return queries_for(client, url), queries_for(client, url)
 
 

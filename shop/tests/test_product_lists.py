@@ -9,11 +9,10 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from fulfillment.tests.factories import WarehouseFactory, stock_of
-from marketplace.fragments import bump_version, current_versions
+from marketplace.fragments import bump_version, clear_shared_fragments, current_versions
 from marketplace.tests.factories import UserFactory
 from shop.models import Product
 from shop.services.catalog import archive_product, update_product
@@ -185,7 +184,7 @@ def test_two_signed_in_shoppers_share_the_list_but_never_each_others_header(clie
 
 def test_the_lists_rebuild_once_the_cache_lost_their_versions(client, lamps):
     pages(client)
-    cache.clear()
+    clear_shared_fragments()
 
     Product.objects.filter(pk=lamps[0].pk).update(title="Reading lamp")  # unseen: the versions start afresh
 

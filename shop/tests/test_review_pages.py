@@ -4,11 +4,11 @@ cards, product pages, storefronts and the feed, answered from the dashboard; eve
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from creators.tests.feed_helpers import cold_and_warm, post_with_tags
+from marketplace.fragments import clear_shared_fragments
 from marketplace.tests.factories import UserFactory
 from shop.models import Review
 from shop.tests.factories import ProductFactory, ProductImageFactory, VariantFactory, image_upload
@@ -125,12 +125,12 @@ def test_the_product_page_shows_one_or_twenty_reviews_in_the_same_queries(client
     url = product.get_absolute_url()
     add_reviews(product, 1, rating=2, photos=2)
     client.get(url)
-    cache.clear()  # the body rendered, not the shared fragment
+    clear_shared_fragments()  # the body rendered, not the shared fragment
     _, one = get_counting_queries(client, url)
     add_reviews(product, 19, rating=5, photos=2)
     five = list(Review.objects.filter(product=product, rating=5).values_list("pk", flat=True)[:5])
     Review.objects.filter(pk__in=five).update(video="reviews/clip.mp4")  # videos cost no query
-    cache.clear()
+    clear_shared_fragments()
     response, many = get_counting_queries(client, url)
     assert one == many
     assert text_of(response).count("Verified purchase") == 20
@@ -151,13 +151,13 @@ def test_product_cards_with_ratings_take_the_same_queries_for_one_and_many(clien
     url = urls[page]
     if url is None:
         pytest.skip("the factory's product has no category")
-    cache.clear()
+    clear_shared_fragments()
     _, one_cold = get_counting_queries(client, url)  # the cards rendered and cached
     _, one = get_counting_queries(client, url)  # the cards from the cache
     add_listed_products(7, seller=first.seller, category=first.category, title="Tea Beta")
     for product in first.seller.products.exclude(pk=first.pk):
         add_reviews(product, 1, rating=5, photos=0)
-    cache.clear()
+    clear_shared_fragments()
     _, many_cold = get_counting_queries(client, url)
     response, many = get_counting_queries(client, url)
     assert one == many

@@ -60,3 +60,8 @@ def insert_new(
         ((sql, params),) = compiler.as_sql()
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def mark_saved(obj: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Let `obj` be used as a stored row (a row `insert_new` wrote), as `save()` would have left it."""
+    obj._state.adding, obj._state.db = False, using

@@ -26,7 +26,7 @@ from fulfillment.models.stock import SHIPPING_WAREHOUSE_KINDS, counts_against_av
 from fulfillment.requests import FulfillmentRequest
 from fulfillment.services.fulfillment_orders import hold_where_customs_data_missing, set_fulfillment_order_status
 from fulfillment.services.stock import allocate_many, deallocate_units, shift_available
-from marketplace.db import insert_new
+from marketplace.db import insert_new, mark_saved
 
 
 def allocate_order(*, request: FulfillmentRequest) -> list[Allocation]:
@@ -145,7 +145,7 @@ def _record_outbound_order(request: FulfillmentRequest) -> OutboundOrder | None:
     )
     if not insert_new([order], returning=["id"]):
         return None
-    order._state.adding, order._state.db = False, "default"  # as saved
+    mark_saved(order)
     OutboundLine.objects.bulk_create(
         [
             OutboundLine(

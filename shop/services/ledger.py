@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from marketplace.db import insert_new
+from marketplace.db import insert_new, mark_saved
 from shop.currencies import ISO_4217_CODES
 from shop.models import JournalEntry, JournalLine, LedgerAccount
 
@@ -82,7 +82,8 @@ class AccountBook:
         }
         for pk, *key in insert_new(list(made.values()), returning=["id", *ACCOUNT_KEY]):
             found = made[tuple(key)]
-            found.pk, found._state.adding, found._state.db = pk, False, "default"  # as saved
+            found.pk = pk
+            mark_saved(found)
             self._found[found.kind, found.seller_id, found.creator_id, found.jurisdiction] = found
         if missing - self._found.keys():
             self._read(missing - self._found.keys())

@@ -16,30 +16,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import run  # bench/run.py: its environment, its pages, its shopper and its wrk
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 PAGES = ("product page", "feed page", "category page", "search page")
-
-
-def start(cwd: Path, port: int, workers: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "marketplace.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
-        cwd=cwd, env=run.ENV, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/trivial", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"gunicorn did not start on port {port} ({cwd})")
 
 
 def checkout_of(revision: str, folder: Path) -> Path:
@@ -71,7 +53,7 @@ def main() -> None:
     processes = []
     ratios: dict[tuple[str, str], list[float]] = {(name, page): [] for name in servers for page in PAGES}
     try:
-        processes = [start(cwd, port, args.workers) for cwd, port in servers.values()]
+        processes = [run.start_server(port, run.ENV, args.workers, cwd) for cwd, port in servers.values()]
         for _, port in servers.values():  # warm each process's caches
             for page in PAGES:
                 run.wrk(port, urls[page], 1, args.connections, session)

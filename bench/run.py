@@ -159,11 +159,12 @@ FRESH_PAGES = (
 SIGNED_IN_PAGES = ("home page", "category page", "product page", "feed page", "search page", "/api/v1/feed/")
 
 
-def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
+def start_server(port: int, env: dict[str, str], workers: int, cwd: Path = BASE_DIR) -> subprocess.Popen:
+    """gunicorn serving the checkout at `cwd` (this one unless told), once it answers."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "marketplace.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--log-level", "warning"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     for _ in range(100):
         try:
@@ -172,7 +173,7 @@ def start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Pop
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError(f"gunicorn did not start on port {port}")
+    raise RuntimeError(f"gunicorn did not start on port {port} ({cwd})")
 
 
 def main() -> None:

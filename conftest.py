@@ -269,14 +269,15 @@ def swept(condition, sweep, *, every: float = 3.0):
     then records it as unacknowledged, so a SIGKILL between the two leaves nothing for the next worker to restore.
     What the task was for is in the database, and the sweep sends it again.
     """
-    last = [time.monotonic()]
+    last = time.monotonic()
 
     def check() -> bool:
+        nonlocal last
         if condition():
             return True
-        if time.monotonic() - last[0] > every:
+        if time.monotonic() - last > every:
             sweep()
-            last[0] = time.monotonic()
+            last = time.monotonic()
         return False
 
     return check

@@ -81,10 +81,9 @@ class AccountBook:
             for kind, seller_id, creator_id, jurisdiction in missing
         }
         for pk, *key in insert_new(list(made.values()), returning=["id", *ACCOUNT_KEY]):
-            found = made[tuple(key)]
+            found = self._found[tuple(key)] = made[tuple(key)]
             found.pk = pk
             mark_saved(found)
-            self._found[found.kind, found.seller_id, found.creator_id, found.jurisdiction] = found
         if missing - self._found.keys():
             self._read(missing - self._found.keys())
 
